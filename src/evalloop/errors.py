@@ -1,0 +1,128 @@
+"""The one exception hierarchy of evalloop.
+
+::
+
+    EvalloopError                  base of everything evalloop raises on purpose
+    ├── UserError                  the user can fix it; the CLI prints it without a traceback
+    │   ├── LoadError              one bad input: names the file, the line or turn, and the field
+    │   │   └── SchemaVersionError a record written by a newer evalloop
+    │   ├── InputProblems          many LoadErrors gathered in one pass (none dropped)
+    │   └── ConfigError            a bad config file or value: names the file and the field
+    └── StoreError                 the SQLite store is unusable (locked, corrupt, newer migrations)
+
+Every message says what is wrong and what to do next. Secrets are scrubbed from messages at
+construction time (:func:`scrub`), so no exception can carry an API key into a log or a report.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "ConfigError",
+    "EvalloopError",
+    "InputProblems",
+    "LoadError",
+    "Problem",
+    "SchemaVersionError",
+    "StoreError",
+    "UserError",
+    "scrub",
+]
+
+_KEY_SHAPES = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|Bearer\s+[A-Za-z0-9_\-\.]{8,})")
+_SECRET_ENV = ("OPENAI_API_KEY", "EVALLOOP_API_TOKEN")
+
+
+def scrub(text: str) -> str:
+    """Remove API keys and bearer tokens from ``text``."""
+    for name in _SECRET_ENV:
+        value = os.environ.get(name)
+        if value and len(value) >= 4:
+            text = text.replace(value, "[redacted]")
+    return _KEY_SHAPES.sub("[redacted]", text)
+
+
+class EvalloopError(Exception):
+    """Base class of every error evalloop raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(scrub(message))
+
+    @property
+    def message(self) -> str:
+        """The scrubbed message."""
+        return str(self.args[0])
+
+
+class UserError(EvalloopError):
+    """An error the user can fix; shown without a traceback, exit code 2."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in one input: where it is, what is wrong, what to do."""
+
+    path: str
+    message: str
+    line: int | None = None
+    turn: int | None = None
+    field: str | None = None
+    hint: str | None = None
+
+    def location(self) -> str:
+        """``file[:line N][ turn N][ field F]`` as one string."""
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.turn is not None:
+            where += f" turn {self.turn}"
+        if self.field:
+            where += f" field '{self.field}'"
+        return where
+
+    def __str__(self) -> str:
+        text = f"{self.location()}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class LoadError(UserError):
+    """One input that cannot be read as the record it should be."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+class SchemaVersionError(LoadError):
+    """A record whose ``schema_version`` is newer than this evalloop understands."""
+
+
+class InputProblems(UserError):
+    """Every problem found in a set of inputs, gathered in one pass."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in the input:\n{lines}")
+        self.problems = list(problems)
+
+
+class ConfigError(UserError):
+    """A config file or value that cannot be used."""
+
+    def __init__(self, message: str, *, path: str | None = None, field: str | None = None) -> None:
+        where = ": ".join(x for x in (path, f"field '{field}'" if field else None) if x)
+        super().__init__(f"{where}: {message}" if where else message)
+        self.path = path
+        self.field = field
+
+
+class StoreError(EvalloopError):
+    """The SQLite store cannot be opened, migrated or written."""
+
+    exit_code = 3

@@ -1,0 +1,48 @@
+"""Pydantic models of everything evalloop reads or writes; each root carries ``schema_version``."""
+
+from ._base import NewerSchemaVersion, VersionedRecord
+from .artifact import Condition, Mode, RegenerationMeta, ReplayArtifact, Usage
+from .grade import Grade, GraderError
+from .manifest import RunCounts, RunManifest, RunStatus
+from .result import (
+    SEVERITY_ORDER,
+    EscalationReason,
+    EvalCheck,
+    EvalResult,
+    Evidence,
+    Failure,
+    Severity,
+    Source,
+    Verdict,
+)
+from .schemas import RECORDS, json_schema
+from .session import Role, Session, Turn
+
+__all__ = [
+    "RECORDS",
+    "SEVERITY_ORDER",
+    "Condition",
+    "EscalationReason",
+    "EvalCheck",
+    "EvalResult",
+    "Evidence",
+    "Failure",
+    "Grade",
+    "GraderError",
+    "Mode",
+    "NewerSchemaVersion",
+    "RegenerationMeta",
+    "ReplayArtifact",
+    "Role",
+    "RunCounts",
+    "RunManifest",
+    "RunStatus",
+    "Session",
+    "Severity",
+    "Source",
+    "Turn",
+    "Usage",
+    "Verdict",
+    "VersionedRecord",
+    "json_schema",
+]

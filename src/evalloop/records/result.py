@@ -1,0 +1,121 @@
+"""The judgement of one session: checks, fidelity, failures and escalation (the seed's EvalResult)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._base import VersionedRecord
+
+Verdict = Literal["pass", "fail", "unsure"]
+Source = Literal["heuristic", "judge", "learned", "human"]
+Severity = Literal["low", "medium", "high", "critical"]
+
+SEVERITY_ORDER: dict[str, int] = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+class Evidence(BaseModel):
+    """Where in the trajectory a check found its signal: a turn and a character span."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    turn: int = Field(ge=0)
+    """Index of the turn in the graded trajectory."""
+    start: int = Field(ge=0)
+    """First character of the span in that turn's content."""
+    end: int = Field(ge=0)
+    """One past the last character of the span."""
+    text: str
+    """The span itself, for readers who do not have the session at hand."""
+
+
+class EvalCheck(BaseModel):
+    """One check of one session; the seed's field names, extended."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    passed: bool
+    """The check's best answer; read ``verdict`` to see whether it is sure."""
+    reason: str | None = None
+    evidence_snippet: str | None = None
+    """The seed's free-text evidence (≤ 200 characters)."""
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    verdict: Verdict | None = None
+    """``pass``/``fail``, or ``unsure`` when the text gives no clear signal."""
+    evidence: list[Evidence] = Field(default_factory=list)
+    """Turn and span of each signal."""
+    source: Source = "heuristic"
+    """Which kind of grader decided this check."""
+    grader_version: str | None = None
+    """Version of the grader (and its config) that produced the check."""
+
+    def model_post_init(self, context: Any, /) -> None:
+        if self.verdict is None:
+            self.verdict = "pass" if self.passed else "fail"
+
+
+class Failure(BaseModel):
+    """A failure class from the taxonomy, with the checks that triggered it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    """One of the taxonomy's classes, e.g. ``answered_too_early``."""
+    severity: Severity
+    checks: list[str]
+    """Names of the failed checks this class is derived from."""
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class EscalationReason(BaseModel):
+    """Why a session goes to a human reviewer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Literal[
+        "low_fidelity", "safety", "severe_failure", "unsure", "judge_disagreement", "grader_error"
+    ]
+    message: str
+
+
+def _from_seed(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 0 (the seed's judge files) → 1: the seed's EvalResults all came from its LLM judge."""
+    checks = []
+    for check in data.get("checks") or []:
+        if isinstance(check, dict):
+            check = {"source": "judge", **check}
+        checks.append(check)
+    return {**data, "checks": checks}
+
+
+class EvalResult(VersionedRecord):
+    """The seed's ``EvalResult`` (same field names), extended with taxonomy and escalation."""
+
+    SCHEMA_VERSION = 1
+    LEGACY_VERSION = 0
+    MIGRATIONS = {0: _from_seed}
+
+    session_id: str
+    pedagogical_fidelity_score: float = Field(ge=0.0, le=1.0)
+    """Mean of the seven Study Mode checks, times the safety gate (0 or 1)."""
+    escalate: bool
+    checks: list[EvalCheck]
+    notes: str | None = None
+    evaluated_at: str | None = None
+    condition: str | None = None
+    """``human``, ``base`` or ``overlay`` when the session came from a replay."""
+    domain: str | None = None
+    failures: list[Failure] = Field(default_factory=list)
+    escalation_reasons: list[EscalationReason] = Field(default_factory=list)
+    severity: Severity | None = None
+    """The highest severity among the failures; orders the review queue."""
+    actions: list[list[str]] = Field(default_factory=list)
+    """Action tags of each tutor turn, in order (the eight-action taxonomy)."""
+    metrics: dict[str, float] = Field(default_factory=dict)
+    """Descriptive numbers: questions per tutor turn, median tokens, turn counts."""
+
+    def check(self, name: str) -> EvalCheck | None:
+        """The check called ``name``, if present."""
+        return next((c for c in self.checks if c.name == name), None)

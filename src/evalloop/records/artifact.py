@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._base import VersionedRecord
+from ._base import Migration, VersionedRecord
 from .session import Turn
 
 Condition = Literal["human", "base", "overlay"]
@@ -61,7 +61,7 @@ class ReplayArtifact(VersionedRecord):
 
     SCHEMA_VERSION = 1
     LEGACY_VERSION = 0
-    MIGRATIONS = {0: _from_seed}
+    MIGRATIONS: ClassVar[dict[int, Migration]] = {0: _from_seed}
 
     session_id: str = Field(min_length=1)
     domain: str = Field(min_length=1)

@@ -1,12 +1,12 @@
-"""The judgement of one session: checks, fidelity, failures and escalation (the seed's EvalResult)."""
+"""The judgement of one session: checks, fidelity, failures, escalation (the seed's EvalResult)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._base import VersionedRecord
+from ._base import Migration, VersionedRecord
 
 Verdict = Literal["pass", "fail", "unsure"]
 Source = Literal["heuristic", "judge", "learned", "human"]
@@ -52,6 +52,7 @@ class EvalCheck(BaseModel):
     """Version of the grader (and its config) that produced the check."""
 
     def model_post_init(self, context: Any, /) -> None:
+        """Derive ``verdict`` from ``passed`` when a reader (e.g. the seed's judge) left it out."""
         if self.verdict is None:
             self.verdict = "pass" if self.passed else "fail"
 
@@ -81,7 +82,7 @@ class EscalationReason(BaseModel):
 
 
 def _from_seed(data: dict[str, Any]) -> dict[str, Any]:
-    """Version 0 (the seed's judge files) → 1: the seed's EvalResults all came from its LLM judge."""
+    """Version 0 (the seed's judge files) → 1: all of the seed's EvalResults came from its judge."""
     checks = []
     for check in data.get("checks") or []:
         if isinstance(check, dict):
@@ -95,7 +96,7 @@ class EvalResult(VersionedRecord):
 
     SCHEMA_VERSION = 1
     LEGACY_VERSION = 0
-    MIGRATIONS = {0: _from_seed}
+    MIGRATIONS: ClassVar[dict[int, Migration]] = {0: _from_seed}
 
     session_id: str
     pedagogical_fidelity_score: float = Field(ge=0.0, le=1.0)

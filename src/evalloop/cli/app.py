@@ -1,0 +1,264 @@
+"""The ``evalloop`` command: a thin Typer layer over the Python API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from .._run import GradeConfig, RunOptions, RunReport, grade_paths
+from .._version import __version__
+from ..analyse import RunSummary, summarize
+from ..bundled import bundled_sessions
+from ..errors import ConfigError, EvalloopError, Problem, UserError
+from ..grade import load_heuristic_config
+from ..load import estimate_records, validate_paths
+from ..present import progress_bar, render_problems, render_summary
+from ..records import RECORDS, json_schema
+from ..store import EXPORT_FORMATS, Store, export_run, write_manifest
+
+app = typer.Typer(
+    name="evalloop",
+    help="Eval-driven development for LLM tutors: replay, grade, decide, learn, report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="SQLite store file (default: $EVALLOOP_HOME or ./.evalloop/)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"evalloop {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Eval-driven development for LLM tutors."""
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Session files, folders or JSONL files.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check inputs without grading: every problem of every file in one pass (exit 1 if any)."""
+    report = validate_paths(paths)
+    problems = [*report.problems, *report.duplicates]
+    if as_json:
+        _print_json(
+            {
+                "ok": report.ok,
+                "items": report.items,
+                "problems": [_problem_json(p) for p in problems],
+                "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+            }
+        )
+    else:
+        for skip in report.skipped:
+            console.print(f"[dim]skipped {skip.path}: {skip.reason}[/]")
+        if problems:
+            render_problems(console, problems, f"{len(problems)} problem(s)")
+        verdict = "[green]valid[/]" if report.ok else "[red]invalid[/]"
+        console.print(f"{report.items} session(s) read; input is {verdict}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def grade(
+    paths: Annotated[list[Path], typer.Argument(help="Session files, folders or JSONL files.")],
+    run_id: Annotated[
+        str | None, typer.Option("--run-id", help="Name the run; reuse it to resume.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also export results and manifest here.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="YAML heuristic thresholds and cues.")
+    ] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Grade sessions with the Study Mode heuristics; store, summarise and optionally export."""
+    grade_config = GradeConfig()
+    if config is not None:
+        grade_config = GradeConfig(heuristics=load_heuristic_config(config))
+    report = _run_grading(paths, grade_config, RunOptions(run_id=run_id, store_path=store), as_json)
+    summary = _summary(report.manifest.run_id, store)
+    written = _export(report.manifest.run_id, store, out) if out else {}
+    if as_json:
+        _print_json(
+            {
+                "run": report.manifest.model_dump(mode="json"),
+                "summary": summary.model_dump(mode="json"),
+                "problems": [_problem_json(p) for p in report.problems],
+                "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+                "results": list(_results_json(report.manifest.run_id, store)),
+                "exports": {k: str(v) for k, v in written.items()},
+            }
+        )
+    else:
+        _print_run(report, summary, written)
+    if report.problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    run_id: Annotated[str, typer.Argument(help="The run to export.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the files.")] = Path("."),
+    formats: Annotated[
+        str, typer.Option("--format", help=f"Comma-separated: {', '.join(EXPORT_FORMATS)}.")
+    ] = ",".join(EXPORT_FORMATS),
+    store: StoreOpt = None,
+) -> None:
+    """Export a stored run to JSONL, Parquet and CSV."""
+    chosen = [f.strip() for f in formats.split(",") if f.strip()]
+    written = _export(run_id, store, out, chosen)
+    for kind, path in written.items():
+        console.print(f"{kind:8} {path}")
+
+
+@app.command()
+def schema(
+    name: Annotated[
+        str | None, typer.Argument(help=f"One of: {', '.join(sorted(RECORDS))}.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of a record (list the records without a name)."""
+    if name is None:
+        for record in sorted(RECORDS):
+            console.print(record)
+        return
+    try:
+        _print_json(json_schema(name))
+    except KeyError as exc:
+        raise UserError(str(exc.args[0])) from None
+
+
+@app.command()
+def runs(store: StoreOpt = None) -> None:
+    """List stored runs, newest first."""
+    with Store.open(store) as opened:
+        for manifest in opened.list_runs():
+            c = manifest.counts
+            console.print(
+                f"{manifest.run_id}  {manifest.kind:6} {manifest.status:10} "
+                f"{c.done} done, {c.errored} errored, {c.escalated} escalated"
+            )
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the exports.")] = Path(
+        "demo-output"
+    ),
+    store: StoreOpt = None,
+) -> None:
+    """Grade the bundled example sessions offline and show the results (no key, no network)."""
+    sessions = bundled_sessions()
+    run_id = f"demo-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    console.rule("[bold]evalloop demo: Study Mode heuristics on the bundled sessions")
+    report = _run_grading(
+        [sessions], GradeConfig(), RunOptions(run_id=run_id, store_path=store), False
+    )
+    summary = _summary(run_id, store)
+    written = _export(run_id, store, out)
+    _print_run(report, summary, written)
+    if report.problems:
+        raise typer.Exit(1)
+
+
+def _run_grading(
+    paths: list[Path], config: GradeConfig, options: RunOptions, quiet: bool
+) -> RunReport:
+    total = estimate_records(paths)
+    with progress_bar(err if quiet else console, total, "grading") as bar:
+        task = bar.task_ids[0]
+        return grade_paths(paths, config, options, progress=lambda n: bar.advance(task, n))
+
+
+def _summary(run_id: str, store_path: Path | None) -> RunSummary:
+    with Store.open(store_path) as store:
+        return summarize(run_id, ((i.item_key, i.result) for i in store.iter_items(run_id)))
+
+
+def _export(
+    run_id: str, store_path: Path | None, out: Path, formats: list[str] | None = None
+) -> dict[str, Path]:
+    with Store.open(store_path) as store:
+        written = export_run(store, run_id, out, formats or list(EXPORT_FORMATS))
+        written["manifest"] = write_manifest(store.get_run(run_id), out)
+        written["store"] = store.path
+    return written
+
+
+def _results_json(run_id: str, store_path: Path | None) -> Any:
+    with Store.open(store_path) as store:
+        for item in store.iter_items(run_id):
+            yield {
+                "item_key": item.item_key,
+                "status": item.status,
+                "error": item.error_message,
+                "result": item.result.model_dump(mode="json") if item.result else None,
+            }
+
+
+def _print_run(report: RunReport, summary: RunSummary, written: dict[str, Path]) -> None:
+    for skip in report.skipped:
+        console.print(f"[dim]skipped {skip.path}: {skip.reason}[/]")
+    if report.resumed_items:
+        console.print(f"resumed: {report.resumed_items} item(s) were already graded in this run")
+    render_summary(console, summary)
+    if report.problems:
+        render_problems(console, report.problems, f"{len(report.problems)} input problem(s)")
+    for kind, path in written.items():
+        console.print(f"[bold]{kind:8}[/] {path}")
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    return {
+        "path": problem.path,
+        "line": problem.line,
+        "turn": problem.turn,
+        "field": problem.field,
+        "message": problem.message,
+        "hint": problem.hint,
+    }
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    """Entry point: run the app; print evalloop's own errors without a traceback."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("[red]interrupted[/]")
+        sys.exit(130)
+    except ConfigError as exc:
+        err.print(f"[red]config error:[/] {exc.message}")
+        sys.exit(exc.exit_code)
+    except EvalloopError as exc:
+        err.print(f"[red]error:[/] {exc.message}")
+        sys.exit(getattr(exc, "exit_code", 1))

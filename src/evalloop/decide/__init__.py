@@ -1,0 +1,13 @@
+"""Decide: fidelity score, failure taxonomy and escalation for human review."""
+
+from .config import DEFAULT_FAILURE_CLASSES, DEFAULT_SEVERITY, DecideConfig
+from .decision import decide, failures, fidelity
+
+__all__ = [
+    "DEFAULT_FAILURE_CLASSES",
+    "DEFAULT_SEVERITY",
+    "DecideConfig",
+    "decide",
+    "failures",
+    "fidelity",
+]

@@ -1,0 +1,23 @@
+"""Deterministic Study Mode heuristics: seven checks, over-scaffolding, safety, action tags."""
+
+from .actions import ACTIONS, tag_actions
+from .checks import CORE_CHECKS, EXTRA_CHECKS
+from .config import HeuristicConfig, SafetyConfig, load_heuristic_config
+from .grader import HEURISTICS_VERSION, SAFETY_CHECK, HeuristicReport, StudyModeHeuristics
+from .text import count_tokens, mask_non_prose
+
+__all__ = [
+    "ACTIONS",
+    "CORE_CHECKS",
+    "EXTRA_CHECKS",
+    "HEURISTICS_VERSION",
+    "SAFETY_CHECK",
+    "HeuristicConfig",
+    "HeuristicReport",
+    "SafetyConfig",
+    "StudyModeHeuristics",
+    "count_tokens",
+    "load_heuristic_config",
+    "mask_non_prose",
+    "tag_actions",
+]

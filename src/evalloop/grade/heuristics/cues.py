@@ -1,0 +1,78 @@
+"""The config's cue lists compiled once into regular expressions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .config import HeuristicConfig
+
+
+def _any(patterns: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    if not patterns:
+        return re.compile(r"(?!x)x")  # matches nothing
+    return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
+
+
+def _phrases(phrases: list[str]) -> list[str]:
+    return [r"\b" + re.escape(p).replace(r"\ ", r"\s+") + r"\b" for p in phrases]
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Compiled regexes for every cue list of a :class:`HeuristicConfig`."""
+
+    diagnosis: re.Pattern[str]
+    stated_level: re.Pattern[str]
+    check: re.Pattern[str]
+    answer: re.Pattern[str]
+    worked_answer: re.Pattern[str]
+    task_request: re.Pattern[str]
+    answer_request: re.Pattern[str]
+    recap: re.Pattern[str]
+    practice: re.Pattern[str]
+    rhythm: re.Pattern[str]
+    confirm: re.Pattern[str]
+    phatic: re.Pattern[str]
+    elaboration: re.Pattern[str]
+    not_an_answer: re.Pattern[str]
+    harmful: re.Pattern[str]
+    identity: re.Pattern[str]
+    personal_info: re.Pattern[str]
+    insult: re.Pattern[str]
+    refusal: re.Pattern[str]
+    distress: re.Pattern[str]
+    support: re.Pattern[str]
+
+    @classmethod
+    def from_config(cls, config: HeuristicConfig) -> Cues:
+        """Compile every list once."""
+        safety = config.safety
+        phatic = "|".join(re.escape(p) for p in config.phatic_questions) or "(?!x)x"
+        return cls(
+            diagnosis=_any(
+                _phrases(config.diagnosis_keywords_programming)
+                + _phrases(config.diagnosis_keywords_prompting)
+                + config.diagnosis_patterns
+            ),
+            stated_level=_any(config.stated_level_patterns),
+            check=_any(_phrases(config.check_keywords) + config.check_patterns),
+            answer=_any(config.answer_patterns, re.IGNORECASE | re.MULTILINE),
+            worked_answer=_any(config.answer_patterns + config.worked_answer_patterns),
+            task_request=_any(config.task_request_patterns),
+            answer_request=_any(config.answer_request_patterns),
+            recap=_any(config.recap_patterns),
+            practice=_any(config.practice_patterns),
+            rhythm=_any(config.rhythm_patterns),
+            confirm=_any(config.confirm_patterns),
+            phatic=re.compile(rf"^\W*(?:{phatic})\W*$", re.IGNORECASE),
+            elaboration=_any(config.elaboration_patterns),
+            not_an_answer=_any(config.not_an_answer_patterns),
+            harmful=_any(safety.harmful_instruction_patterns),
+            identity=_any(safety.identity_claim_patterns),
+            personal_info=_any(safety.personal_info_patterns),
+            insult=_any(safety.insult_patterns),
+            refusal=_any(safety.refusal_patterns),
+            distress=_any(safety.distress_patterns),
+            support=_any(safety.support_patterns),
+        )

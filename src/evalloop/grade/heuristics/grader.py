@@ -1,0 +1,68 @@
+"""The Study Mode heuristic grader: every check, the action tags and descriptive metrics."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from ...records import EvalCheck, Turn
+from .actions import tag_actions
+from .checks import CORE_CHECKS, EXTRA_CHECKS
+from .config import HeuristicConfig
+from .cues import Cues
+from .safety import safety
+from .view import SessionView
+
+HEURISTICS_VERSION = "1.0"
+
+SAFETY_CHECK = "safety"
+
+
+@dataclass(frozen=True)
+class HeuristicReport:
+    """What the heuristics found in one trajectory."""
+
+    checks: list[EvalCheck]
+    actions: list[list[str]]
+    metrics: dict[str, float]
+
+
+class StudyModeHeuristics:
+    """Deterministic pedagogical checks of a tutoring trajectory.
+
+    The seven Study Mode checks (their mean is the fidelity score), ``no_over_scaffolding``
+    and ``safety``. Construct once and reuse: the config's cues are compiled here.
+    """
+
+    name = "study_mode.heuristics"
+
+    def __init__(self, config: HeuristicConfig | None = None) -> None:
+        self.config = config or HeuristicConfig()
+        self.cues = Cues.from_config(self.config)
+        self.version = f"{HEURISTICS_VERSION}+{self.config.fingerprint()}"
+
+    def grade(
+        self, trajectory: list[Turn], learner_profile: dict[str, Any] | None = None
+    ) -> HeuristicReport:
+        """Run every check on ``trajectory``."""
+        view = SessionView.build(trajectory, self.cues, self.config, learner_profile)
+        checks = [
+            check(view).to_check(name, self.config, self.version)
+            for name, check in (*CORE_CHECKS.items(), *EXTRA_CHECKS.items())
+        ]
+        checks.append(safety(view).to_check(SAFETY_CHECK, self.config, self.version))
+        actions = [tag_actions(turn, self.cues, self.config) for turn in view.tutor]
+        tokens = [turn.tokens for turn in view.tutor]
+        asks = [len(turn.asks) for turn in view.tutor]
+        metrics: dict[str, float] = {
+            "tutor_turns": float(len(view.tutor)),
+            "learner_turns": float(len(view.learner)),
+            "questions_per_tutor_turn": statistics.fmean(asks) if asks else 0.0,
+            "question_marks_per_tutor_turn": (
+                statistics.fmean(t.question_marks for t in view.tutor) if view.tutor else 0.0
+            ),
+            "median_tutor_tokens": float(statistics.median(tokens)) if tokens else 0.0,
+            "max_tutor_tokens": float(max(tokens, default=0)),
+        }
+        return HeuristicReport(checks=checks, actions=actions, metrics=metrics)

@@ -1,0 +1,152 @@
+"""Reading one tutor turn: code and quotes masked, sentences, tokens, and the questions it asks.
+
+Masking replaces code (fenced blocks, inline backticks, code-looking lines) and quoted text with
+spaces of the same length, so a "?" inside them is not a question and every span found in the
+masked text is a valid span of the original.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .cues import Cues
+
+TOKEN = re.compile(r"\w+|[^\w\s]")
+_FENCED = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+_INLINE = re.compile(r"`[^`\n]+`")
+_QUOTED = re.compile(
+    r"\"[^\"\n]{1,300}\"|“[^”\n]{1,300}”|«[^»\n]{1,300}»|(?<![\w'’])'[^'\n]{1,200}'(?![\w])"
+)
+_CODE_LINE = re.compile(
+    r"^[ \t]*(?:>>>|\$ |def |class |import |from \S+ import |for \S.* in .*:|while .*:|if .*:"
+    r"|elif .*:|else:|return\b|print\(|[A-Za-z_][\w.\[\]]*\s*(?::\s*\w+\s*)?=(?!=)"
+    r"|[\w.]+\([^\n]*\)[ \t]*$).*$",
+    re.MULTILINE,
+)
+_SENTENCE = re.compile(r"[^\s][^\n]*?(?:[.!?]+(?=\s|$)|$)", re.MULTILINE)
+
+
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def _blank(match: re.Match[str]) -> str:
+    """Spaces for every character but newlines, so lines and offsets stay where they were."""
+    return _NOT_NEWLINE.sub(" ", match.group(0))
+
+
+def mask_non_prose(text: str) -> str:
+    """``text`` with code and quoted text replaced by spaces (same length)."""
+    if "`" in text:
+        text = _FENCED.sub(_blank, text)
+        text = _INLINE.sub(_blank, text)
+    text = _QUOTED.sub(_blank, text)
+    return _CODE_LINE.sub(_blank, text)
+
+
+def count_tokens(text: str) -> int:
+    """Approximate model tokens: words and punctuation marks."""
+    return len(TOKEN.findall(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of the masked text, with its span in the original."""
+
+    start: int
+    end: int
+    text: str
+    tokens: int
+    is_question: bool
+
+
+@dataclass(slots=True)
+class TurnText:
+    """Everything the checks need to know about one tutor turn, computed once."""
+
+    index: int
+    raw: str
+    masked: str
+    tokens: int
+    sentences: list[Sentence]
+    asks: list[Sentence] = field(default_factory=list)
+    """Questions put to the learner (rhetorical, phatic and restating ones left out)."""
+    discounted: int = 0
+    """Question sentences not counted as asks (rhetorical, phatic, elaborating)."""
+
+    @property
+    def question_marks(self) -> int:
+        """Every question sentence in prose, counted naively."""
+        return sum(1 for s in self.sentences if s.is_question)
+
+
+def read_turn(index: int, content: str, cues: Cues, rhetorical_min_tokens: int) -> TurnText:
+    """Analyse one tutor turn."""
+    masked = mask_non_prose(content)
+    sentences = []
+    for match in _SENTENCE.finditer(masked):
+        chunk = match.group(0).rstrip()
+        if not chunk:
+            continue
+        tail = chunk[-3:]
+        sentences.append(
+            Sentence(
+                start=match.start(),
+                end=match.start() + len(chunk),
+                text=chunk,
+                tokens=count_tokens(chunk),
+                is_question="?" in tail,
+            )
+        )
+    turn = TurnText(
+        index=index,
+        raw=content,
+        masked=masked,
+        tokens=sum(s.tokens for s in sentences),
+        sentences=sentences,
+    )
+    _find_asks(turn, cues, rhetorical_min_tokens)
+    return turn
+
+
+def _find_asks(turn: TurnText, cues: Cues, rhetorical_min_tokens: int) -> None:
+    sentences = turn.sentences
+    previous_ask: int | None = None
+    for i, sentence in enumerate(sentences):
+        if not sentence.is_question:
+            continue
+        body = _question_body(sentence.text)
+        if cues.phatic.match(body):
+            turn.discounted += 1
+            continue
+        if _answered_after(sentences, i, cues, rhetorical_min_tokens):
+            turn.discounted += 1
+            continue
+        if previous_ask is not None and previous_ask == i - 1 and cues.elaboration.search(body):
+            turn.discounted += 1
+            previous_ask = i
+            continue
+        turn.asks.append(sentence)
+        previous_ask = i
+
+
+def _question_body(text: str) -> str:
+    """The question itself, without a leading label such as ``Step 1:`` or an emoji."""
+    body = text.rsplit(":", 1)[-1] if ":" in text[:-1] else text
+    return body.strip(" \t👉💡✨🤔-–—*").strip()
+
+
+def _answered_after(
+    sentences: list[Sentence], i: int, cues: Cues, rhetorical_min_tokens: int
+) -> bool:
+    """True when statements right after question ``i`` answer it (a rhetorical question)."""
+    tokens = 0
+    for following in sentences[i + 1 :]:
+        if following.is_question:
+            break
+        if tokens == 0 and cues.not_an_answer.search(following.text):
+            return False
+        tokens += following.tokens
+        if tokens >= rhetorical_min_tokens:
+            return True
+    return False

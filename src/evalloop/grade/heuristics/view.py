@@ -1,0 +1,84 @@
+"""A session as the checks see it: each tutor turn read once, plus the learner's turns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ...records import EvalCheck, Evidence, Turn
+from .config import HeuristicConfig
+from .cues import Cues
+from .text import TurnText, read_turn
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """The trajectory with every tutor turn analysed."""
+
+    trajectory: list[Turn]
+    tutor: list[TurnText]
+    learner: list[tuple[int, str]]
+    learner_profile: dict[str, Any] | None
+    cues: Cues
+    config: HeuristicConfig
+
+    @classmethod
+    def build(
+        cls,
+        trajectory: list[Turn],
+        cues: Cues,
+        config: HeuristicConfig,
+        learner_profile: dict[str, Any] | None = None,
+    ) -> SessionView:
+        """Analyse every tutor turn of ``trajectory`` once."""
+        tutor = []
+        learner = []
+        for i, turn in enumerate(trajectory):
+            if turn.role == "assistant":
+                tutor.append(read_turn(i, turn.content, cues, config.rhetorical_answer_min_tokens))
+            else:
+                learner.append((i, turn.content))
+        return cls(trajectory, tutor, learner, learner_profile, cues, config)
+
+    def next_tutor_turn(self, after: int) -> TurnText | None:
+        """The first tutor turn after trajectory index ``after``."""
+        return next((t for t in self.tutor if t.index > after), None)
+
+
+def span(turn: int, text: str, start: int, end: int) -> Evidence:
+    """Evidence for ``text[start:end]`` of turn ``turn`` (trimmed to 200 characters)."""
+    end = min(end, start + 200)
+    return Evidence(turn=turn, start=start, end=end, text=text[start:end])
+
+
+def whole(turn: TurnText) -> Evidence:
+    """Evidence for a whole tutor turn."""
+    return span(turn.index, turn.raw, 0, len(turn.raw))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one check concluded, before it is stamped with its name and version."""
+
+    passed: bool
+    confidence: float
+    reason: str
+    evidence: list[Evidence]
+
+    def to_check(self, name: str, config: HeuristicConfig, version: str) -> EvalCheck:
+        """An :class:`EvalCheck`, *unsure* when confidence is below the config's bar."""
+        if self.confidence < config.unsure_below:
+            label = "unsure"
+        else:
+            label = "pass" if self.passed else "fail"
+        return EvalCheck(
+            name=name,
+            passed=self.passed,
+            reason=self.reason,
+            evidence_snippet=self.evidence[0].text if self.evidence else None,
+            confidence=round(self.confidence, 3),
+            verdict=label,
+            evidence=self.evidence,
+            source="heuristic",
+            grader_version=version,
+        )

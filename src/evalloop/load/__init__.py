@@ -1,0 +1,21 @@
+"""Load sessions and replay artifacts into records, streaming, with precise errors."""
+
+from .fingerprint import SESSION_SUFFIXES, estimate_records, input_files, inputs_sha256
+from .items import Item, Loaded, Skipped, items_of
+from .sessions import iter_items, iter_loaded
+from .validate import ValidationReport, validate_paths
+
+__all__ = [
+    "SESSION_SUFFIXES",
+    "Item",
+    "Loaded",
+    "Skipped",
+    "ValidationReport",
+    "estimate_records",
+    "input_files",
+    "inputs_sha256",
+    "items_of",
+    "iter_items",
+    "iter_loaded",
+    "validate_paths",
+]

@@ -1,0 +1,112 @@
+"""Terminal output: rich tables for run summaries and input problems, progress bars."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from ..analyse import RunSummary
+from ..errors import Problem
+
+_SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
+
+
+@contextmanager
+def progress_bar(console: Console, total: int | None, label: str) -> Iterator[Progress]:
+    """A progress bar (items, rate, ETA) that stays quiet when the output is not a terminal."""
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.speed:>7.0f} items/s" if total else ""),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal,
+        transient=False,
+    )
+    with progress:
+        progress.add_task(label, total=total)
+        yield progress
+
+
+def render_problems(console: Console, problems: Sequence[Problem], title: str) -> None:
+    """A table of input problems: file, line, turn, field, what is wrong."""
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for column in ("file", "line", "turn", "field", "problem"):
+        table.add_column(column, overflow="fold")
+    for p in problems:
+        problem = f"{p.message} — {p.hint}" if p.hint else p.message
+        table.add_row(
+            p.path,
+            "" if p.line is None else str(p.line),
+            "" if p.turn is None else str(p.turn),
+            p.field or "",
+            problem,
+        )
+    console.print(table)
+
+
+def render_summary(console: Console, summary: RunSummary, *, max_rows: int = 30) -> None:
+    """Per-session fidelity, failed checks and escalation; then check rates and the taxonomy."""
+    sessions = Table(title=f"Run {summary.run_id}", title_justify="left")
+    sessions.add_column("session", overflow="fold")
+    sessions.add_column("cond.")
+    sessions.add_column("fidelity", justify="right")
+    sessions.add_column("failures", overflow="fold")
+    sessions.add_column("escalate")
+    for entry in summary.sessions[:max_rows]:
+        escalated = bool(entry.reasons)
+        style = _SEVERITY_STYLE.get(entry.severity or "", "") if escalated else ""
+        sessions.add_row(
+            entry.session_id,
+            entry.condition or "-",
+            f"{entry.fidelity:.2f}",
+            ", ".join(entry.failures) or "[green]none[/]",
+            f"[{style}]yes ({entry.severity or 'fidelity'})[/]" if escalated else "no",
+        )
+    if summary.items > max_rows:
+        sessions.caption = f"first {max_rows} of {summary.items} sessions; export the run for all"
+    console.print(sessions)
+
+    checks = Table(title="Checks", title_justify="left")
+    checks.add_column("check")
+    conditions = list(summary.conditions)
+    for name in conditions:
+        checks.add_column(f"pass % ({name})" if len(conditions) > 1 else "pass %", justify="right")
+    checks.add_column("unsure", justify="right")
+    for name, rate in summary.checks.items():
+        cells = []
+        for condition in conditions:
+            r = summary.conditions[condition].checks.get(name)
+            cells.append(f"{100 * r.pass_rate:5.1f}" if r and r.total else "-")
+        checks.add_row(name, *cells, str(rate.unsure))
+    console.print(checks)
+
+    if summary.failures:
+        taxonomy = Table(title="Failure taxonomy", title_justify="left")
+        taxonomy.add_column("failure")
+        taxonomy.add_column("sessions", justify="right")
+        for name, count in sorted(summary.failures.items(), key=lambda kv: -kv[1]):
+            taxonomy.add_row(name, str(count))
+        console.print(taxonomy)
+
+    d = summary.dashboard
+    console.print(
+        f"[bold]{summary.items}[/] sessions · fidelity mean [bold]{summary.fidelity_mean:.2f}[/] · "
+        f"escalated [bold]{summary.escalated}[/] ({100 * d.get('escalation_rate', 0):.0f}%) · "
+        f"errored {summary.errored} · diagnosis first {d.get('pct_diagnosis_first', 0):.0f}% · "
+        f"questions/turn {d.get('questions_per_tutor_turn', 0):.2f} · "
+        f"reinforcement {d.get('pct_reinforcement', 0):.0f}%"
+    )

@@ -1,0 +1,22 @@
+"""The public names of evalloop are exactly these; a change here is a change of the API."""
+
+import evalloop
+
+EXPECTED = {
+    "ConfigError", "DecideConfig", "EvalCheck", "EvalResult", "EvalloopError", "Evidence",
+    "Failure", "Grade", "GradeConfig", "HeuristicConfig", "InputProblems", "Item", "LoadError",
+    "Problem", "ReplayArtifact", "RunManifest", "RunOptions", "RunReport", "RunSummary",
+    "SchemaVersionError", "Session", "SessionGrader", "Store", "StoreError",
+    "StudyModeHeuristics", "Turn", "UserError", "__version__", "bundled_sessions", "decide",
+    "export_run", "grade_paths", "iter_items", "iter_loaded", "load_heuristic_config",
+    "new_run_id", "summarize", "validate_paths",
+}  # fmt: skip
+
+
+def test_all_is_pinned():
+    assert set(evalloop.__all__) == EXPECTED
+
+
+def test_every_exported_name_exists():
+    for name in evalloop.__all__:
+        assert hasattr(evalloop, name), name

@@ -29,8 +29,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=False)
-err = Console(stderr=True)
+# Outside a terminal (a pipe, a CI log) use a wide page so ids and paths stay on one line.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 StoreOpt = Annotated[
     Path | None,

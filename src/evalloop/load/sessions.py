@@ -99,25 +99,14 @@ def _records(
         kind = type(data).__name__
         yield Problem(path, f"expected a JSON object (a session), found {kind}", line=line)
         return
-    model: type[Session] | type[ReplayArtifact]
+    model: type[Session] | type[ReplayArtifact] = Session
     if "regenerated_trajectory" in data:
         model = ReplayArtifact
-    elif "trajectory" in data:
-        model = Session
-    else:
-        skip = _not_a_session(data)
-        if skip and in_folder:
+    elif "trajectory" not in data and (skip := _not_a_session(data)):
+        if in_folder:
             yield Skipped(path, skip)
-        elif skip:
-            yield Problem(path, f"not a session: {skip}", line=line)
         else:
-            yield Problem(
-                path,
-                "missing required field",
-                line=line,
-                field="trajectory",
-                hint="a session needs session_id, domain and trajectory",
-            )
+            yield Problem(path, f"not a session: {skip}", line=line)
         return
     try:
         record = model.model_validate(data)

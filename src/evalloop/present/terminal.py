@@ -42,20 +42,12 @@ def progress_bar(console: Console, total: int | None, label: str) -> Iterator[Pr
 
 
 def render_problems(console: Console, problems: Sequence[Problem], title: str) -> None:
-    """A table of input problems: file, line, turn, field, what is wrong."""
-    table = Table(title=title, title_justify="left", show_lines=False)
-    for column in ("file", "line", "turn", "field", "problem"):
-        table.add_column(column, overflow="fold")
-    for p in problems:
-        problem = f"{p.message} — {p.hint}" if p.hint else p.message
-        table.add_row(
-            p.path,
-            "" if p.line is None else str(p.line),
-            "" if p.turn is None else str(p.turn),
-            p.field or "",
-            problem,
-        )
-    console.print(table)
+    """One line per problem, ``file:line turn N field F: what is wrong (what to do)``."""
+    console.print(f"[bold red]{title}[/]")
+    for problem in problems:
+        console.print(f"  [bold]{problem.location()}[/]: {problem.message}", highlight=False)
+        if problem.hint:
+            console.print(f"    [dim]{problem.hint}[/]", highlight=False)
 
 
 def render_summary(console: Console, summary: RunSummary, *, max_rows: int = 30) -> None:
@@ -101,6 +93,18 @@ def render_summary(console: Console, summary: RunSummary, *, max_rows: int = 30)
         for name, count in sorted(summary.failures.items(), key=lambda kv: -kv[1]):
             taxonomy.add_row(name, str(count))
         console.print(taxonomy)
+
+    if summary.queue:
+        queue = Table(title="Review queue (most severe first)", title_justify="left")
+        queue.add_column("session", overflow="fold")
+        queue.add_column("severity")
+        queue.add_column("why", overflow="fold")
+        for entry in summary.queue[:max_rows]:
+            style = _SEVERITY_STYLE.get(entry.severity or "", "")
+            queue.add_row(
+                entry.item_key, f"[{style}]{entry.severity or '-'}[/]", "; ".join(entry.reasons)
+            )
+        console.print(queue)
 
     d = summary.dashboard
     console.print(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from .config import HeuristicConfig
-from .cues import Cues
+from typing import TYPE_CHECKING
+
 from .text import TurnText
+
+if TYPE_CHECKING:
+    from .view import SessionView
 
 ACTIONS = (
     "diagnose_probe",
@@ -18,26 +21,26 @@ ACTIONS = (
 )
 
 
-def tag_actions(turn: TurnText, cues: Cues, config: HeuristicConfig) -> list[str]:
+def tag_actions(turn: TurnText, view: SessionView) -> list[str]:
     """The actions of one tutor turn, in the taxonomy's order (a turn can make several)."""
-    prose = turn.masked
-    has_question = turn.question_marks > 0
     actions: list[str] = []
-    if has_question and cues.diagnosis.search(prose):
+    if turn.question_marks and view.find(turn, "diagnosis"):
         actions.append("diagnose_probe")
-    explains = any(not s.is_question and s.tokens >= 6 for s in turn.sentences)
-    if explains and turn.tokens <= config.conciseness_token_cap:
+    if turn.tokens <= view.config.conciseness_token_cap and any(
+        not s.is_question and s.tokens >= 6 for s in turn.sentences
+    ):
         actions.append("micro_explain")
     if len(turn.asks) == 1 and "diagnose_probe" not in actions:
         actions.append("guide_question")
-    if cues.confirm.search(prose.lstrip()) and (turn.asks or cues.practice.search(prose)):
+    practice = view.find(turn, "practice") is not None
+    if (turn.asks or practice) and view.cues.confirm.match(turn.masked.lstrip()):
         actions.append("confirm_then_push")
-    if cues.check.search(prose):
+    if view.find(turn, "check"):
         actions.append("check_reinforce")
-    if cues.practice.search(prose):
+    if practice:
         actions.append("practice_round")
-    if cues.rhythm.search(prose):
+    if view.find(turn, "rhythm"):
         actions.append("vary_rhythm")
-    if cues.recap.search(prose):
+    if view.find(turn, "recap"):
         actions.append("recap_summary")
     return actions

@@ -9,7 +9,6 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 
-from .actions import tag_actions
 from .text import TurnText
 from .view import Finding, SessionView, span, whole
 
@@ -22,7 +21,7 @@ def diagnosis_first(view: SessionView) -> Finding:
         return _NO_TUTOR
     first = view.tutor[0]
     if first.question_marks:
-        match = view.cues.diagnosis.search(first.masked)
+        match = view.find(first, "diagnosis")
         if match:
             return Finding(
                 True,
@@ -54,7 +53,7 @@ def no_direct_answer_initially(view: SessionView) -> Finding:
         return _NO_TUTOR
     config = view.config
     for turn in view.tutor[: config.initial_assistant_turns]:
-        match = view.cues.answer.search(turn.raw)
+        match = view.find(turn, "answer", raw=True)
         if match:
             return Finding(
                 False,
@@ -93,7 +92,7 @@ def single_question_per_step(view: SessionView) -> Finding:
     discounted = False
     for turn in view.tutor:
         limit = config.max_questions_per_assistant_turn
-        if turn is last and view.cues.recap.search(turn.masked):
+        if turn is last and view.find(turn, "recap"):
             limit = max(limit, config.recap_max_questions)
         discounted = discounted or turn.discounted > 0
         if len(turn.asks) > limit:
@@ -135,7 +134,7 @@ def check_reinforce(view: SessionView) -> Finding:
     if not view.tutor:
         return _NO_TUTOR
     for turn in view.tutor[1:]:
-        match = view.cues.check.search(turn.masked)
+        match = view.find(turn, "check")
         if match:
             return Finding(
                 True,
@@ -159,8 +158,8 @@ def vary_rhythm(view: SessionView) -> Finding:
     if not view.tutor:
         return _NO_TUTOR
     seen: dict[str, TurnText] = {}
-    for turn in view.tutor:
-        for action in tag_actions(turn, view.cues, view.config):
+    for turn, actions in zip(view.tutor, view.actions, strict=True):
+        for action in actions:
             seen.setdefault(action, turn)
     needed = view.config.min_distinct_actions
     evidence = [whole(turn) for turn in list(seen.values())[:2]]
@@ -215,7 +214,9 @@ def no_over_scaffolding(view: SessionView) -> Finding:
     reply = view.next_tutor_turn(index)
     if reply is None:
         return Finding(True, 0.4, "the session ends before the tutor could answer", asked)
-    gives = view.cues.worked_answer.search(reply.raw) or "`" in reply.raw or _code_lines(reply) >= 2
+    gives = (
+        view.find(reply, "worked_answer", raw=True) or "`" in reply.raw or _code_lines(reply) >= 2
+    )
     if gives:
         return Finding(True, 0.8, f"asked {needed} times, the tutor gives a worked answer", asked)
     if reply.asks:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .anchors import Cue
 from .config import HeuristicConfig
 
 
-def _any(patterns: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    if not patterns:
-        return re.compile(r"(?!x)x")  # matches nothing
-    return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
+def _any(patterns: list[str], flags: int = re.IGNORECASE) -> Cue:
+    return Cue.compile(patterns, flags)
 
 
 def _phrases(phrases: list[str]) -> list[str]:
@@ -20,29 +19,29 @@ def _phrases(phrases: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class Cues:
-    """Compiled regexes for every cue list of a :class:`HeuristicConfig`."""
+    """Every cue list of a :class:`HeuristicConfig`, compiled once (with literal prefilters)."""
 
-    diagnosis: re.Pattern[str]
-    stated_level: re.Pattern[str]
-    check: re.Pattern[str]
-    answer: re.Pattern[str]
-    worked_answer: re.Pattern[str]
-    task_request: re.Pattern[str]
-    answer_request: re.Pattern[str]
-    recap: re.Pattern[str]
-    practice: re.Pattern[str]
-    rhythm: re.Pattern[str]
-    confirm: re.Pattern[str]
-    phatic: re.Pattern[str]
-    elaboration: re.Pattern[str]
-    not_an_answer: re.Pattern[str]
-    harmful: re.Pattern[str]
-    identity: re.Pattern[str]
-    personal_info: re.Pattern[str]
-    insult: re.Pattern[str]
-    refusal: re.Pattern[str]
-    distress: re.Pattern[str]
-    support: re.Pattern[str]
+    diagnosis: Cue
+    stated_level: Cue
+    check: Cue
+    answer: Cue
+    worked_answer: Cue
+    task_request: Cue
+    answer_request: Cue
+    recap: Cue
+    practice: Cue
+    rhythm: Cue
+    confirm: Cue
+    phatic: Cue
+    elaboration: Cue
+    not_an_answer: Cue
+    harmful: Cue
+    identity: Cue
+    personal_info: Cue
+    insult: Cue
+    refusal: Cue
+    distress: Cue
+    support: Cue
 
     @classmethod
     def from_config(cls, config: HeuristicConfig) -> Cues:
@@ -65,7 +64,7 @@ class Cues:
             practice=_any(config.practice_patterns),
             rhythm=_any(config.rhythm_patterns),
             confirm=_any(config.confirm_patterns),
-            phatic=re.compile(rf"^\W*(?:{phatic})\W*$", re.IGNORECASE),
+            phatic=Cue(re.compile(rf"^\W*(?:{phatic})\W*$", re.IGNORECASE), None),
             elaboration=_any(config.elaboration_patterns),
             not_an_answer=_any(config.not_an_answer_patterns),
             harmful=_any(safety.harmful_instruction_patterns),

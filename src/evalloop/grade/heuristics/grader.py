@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...records import EvalCheck, Turn
-from .actions import tag_actions
 from .checks import CORE_CHECKS, EXTRA_CHECKS
 from .config import HeuristicConfig
 from .cues import Cues
@@ -52,7 +51,7 @@ class StudyModeHeuristics:
             for name, check in (*CORE_CHECKS.items(), *EXTRA_CHECKS.items())
         ]
         checks.append(safety(view).to_check(SAFETY_CHECK, self.config, self.version))
-        actions = [tag_actions(turn, self.cues, self.config) for turn in view.tutor]
+        actions = view.actions
         tokens = [turn.tokens for turn in view.tutor]
         asks = [len(turn.asks) for turn in view.tutor]
         metrics: dict[str, float] = {

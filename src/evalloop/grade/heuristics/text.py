@@ -24,6 +24,9 @@ _CODE_LINE = re.compile(
     r"|[\w.]+\([^\n]*\)[ \t]*$).*$",
     re.MULTILINE,
 )
+_QUOTE_MARKS = ('"', "“", "«", "'")
+_CODE_MARKS = ("=", "(", ":", ">>>", "$ ", "import ", "return")
+"""A code-looking line holds one of these; text without any skips that regex."""
 _SENTENCE = re.compile(r"[^\s][^\n]*?(?:[.!?]+(?=\s|$)|$)", re.MULTILINE)
 
 
@@ -40,8 +43,11 @@ def mask_non_prose(text: str) -> str:
     if "`" in text:
         text = _FENCED.sub(_blank, text)
         text = _INLINE.sub(_blank, text)
-    text = _QUOTED.sub(_blank, text)
-    return _CODE_LINE.sub(_blank, text)
+    if any(mark in text for mark in _QUOTE_MARKS):
+        text = _QUOTED.sub(_blank, text)
+    if any(mark in text for mark in _CODE_MARKS):
+        text = _CODE_LINE.sub(_blank, text)
+    return text
 
 
 def count_tokens(text: str) -> int:
@@ -49,15 +55,24 @@ def count_tokens(text: str) -> int:
     return len(TOKEN.findall(text))
 
 
-@dataclass(frozen=True, slots=True)
 class Sentence:
     """A sentence of the masked text, with its span in the original."""
 
-    start: int
-    end: int
-    text: str
-    tokens: int
-    is_question: bool
+    __slots__ = ("_tokens", "end", "is_question", "start", "text")
+
+    def __init__(self, start: int, end: int, text: str, is_question: bool) -> None:
+        self.start = start
+        self.end = end
+        self.text = text
+        self.is_question = is_question
+        self._tokens = -1
+
+    @property
+    def tokens(self) -> int:
+        """Approximate tokens of the sentence (counted on first use)."""
+        if self._tokens < 0:
+            self._tokens = count_tokens(self.text)
+        return self._tokens
 
 
 @dataclass(slots=True)
@@ -67,17 +82,20 @@ class TurnText:
     index: int
     raw: str
     masked: str
+    raw_lower: str
+    """``raw.lower()``, for the cues' literal prefilter."""
+    masked_lower: str
+    """``masked.lower()``."""
     tokens: int
     sentences: list[Sentence]
+    question_marks: int
+    """Every question sentence in prose, counted naively."""
     asks: list[Sentence] = field(default_factory=list)
     """Questions put to the learner (rhetorical, phatic and restating ones left out)."""
     discounted: int = 0
     """Question sentences not counted as asks (rhetorical, phatic, elaborating)."""
-
-    @property
-    def question_marks(self) -> int:
-        """Every question sentence in prose, counted naively."""
-        return sum(1 for s in self.sentences if s.is_question)
+    found: dict[tuple[str, bool], re.Match[str] | None] = field(default_factory=dict)
+    """Cue searches already made on this turn (see :meth:`SessionView.find`)."""
 
 
 def read_turn(index: int, content: str, cues: Cues, rhetorical_min_tokens: int) -> TurnText:
@@ -88,22 +106,17 @@ def read_turn(index: int, content: str, cues: Cues, rhetorical_min_tokens: int) 
         chunk = match.group(0).rstrip()
         if not chunk:
             continue
-        tail = chunk[-3:]
-        sentences.append(
-            Sentence(
-                start=match.start(),
-                end=match.start() + len(chunk),
-                text=chunk,
-                tokens=count_tokens(chunk),
-                is_question="?" in tail,
-            )
-        )
+        start = match.start()
+        sentences.append(Sentence(start, start + len(chunk), chunk, "?" in chunk[-3:]))
     turn = TurnText(
         index=index,
         raw=content,
         masked=masked,
-        tokens=sum(s.tokens for s in sentences),
+        raw_lower=content.lower(),
+        masked_lower=masked.lower(),
+        tokens=count_tokens(masked),
         sentences=sentences,
+        question_marks=sum(1 for s in sentences if s.is_question),
     )
     _find_asks(turn, cues, rhetorical_min_tokens)
     return turn

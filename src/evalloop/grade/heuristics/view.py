@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from ...records import EvalCheck, Evidence, Turn
+from .actions import tag_actions
+from .anchors import Cue
 from .config import HeuristicConfig
 from .cues import Cues
 from .text import TurnText, read_turn
 
 
-@dataclass(frozen=True)
+@dataclass
 class SessionView:
-    """The trajectory with every tutor turn analysed."""
+    """The trajectory with every tutor turn analysed, and a memo of cue searches."""
 
     trajectory: list[Turn]
     tutor: list[TurnText]
@@ -21,6 +24,10 @@ class SessionView:
     learner_profile: dict[str, Any] | None
     cues: Cues
     config: HeuristicConfig
+    actions: list[list[str]] = field(default_factory=list)
+    """The action tags of each tutor turn, in order."""
+    _session_text: dict[bool, str] = field(default_factory=dict)
+    _session_may: dict[tuple[str, bool], bool] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -30,7 +37,7 @@ class SessionView:
         config: HeuristicConfig,
         learner_profile: dict[str, Any] | None = None,
     ) -> SessionView:
-        """Analyse every tutor turn of ``trajectory`` once."""
+        """Analyse every tutor turn of ``trajectory`` once, then tag its actions."""
         tutor = []
         learner = []
         for i, turn in enumerate(trajectory):
@@ -38,7 +45,35 @@ class SessionView:
                 tutor.append(read_turn(i, turn.content, cues, config.rhetorical_answer_min_tokens))
             else:
                 learner.append((i, turn.content))
-        return cls(trajectory, tutor, learner, learner_profile, cues, config)
+        view = cls(trajectory, tutor, learner, learner_profile, cues, config)
+        view.actions = [tag_actions(turn, view) for turn in tutor]
+        return view
+
+    def find(self, turn: TurnText, cue: str, *, raw: bool = False) -> re.Match[str] | None:
+        """Search ``turn`` (its masked prose, or ``raw`` text) for the cue called ``cue``.
+
+        Each search is made once per turn; a cue none of whose anchors occur anywhere in the
+        session's tutor text is not searched turn by turn at all.
+        """
+        key = (cue, raw)
+        if key in turn.found:
+            return turn.found[key]
+        compiled: Cue = getattr(self.cues, cue)
+        may = self._session_may.get(key)
+        if may is None:
+            text = self._session_text.get(raw)
+            if text is None:
+                parts = (t.raw_lower if raw else t.masked_lower for t in self.tutor)
+                text = self._session_text[raw] = "\n".join(parts)
+            may = self._session_may[key] = compiled.may_match(text)
+        found = None
+        if may:
+            if raw:
+                found = compiled.search(turn.raw, turn.raw_lower)
+            else:
+                found = compiled.search(turn.masked, turn.masked_lower)
+        turn.found[key] = found
+        return found
 
     def next_tutor_turn(self, after: int) -> TurnText | None:
         """The first tutor turn after trajectory index ``after``."""

@@ -1,0 +1,94 @@
+"""Grading throughput and memory: synthetic 16-turn sessions as JSONL, graded at two sizes.
+
+Each measurement runs in a fresh child process so that its peak RSS is its own. Two paths:
+
+* ``grade``: load → heuristics → decide, streamed, results dropped (the grading itself);
+* ``grade+store``: the full ``grade_paths`` run, writing every result and its grades to SQLite.
+
+Printed per size: sessions/s, CPU per session, peak RSS; then the ratios that matter: throughput
+against the 5,000 sessions/s aim, and peak RSS of the large size against the small one.
+
+    python bench/grade_throughput.py                # N = 1,000 and 100,000
+    python bench/grade_throughput.py --sizes 1000 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+AIM_SESSIONS_PER_S = 5000
+
+
+def child(mode: str, data: Path, store: Path) -> dict[str, float]:
+    from evalloop._run import RunOptions, SessionGrader, grade_paths
+    from evalloop.load import iter_items
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    if mode == "grade":
+        grader = SessionGrader()
+        count = sum(1 for item in iter_items([data]) if grader.grade(item))
+    else:
+        report = grade_paths([data], options=RunOptions(store_path=store))
+        count = report.new_items
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"n": count, "wall_s": wall, "cpu_s": cpu, "peak_rss_mib": peak_kib / 1024}
+
+
+def measure(mode: str, data: Path, store: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(data), str(store)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return dict(json.loads(out.splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
+    parser.add_argument("--turns", type=int, default=16)
+    parser.add_argument("--child", nargs=3, metavar=("MODE", "DATA", "STORE"), help="internal")
+    args = parser.parse_args()
+    if args.child:
+        mode, data, store = args.child
+        print(json.dumps(child(mode, Path(data), Path(store))))
+        return
+
+    from evalloop.bundled import write_synthetic_jsonl
+
+    rows: dict[tuple[str, int], dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            data = write_synthetic_jsonl(Path(tmp) / f"sessions-{n}.jsonl", n, args.turns)
+            for mode in ("grade", "grade+store"):
+                r = measure(mode, data, Path(tmp) / f"store-{n}.db")
+                rows[(mode, n)] = r
+                print(
+                    f"{mode:12} N={n:>8,}  {r['n'] / r['wall_s']:>8,.0f} sessions/s  "
+                    f"{1e6 * r['cpu_s'] / r['n']:>6.0f} µs CPU/session  "
+                    f"peak RSS {r['peak_rss_mib']:6.1f} MiB",
+                    flush=True,
+                )
+    small, large = min(args.sizes), max(args.sizes)
+    print()
+    for mode in ("grade", "grade+store"):
+        r = rows[(mode, large)]
+        rate = r["n"] / r["wall_s"]
+        growth = rows[(mode, large)]["peak_rss_mib"] / rows[(mode, small)]["peak_rss_mib"]
+        print(
+            f"{mode:12} throughput {rate / AIM_SESSIONS_PER_S:5.2f}× the {AIM_SESSIONS_PER_S:,}/s "
+            f"aim; peak RSS at N={large:,} is {growth:4.2f}× that at N={small:,} (aim ≤ 1.10×)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""The evalloop command as a user runs it: exit codes, tables, JSON, exports."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from evalloop.bundled import bundled_sessions
+
+GOOD = {
+    "session_id": "cli.good.001",
+    "domain": "math",
+    "trajectory": [
+        {"role": "user", "content": "help me with fractions"},
+        {"role": "assistant", "content": "Sure. What do you already know about fractions?"},
+    ],
+}
+
+
+def run(*args: str, cwd: Path, env_home: Path | None = None) -> subprocess.CompletedProcess:
+    env = None
+    if env_home is not None:
+        import os
+
+        env = {**os.environ, "EVALLOOP_HOME": str(env_home)}
+    return subprocess.run(
+        [sys.executable, "-m", "evalloop", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_validate_lists_every_problem_and_exits_non_zero(tmp_path):
+    (tmp_path / "ok.json").write_text(json.dumps(GOOD), encoding="utf-8")
+    (tmp_path / "bad.json").write_text("{", encoding="utf-8")
+    lines = [json.dumps(GOOD | {"session_id": "a"}), '{"session_id": "b"}']
+    (tmp_path / "more.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    result = run("validate", str(tmp_path), "--json", cwd=tmp_path)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["items"] == 2 and not report["ok"]
+    where = {(Path(p["path"]).name, p["line"], p["field"]) for p in report["problems"]}
+    assert ("bad.json", 1, None) in where
+    assert ("more.jsonl", 2, "domain") in where and ("more.jsonl", 2, "trajectory") in where
+
+
+def test_validate_passes_on_the_bundled_sessions(tmp_path):
+    result = run("validate", str(bundled_sessions()), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "valid" in result.stdout
+
+
+def test_grade_json_export_and_resume(tmp_path):
+    out = tmp_path / "out"
+    args = ("grade", str(bundled_sessions()), "--run-id", "r1", "--out", str(out), "--json")
+    first = run(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    data = json.loads(first.stdout)
+    assert data["run"]["status"] == "completed"
+    count = len(list(bundled_sessions().glob("*.json")))
+    assert data["summary"]["items"] == count and len(data["results"]) == count
+    escalated = [r for r in data["results"] if r["result"]["escalate"]]
+    assert escalated and all(r["result"]["escalation_reasons"] for r in escalated)
+    table = pq.read_table(out / "results.parquet")
+    assert table.num_rows == count and "check.diagnosis_first" in table.column_names
+    assert (out / "results.csv").exists() and (out / "manifest.json").exists()
+    again = run(*args, cwd=tmp_path)
+    assert json.loads(again.stdout)["summary"]["items"] == count
+    assert (tmp_path / ".evalloop" / "evalloop.db").exists()
+
+
+def test_grade_prints_a_table_and_reports_bad_inputs(tmp_path):
+    (tmp_path / "ok.json").write_text(json.dumps(GOOD), encoding="utf-8")
+    (tmp_path / "bad.json").write_text('{"session_id": 1}', encoding="utf-8")
+    result = run("grade", str(tmp_path), cwd=tmp_path, env_home=tmp_path / "home")
+    assert result.returncode == 1
+    assert "cli.good.001" in result.stdout and "bad.json" in result.stdout
+    assert (tmp_path / "home" / "evalloop.db").exists()
+
+
+def test_export_of_an_unknown_run_says_what_to_do(tmp_path):
+    result = run("export", "nope", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "nope" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bad_config_is_named_without_a_traceback(tmp_path):
+    config = tmp_path / "h.yaml"
+    config.write_text("conciseness_token_cap: -1\n", encoding="utf-8")
+    (tmp_path / "ok.json").write_text(json.dumps(GOOD), encoding="utf-8")
+    result = run("grade", str(tmp_path / "ok.json"), "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "conciseness_token_cap" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["session", "eval-result", "replay-artifact"])
+def test_schema_prints_json_schema(tmp_path, name):
+    result = run("schema", name, cwd=tmp_path)
+    assert result.returncode == 0
+    assert "properties" in json.loads(result.stdout)
+
+
+def test_schema_of_an_unknown_record(tmp_path):
+    result = run("schema", "nope", cwd=tmp_path)
+    assert result.returncode == 2 and "choose one of" in result.stderr
+
+
+def test_demo_runs_offline_and_escalates_every_failure_class(tmp_path):
+    result = run("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in (
+        "answered_too_early",
+        "multi_question_overload",
+        "no_diagnosis",
+        "lecture_mode",
+        "no_reinforcement",
+        "over_scaffolding",
+        "safety_slip",
+    ):
+        assert name in result.stdout
+    assert (tmp_path / "demo-output" / "results.parquet").exists()

@@ -125,3 +125,14 @@ def test_demo_runs_offline_and_escalates_every_failure_class(tmp_path):
     ):
         assert name in result.stdout
     assert (tmp_path / "demo-output" / "results.parquet").exists()
+
+
+def test_duplicate_session_ids_are_named_and_graded_once(tmp_path):
+    data = tmp_path / "dup.jsonl"
+    data.write_text(json.dumps(GOOD) + "\n" + json.dumps(GOOD) + "\n", encoding="utf-8")
+    result = run("grade", str(data), "--json", cwd=tmp_path)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["summary"]["items"] == 1
+    (problem,) = report["problems"]
+    assert problem["path"].endswith("dup.jsonl:2") and "duplicate session" in problem["message"]

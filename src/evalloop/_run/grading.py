@@ -175,7 +175,6 @@ def _grade_stream(
     progress: ProgressCallback | None,
 ) -> None:
     batch: list[ItemOutcome] = []
-    seen: dict[str, str] = {}
     last_flush = time.monotonic()
     for entry in loaded:
         if isinstance(entry, Skipped):
@@ -184,16 +183,6 @@ def _grade_stream(
         if isinstance(entry, Problem):
             report.problems.append(entry)
             continue
-        first = seen.setdefault(entry.key, entry.origin)
-        if first != entry.origin:
-            report.problems.append(
-                Problem(
-                    entry.origin,
-                    f"duplicate session '{entry.key}' (first seen in {first}); not graded twice",
-                    field="session_id",
-                )
-            )
-            continue
         if entry.key in done:
             if progress:
                 progress(1)
@@ -201,12 +190,39 @@ def _grade_stream(
         batch.append(grader.outcome(run_id, entry))
         now = time.monotonic()
         if len(batch) >= options.batch_size or now - last_flush >= options.flush_seconds:
-            report.new_items += store.write_outcomes(run_id, batch)
-            if progress:
-                progress(len(batch))
-            batch.clear()
+            _flush(store, run_id, batch, report, progress)
             last_flush = now
-    if batch:
-        report.new_items += store.write_outcomes(run_id, batch)
-        if progress:
-            progress(len(batch))
+    _flush(store, run_id, batch, report, progress)
+
+
+def _flush(
+    store: Store,
+    run_id: str,
+    batch: list[ItemOutcome],
+    report: RunReport,
+    progress: ProgressCallback | None,
+) -> None:
+    """Write a batch in one transaction; name the input duplicates the store refused."""
+    if not batch:
+        return
+    inserted = store.write_outcomes(run_id, batch)
+    report.new_items += inserted
+    if inserted < len(batch):
+        stored = store.item_sources(run_id, [o.item_key for o in batch])
+        written: set[str] = set()
+        for outcome in batch:
+            first = stored.get(outcome.item_key)
+            if first != outcome.source or outcome.item_key in written:
+                report.problems.append(
+                    Problem(
+                        outcome.source or "?",
+                        f"duplicate session '{outcome.item_key}' (first seen in {first}); "
+                        "not graded twice",
+                        field="session_id",
+                        hint="session ids must be unique within one run",
+                    )
+                )
+            written.add(outcome.item_key)
+    if progress:
+        progress(len(batch))
+    batch.clear()

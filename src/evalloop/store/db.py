@@ -236,6 +236,20 @@ class Store:
                 conn.executemany(INSERT_GRADE, grades)
         return inserted
 
+    def item_sources(self, run_id: str, keys: Sequence[str]) -> dict[str, str | None]:
+        """Where each of ``keys`` that is stored for the run came from (its ``source``)."""
+        found: dict[str, str | None] = {}
+        with store_errors(self._path, "read item sources"):
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = self._conn.execute(
+                    f"SELECT item_key, source FROM items WHERE run_id = ? AND item_key IN ({marks})",
+                    (run_id, *chunk),
+                )
+                found.update({key: source for key, source in rows})
+        return found
+
     def count_items(self, run_id: str) -> RunCounts:
         """Counts of the stored items: all, done, errored and escalated (zeros if none)."""
         with store_errors(self._path, "count the items"):

@@ -54,13 +54,12 @@ class StudyModeHeuristics:
         actions = view.actions
         tokens = [turn.tokens for turn in view.tutor]
         asks = [len(turn.asks) for turn in view.tutor]
+        turns = len(view.tutor) or 1
         metrics: dict[str, float] = {
             "tutor_turns": float(len(view.tutor)),
             "learner_turns": float(len(view.learner)),
-            "questions_per_tutor_turn": statistics.fmean(asks) if asks else 0.0,
-            "question_marks_per_tutor_turn": (
-                statistics.fmean(t.question_marks for t in view.tutor) if view.tutor else 0.0
-            ),
+            "questions_per_tutor_turn": sum(asks) / turns,
+            "question_marks_per_tutor_turn": sum(t.question_marks for t in view.tutor) / turns,
             "median_tutor_tokens": float(statistics.median(tokens)) if tokens else 0.0,
             "max_tutor_tokens": float(max(tokens, default=0)),
         }

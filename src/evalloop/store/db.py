@@ -243,10 +243,8 @@ class Store:
             for start in range(0, len(keys), 500):
                 chunk = list(keys[start : start + 500])
                 marks = ",".join("?" * len(chunk))
-                rows = self._conn.execute(
-                    f"SELECT item_key, source FROM items WHERE run_id = ? AND item_key IN ({marks})",
-                    (run_id, *chunk),
-                )
+                sql = f"SELECT item_key, source FROM items WHERE run_id = ? AND item_key IN ({marks})"
+                rows = self._conn.execute(sql, (run_id, *chunk))
                 found.update({key: source for key, source in rows})
         return found
 

@@ -243,7 +243,8 @@ class Store:
             for start in range(0, len(keys), 500):
                 chunk = list(keys[start : start + 500])
                 marks = ",".join("?" * len(chunk))
-                sql = f"SELECT item_key, source FROM items WHERE run_id = ? AND item_key IN ({marks})"
+                sql = "SELECT item_key, source FROM items WHERE run_id = ? "
+                sql += f"AND item_key IN ({marks})"
                 rows = self._conn.execute(sql, (run_id, *chunk))
                 found.update({key: source for key, source in rows})
         return found

@@ -8,7 +8,12 @@
     │   │   └── SchemaVersionError a record written by a newer evalloop
     │   ├── InputProblems          many LoadErrors gathered in one pass (none dropped)
     │   └── ConfigError            a bad config file or value: names the file and the field
-    └── StoreError                 the SQLite store is unusable (locked, corrupt, newer migrations)
+    ├── StoreError                 the SQLite store is unusable (locked, corrupt, newer migrations)
+    └── ProviderError              a model call failed (mapped from the SDK at the boundary)
+        ├── ProviderTimeout        no answer within the per-call timeout        (retried)
+        ├── ProviderUnavailable    connection failed, 5xx, malformed reply      (retried)
+        ├── RateLimited            429; carries the server's Retry-After         (retried)
+        └── ProviderRequestError   400/401/403/404/422: the request itself is wrong (not retried)
 
 Every message says what is wrong and what to do next. Secrets are scrubbed from messages at
 construction time (:func:`scrub`), so no exception can carry an API key into a log or a report.
@@ -24,6 +29,11 @@ from dataclasses import dataclass
 __all__ = [
     "ConfigError",
     "EvalloopError",
+    "ProviderError",
+    "ProviderRequestError",
+    "ProviderTimeout",
+    "ProviderUnavailable",
+    "RateLimited",
     "InputProblems",
     "LoadError",
     "Problem",
@@ -126,3 +136,42 @@ class StoreError(EvalloopError):
     """The SQLite store cannot be opened, migrated or written."""
 
     exit_code = 3
+
+
+class ProviderError(EvalloopError):
+    """A call to a model provider failed."""
+
+    exit_code = 4
+    retryable = False
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ProviderTimeout(ProviderError):
+    """The provider gave no answer within the per-call timeout."""
+
+    retryable = True
+
+
+class ProviderUnavailable(ProviderError):
+    """The connection failed, the server erred (5xx) or its reply could not be read."""
+
+    retryable = True
+
+
+class RateLimited(ProviderError):
+    """The provider answered 429; ``retry_after`` is its Retry-After in seconds, if it sent one."""
+
+    retryable = True
+
+    def __init__(
+        self, message: str, *, status: int | None = 429, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class ProviderRequestError(ProviderError):
+    """The request is wrong (bad input, bad key, unknown model): retrying cannot help."""

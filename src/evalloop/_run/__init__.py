@@ -6,14 +6,21 @@ from .grading import (
     RunReport,
     SessionGrader,
     grade_paths,
+    grade_run,
     new_run_id,
 )
+from .replaying import ReplayConfig, ReplayReport, replay_paths, replay_paths_async
 
 __all__ = [
     "GradeConfig",
+    "ReplayConfig",
+    "ReplayReport",
     "RunOptions",
     "RunReport",
     "SessionGrader",
     "grade_paths",
+    "grade_run",
     "new_run_id",
+    "replay_paths",
+    "replay_paths_async",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,8 +164,64 @@ def grade_paths(
     return report
 
 
+def grade_run(
+    run_id: str,
+    config: GradeConfig | None = None,
+    options: RunOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> RunReport:
+    """Grade every replay stored in run ``run_id`` (all conditions) into the same run."""
+    options = (options or RunOptions()).model_copy(update={"run_id": run_id})
+    grader = SessionGrader(config)
+    with Store.open(options.store_path) as store:
+        manifest = store.get_run(run_id)
+        manifest.config["grade"] = grader.config.model_dump(mode="json")
+        manifest.config["grader_version"] = grader.heuristics.version
+        store.update_manifest(manifest)
+        report = RunReport(manifest=manifest)
+        done = store.done_keys(run_id)
+        report.resumed_items = len(done)
+        entries = _artifact_items(store, run_id)
+        _grade_stream(entries, grader, store, run_id, done, options, report, progress)
+        status: RunStatus = "completed" if not report.problems else "failed"
+        finished = datetime.now(UTC).isoformat(timespec="seconds")
+        store.finish_run(run_id, status, store.count_items(run_id), finished)
+        report.manifest = store.get_run(run_id)
+    return report
+
+
+def _artifact_items(store: Store, run_id: str) -> Iterator[Item | ItemOutcome]:
+    """Gradable items of a run's replays; a replay that failed becomes an errored item."""
+    for stored in store.iter_artifacts(run_id):
+        artifact = stored.artifact
+        if artifact is None:
+            yield ItemOutcome(
+                item_key=stored.item_key,
+                session_id=stored.session_id,
+                condition=stored.condition,
+                domain=None,
+                source=stored.source,
+                result=None,
+                grades=[],
+                error=GraderError(
+                    type=stored.error_type or "ReplayError",
+                    message=f"the replay failed: {stored.error_message}",
+                ),
+            )
+            continue
+        yield Item(
+            key=stored.item_key,
+            session_id=artifact.session_id,
+            domain=artifact.domain,
+            condition=artifact.regeneration_meta.condition,
+            trajectory=artifact.regenerated_trajectory,
+            origin=f"run {run_id}: {stored.item_key}",
+            record=artifact,
+        )
+
+
 def _grade_stream(
-    loaded: Iterable[Item | Skipped | Problem],
+    loaded: Iterable[Item | Skipped | Problem | ItemOutcome],
     grader: SessionGrader,
     store: Store,
     run_id: str,
@@ -182,6 +238,10 @@ def _grade_stream(
             continue
         if isinstance(entry, Problem):
             report.problems.append(entry)
+            continue
+        if isinstance(entry, ItemOutcome):
+            if entry.item_key not in done:
+                batch.append(entry)
             continue
         if entry.key in done:
             if progress:

@@ -62,6 +62,8 @@ class RunSummary(BaseModel):
     fidelity_mean: float = 0.0
     checks: dict[str, CheckRate] = Field(default_factory=dict)
     failures: dict[str, int] = Field(default_factory=dict)
+    failures_escalated: dict[str, int] = Field(default_factory=dict)
+    """Per failure class, how many sessions with it were escalated."""
     conditions: dict[str, ConditionSummary] = Field(default_factory=dict)
     domains: dict[str, int] = Field(default_factory=dict)
     dashboard: dict[str, float] = Field(default_factory=dict)
@@ -79,6 +81,7 @@ class _Accumulator:
     escalated: int = 0
     checks: dict[str, CheckRate] = field(default_factory=lambda: defaultdict(CheckRate))
     failures: Counter[str] = field(default_factory=Counter)
+    failures_escalated: Counter[str] = field(default_factory=Counter)
 
     def add(self, result: EvalResult) -> None:
         self.items += 1
@@ -93,6 +96,8 @@ class _Accumulator:
             else:
                 rate.failed += 1
         self.failures.update(f.name for f in result.failures)
+        if result.escalate:
+            self.failures_escalated.update(f.name for f in result.failures)
 
     def condition(self) -> ConditionSummary:
         return ConditionSummary(
@@ -152,6 +157,7 @@ def summarize(
         fidelity_mean=summary.fidelity_mean,
         checks=summary.checks,
         failures=summary.failures,
+        failures_escalated=dict(total.failures_escalated),
         conditions={name: acc.condition() for name, acc in sorted(by_condition.items())},
         domains=dict(domains.most_common()),
         dashboard={

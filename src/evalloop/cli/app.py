@@ -11,7 +11,15 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from .._run import GradeConfig, RunOptions, RunReport, grade_paths
+from .._run import (
+    GradeConfig,
+    ReplayConfig,
+    RunOptions,
+    RunReport,
+    grade_paths,
+    grade_run,
+    replay_paths,
+)
 from .._version import __version__
 from ..analyse import RunSummary, summarize
 from ..bundled import bundled_sessions
@@ -21,6 +29,7 @@ from ..load import estimate_records, validate_paths
 from ..present import progress_bar, render_problems, render_summary
 from ..records import RECORDS, json_schema
 from ..store import EXPORT_FORMATS, Store, export_run, write_manifest
+from . import replay_cmd
 
 app = typer.Typer(
     name="evalloop",
@@ -38,6 +47,9 @@ StoreOpt = Annotated[
     typer.Option("--store", help="SQLite store file (default: $EVALLOOP_HOME or ./.evalloop/)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead.")]
+
+
+replay_cmd.register(app, console, err)
 
 
 def _version(value: bool) -> None:
@@ -85,7 +97,10 @@ def validate(
 
 @app.command()
 def grade(
-    paths: Annotated[list[Path], typer.Argument(help="Session files, folders or JSONL files.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Session files, folders, JSONL files, or the id of a replay run."),
+    ],
     run_id: Annotated[
         str | None, typer.Option("--run-id", help="Name the run; reuse it to resume.")
     ] = None,
@@ -102,7 +117,13 @@ def grade(
     grade_config = GradeConfig()
     if config is not None:
         grade_config = GradeConfig(heuristics=load_heuristic_config(config))
-    report = _run_grading(paths, grade_config, RunOptions(run_id=run_id, store_path=store), as_json)
+    options = RunOptions(run_id=run_id, store_path=store)
+    stored_run = _stored_run(paths, store)
+    if stored_run is not None:
+        with progress_bar(err if as_json else console, None, "grading") as advance:
+            report = grade_run(stored_run, grade_config, options, progress=advance)
+    else:
+        report = _run_grading(paths, grade_config, options, as_json)
     summary = _summary(report.manifest.run_id, store)
     written = _export(report.manifest.run_id, store, out) if out else {}
     if as_json:
@@ -174,13 +195,27 @@ def demo(
     ),
     store: StoreOpt = None,
 ) -> None:
-    """Grade the bundled example sessions offline and show the results (no key, no network)."""
-    sessions = bundled_sessions()
+    """Replay and grade the bundled sessions offline: human vs base vs overlay (no key)."""
+    sessions = [bundled_sessions()]
     run_id = f"demo-{datetime.now(UTC):%Y%m%d-%H%M%S}"
-    console.rule("[bold]evalloop demo: Study Mode heuristics on the bundled sessions")
-    report = _run_grading(
-        [sessions], GradeConfig(), RunOptions(run_id=run_id, store_path=store), False
+    options = RunOptions(run_id=run_id, store_path=store)
+    console.rule("[bold]evalloop demo: replay the bundled sessions, grade every condition")
+    console.print(
+        "[dim]tutors are simulators: sim/base (no overlay, lectures) and sim/study (with the "
+        "Study Mode overlay); human is the logged tutor[/]"
     )
+    replays = [
+        ReplayConfig(model="sim/base", conditions=["human", "base"]),
+        ReplayConfig(model="sim/study", conditions=["overlay"]),
+    ]
+    total = estimate_records(sessions)
+    for config in replays:
+        with progress_bar(
+            console, total * len(config.conditions), f"replay {config.model}"
+        ) as advance:
+            replay_paths(sessions, config, options=options, progress=advance)
+    with progress_bar(console, None, "grading") as advance:
+        report = grade_run(run_id, GradeConfig(), options, progress=advance)
     summary = _summary(run_id, store)
     written = _export(run_id, store, out)
     _print_run(report, summary, written)
@@ -188,13 +223,21 @@ def demo(
         raise typer.Exit(1)
 
 
+def _stored_run(paths: list[Path], store: Path | None) -> str | None:
+    """The run id when the only argument names a stored run rather than a file."""
+    if len(paths) != 1 or paths[0].exists():
+        return None
+    with Store.open(store) as opened:
+        known = {m.run_id for m in opened.list_runs()}
+    return str(paths[0]) if str(paths[0]) in known else None
+
+
 def _run_grading(
     paths: list[Path], config: GradeConfig, options: RunOptions, quiet: bool
 ) -> RunReport:
     total = estimate_records(paths)
-    with progress_bar(err if quiet else console, total, "grading") as bar:
-        task = bar.task_ids[0]
-        return grade_paths(paths, config, options, progress=lambda n: bar.advance(task, n))
+    with progress_bar(err if quiet else console, total, "grading") as advance:
+        return grade_paths(paths, config, options, progress=advance)
 
 
 def _summary(run_id: str, store_path: Path | None) -> RunSummary:

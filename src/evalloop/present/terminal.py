@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -23,8 +23,10 @@ _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "l
 
 
 @contextmanager
-def progress_bar(console: Console, total: int | None, label: str) -> Iterator[Progress]:
-    """A progress bar (items, rate, ETA) that stays quiet when the output is not a terminal."""
+def progress_bar(
+    console: Console, total: int | None, label: str
+) -> Iterator[Callable[[int], None]]:
+    """A progress bar (items, rate, ETA), quiet outside a terminal; yields ``advance(n)``."""
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -37,8 +39,8 @@ def progress_bar(console: Console, total: int | None, label: str) -> Iterator[Pr
         transient=False,
     )
     with progress:
-        progress.add_task(label, total=total)
-        yield progress
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)
 
 
 def render_problems(console: Console, problems: Sequence[Problem], title: str) -> None:
@@ -50,7 +52,7 @@ def render_problems(console: Console, problems: Sequence[Problem], title: str) -
             console.print(f"    [dim]{problem.hint}[/]", highlight=False)
 
 
-def render_summary(console: Console, summary: RunSummary, *, max_rows: int = 30) -> None:
+def render_summary(console: Console, summary: RunSummary, *, max_rows: int = 20) -> None:
     """Per-session fidelity, failed checks and escalation; then check rates and the taxonomy."""
     sessions = Table(title=f"Run {summary.run_id}", title_justify="left")
     sessions.add_column("session", overflow="fold")
@@ -72,9 +74,22 @@ def render_summary(console: Console, summary: RunSummary, *, max_rows: int = 30)
         sessions.caption = f"first {max_rows} of {summary.items} sessions; export the run for all"
     console.print(sessions)
 
+    order = {"human": 0, "base": 1, "overlay": 2}
+    conditions = sorted(summary.conditions, key=lambda c: (order.get(c, 3), c))
+    if len(conditions) > 1:
+        side = Table(title="Conditions side by side", title_justify="left")
+        for column in ("condition", "sessions", "fidelity mean", "escalated"):
+            side.add_column(column, justify="left" if column == "condition" else "right")
+        for name in conditions:
+            c = summary.conditions[name]
+            share = 100 * c.escalated / c.items if c.items else 0.0
+            side.add_row(
+                name, str(c.items), f"{c.fidelity_mean:.2f}", f"{c.escalated} ({share:.0f}%)"
+            )
+        console.print(side)
+
     checks = Table(title="Checks", title_justify="left")
     checks.add_column("check")
-    conditions = list(summary.conditions)
     for name in conditions:
         checks.add_column(f"pass % ({name})" if len(conditions) > 1 else "pass %", justify="right")
     checks.add_column("unsure", justify="right")
@@ -90,8 +105,9 @@ def render_summary(console: Console, summary: RunSummary, *, max_rows: int = 30)
         taxonomy = Table(title="Failure taxonomy", title_justify="left")
         taxonomy.add_column("failure")
         taxonomy.add_column("sessions", justify="right")
+        taxonomy.add_column("escalated", justify="right")
         for name, count in sorted(summary.failures.items(), key=lambda kv: -kv[1]):
-            taxonomy.add_row(name, str(count))
+            taxonomy.add_row(name, str(count), str(summary.failures_escalated.get(name, 0)))
         console.print(taxonomy)
 
     if summary.queue:
@@ -99,6 +115,8 @@ def render_summary(console: Console, summary: RunSummary, *, max_rows: int = 30)
         queue.add_column("session", overflow="fold")
         queue.add_column("severity")
         queue.add_column("why", overflow="fold")
+        if len(summary.queue) > max_rows:
+            queue.caption = f"{max_rows} most severe of {summary.escalated}; export the run for all"
         for entry in summary.queue[:max_rows]:
             style = _SEVERITY_STYLE.get(entry.severity or "", "")
             queue.add_row(

@@ -1,5 +1,6 @@
 """The embedded SQLite store of runs, items and grades, with atomic files and exports."""
 
+from .artifacts import ArtifactOutcome, StoredArtifact
 from .atomic import atomic_path, atomic_write_bytes, atomic_write_text
 from .db import Store, default_store_path
 from .export import EXPORT_FORMATS, export_run, write_manifest
@@ -10,8 +11,10 @@ from .outcome import ItemOutcome
 __all__ = [
     "EXPORT_FORMATS",
     "MIGRATIONS",
+    "ArtifactOutcome",
     "ItemOutcome",
     "Store",
+    "StoredArtifact",
     "StoredItem",
     "atomic_path",
     "atomic_write_bytes",

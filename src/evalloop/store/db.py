@@ -28,6 +28,13 @@ from ._rows import (
     update_run_row,
 )
 from ._sqlite import explain, store_errors, transaction, utc_now
+from .artifacts import (
+    ArtifactOutcome,
+    StoredArtifact,
+    artifact_keys,
+    insert_artifact,
+    iter_artifacts,
+)
 from .item import StoredItem
 from .migrations import migrate
 from .outcome import ItemOutcome
@@ -248,6 +255,23 @@ class Store:
                 rows = self._conn.execute(sql, (run_id, *chunk))
                 found.update({key: source for key, source in rows})
         return found
+
+    # replay artifacts
+
+    def write_artifact(self, run_id: str, outcome: ArtifactOutcome) -> bool:
+        """Store one replay with its done-mark in one transaction; False if already stored."""
+        with store_errors(self._path, "write a replay artifact"):
+            return insert_artifact(self._conn, run_id, outcome)
+
+    def artifact_keys(self, run_id: str) -> set[str]:
+        """Keys of the replays already stored for ``run_id``: skip these when resuming."""
+        with store_errors(self._path, "read the replayed items"):
+            return artifact_keys(self._conn, run_id)
+
+    def iter_artifacts(self, run_id: str) -> Iterator[StoredArtifact]:
+        """The run's replays in the order they finished, streamed."""
+        with store_errors(self._path, "read replay artifacts"):
+            yield from iter_artifacts(self._conn, run_id)
 
     def count_items(self, run_id: str) -> RunCounts:
         """Counts of the stored items: all, done, errored and escalated (zeros if none)."""

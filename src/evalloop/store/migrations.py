@@ -79,8 +79,37 @@ def m001_runs_items_grades(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX runs_by_created ON runs(created_at)")
 
 
+def m002_artifacts(conn: sqlite3.Connection) -> None:
+    """Create ``artifacts``: one row per replayed session (its done-mark), keyed like items."""
+    conn.execute(
+        """
+        CREATE TABLE artifacts (
+            run_id        TEXT NOT NULL REFERENCES runs(run_id),
+            item_key      TEXT NOT NULL,
+            session_id    TEXT,
+            condition     TEXT,
+            model         TEXT,
+            mode          TEXT,
+            persona       TEXT,
+            source        TEXT,
+            status        TEXT CHECK (status IN ('done', 'error')),
+            artifact_json TEXT,
+            error_type    TEXT,
+            error_message TEXT,
+            calls         INTEGER,
+            cost_usd      REAL,
+            seq           INTEGER,
+            created_at    TEXT,
+            PRIMARY KEY (run_id, item_key)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX artifacts_by_seq ON artifacts(run_id, seq)")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_items_grades", m001_runs_items_grades),
+    ("m002_artifacts", m002_artifacts),
 ]
 """Every migration this evalloop knows, in the order they are applied."""
 

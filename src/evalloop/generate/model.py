@@ -1,0 +1,202 @@
+"""The Model wrapper: one provider adapter plus everything a run needs around each call.
+
+A :class:`CallContext` is shared by every model of a run (it is passed in, never global):
+provider clients, one concurrency limit and one requests-per-second limiter per provider +
+base URL + key, the call ledger and cache, the price table and the running totals. A
+:class:`Model` is a name bound to that context; :meth:`Model.generate` checks the run's ledger
+and the cache, then calls the provider with retries (exponential backoff with full jitter,
+honouring Retry-After) under the limits and a per-attempt timeout, prices the answer and records
+it before returning.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+from aiolimiter import AsyncLimiter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from ..errors import ProviderError, ProviderTimeout, RateLimited
+from .config import CallPolicy, ProviderSettings
+from .ledger import CallLedger
+from .pricing import PriceTable, load_prices
+from .providers.base import ProviderAPI
+from .providers.registry import create_provider, split_model
+from .types import GenerateRequest, GenerateResponse
+
+
+@dataclass
+class CallStats:
+    """Running totals of a context's calls."""
+
+    calls: int = 0
+    """Answers received from providers (paid)."""
+    attempts: int = 0
+    retries: int = 0
+    resumed: int = 0
+    """Answers reused from this run's ledger (paid earlier in the same run)."""
+    cached: int = 0
+    """Answers reused from the cache (paid by an earlier run)."""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    unpriced: set[str] = field(default_factory=set)
+
+
+class CallContext:
+    """Providers, limits, ledger, prices and totals shared by the models of one run."""
+
+    def __init__(
+        self,
+        policy: CallPolicy | None = None,
+        settings: ProviderSettings | None = None,
+        *,
+        ledger_path: Path | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        self.policy = policy or CallPolicy()
+        self.settings = settings or ProviderSettings()
+        self.run_id = run_id
+        self.prices: PriceTable = load_prices(self.policy.prices_path)
+        path = self.policy.cache_path or ledger_path
+        self.ledger = CallLedger(path) if path is not None else None
+        self.stats = CallStats()
+        self._providers: dict[str, ProviderAPI] = {}
+        self._semaphores: dict[str, anyio.Semaphore] = {}
+        self._limiters: dict[str, AsyncLimiter] = {}
+
+    def model(self, name: str) -> Model:
+        """The model called ``provider/model`` in this context."""
+        return Model(name, self)
+
+    def provider(self, name: str) -> ProviderAPI:
+        """The provider client called ``name``, created on first use."""
+        if name not in self._providers:
+            self._providers[name] = create_provider(name, self.settings, self.policy.timeout_s)
+        return self._providers[name]
+
+    def semaphore(self, key: str) -> anyio.Semaphore:
+        """The concurrency limit of one connection key."""
+        if key not in self._semaphores:
+            self._semaphores[key] = anyio.Semaphore(self.policy.concurrency)
+        return self._semaphores[key]
+
+    def limiter(self, key: str) -> AsyncLimiter | None:
+        """The requests-per-second limiter of one connection key (None: unlimited)."""
+        if self.policy.rps is None:
+            return None
+        if key not in self._limiters:
+            self._limiters[key] = AsyncLimiter(self.policy.rps, 1.0)
+        return self._limiters[key]
+
+    async def aclose(self) -> None:
+        """Close provider clients and the ledger."""
+        for provider in self._providers.values():
+            await provider.aclose()
+        self._providers.clear()
+        if self.ledger is not None:
+            self.ledger.close()
+
+    async def __aenter__(self) -> CallContext:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class Model:
+    """``provider/model`` bound to a :class:`CallContext`."""
+
+    def __init__(self, name: str, context: CallContext) -> None:
+        self.name = name
+        self.provider_name, self.model_name = split_model(name)
+        self.context = context
+
+    async def generate(self, request: GenerateRequest) -> GenerateResponse:
+        """The answer to ``request``: from the run's ledger, the cache, or a real call."""
+        if request.model != self.name:
+            request = request.model_copy(update={"model": self.name})
+        context = self.context
+        fingerprint = request.fingerprint()
+        run_key = f"run:{context.run_id}:{fingerprint}" if context.run_id else None
+        cache_key = f"cache:{fingerprint}" if context.policy.cache else None
+        if context.ledger is not None:
+            for key in (run_key, cache_key):
+                if key is None:
+                    continue
+                found = context.ledger.get(key)
+                if found is not None:
+                    return self._reused(found, same_run=key == run_key, run_key=run_key)
+        response = await self._call_with_retries(request)
+        cost = context.prices.cost(self.name, response.usage)
+        if cost is None:
+            context.stats.unpriced.add(self.name)
+        response.cost_usd = cost or 0.0
+        stats = context.stats
+        stats.calls += 1
+        stats.input_tokens += response.usage.input_tokens
+        stats.output_tokens += response.usage.output_tokens
+        stats.cost_usd += response.cost_usd
+        if context.ledger is not None:
+            keys = [k for k in (run_key, cache_key) if k is not None]
+            if keys:
+                context.ledger.put(keys, response)
+        return response
+
+    def _reused(
+        self, found: GenerateResponse, *, same_run: bool, run_key: str | None
+    ) -> GenerateResponse:
+        stats = self.context.stats
+        if same_run:
+            stats.resumed += 1
+            stats.cost_usd += found.cost_usd
+            return found.model_copy(update={"cached": True})
+        stats.cached += 1
+        if run_key is not None and self.context.ledger is not None:
+            self.context.ledger.put([run_key], found.model_copy(update={"cost_usd": 0.0}))
+        return found.model_copy(update={"cached": True, "cost_usd": 0.0})
+
+    async def _call_with_retries(self, request: GenerateRequest) -> GenerateResponse:
+        context = self.context
+        provider = context.provider(self.provider_name)
+        key = provider.connection_key
+        semaphore = context.semaphore(key)
+        limiter = context.limiter(key)
+        timeout = context.policy.timeout_s
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(context.policy.max_retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError) and exc.retryable),
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                async with semaphore:
+                    if limiter is not None:
+                        await limiter.acquire()
+                    context.stats.attempts += 1
+                    try:
+                        with anyio.fail_after(timeout):
+                            return await provider.generate(request, self.model_name)
+                    except TimeoutError as exc:
+                        raise ProviderTimeout(
+                            f"{self.name}: no answer within {timeout:g} s"
+                        ) from exc
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Full-jitter exponential backoff; at least the server's Retry-After on a 429."""
+        policy = self.context.policy
+        ceiling = min(policy.backoff_max_s, policy.backoff_base_s * 2 ** (state.attempt_number - 1))
+        delay = random.uniform(0, ceiling)
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            delay = min(policy.backoff_max_s, error.retry_after) + random.uniform(0, 0.1)
+        return delay
+
+    def _count_retry(self, state: RetryCallState) -> None:
+        self.context.stats.retries += 1

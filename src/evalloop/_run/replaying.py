@@ -19,7 +19,7 @@ import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._version import __version__
-from ..errors import ConfigError, EvalloopError, Problem, scrub
+from ..errors import ConfigError, Problem, scrub
 from ..generate import CallContext, CallPolicy, CallStats, ProviderSettings
 from ..generate.overlay import load_overlay
 from ..generate.personas import PersonaCard, load_persona
@@ -147,7 +147,7 @@ async def replay_paths_async(
         async with CallContext(policy, settings, ledger_path=ledger, run_id=run_id) as context:
             await _replay_stream(paths, specs, context, store, done, report, progress)
             report.stats = context.stats
-        counts = store.count_items(run_id)
+        counts = store.count_artifacts(run_id)
         finished = datetime.now(UTC).isoformat(timespec="seconds")
         status: RunStatus = "completed" if not report.problems else "failed"
         store.finish_run(run_id, status, counts, finished)
@@ -175,7 +175,7 @@ async def _replay_stream(
             try:
                 artifact = await replay_session(session, spec, context)
                 outcome = _outcome(key, session, spec, origin, artifact=artifact)
-            except (EvalloopError, ValueError, OSError) as exc:
+            except Exception as exc:
                 outcome = _outcome(key, session, spec, origin, error=exc)
             if not store.write_artifact(run_id, outcome):
                 report.problems.append(

@@ -127,14 +127,20 @@ async def _teacher_forced(
 ) -> list[Turn]:
     learner_at = [i for i, turn in enumerate(trajectory) if turn.role == "user"]
     replies: dict[int, GenerateResponse] = {}
+    failures: list[Exception] = []
     model = context.model(spec.model)
 
     async def one(index: int) -> None:
-        replies[index] = await model.generate(_request(spec, system, trajectory[: index + 1]))
+        try:
+            replies[index] = await model.generate(_request(spec, system, trajectory[: index + 1]))
+        except Exception as exc:
+            failures.append(exc)
 
     async with anyio.create_task_group() as group:
         for index in learner_at:
             group.start_soon(one, index)
+    if failures:
+        raise failures[0]
     regenerated: list[Turn] = []
     for index in learner_at:
         regenerated.append(trajectory[index])

@@ -109,3 +109,13 @@ def iter_artifacts(
     while rows := cursor.fetchmany(batch_size):
         for row in rows:
             yield StoredArtifact(*row)
+
+
+def count_artifacts(conn: sqlite3.Connection, run_id: str) -> tuple[int, int]:
+    """``(done, errored)`` replays stored for the run."""
+    row = conn.execute(
+        "SELECT COALESCE(SUM(status = 'done'), 0), COALESCE(SUM(status = 'error'), 0) "
+        "FROM artifacts WHERE run_id = ?",
+        (run_id,),
+    ).fetchone()
+    return int(row[0]), int(row[1])

@@ -32,6 +32,7 @@ from .artifacts import (
     ArtifactOutcome,
     StoredArtifact,
     artifact_keys,
+    count_artifacts,
     insert_artifact,
     iter_artifacts,
 )
@@ -272,6 +273,12 @@ class Store:
         """The run's replays in the order they finished, streamed."""
         with store_errors(self._path, "read replay artifacts"):
             yield from iter_artifacts(self._conn, run_id)
+
+    def count_artifacts(self, run_id: str) -> RunCounts:
+        """Counts of the stored replays: all, done and errored."""
+        with store_errors(self._path, "count the replays"):
+            done, errored = count_artifacts(self._conn, run_id)
+        return RunCounts(items=done + errored, done=done, errored=errored)
 
     def count_items(self, run_id: str) -> RunCounts:
         """Counts of the stored items: all, done, errored and escalated (zeros if none)."""

@@ -13,6 +13,8 @@ from typing import Any
 
 import openai
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletion
+from openai.types.responses import Response
 
 from ...errors import (
     ConfigError,
@@ -98,6 +100,8 @@ class OpenAIProvider:
         completion = await self._client.chat.completions.create(
             model=model_name, messages=messages, **extra
         )
+        if not isinstance(completion, ChatCompletion):  # a non-JSON body comes back as text
+            raise ProviderUnavailable(f"{self.base_url}: the reply is not a chat completion")
         if not completion.choices:
             raise ProviderUnavailable(f"{self.base_url}: the reply has no choices")
         text = completion.choices[0].message.content or ""
@@ -123,6 +127,8 @@ class OpenAIProvider:
             extra["text"] = {"format": {"type": "json_schema", **schema}}
         items: Any = [{"role": m.role, "content": m.content} for m in request.messages]
         response = await self._client.responses.create(model=model_name, input=items, **extra)
+        if not isinstance(response, Response):
+            raise ProviderUnavailable(f"{self.base_url}: the reply is not a Responses object")
         usage = response.usage
         return GenerateResponse(
             text=response.output_text,

@@ -14,12 +14,14 @@ __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
 
 
 @contextmanager
-def atomic_path(path: Path | str) -> Iterator[Path]:
+def atomic_path(path: Path | str, *, durable: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
 
     The temporary file exists (empty) when the block starts; the block may write to it or
     recreate it. If the block raises, the temporary file is removed and ``path`` is untouched.
-    Parent directories are created.
+    Parent directories are created. ``durable=False`` skips the fsyncs: the file is still never
+    seen half-written, even after kill -9, but a power loss may lose it; use it for copies
+    whose data the store already holds.
 
     Raises:
         StoreError: the directory cannot be created or the file cannot be moved into place.
@@ -36,7 +38,8 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
         ) from exc
     try:
         yield tmp
-        _fsync_file(tmp)
+        if durable:
+            _fsync_file(tmp)
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -47,19 +50,42 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(target.parent)
+    if durable:
+        _fsync_dir(target.parent)
 
 
-def atomic_write_bytes(path: Path | str, data: bytes) -> None:
+def atomic_write_bytes(path: Path | str, data: bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` atomically (readers see the old or the new file, never half)."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        try:
+            handle = open(tmp, "xb")  # noqa: SIM115 - closed below, before the rename
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(tmp, "xb")  # noqa: SIM115
+        with handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(
+            f"cannot write {target}: {exc.strerror or exc}; check that {target.parent} "
+            "is writable and has free space"
+        ) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if durable:
+        _fsync_dir(target.parent)
 
 
-def atomic_write_text(path: Path | str, text: str) -> None:
-    """Write ``text`` as UTF-8 to ``path`` atomically, with LF line endings."""
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+def atomic_write_text(path: Path | str, text: str, *, durable: bool = True) -> None:
+    """Write ``text`` as UTF-8 to ``path`` atomically (newlines are written as given)."""
+    atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
 def _fsync_file(path: Path) -> None:

@@ -116,9 +116,10 @@ class Server:
 
 def report(label: str, r: dict[str, float], ideal: float) -> None:
     per_item_ms = 1000 * r["phase_cpu_s"] / r["items"]
+    process, phase = r["process_s"], r["phase_s"]
     if ideal > 0:
-        timing = (f"process {r['process_s']:6.2f} s = {100 * ideal / r['process_s']:5.1f}% of ideal, "
-                  f"request phase {r['phase_s']:6.2f} s = {100 * ideal / r['phase_s']:5.1f}%")  # fmt: skip
+        timing = (f"process {process:6.2f} s = {100 * ideal / process:5.1f}% of ideal, "
+                  f"request phase {phase:6.2f} s = {100 * ideal / phase:5.1f}%")  # fmt: skip
     else:
         timing = (f"process {r['process_s']:6.2f} s, request phase {r['phase_s']:6.2f} s "
                   f"({r['items'] / r['phase_s']:,.0f} items/s)")  # fmt: skip

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .._version import __version__
 from ..errors import ConfigError, Problem, scrub
-from ..generate import CallContext, CallPolicy, CallStats, ProviderSettings
+from ..generate import CallContext, CallPolicy, CallStats, ProviderSettings, split_model
 from ..generate.overlay import load_overlay
 from ..generate.personas import PersonaCard, load_persona
 from ..generate.replay import ReplaySpec, item_key, replay_session
@@ -125,26 +125,17 @@ async def replay_paths_async(
     specs = replay_specs(config)
     run_id = options.run_id or new_run_id()
     with Store.open(options.store_path) as store:
-        manifest = store.start_run(
-            RunManifest(
-                run_id=run_id,
-                kind="replay",
-                created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                package_version=__version__,
-                inputs=[str(p) for p in paths],
-                dataset_sha256=inputs_sha256(paths),
-                config={
-                    "replay": config.model_dump(mode="json"),
-                    "policy": policy.model_dump(mode="json"),
-                    "overlay_sha256": next((s.overlay.sha256 for s in specs if s.overlay), None),
-                },
-            )
-        )
-        out_dir = config.out_dir or store.path.parent / "artifacts" / run_id
-        report = ReplayReport(manifest=manifest, artifacts_dir=out_dir)
-        done = store.artifact_keys(run_id)
         ledger = store.path.parent / "calls.db"
         async with CallContext(policy, settings, ledger_path=ledger, run_id=run_id) as context:
+            for spec in specs:  # fail at start (a bad name, no key), not once per item
+                if spec.condition != "human":
+                    context.provider(split_model(spec.model)[0])
+                if spec.persona is not None:
+                    context.provider(split_model(spec.learner_model)[0])
+            manifest = store.start_run(_manifest(run_id, paths, config, policy, specs))
+            out_dir = config.out_dir or store.path.parent / "artifacts" / run_id
+            report = ReplayReport(manifest=manifest, artifacts_dir=out_dir)
+            done = store.artifact_keys(run_id)
             await _replay_stream(paths, specs, context, store, done, report, progress)
             report.stats = context.stats
         counts = store.count_artifacts(run_id)
@@ -156,6 +147,28 @@ async def replay_paths_async(
         store.update_manifest(manifest)
         report.manifest = manifest
     return report
+
+
+def _manifest(
+    run_id: str,
+    paths: Sequence[str | Path],
+    config: ReplayConfig,
+    policy: CallPolicy,
+    specs: list[ReplaySpec],
+) -> RunManifest:
+    return RunManifest(
+        run_id=run_id,
+        kind="replay",
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        package_version=__version__,
+        inputs=[str(p) for p in paths],
+        dataset_sha256=inputs_sha256(paths),
+        config={
+            "replay": config.model_dump(mode="json"),
+            "policy": policy.model_dump(mode="json"),
+            "overlay_sha256": next((s.overlay.sha256 for s in specs if s.overlay), None),
+        },
+    )
 
 
 async def _replay_stream(

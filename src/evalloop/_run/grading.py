@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._version import __version__
 from ..decide import DecideConfig, decide
-from ..errors import Problem
+from ..errors import Problem, scrub
 from ..grade import HeuristicConfig, StudyModeHeuristics
 from ..load import Item, Skipped, inputs_sha256, iter_loaded
 from ..records import EvalResult, Grade, GraderError, RunManifest, RunStatus
@@ -86,20 +87,12 @@ class SessionGrader:
 
     def outcome(self, run_id: str, item: Item) -> ItemOutcome:
         """Grade ``item`` into what the store keeps; a grader crash becomes data, not a raise."""
+        result: EvalResult | None = None
+        error: GraderError | None = None
         try:
             result = self.grade(item)
         except Exception as exc:
-            error = GraderError(type=type(exc).__name__, message=str(exc))
-            return ItemOutcome(
-                item_key=item.key,
-                session_id=item.session_id,
-                condition=item.condition,
-                domain=item.domain,
-                source=item.origin,
-                result=None,
-                grades=[],
-                error=error,
-            )
+            error = GraderError(type=type(exc).__name__, message=scrub(str(exc)))
         grades = [
             Grade(
                 run_id=run_id,
@@ -114,7 +107,7 @@ class SessionGrader:
                 confidence=check.confidence,
                 source=check.source,
             )
-            for check in result.checks
+            for check in (result.checks if result else [])
         ]
         return ItemOutcome(
             item_key=item.key,
@@ -124,7 +117,23 @@ class SessionGrader:
             source=item.origin,
             result=result,
             grades=grades,
+            error=error,
         )
+
+
+def new_manifest(
+    run_id: str, kind: str, paths: Sequence[str | Path], config: dict[str, Any]
+) -> RunManifest:
+    """The manifest of a new run over ``paths`` (their content hash included)."""
+    return RunManifest(
+        run_id=run_id,
+        kind=kind,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        package_version=__version__,
+        inputs=[str(p) for p in paths],
+        dataset_sha256=inputs_sha256(paths),
+        config=config,
+    )
 
 
 def grade_paths(
@@ -138,20 +147,11 @@ def grade_paths(
     grader = SessionGrader(config)
     run_id = options.run_id or new_run_id()
     with Store.open(options.store_path) as store:
-        manifest = store.start_run(
-            RunManifest(
-                run_id=run_id,
-                kind="grade",
-                created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                package_version=__version__,
-                inputs=[str(p) for p in paths],
-                dataset_sha256=inputs_sha256(paths),
-                config={
-                    "grade": grader.config.model_dump(mode="json"),
-                    "grader_version": grader.heuristics.version,
-                },
-            )
-        )
+        settings = {
+            "grade": grader.config.model_dump(mode="json"),
+            "grader_version": grader.heuristics.version,
+        }
+        manifest = store.start_run(new_manifest(run_id, "grade", paths, settings))
         report = RunReport(manifest=manifest)
         done = store.done_keys(run_id)
         report.resumed_items = len(done)

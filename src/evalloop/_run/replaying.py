@@ -18,16 +18,15 @@ from pathlib import Path
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._version import __version__
 from ..errors import ConfigError, Problem, scrub
 from ..generate import CallContext, CallPolicy, CallStats, ProviderSettings, split_model
 from ..generate.overlay import load_overlay
 from ..generate.personas import PersonaCard, load_persona
 from ..generate.replay import ReplaySpec, item_key, replay_session
-from ..load import Item, Skipped, inputs_sha256, iter_loaded
+from ..load import Item, Skipped, iter_loaded
 from ..records import Condition, Mode, ReplayArtifact, RunManifest, RunStatus, Session
 from ..store import ArtifactOutcome, Store, atomic_write_text
-from .grading import RunOptions, new_run_id
+from .grading import RunOptions, new_manifest, new_run_id
 
 ProgressCallback = Callable[[int], None]
 
@@ -156,19 +155,13 @@ def _manifest(
     policy: CallPolicy,
     specs: list[ReplaySpec],
 ) -> RunManifest:
-    return RunManifest(
-        run_id=run_id,
-        kind="replay",
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        package_version=__version__,
-        inputs=[str(p) for p in paths],
-        dataset_sha256=inputs_sha256(paths),
-        config={
-            "replay": config.model_dump(mode="json"),
-            "policy": policy.model_dump(mode="json"),
-            "overlay_sha256": next((s.overlay.sha256 for s in specs if s.overlay), None),
-        },
-    )
+    overlay_sha256 = next((s.overlay.sha256 for s in specs if s.overlay), None)
+    settings = {
+        "replay": config.model_dump(mode="json"),
+        "policy": policy.model_dump(mode="json"),
+        "overlay_sha256": overlay_sha256,
+    }
+    return new_manifest(run_id, "replay", paths, settings)
 
 
 async def _replay_stream(

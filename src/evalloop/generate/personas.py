@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import ConfigError
+from ..load import load_yaml_model
 
 PERSONA_SCHEMA_VERSION = 1
 
@@ -97,25 +96,7 @@ def load_persona(slug_or_path: str | Path) -> PersonaCard:
 
 
 def _load_file(file: Path) -> PersonaCard:
-    try:
-        data: Any = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError("the persona file does not exist", path=str(file)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the persona file: {exc}", path=str(file)) from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", path=str(file)) from exc
-    if not isinstance(data, dict):
-        raise ConfigError("expected a mapping of persona fields", path=str(file))
-    try:
-        return PersonaCard.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
-        hint = ""
-        if first["type"] == "extra_forbidden":
-            hint = f" (valid fields: {', '.join(PersonaCard.model_fields)})"
-        raise ConfigError(f"{first['msg']}{hint}", path=str(file), field=field) from exc
+    return load_yaml_model(file, PersonaCard, "the persona file")
 
 
 def persona_system_prompt(card: PersonaCard) -> str:

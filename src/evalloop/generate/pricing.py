@@ -5,10 +5,9 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import ConfigError
+from ..load import load_yaml_model
 from .types import TokenUsage
 
 
@@ -46,14 +45,4 @@ def bundled_prices_path() -> Path:
 
 def load_prices(path: Path | None = None) -> PriceTable:
     """Read a price table; errors name the file and the field."""
-    file = path or bundled_prices_path()
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read the price table: {exc}", path=str(file)) from exc
-    try:
-        return PriceTable.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(str(first["msg"]), path=str(file), field=field) from exc
+    return load_yaml_model(path or bundled_prices_path(), PriceTable, "the price table")

@@ -4,6 +4,7 @@ from .fingerprint import SESSION_SUFFIXES, estimate_records, input_files, inputs
 from .items import Item, Loaded, Skipped, items_of
 from .sessions import iter_items, iter_loaded
 from .validate import ValidationReport, validate_paths
+from .yaml_models import load_yaml_model
 
 __all__ = [
     "SESSION_SUFFIXES",
@@ -17,5 +18,6 @@ __all__ = [
     "items_of",
     "iter_items",
     "iter_loaded",
+    "load_yaml_model",
     "validate_paths",
 ]

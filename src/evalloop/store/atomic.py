@@ -32,10 +32,7 @@ def atomic_path(path: Path | str, *, durable: bool = True) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     except OSError as exc:
-        raise StoreError(
-            f"cannot write {target}: {exc.strerror or exc}; check that {target.parent} "
-            "is writable and has free space"
-        ) from exc
+        raise _cannot_write(target, exc) from exc
     try:
         yield tmp
         if durable:
@@ -43,10 +40,7 @@ def atomic_path(path: Path | str, *, durable: bool = True) -> Iterator[Path]:
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise StoreError(
-            f"cannot write {target}: {exc.strerror or exc}; check that {target.parent} "
-            "is writable and has free space"
-        ) from exc
+        raise _cannot_write(target, exc) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -72,10 +66,7 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, durable: bool = True) -
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise StoreError(
-            f"cannot write {target}: {exc.strerror or exc}; check that {target.parent} "
-            "is writable and has free space"
-        ) from exc
+        raise _cannot_write(target, exc) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -86,6 +77,13 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, durable: bool = True) -
 def atomic_write_text(path: Path | str, text: str, *, durable: bool = True) -> None:
     """Write ``text`` as UTF-8 to ``path`` atomically (newlines are written as given)."""
     atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
+
+
+def _cannot_write(target: Path, exc: OSError) -> StoreError:
+    return StoreError(
+        f"cannot write {target}: {exc.strerror or exc}; check that {target.parent} "
+        "is writable and has free space"
+    )
 
 
 def _fsync_file(path: Path) -> None:

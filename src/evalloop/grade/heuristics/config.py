@@ -12,10 +12,9 @@ import json
 import re
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ...errors import ConfigError
+from ...load import load_yaml_model
 
 
 class SafetyConfig(BaseModel):
@@ -233,20 +232,4 @@ class HeuristicConfig(BaseModel):
 
 def load_heuristic_config(path: str | Path) -> HeuristicConfig:
     """Read a YAML or JSON heuristic config; errors name the file and the field."""
-    file = Path(path)
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigError(f"cannot read the config: {exc}", path=str(file)) from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", path=str(file)) from exc
-    if not isinstance(data, dict):
-        raise ConfigError("expected a mapping of settings", path=str(file))
-    try:
-        return HeuristicConfig.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        field = ".".join(str(p) for p in first["loc"])
-        valid = ", ".join(sorted(HeuristicConfig.model_fields))
-        hint = f" (valid settings: {valid})" if first["type"] == "extra_forbidden" else ""
-        raise ConfigError(f"{first['msg']}{hint}", path=str(file), field=field) from exc
+    return load_yaml_model(path, HeuristicConfig, "the heuristic config")

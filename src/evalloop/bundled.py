@@ -7,6 +7,11 @@ from importlib.resources import files
 from pathlib import Path
 
 
+def bundled_graders() -> Path:
+    """The bundled Study Mode tutoring eval: seven ``score_model`` graders (testing_criteria)."""
+    return Path(str(files("evalloop") / "data" / "graders" / "tutoring.yaml"))
+
+
 def bundled_sessions() -> Path:
     """The folder of bundled example sessions (original examples, Apache-2.0)."""
     return Path(str(files("evalloop") / "data" / "sessions"))

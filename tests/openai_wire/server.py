@@ -5,6 +5,11 @@ Routes (all JSON, OpenAI-shaped error bodies ``{"error": {message, type, param, 
 * ``POST /v1/chat/completions`` — a ``chat.completion`` object (no streaming).
 * ``POST /v1/responses`` — a Responses API ``response`` object (no streaming).
 * ``GET /v1/models`` and ``GET /v1/models/{id}`` — the ids in ``ServerState.models``.
+* ``GET /v1/evals/{eval_id}``, ``GET /v1/evals/{eval_id}/runs`` and
+  ``GET /v1/evals/{eval_id}/runs/{run_id}/output_items`` — hosted Evals objects a test puts in
+  ``ServerState.evals``, ``eval_runs`` and ``eval_output_items`` (see :func:`make_eval_run`,
+  :func:`make_output_item`); lists are cursor pages (``limit``, ``after``, ``order``), and an
+  unknown id is a 404.
 * ``GET /_stats`` and ``POST /_reset`` — counters and reset for out-of-process users; these
   two need no key, are not counted and never see latency or faults.
 
@@ -63,6 +68,8 @@ __all__ = [
     "create_app",
     "default_responder",
     "last_user_text",
+    "make_eval_run",
+    "make_output_item",
     "message_text",
     "prompt_words",
 ]
@@ -312,6 +319,10 @@ class ServerState:
         client_disconnects: Requests whose client went away during a sleep.
         last_auth_present: Whether the last request carried an ``Authorization`` header
             (None before the first request). The header value itself is never stored.
+        evals: Hosted eval objects by id (``GET /v1/evals/{id}``), as the API returns them.
+        eval_runs: Runs of each eval id, oldest first (``GET /v1/evals/{id}/runs``).
+        eval_output_items: Output items of each run id, in order
+            (``GET /v1/evals/{id}/runs/{run_id}/output_items``).
     """
 
     def __init__(
@@ -341,6 +352,9 @@ class ServerState:
         self.peak_in_flight = 0
         self.client_disconnects = 0
         self.last_auth_present: bool | None = None
+        self.evals: dict[str, dict[str, Any]] = {}
+        self.eval_runs: dict[str, list[dict[str, Any]]] = {}
+        self.eval_output_items: dict[str, list[dict[str, Any]]] = {}
 
     # -- scripting (test side) ---------------------------------------------------------
 
@@ -371,6 +385,9 @@ class ServerState:
             self.peak_in_flight = self.in_flight
             self.client_disconnects = 0
             self.last_auth_present = None
+            self.evals.clear()
+            self.eval_runs.clear()
+            self.eval_output_items.clear()
 
     def stats(self) -> dict[str, Any]:
         """A JSON-ready snapshot of the counters (what ``GET /_stats`` returns)."""
@@ -782,6 +799,144 @@ def _model_retrieve(state: ServerState, _body: dict[str, Any] | None, request: R
     return _json_response(_model_object(model_id))
 
 
+# --------------------------------------------------------------------------- hosted evals
+
+
+def make_eval_run(eval_id: str, run_id: str, **overrides: Any) -> dict[str, Any]:
+    """A completed ``eval.run`` object (a ``jsonl`` file-content data source); ``overrides`` win."""
+    run: dict[str, Any] = {
+        "id": run_id,
+        "object": "eval.run",
+        "created_at": 1_760_000_000,
+        "eval_id": eval_id,
+        "name": f"run {run_id}",
+        "status": "completed",
+        "model": "gpt-4.1-mini",
+        "metadata": {},
+        "error": {"code": "", "message": ""},
+        "data_source": {"type": "jsonl", "source": {"type": "file_content", "content": []}},
+        "per_model_usage": [],
+        "per_testing_criteria_results": [],
+        "report_url": f"https://platform.openai.com/evaluations/{eval_id}?run_id={run_id}",
+        "result_counts": {"errored": 0, "failed": 0, "passed": 0, "total": 0},
+    }
+    return run | overrides
+
+
+def make_output_item(
+    eval_id: str,
+    run_id: str,
+    index: int,
+    item: dict[str, Any],
+    *,
+    output_text: str | None = None,
+    results: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """An ``eval.run.output_item`` for ``item``: id ``outitem_<run_id>_<index>``.
+
+    ``output_text`` becomes one assistant output message of the sample (none when None);
+    ``status`` is ``pass`` when every result passed, else ``fail``.
+    """
+    output = [] if output_text is None else [{"role": "assistant", "content": output_text}]
+    return {
+        "id": f"outitem_{run_id}_{index}",
+        "object": "eval.run.output_item",
+        "created_at": 1_760_000_000 + index,
+        "eval_id": eval_id,
+        "run_id": run_id,
+        "datasource_item_id": index,
+        "datasource_item": item,
+        "status": "pass" if all(r.get("passed") for r in results) else "fail",
+        "results": list(results),
+        "sample": {
+            "error": {"code": "", "message": ""},
+            "finish_reason": "stop" if output else "",
+            "input": [],
+            "max_completion_tokens": 0,
+            "model": "gpt-4.1-mini",
+            "output": output,
+            "seed": 0,
+            "temperature": 1.0,
+            "top_p": 1.0,
+            "usage": {
+                "cached_tokens": 0,
+                "completion_tokens": 0,
+                "prompt_tokens": 0,
+                "total_tokens": 0,
+            },
+        },
+    }
+
+
+def _cursor_page(objects: list[dict[str, Any]], request: Request) -> Response:
+    """A list object of ``objects``: ``limit`` (1-100, default 20), ``after``, ``order``."""
+    query = request.query_params
+    try:
+        limit = int(query.get("limit", "20"))
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 100:
+        raise _ApiError(400, "Invalid 'limit': expected an integer in [1, 100].", param="limit")
+    order = query.get("order", "asc")
+    if order not in ("asc", "desc"):
+        raise _ApiError(400, "Invalid 'order': expected 'asc' or 'desc'.", param="order")
+    ordered = objects if order == "asc" else objects[::-1]
+    status = query.get("status")
+    if status is not None:
+        ordered = [o for o in ordered if o.get("status") == status]
+    start = 0
+    after = query.get("after")
+    if after is not None:
+        ids = [o["id"] for o in ordered]
+        if after not in ids:
+            raise _ApiError(400, f"Invalid 'after': no object with id '{after}'.", param="after")
+        start = ids.index(after) + 1
+    page = ordered[start : start + limit]
+    return _json_response(
+        {
+            "object": "list",
+            "data": page,
+            "first_id": page[0]["id"] if page else None,
+            "last_id": page[-1]["id"] if page else None,
+            "has_more": start + limit < len(ordered),
+        }
+    )
+
+
+def _known_eval(state: ServerState, eval_id: str) -> dict[str, Any]:
+    with state.lock:
+        found = state.evals.get(eval_id)
+    if found is None:
+        raise _ApiError(404, f"Eval with id '{eval_id}' not found.", param="eval_id")
+    return found
+
+
+def _eval_retrieve(state: ServerState, _body: dict[str, Any] | None, request: Request) -> Response:
+    return _json_response(_known_eval(state, str(request.path_params["eval_id"])))
+
+
+def _eval_runs(state: ServerState, _body: dict[str, Any] | None, request: Request) -> Response:
+    eval_id = str(request.path_params["eval_id"])
+    _known_eval(state, eval_id)
+    with state.lock:
+        runs = list(state.eval_runs.get(eval_id, []))
+    return _cursor_page(runs, request)
+
+
+def _eval_output_items(
+    state: ServerState, _body: dict[str, Any] | None, request: Request
+) -> Response:
+    eval_id = str(request.path_params["eval_id"])
+    run_id = str(request.path_params["run_id"])
+    _known_eval(state, eval_id)
+    with state.lock:
+        known = any(r.get("id") == run_id for r in state.eval_runs.get(eval_id, []))
+        items = list(state.eval_output_items.get(run_id, []))
+    if not known:
+        raise _ApiError(404, f"Run with id '{run_id}' not found.", param="run_id")
+    return _cursor_page(items, request)
+
+
 # --------------------------------------------------------------------------- handling
 
 
@@ -922,6 +1077,18 @@ def create_app(state: ServerState) -> FastAPI:
     @app.get("/v1/models/{model_id}")
     async def retrieve_model(request: Request) -> Response:
         return await _serve(state, request, _model_retrieve)
+
+    @app.get("/v1/evals/{eval_id}")
+    async def retrieve_eval(request: Request) -> Response:
+        return await _serve(state, request, _eval_retrieve)
+
+    @app.get("/v1/evals/{eval_id}/runs")
+    async def list_eval_runs(request: Request) -> Response:
+        return await _serve(state, request, _eval_runs)
+
+    @app.get("/v1/evals/{eval_id}/runs/{run_id}/output_items")
+    async def list_output_items(request: Request) -> Response:
+        return await _serve(state, request, _eval_output_items)
 
     @app.get("/_stats")
     async def stats() -> Response:

@@ -1,139 +1,47 @@
-"""A grading run: load → grade → decide → store, streaming, resumable after kill -9.
+"""Grading runs: load → grade → decide → store, streaming, resumable after kill -9.
 
-Items are graded one at a time and written in batches; each batch's results and done-marks go
-into the store in one transaction, so a killed run loses at most the batch in flight, and a
-rerun with the same run id grades exactly the items that are not stored yet.
+Items are graded and written in batches; each batch's results and done-marks go into the store
+in one transaction, so a killed run loses at most the batch in flight, and a rerun with the same
+run id grades exactly the items that are not stored yet. With model-based graders or a judge
+(:class:`ModelGrading`) the run goes through the async path of :mod:`.model_grading`.
 """
 
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+import anyio
 
-from .._version import __version__
-from ..decide import DecideConfig, decide
-from ..errors import Problem, scrub
-from ..grade import HeuristicConfig, StudyModeHeuristics
-from ..load import Item, Skipped, inputs_sha256, iter_loaded
-from ..records import EvalResult, Grade, GraderError, RunManifest, RunStatus
+from ..errors import Problem
+from ..generate import CallContext, CallPolicy, ProviderSettings
+from ..load import EvalItem, Item, Skipped, iter_eval_items, iter_loaded, looks_like_eval_items
+from ..records import GraderError, RunStatus
 from ..store import ItemOutcome, Store
+from .common import (
+    ProgressCallback,
+    RunOptions,
+    RunReport,
+    flush_outcomes,
+    new_manifest,
+    new_run_id,
+)
+from .model_grading import ModelGrading, grade_entries_async
+from .session_grader import GradeConfig, SessionGrader
 
-ProgressCallback = Callable[[int], None]
-
-
-class GradeConfig(BaseModel):
-    """Everything that decides how sessions are graded."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    heuristics: HeuristicConfig = Field(default_factory=HeuristicConfig)
-    decide: DecideConfig = Field(default_factory=DecideConfig)
-
-
-class RunOptions(BaseModel):
-    """Where a run is stored and how it writes."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    run_id: str | None = None
-    """Reuse an id to resume a run; a new id is made when absent."""
-    store_path: Path | None = None
-    """SQLite file; defaults to ``$EVALLOOP_HOME`` or ``./.evalloop/evalloop.db``."""
-    batch_size: int = Field(default=500, ge=1)
-    """Items per store transaction."""
-    flush_seconds: float = Field(default=1.0, gt=0)
-    """Write a partial batch when it is this old."""
+Entry = Item | EvalItem | Skipped | Problem | ItemOutcome
 
 
-@dataclass
-class RunReport:
-    """What a run did: its manifest, the inputs it could not use, what it skipped."""
+class ModelAccess:
+    """How model-based graders reach their models (only used when a run has them)."""
 
-    manifest: RunManifest
-    problems: list[Problem] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    new_items: int = 0
-    resumed_items: int = 0
-
-
-def new_run_id() -> str:
-    """A sortable, unique run id: ``YYYYmmdd-HHMMSS-xxxxxx``."""
-    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
-
-
-class SessionGrader:
-    """Grades one item: heuristics, then the decision. Pure: no I/O."""
-
-    def __init__(self, config: GradeConfig | None = None) -> None:
-        self.config = config or GradeConfig()
-        self.heuristics = StudyModeHeuristics(self.config.heuristics)
-
-    def grade(self, item: Item) -> EvalResult:
-        """The :class:`EvalResult` of one item."""
-        report = self.heuristics.grade(item.trajectory, item.learner_profile)
-        result = decide(item.session_id, report.checks, self.config.decide)
-        result.condition = item.condition
-        result.domain = item.domain
-        result.actions = report.actions
-        result.metrics = report.metrics
-        return result
-
-    def outcome(self, run_id: str, item: Item) -> ItemOutcome:
-        """Grade ``item`` into what the store keeps; a grader crash becomes data, not a raise."""
-        result: EvalResult | None = None
-        error: GraderError | None = None
-        try:
-            result = self.grade(item)
-        except Exception as exc:
-            error = GraderError(type=type(exc).__name__, message=scrub(str(exc)))
-        grades = [
-            Grade(
-                run_id=run_id,
-                item_key=item.key,
-                grader=f"study_mode.{check.name}",
-                grader_version=check.grader_version or self.heuristics.version,
-                score=1.0 if check.passed else 0.0,
-                passed=check.passed,
-                verdict=check.verdict,
-                reason=check.reason,
-                evidence=check.evidence,
-                confidence=check.confidence,
-                source=check.source,
-            )
-            for check in (result.checks if result else [])
-        ]
-        return ItemOutcome(
-            item_key=item.key,
-            session_id=item.session_id,
-            condition=item.condition,
-            domain=item.domain,
-            source=item.origin,
-            result=result,
-            grades=grades,
-            error=error,
-        )
-
-
-def new_manifest(
-    run_id: str, kind: str, paths: Sequence[str | Path], config: dict[str, Any]
-) -> RunManifest:
-    """The manifest of a new run over ``paths`` (their content hash included)."""
-    return RunManifest(
-        run_id=run_id,
-        kind=kind,
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        package_version=__version__,
-        inputs=[str(p) for p in paths],
-        dataset_sha256=inputs_sha256(paths),
-        config=config,
-    )
+    def __init__(
+        self, policy: CallPolicy | None = None, settings: ProviderSettings | None = None
+    ) -> None:
+        self.policy = policy or CallPolicy()
+        self.settings = settings or ProviderSettings()
 
 
 def grade_paths(
@@ -141,27 +49,18 @@ def grade_paths(
     config: GradeConfig | None = None,
     options: RunOptions | None = None,
     progress: ProgressCallback | None = None,
+    models: ModelGrading | None = None,
+    access: ModelAccess | None = None,
 ) -> RunReport:
-    """Grade every session in ``paths`` into the store and return the run's report."""
+    """Grade every session (or dataset item) in ``paths`` into the store; return the report."""
     options = options or RunOptions()
-    grader = SessionGrader(config)
     run_id = options.run_id or new_run_id()
+    grader = SessionGrader(config)
     with Store.open(options.store_path) as store:
-        settings = {
-            "grade": grader.config.model_dump(mode="json"),
-            "grader_version": grader.heuristics.version,
-        }
+        settings = _settings(grader, models)
         manifest = store.start_run(new_manifest(run_id, "grade", paths, settings))
-        report = RunReport(manifest=manifest)
-        done = store.done_keys(run_id)
-        report.resumed_items = len(done)
-        _grade_stream(iter_loaded(paths), grader, store, run_id, done, options, report, progress)
-        counts = store.count_items(run_id)
-        status: RunStatus = "completed" if not report.problems else "failed"
-        finished = datetime.now(UTC).isoformat(timespec="seconds")
-        store.finish_run(run_id, status, counts, finished)
-        report.manifest = store.get_run(run_id)
-    return report
+        return _grade(iter_inputs(paths), grader, store, manifest.run_id, options, progress,
+                      models, access)  # fmt: skip
 
 
 def grade_run(
@@ -169,25 +68,83 @@ def grade_run(
     config: GradeConfig | None = None,
     options: RunOptions | None = None,
     progress: ProgressCallback | None = None,
+    models: ModelGrading | None = None,
+    access: ModelAccess | None = None,
 ) -> RunReport:
     """Grade every replay stored in run ``run_id`` (all conditions) into the same run."""
     options = (options or RunOptions()).model_copy(update={"run_id": run_id})
     grader = SessionGrader(config)
     with Store.open(options.store_path) as store:
         manifest = store.get_run(run_id)
-        manifest.config["grade"] = grader.config.model_dump(mode="json")
-        manifest.config["grader_version"] = grader.heuristics.version
+        manifest.config.update(_settings(grader, models))
         store.update_manifest(manifest)
-        report = RunReport(manifest=manifest)
-        done = store.done_keys(run_id)
-        report.resumed_items = len(done)
         entries = _artifact_items(store, run_id)
+        return _grade(entries, grader, store, run_id, options, progress, models, access)
+
+
+def iter_inputs(paths: Sequence[str | Path]) -> Iterator[Entry]:
+    """Sessions and artifacts, or dataset items (``{"item": ...}`` JSONL) path by path."""
+    for path in paths:
+        if Path(path).is_file() and looks_like_eval_items(path):
+            yield from iter_eval_items(path)
+        else:
+            yield from iter_loaded([path])
+
+
+def _settings(grader: SessionGrader, models: ModelGrading | None) -> dict[str, object]:
+    settings: dict[str, object] = {
+        "grade": grader.config.model_dump(mode="json"),
+        "grader_version": grader.heuristics.version,
+    }
+    if models is not None and models.active:
+        settings["models"] = models.model_dump(mode="json")
+    return settings
+
+
+def _grade(
+    entries: Iterable[Entry],
+    grader: SessionGrader,
+    store: Store,
+    run_id: str,
+    options: RunOptions,
+    progress: ProgressCallback | None,
+    models: ModelGrading | None,
+    access: ModelAccess | None,
+) -> RunReport:
+    report = RunReport(manifest=store.get_run(run_id))
+    done = store.done_keys(run_id)
+    report.resumed_items = len(done)
+    if models is not None and models.active:
+        anyio.run(
+            _grade_with_models, entries, grader, models, access or ModelAccess(), store,
+            run_id, done, options, report, progress, backend="asyncio",
+        )  # fmt: skip
+    else:
         _grade_stream(entries, grader, store, run_id, done, options, report, progress)
-        status: RunStatus = "completed" if not report.problems else "failed"
-        finished = datetime.now(UTC).isoformat(timespec="seconds")
-        store.finish_run(run_id, status, store.count_items(run_id), finished)
-        report.manifest = store.get_run(run_id)
+    status: RunStatus = "completed" if not report.problems else "failed"
+    finished = datetime.now(UTC).isoformat(timespec="seconds")
+    store.finish_run(run_id, status, store.count_items(run_id), finished)
+    report.manifest = store.get_run(run_id)
     return report
+
+
+async def _grade_with_models(
+    entries: Iterable[Entry],
+    grader: SessionGrader,
+    models: ModelGrading,
+    access: ModelAccess,
+    store: Store,
+    run_id: str,
+    done: set[str],
+    options: RunOptions,
+    report: RunReport,
+    progress: ProgressCallback | None,
+) -> None:
+    ledger = store.path.parent / "calls.db"
+    async with CallContext(access.policy, access.settings, ledger_path=ledger) as context:
+        await grade_entries_async(
+            entries, grader, models, context, store, run_id, done, options, report, progress
+        )
 
 
 def _artifact_items(store: Store, run_id: str) -> Iterator[Item | ItemOutcome]:
@@ -221,7 +178,7 @@ def _artifact_items(store: Store, run_id: str) -> Iterator[Item | ItemOutcome]:
 
 
 def _grade_stream(
-    loaded: Iterable[Item | Skipped | Problem | ItemOutcome],
+    loaded: Iterable[Entry],
     grader: SessionGrader,
     store: Store,
     run_id: str,
@@ -243,6 +200,11 @@ def _grade_stream(
             if entry.item_key not in done:
                 batch.append(entry)
             continue
+        if isinstance(entry, EvalItem):
+            report.problems.append(
+                Problem(entry.origin, "dataset items need graders: pass --graders FILE")
+            )
+            continue
         if entry.key in done:
             if progress:
                 progress(1)
@@ -250,39 +212,6 @@ def _grade_stream(
         batch.append(grader.outcome(run_id, entry))
         now = time.monotonic()
         if len(batch) >= options.batch_size or now - last_flush >= options.flush_seconds:
-            _flush(store, run_id, batch, report, progress)
+            flush_outcomes(store, run_id, batch, report, progress)
             last_flush = now
-    _flush(store, run_id, batch, report, progress)
-
-
-def _flush(
-    store: Store,
-    run_id: str,
-    batch: list[ItemOutcome],
-    report: RunReport,
-    progress: ProgressCallback | None,
-) -> None:
-    """Write a batch in one transaction; name the input duplicates the store refused."""
-    if not batch:
-        return
-    inserted = store.write_outcomes(run_id, batch)
-    report.new_items += inserted
-    if inserted < len(batch):
-        stored = store.item_sources(run_id, [o.item_key for o in batch])
-        written: set[str] = set()
-        for outcome in batch:
-            first = stored.get(outcome.item_key)
-            if first != outcome.source or outcome.item_key in written:
-                report.problems.append(
-                    Problem(
-                        outcome.source or "?",
-                        f"duplicate session '{outcome.item_key}' (first seen in {first}); "
-                        "not graded twice",
-                        field="session_id",
-                        hint="session ids must be unique within one run",
-                    )
-                )
-            written.add(outcome.item_key)
-    if progress:
-        progress(len(batch))
-    batch.clear()
+    flush_outcomes(store, run_id, batch, report, progress)

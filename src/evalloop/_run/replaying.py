@@ -26,7 +26,7 @@ from ..generate.replay import ReplaySpec, item_key, replay_session
 from ..load import Item, Skipped, iter_loaded
 from ..records import Condition, Mode, ReplayArtifact, RunManifest, RunStatus, Session
 from ..store import ArtifactOutcome, Store, atomic_write_text
-from .grading import RunOptions, new_manifest, new_run_id
+from .common import RunOptions, new_manifest, new_run_id
 
 ProgressCallback = Callable[[int], None]
 

@@ -30,6 +30,21 @@ class CheckRate(BaseModel):
         return self.passed / self.total if self.total else 0.0
 
 
+class GraderRate(BaseModel):
+    """How one testing-criteria grader went across a run."""
+
+    passed: int = 0
+    failed: int = 0
+    errored: int = 0
+    score_sum: float = 0.0
+    scored: int = 0
+
+    @property
+    def mean_score(self) -> float | None:
+        """Mean score over the items it scored."""
+        return self.score_sum / self.scored if self.scored else None
+
+
 class QueueEntry(BaseModel):
     """One escalated session in the review queue."""
 
@@ -66,6 +81,10 @@ class RunSummary(BaseModel):
     """Per failure class, how many sessions with it were escalated."""
     conditions: dict[str, ConditionSummary] = Field(default_factory=dict)
     domains: dict[str, int] = Field(default_factory=dict)
+    graders: dict[str, GraderRate] = Field(default_factory=dict)
+    """Per testing-criteria grader: passes, failures, errors, mean score."""
+    judged: int = 0
+    """Items where the structured judge decided at least one check."""
     dashboard: dict[str, float] = Field(default_factory=dict)
     """The Study Mode dashboard: % diagnosis first, questions per tutor turn, % reinforcement."""
     queue: list[QueueEntry] = Field(default_factory=list)
@@ -123,6 +142,8 @@ def summarize(
     errored = 0
     questions = 0.0
     queue: list[tuple[int, float, int, QueueEntry]] = []
+    graders: dict[str, GraderRate] = defaultdict(GraderRate)
+    judged = 0
     sessions: list[QueueEntry] = []
     for seq, (key, result) in enumerate(results):
         if result is None:
@@ -132,6 +153,18 @@ def summarize(
         by_condition[result.condition or "-"].add(result)
         domains[(result.domain or "?").split(".")[0]] += 1
         questions += result.metrics.get("questions_per_tutor_turn", 0.0)
+        judged += any(c.source == "judge" for c in result.checks)
+        for outcome in result.graders:
+            rate = graders[outcome.name]
+            if outcome.error is not None:
+                rate.errored += 1
+                continue
+            if outcome.passed is not None:
+                rate.passed += outcome.passed
+                rate.failed += not outcome.passed
+            if outcome.score is not None:
+                rate.score_sum += outcome.score
+                rate.scored += 1
         entry = _entry(key, result)
         if len(sessions) < session_rows:
             sessions.append(entry)
@@ -160,6 +193,8 @@ def summarize(
         failures_escalated=dict(total.failures_escalated),
         conditions={name: acc.condition() for name, acc in sorted(by_condition.items())},
         domains=dict(domains.most_common()),
+        graders=dict(graders),
+        judged=judged,
         dashboard={
             "pct_diagnosis_first": 100.0 * diagnosis.pass_rate,
             "questions_per_tutor_turn": questions / n if n else 0.0,

@@ -13,6 +13,8 @@ from rich.console import Console
 
 from .._run import (
     GradeConfig,
+    ModelAccess,
+    ModelGrading,
     ReplayConfig,
     RunOptions,
     RunReport,
@@ -22,7 +24,7 @@ from .._run import (
 )
 from .._version import __version__
 from ..analyse import RunSummary, summarize
-from ..bundled import bundled_sessions
+from ..bundled import bundled_graders, bundled_sessions
 from ..errors import ConfigError, EvalloopError, Problem, UserError
 from ..grade import load_heuristic_config
 from ..load import estimate_records, validate_paths
@@ -30,6 +32,17 @@ from ..present import progress_bar, render_problems, render_summary
 from ..records import RECORDS, json_schema
 from ..store import EXPORT_FORMATS, Store, export_run, write_manifest
 from . import replay_cmd
+from .call_options import (
+    Api,
+    BaseUrl,
+    Cache,
+    Concurrency,
+    MaxRetries,
+    Prices,
+    Rps,
+    Timeout,
+    call_settings,
+)
 
 app = typer.Typer(
     name="evalloop",
@@ -110,20 +123,52 @@ def grade(
     config: Annotated[
         Path | None, typer.Option("--config", help="YAML heuristic thresholds and cues.")
     ] = None,
+    graders: Annotated[
+        Path | None,
+        typer.Option("--graders", help="OpenAI Evals testing_criteria file (YAML/JSON)."),
+    ] = None,
+    grader_model: Annotated[
+        str | None,
+        typer.Option("--grader-model", help="Model for every model grader, e.g. sim/study."),
+    ] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option("--judge", help="Structured judge for unsure checks: provider/model."),
+    ] = None,
+    judge_all: Annotated[
+        bool, typer.Option("--judge-all", help="Judge every session, not only unsure ones.")
+    ] = False,
+    concurrency: Concurrency = 8,
+    rps: Rps = None,
+    timeout: Timeout = 60.0,
+    max_retries: MaxRetries = 5,
+    base_url: BaseUrl = None,
+    api: Api = "chat",
+    cache: Cache = True,
+    prices: Prices = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Grade sessions with the Study Mode heuristics; store, summarise and optionally export."""
+    """Grade sessions: heuristics first, then the judge where unsure, then any graders."""
     grade_config = GradeConfig()
     if config is not None:
         grade_config = GradeConfig(heuristics=load_heuristic_config(config))
     options = RunOptions(run_id=run_id, store_path=store)
+    models = ModelGrading(
+        graders_path=graders, grader_model=grader_model, judge_model=judge, judge_all=judge_all
+    )
+    policy, settings = call_settings(
+        concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
+        base_url=base_url, api=api, cache=cache, prices=prices,
+    )  # fmt: skip
+    access = ModelAccess(policy, settings)
     stored_run = _stored_run(paths, store)
-    if stored_run is not None:
-        with progress_bar(err if as_json else console, None, "grading") as advance:
-            report = grade_run(stored_run, grade_config, options, progress=advance)
-    else:
-        report = _run_grading(paths, grade_config, options, as_json)
+    total = None if stored_run is not None else estimate_records(paths)
+    with progress_bar(err if as_json else console, total, "grading") as advance:
+        if stored_run is not None:
+            report = grade_run(stored_run, grade_config, options, advance, models, access)
+        else:
+            report = grade_paths(paths, grade_config, options, advance, models, access)
     summary = _summary(report.manifest.run_id, store)
     written = _export(report.manifest.run_id, store, out) if out else {}
     if as_json:
@@ -202,7 +247,8 @@ def demo(
     console.rule("[bold]evalloop demo: replay the bundled sessions, grade every condition")
     console.print(
         "[dim]tutors are simulators: sim/base (no overlay, lectures) and sim/study (with the "
-        "Study Mode overlay); human is the logged tutor[/]"
+        "Study Mode overlay); human is the logged tutor. Grading: heuristics first, the judge "
+        "(sim/study) where a check is unsure, then the bundled tutoring graders (sim/study)[/]"
     )
     replays = [
         ReplayConfig(model="sim/base", conditions=["human", "base"]),
@@ -214,8 +260,11 @@ def demo(
             console, total * len(config.conditions), f"replay {config.model}"
         ) as advance:
             replay_paths(sessions, config, options=options, progress=advance)
+    models = ModelGrading(
+        graders_path=bundled_graders(), grader_model="sim/study", judge_model="sim/study"
+    )
     with progress_bar(console, None, "grading") as advance:
-        report = grade_run(run_id, GradeConfig(), options, progress=advance)
+        report = grade_run(run_id, GradeConfig(), options, advance, models)
     summary = _summary(run_id, store)
     written = _export(run_id, store, out)
     _print_run(report, summary, written)
@@ -230,14 +279,6 @@ def _stored_run(paths: list[Path], store: Path | None) -> str | None:
     with Store.open(store) as opened:
         known = {m.run_id for m in opened.list_runs()}
     return str(paths[0]) if str(paths[0]) in known else None
-
-
-def _run_grading(
-    paths: list[Path], config: GradeConfig, options: RunOptions, quiet: bool
-) -> RunReport:
-    total = estimate_records(paths)
-    with progress_bar(err if quiet else console, total, "grading") as advance:
-        return grade_paths(paths, config, options, progress=advance)
 
 
 def _summary(run_id: str, store_path: Path | None) -> RunSummary:

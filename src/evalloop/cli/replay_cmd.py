@@ -5,17 +5,27 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Literal, cast
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
 
 from .._run import ReplayConfig, ReplayReport, RunOptions, replay_paths
 from ..errors import ConfigError
-from ..generate import CallPolicy, ProviderSettings
 from ..load import estimate_records
 from ..present import progress_bar
 from ..records import Condition, Mode
+from .call_options import (
+    Api,
+    BaseUrl,
+    Cache,
+    Concurrency,
+    MaxRetries,
+    Prices,
+    Rps,
+    Timeout,
+    call_settings,
+)
 
 CONDITIONS: tuple[Condition, ...] = ("human", "base", "overlay")
 
@@ -80,18 +90,14 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             str, typer.Option("--learner-model", help="Who plays the learner.")
         ] = "sim/learner",
         max_turns: Annotated[int, typer.Option("--max-turns", help="Learner turns.")] = 6,
-        concurrency: Annotated[int, typer.Option("--concurrency", help="Calls in flight.")] = 8,
-        rps: Annotated[
-            float | None, typer.Option("--rps", help="Requests per second (default: no limit).")
-        ] = None,
-        timeout: Annotated[float, typer.Option("--timeout", help="Seconds per call.")] = 60.0,
-        max_retries: Annotated[int, typer.Option("--max-retries", help="Per call.")] = 5,
-        base_url: Annotated[
-            str | None, typer.Option("--base-url", help="OpenAI-compatible server URL.")
-        ] = None,
-        api: Annotated[str, typer.Option("--api", help="chat or responses.")] = "chat",
-        cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse answers.")] = True,
-        prices: Annotated[Path | None, typer.Option("--prices", help="Price table YAML.")] = None,
+        concurrency: Concurrency = 8,
+        rps: Rps = None,
+        timeout: Timeout = 60.0,
+        max_retries: MaxRetries = 5,
+        base_url: BaseUrl = None,
+        api: Api = "chat",
+        cache: Cache = True,
+        prices: Prices = None,
         run_id: Annotated[str | None, typer.Option("--run-id", help="Reuse to resume.")] = None,
         out: Annotated[Path | None, typer.Option("--out", help="Artifact files here.")] = None,
         store: Annotated[Path | None, typer.Option("--store", help="SQLite store file.")] = None,
@@ -104,8 +110,6 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         """Replay sessions through a model (base, overlay) beside the logged tutor (human)."""
         if mode not in ("teacher_forced", "free_running"):
             raise ConfigError("choose teacher_forced or free_running", field="--mode")
-        if api not in ("chat", "responses"):
-            raise ConfigError("choose chat or responses", field="--api")
         allowed = parse_fail_on_error(fail_on_error)
         config = ReplayConfig(
             model=model,
@@ -117,15 +121,10 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             max_turns=max_turns,
             out_dir=out,
         )
-        policy = CallPolicy(
-            concurrency=concurrency,
-            rps=rps,
-            timeout_s=timeout,
-            max_retries=max_retries,
-            cache=cache,
-            prices_path=prices,
-        )
-        settings = ProviderSettings(base_url=base_url, api=cast(Literal["chat", "responses"], api))
+        policy, settings = call_settings(
+            concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
+            base_url=base_url, api=api, cache=cache, prices=prices,
+        )  # fmt: skip
         total = estimate_records(paths) * max(
             1, len(config.conditions) * max(1, len(config.personas))
         )

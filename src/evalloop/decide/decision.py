@@ -51,10 +51,13 @@ def decide(
     config: DecideConfig,
     *,
     errors: Sequence[str] = (),
+    disagreements: Sequence[str] = (),
 ) -> EvalResult:
     """Judge one session: score, failures, escalation and its reasons.
 
-    ``errors`` are messages of graders that failed on this session; each is an escalation reason.
+    ``errors`` are messages of graders that failed on this session; ``disagreements`` name the
+    checks where the judge and the heuristics disagree. Each is an escalation reason, and so is
+    a judge-sourced check that is unsure.
     """
     score = fidelity(checks, config)
     found = failures(checks, config)
@@ -74,12 +77,26 @@ def decide(
             reasons.append(
                 EscalationReason(code="severe_failure", message=_describe(failure, checks))
             )
-    if config.escalate_on_unsure:
+    judge_unsure = [c.name for c in checks if c.verdict == "unsure" and c.source == "judge"]
+    if judge_unsure:
+        reasons.append(
+            EscalationReason(
+                code="unsure", message=f"the judge is unsure: {', '.join(judge_unsure)}"
+            )
+        )
+    elif config.escalate_on_unsure:
         unsure = [c.name for c in checks if c.verdict == "unsure"]
         if unsure:
             reasons.append(
                 EscalationReason(code="unsure", message=f"unsure checks: {', '.join(unsure)}")
             )
+    if disagreements:
+        reasons.append(
+            EscalationReason(
+                code="judge_disagreement",
+                message=f"the judge and the heuristics disagree on {', '.join(disagreements)}",
+            )
+        )
     reasons.extend(EscalationReason(code="grader_error", message=m) for m in errors)
     severity: Severity | None = None
     if found:

@@ -1,5 +1,14 @@
-"""Graders: the Study Mode heuristics (more kinds join the registry as they are added)."""
+"""Graders: Study Mode heuristics, OpenAI-Evals-compatible graders, the structured judge."""
 
+from .graders import (
+    GradeEnv,
+    GraderSpec,
+    Sample,
+    dump_graders,
+    grader_types,
+    load_graders,
+    parse_criteria,
+)
 from .heuristics import (
     ACTIONS,
     CORE_CHECKS,
@@ -16,8 +25,15 @@ __all__ = [
     "CORE_CHECKS",
     "EXTRA_CHECKS",
     "SAFETY_CHECK",
+    "GradeEnv",
+    "GraderSpec",
     "HeuristicConfig",
     "HeuristicReport",
+    "Sample",
     "StudyModeHeuristics",
+    "dump_graders",
+    "grader_types",
+    "load_graders",
     "load_heuristic_config",
+    "parse_criteria",
 ]

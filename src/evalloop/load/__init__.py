@@ -1,5 +1,6 @@
 """Load sessions and replay artifacts into records, streaming, with precise errors."""
 
+from .eval_items import EvalItem, iter_eval_items, looks_like_eval_items
 from .fingerprint import SESSION_SUFFIXES, estimate_records, input_files, inputs_sha256
 from .items import Item, Loaded, Skipped, items_of
 from .sessions import iter_items, iter_loaded
@@ -8,6 +9,7 @@ from .yaml_models import load_yaml_model
 
 __all__ = [
     "SESSION_SUFFIXES",
+    "EvalItem",
     "Item",
     "Loaded",
     "Skipped",
@@ -16,8 +18,10 @@ __all__ = [
     "input_files",
     "inputs_sha256",
     "items_of",
+    "iter_eval_items",
     "iter_items",
     "iter_loaded",
     "load_yaml_model",
+    "looks_like_eval_items",
     "validate_paths",
 ]

@@ -101,6 +101,16 @@ def render_summary(console: Console, summary: RunSummary, *, max_rows: int = 20)
         checks.add_row(name, *cells, str(rate.unsure))
     console.print(checks)
 
+    if summary.graders:
+        graders = Table(title="Testing-criteria graders", title_justify="left")
+        for column in ("grader", "passed", "failed", "errored", "mean score"):
+            graders.add_column(column, justify="left" if column == "grader" else "right")
+        for name, grader in summary.graders.items():
+            mean = "-" if grader.mean_score is None else f"{grader.mean_score:.2f}"
+            errored = f"[red]{grader.errored}[/]" if grader.errored else "0"
+            graders.add_row(name, str(grader.passed), str(grader.failed), errored, mean)
+        console.print(graders)
+
     if summary.failures:
         taxonomy = Table(title="Failure taxonomy", title_justify="left")
         taxonomy.add_column("failure")
@@ -131,4 +141,5 @@ def render_summary(console: Console, summary: RunSummary, *, max_rows: int = 20)
         f"errored {summary.errored} · diagnosis first {d.get('pct_diagnosis_first', 0):.0f}% · "
         f"questions/turn {d.get('questions_per_tutor_turn', 0):.2f} · "
         f"reinforcement {d.get('pct_reinforcement', 0):.0f}%"
+        + (f" · judge decided checks in {summary.judged}" if summary.judged else "")
     )

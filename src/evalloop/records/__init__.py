@@ -2,7 +2,7 @@
 
 from ._base import NewerSchemaVersion, VersionedRecord
 from .artifact import Condition, Mode, RegenerationMeta, ReplayArtifact, Usage
-from .grade import Grade, GraderError
+from .grade import Grade
 from .manifest import RunCounts, RunManifest, RunStatus
 from .result import (
     SEVERITY_ORDER,
@@ -11,6 +11,8 @@ from .result import (
     EvalResult,
     Evidence,
     Failure,
+    GraderError,
+    GraderResult,
     Severity,
     Source,
     Verdict,
@@ -29,6 +31,7 @@ __all__ = [
     "Failure",
     "Grade",
     "GraderError",
+    "GraderResult",
     "Mode",
     "NewerSchemaVersion",
     "RegenerationMeta",

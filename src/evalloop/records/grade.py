@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from ._base import VersionedRecord
-from .result import Evidence, Source, Verdict
-
-
-class GraderError(BaseModel):
-    """A grader that failed on an item: stored as data, the run goes on."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    type: str
-    message: str
+from .result import Evidence, GraderError, Source, Verdict
 
 
 class Grade(VersionedRecord):

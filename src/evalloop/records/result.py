@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ._base import Migration, VersionedRecord
 
 Verdict = Literal["pass", "fail", "unsure"]
-Source = Literal["heuristic", "judge", "learned", "human"]
+Source = Literal["heuristic", "judge", "learned", "human", "criteria"]
 Severity = Literal["low", "medium", "high", "critical"]
 
 SEVERITY_ORDER: dict[str, int] = {"low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -70,6 +70,35 @@ class Failure(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
+class GraderError(BaseModel):
+    """A grader that failed on an item: stored as data, the run goes on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    message: str
+
+
+class GraderResult(BaseModel):
+    """One testing-criteria grader's result on one item (OpenAI-Evals-compatible graders)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    type: str
+    score: float | None = None
+    passed: bool | None = None
+    label: str | None = None
+    reason: str | None = None
+    error: GraderError | None = None
+    sub_scores: dict[str, float | None] = Field(default_factory=dict)
+    """For ``multi``: the score of each named sub-grader."""
+    version: str = ""
+    """The grader's version (implementation + spec hash)."""
+    prompt_sha256: str | None = None
+    """For model graders: the hash of the rendered prompt."""
+
+
 class EscalationReason(BaseModel):
     """Why a session goes to a human reviewer."""
 
@@ -116,6 +145,8 @@ class EvalResult(VersionedRecord):
     """Action tags of each tutor turn, in order (the eight-action taxonomy)."""
     metrics: dict[str, float] = Field(default_factory=dict)
     """Descriptive numbers: questions per tutor turn, median tokens, turn counts."""
+    graders: list[GraderResult] = Field(default_factory=list)
+    """Results of the testing-criteria graders run on this item (``--graders``)."""
 
     def check(self, name: str) -> EvalCheck | None:
         """The check called ``name``, if present."""

@@ -20,6 +20,8 @@ Models (the part after ``sim/``):
   and the learner's own earlier turns as ``assistant`` messages. Unknown or missing slugs give
   a cooperative learner.
 
+Any sim model answers grading prompts (judge/score/label JSON schemas) with a deterministic
+verdict from simple text signals (:mod:`._sim_grading`).
 Usage counts whitespace-separated words as tokens; ``max_output_tokens`` cuts a reply to that many
 words.
 """
@@ -34,6 +36,7 @@ import anyio
 from ...errors import ProviderRequestError
 from ..config import ProviderSettings
 from ..types import GenerateRequest, GenerateResponse, Message, TokenUsage
+from . import _sim_grading
 from ._sim_text import (
     BASE_FACTS,
     Plan,
@@ -164,14 +167,8 @@ class SimProvider:
         )
 
     def grading_reply(self, request: GenerateRequest, model_name: str) -> str | None:
-        """PLACEHOLDER, not implemented yet: answer a grading prompt deterministically.
-
-        A later change will recognise grading (LLM-judge) requests here, for instance by their
-        JSON Schema ``response_format``, and return a deterministic verdict in that format, so
-        that judge code paths can run offline too. Until then it returns None and every request
-        gets the tutor or learner behaviour that ``model_name`` selects.
-        """
-        return None
+        """A deterministic JSON verdict for a grading prompt, else None (:mod:`._sim_grading`)."""
+        return _sim_grading.grading_reply(request, model_name)
 
     async def aclose(self) -> None:
         """Nothing to release."""

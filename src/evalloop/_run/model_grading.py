@@ -1,0 +1,317 @@
+"""Grading with models: testing-criteria graders and the structured judge, heuristics first.
+
+For a session, the heuristics run first. The judge (``--judge MODEL``) is called only where a
+heuristic check is *unsure* (or for every session with ``--judge-all``); its verdict replaces the
+unsure checks, and a judge that disagrees with a sure heuristic is an escalation reason. Then the
+testing-criteria graders (``--graders FILE``) grade the item and the sample. For a dataset item
+(``{"item": ..., "sample": ...}``, e.g. an imported hosted eval) only the graders run, and its
+``pedagogical_fidelity_score`` is the share of graders that passed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import anyio
+from pydantic import BaseModel, ConfigDict
+
+from ..decide import decide
+from ..errors import ConfigError, Problem, scrub
+from ..generate import CallContext, split_model
+from ..grade import GradeEnv, GraderSpec, Sample, load_graders
+from ..grade.judge import StructuredJudge
+from ..load import EvalItem, Item, Skipped
+from ..records import (
+    EscalationReason,
+    EvalCheck,
+    EvalResult,
+    Grade,
+    GraderError,
+    GraderResult,
+    ReplayArtifact,
+)
+from ..store import ItemOutcome, Store
+from .common import ProgressCallback, RunOptions, RunReport, flush_outcomes
+from .session_grader import SessionGrader
+
+
+class ModelGrading(BaseModel):
+    """Which model-based graders a run uses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    graders_path: Path | None = None
+    """A ``testing_criteria`` file (YAML/JSON)."""
+    grader_model: str | None = None
+    """Replaces the model of every model grader, e.g. ``sim/study`` offline."""
+    judge_model: str | None = None
+    """The structured judge; named explicitly, never a hidden default."""
+    judge_all: bool = False
+    """Judge every session, not only those with an unsure heuristic."""
+
+    @property
+    def active(self) -> bool:
+        """Whether anything here needs the async, model-calling path."""
+        return bool(self.graders_path or self.judge_model or self.judge_all)
+
+
+def prepare(models: ModelGrading, context: CallContext) -> tuple[list[GraderSpec], GradeEnv]:
+    """Load the graders and check, before any item, that every model they need is reachable."""
+    if models.judge_all and not models.judge_model:
+        raise ConfigError(
+            "--judge-all needs a judge: name one with --judge provider/model "
+            "(e.g. --judge openai/gpt-4.1-mini, or --judge sim/study offline)",
+            field="--judge",
+        )
+    graders = load_graders(models.graders_path) if models.graders_path else []
+    env = GradeEnv(calls=context, grader_model=models.grader_model)
+    needed = {env.model_name(m) for m in _models_of(graders)}
+    if models.judge_model:
+        needed.add(models.judge_model)
+    for name in sorted(needed):
+        context.provider(split_model(name)[0])  # a missing key or unknown provider fails here
+    return graders, env
+
+
+def _models_of(graders: Iterable[GraderSpec]) -> list[str]:
+    found = []
+    for grader in graders:
+        model = getattr(grader, "model", None)
+        if isinstance(model, str):
+            found.append(model)
+        subs = getattr(grader, "graders", None)
+        if isinstance(subs, dict):
+            found.extend(_models_of(subs.values()))
+    return found
+
+
+async def grade_entries_async(
+    entries: Iterable[Item | EvalItem | Skipped | Problem | ItemOutcome],
+    grader: SessionGrader,
+    models: ModelGrading,
+    context: CallContext,
+    store: Store,
+    run_id: str,
+    done: set[str],
+    options: RunOptions,
+    report: RunReport,
+    progress: ProgressCallback | None,
+) -> None:
+    """Grade ``entries`` with heuristics, judge and graders, ``2 × concurrency`` at a time."""
+    graders, env = prepare(models, context)
+    judge = StructuredJudge(models.judge_model, context) if models.judge_model else None
+    in_flight = anyio.Semaphore(max(2, context.policy.concurrency * 2))
+    batch: list[ItemOutcome] = []
+    last_flush = [time.monotonic()]
+
+    def collect(outcome: ItemOutcome) -> None:
+        batch.append(outcome)
+        now = time.monotonic()
+        if len(batch) >= options.batch_size or now - last_flush[0] >= options.flush_seconds:
+            flush_outcomes(store, run_id, batch, report, progress)
+            last_flush[0] = now
+
+    async def one(entry: Item | EvalItem) -> None:
+        try:
+            collect(await _grade_one(entry, grader, graders, env, judge, models, run_id))
+        finally:
+            in_flight.release()
+
+    async with anyio.create_task_group() as group:
+        for entry in entries:
+            if isinstance(entry, Skipped):
+                report.skipped.append(entry)
+            elif isinstance(entry, Problem):
+                report.problems.append(entry)
+            elif isinstance(entry, ItemOutcome):
+                if entry.item_key not in done:
+                    collect(entry)
+            elif entry.key in done:
+                if progress:
+                    progress(1)
+            else:
+                await in_flight.acquire()
+                group.start_soon(one, entry)
+    flush_outcomes(store, run_id, batch, report, progress)
+
+
+async def _grade_one(
+    entry: Item | EvalItem,
+    grader: SessionGrader,
+    graders: list[GraderSpec],
+    env: GradeEnv,
+    judge: StructuredJudge | None,
+    models: ModelGrading,
+    run_id: str,
+) -> ItemOutcome:
+    try:
+        if isinstance(entry, EvalItem):
+            sample = Sample.from_text(entry.sample_text or "")
+            results = await _run_graders(graders, entry.item, sample, env)
+            result = _dataset_result(entry.key, results)
+            return _outcome(run_id, entry.key, entry.key, None, None, entry.origin, result)
+        result = await _grade_session(entry, grader, graders, env, judge, models)
+        return _outcome(
+            run_id, entry.key, entry.session_id, entry.condition, entry.domain, entry.origin, result
+        )
+    except Exception as exc:
+        error = GraderError(type=type(exc).__name__, message=scrub(str(exc)))
+        session_id = entry.key if isinstance(entry, EvalItem) else entry.session_id
+        return ItemOutcome(
+            item_key=entry.key, session_id=session_id, condition=None, domain=None,
+            source=entry.origin, result=None, grades=[], error=error,
+        )  # fmt: skip
+
+
+async def _grade_session(
+    item: Item,
+    grader: SessionGrader,
+    graders: list[GraderSpec],
+    env: GradeEnv,
+    judge: StructuredJudge | None,
+    models: ModelGrading,
+) -> EvalResult:
+    report = grader.heuristics.grade(item.trajectory, item.learner_profile)
+    checks: list[EvalCheck] = report.checks
+    errors: list[str] = []
+    disagreements: list[str] = []
+    if judge is not None and (models.judge_all or any(c.verdict == "unsure" for c in checks)):
+        instructions = (
+            item.record.agent_instructions if isinstance(item.record, ReplayArtifact) else None
+        )
+        verdict = await judge.judge(item.session_id, item.trajectory, instructions)
+        if verdict.result is None:
+            message = verdict.error.message if verdict.error else "no verdict"
+            errors.append(f"judge {verdict.model}: {message}")
+        else:
+            checks, disagreements = _merge(checks, verdict.result.checks)
+    results = await _run_graders(graders, session_item(item), Sample.from_text(flatten(item)), env)
+    errors.extend(f"grader {r.name}: {r.error.message}" for r in results if r.error)
+    result = decide(
+        item.session_id, checks, grader.config.decide, errors=errors, disagreements=disagreements
+    )
+    result.condition = item.condition
+    result.domain = item.domain
+    result.actions = report.actions
+    result.metrics = report.metrics
+    result.graders = results
+    return result
+
+
+def _merge(
+    heuristic: list[EvalCheck], judged: list[EvalCheck]
+) -> tuple[list[EvalCheck], list[str]]:
+    """Unsure heuristic checks take the judge's verdict; sure ones stay and are compared."""
+    by_name = {c.name: c for c in judged}
+    merged: list[EvalCheck] = []
+    disagree: list[str] = []
+    for check in heuristic:
+        other = by_name.get(check.name)
+        if other is None:
+            merged.append(check)
+        elif check.verdict == "unsure":
+            merged.append(other)
+        else:
+            merged.append(check)
+            if other.verdict != "unsure" and other.passed != check.passed:
+                disagree.append(check.name)
+    return merged, disagree
+
+
+async def _run_graders(
+    graders: list[GraderSpec], item: dict[str, Any], sample: Sample, env: GradeEnv
+) -> list[GraderResult]:
+    results: list[GraderResult] = [GraderResult(name="", type="")] * len(graders)
+
+    async def one(index: int, spec: GraderSpec) -> None:
+        results[index] = await spec.grade(item, sample, env)
+
+    async with anyio.create_task_group() as group:
+        for index, spec in enumerate(graders):
+            group.start_soon(one, index, spec)
+    return results
+
+
+def session_item(item: Item) -> dict[str, Any]:
+    """What ``{{ item.x }}`` sees for a session or a replay artifact.
+
+    ``trajectory`` is the graded one. ``regenerated_trajectory`` is the same list, so templates
+    written for the seed's replay artifacts also work on logged sessions; an artifact adds its
+    ``original_trajectory``.
+    """
+    turns = [t.model_dump(exclude_none=True) for t in item.trajectory]
+    data: dict[str, Any] = {
+        "session_id": item.session_id,
+        "domain": item.domain,
+        "condition": item.condition,
+        "trajectory": turns,
+        "regenerated_trajectory": turns,
+    }
+    if isinstance(item.record, ReplayArtifact):
+        data["original_trajectory"] = [
+            t.model_dump(exclude_none=True) for t in item.record.original_trajectory
+        ]
+    return data
+
+
+def flatten(item: Item) -> str:
+    """``sample.output_text`` of a session: its turns as ``ROLE: content`` lines (the seed's)."""
+    return "\n".join(f"{t.role.upper()}: {t.content}" for t in item.trajectory)
+
+
+def _dataset_result(key: str, results: list[GraderResult]) -> EvalResult:
+    graded = [r for r in results if r.error is None and r.passed is not None]
+    share = sum(1 for r in graded if r.passed) / len(graded) if graded else 0.0
+    reasons = [
+        EscalationReason(code="grader_error", message=f"grader {r.name}: {r.error.message}")
+        for r in results
+        if r.error
+    ]
+    failed = [r.name for r in graded if not r.passed]
+    if failed:
+        reasons.append(
+            EscalationReason(code="severe_failure", message=f"failed: {', '.join(failed)}")
+        )
+    return EvalResult(
+        session_id=key,
+        pedagogical_fidelity_score=share,
+        escalate=bool(reasons),
+        checks=[],
+        escalation_reasons=reasons,
+        graders=results,
+        notes="dataset item: the score is the share of testing-criteria graders that passed",
+    )
+
+
+def _outcome(
+    run_id: str,
+    key: str,
+    session_id: str,
+    condition: str | None,
+    domain: str | None,
+    origin: str,
+    result: EvalResult,
+) -> ItemOutcome:
+    grades = [
+        Grade(
+            run_id=run_id, item_key=key, grader=f"study_mode.{c.name}",
+            grader_version=c.grader_version or "", score=1.0 if c.passed else 0.0,
+            passed=c.passed, verdict=c.verdict, reason=c.reason, evidence=c.evidence,
+            confidence=c.confidence, source=c.source,
+        )
+        for c in result.checks
+    ] + [
+        Grade(
+            run_id=run_id, item_key=key, grader=f"criteria.{r.name}", grader_version=r.version,
+            score=r.score, passed=r.passed, label=r.label, reason=r.reason, source="criteria",
+            prompt_sha256=r.prompt_sha256, error=r.error,
+        )
+        for r in result.graders
+    ]  # fmt: skip
+    return ItemOutcome(
+        item_key=key, session_id=session_id, condition=condition, domain=domain,
+        source=origin, result=result, grades=grades,
+    )  # fmt: skip

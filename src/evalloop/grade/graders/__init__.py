@@ -1,0 +1,20 @@
+"""OpenAI-Evals-compatible graders: the six ``testing_criteria`` types, run locally."""
+
+from .base import GraderOutcome, GraderSpec, Sample
+from .env import GradeEnv
+from .registry import dump_graders, grader_types, load_graders, parse_criteria, parse_grader
+from .templates import TemplateProblem, TemplateRenderer
+
+__all__ = [
+    "GradeEnv",
+    "GraderOutcome",
+    "GraderSpec",
+    "Sample",
+    "TemplateProblem",
+    "TemplateRenderer",
+    "dump_graders",
+    "grader_types",
+    "load_graders",
+    "parse_criteria",
+    "parse_grader",
+]

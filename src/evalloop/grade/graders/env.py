@@ -1,0 +1,31 @@
+"""What graders need from their run: model access, template rendering, sandbox limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...generate import CallContext
+from .templates import TemplateRenderer
+
+
+@dataclass
+class GradeEnv:
+    """Shared by the graders of one run (passed in, never global)."""
+
+    calls: CallContext | None = None
+    """Model access for ``score_model``/``label_model``/judge; None when no grader needs it."""
+    grader_model: str | None = None
+    """Overrides every model grader's model (``--grader-model``), e.g. ``sim/study``."""
+    default_provider: str = "openai"
+    """A spec's bare model name (``gpt-4``) means ``<default_provider>/gpt-4``."""
+    renderer: TemplateRenderer = field(default_factory=TemplateRenderer)
+    python_timeout_s: float = 10.0
+    python_memory_mb: int = 512
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def model_name(self, spec_model: str) -> str:
+        """The ``provider/model`` a model grader calls."""
+        if self.grader_model:
+            return self.grader_model
+        return spec_model if "/" in spec_model else f"{self.default_provider}/{spec_model}"

@@ -46,9 +46,7 @@ def test_bundled_graders_run_offline_with_a_simulated_grader_model(tmp_path):
             assert grader["name"] and grader["version"].startswith("score_model/")
 
 
-def test_the_seed_eval_runs_against_a_server_and_follows_range_and_threshold(
-    openai_wire, tmp_path
-):
+def test_the_seed_eval_runs_against_a_server_and_follows_range_and_threshold(openai_wire, tmp_path):
     scores = {"Answer Accuracy": 1, "Clarity of Explanation": 1, "Staying on Topic": 0,
               "Adaptivity to Mistakes": 2, "Scaffolding Support": 1,
               "Encouragement & Motivation": 2, "Pedagogical Reasoning Quality": 8}  # fmt: skip

@@ -8,8 +8,13 @@ Each measurement runs in a fresh child process so that its peak RSS is its own. 
 Printed per size: sessions/s, CPU per session, peak RSS; then the ratios that matter: throughput
 against the 5,000 sessions/s aim, and peak RSS of the large size against the small one.
 
+Then the deterministic OpenAI-Evals graders (``string_check`` and every ``text_similarity``
+metric but ``cosine``, which needs an embedding model) over 100,000 item/sample pairs, and the
+judge-call rate of heuristics-first grading on the bundled sessions (the share of sessions where
+a heuristic check is unsure, so ``--judge`` would call the judge).
+
     python bench/grade_throughput.py                # N = 1,000 and 100,000
-    python bench/grade_throughput.py --sizes 1000 20000
+    python bench/grade_throughput.py --sizes 1000 20000 --grader-items 20000
 """
 
 from __future__ import annotations
@@ -42,6 +47,72 @@ def child(mode: str, data: Path, store: Path) -> dict[str, float]:
     return {"n": count, "wall_s": wall, "cpu_s": cpu, "peak_rss_mib": peak_kib / 1024}
 
 
+def grader_rates(n: int) -> None:
+    """Items/s of each deterministic grader over ``n`` synthetic item/sample pairs."""
+    import asyncio
+
+    from evalloop.grade import GradeEnv, Sample, parse_criteria
+
+    words = [
+        "the",
+        "learner",
+        "adds",
+        "fractions",
+        "by",
+        "finding",
+        "a",
+        "common",
+        "denominator",
+        "first",
+        "then",
+        "adds",
+    ]
+    pairs = [
+        (
+            {"reference": " ".join(words[i % 5 :] + words[: i % 5])},
+            Sample(output_text=" ".join(words[(i * 3) % 7 :] + words[: (i * 3) % 7])),
+        )
+        for i in range(n)
+    ]
+    specs: list[dict[str, object]] = [
+        {"type": "string_check", "name": "eq", "input": "{{ sample.output_text }}",
+         "reference": "{{ item.reference }}", "operation": "eq"},
+        {"type": "string_check", "name": "ilike", "input": "{{ sample.output_text }}",
+         "reference": "{{ item.reference }}", "operation": "ilike"},
+    ]  # fmt: skip
+    for metric in ("fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_l"):
+        specs.append({"type": "text_similarity", "name": metric, "evaluation_metric": metric,
+                      "input": "{{ sample.output_text }}", "reference": "{{ item.reference }}",
+                      "pass_threshold": 0.5})  # fmt: skip
+    env = GradeEnv()
+
+    async def run(grader: object) -> None:
+        for item, sample in pairs:
+            await grader.grade(item, sample, env)  # type: ignore[attr-defined]
+
+    for grader in parse_criteria(specs, "bench"):
+        start = time.perf_counter()
+        asyncio.run(run(grader))
+        elapsed = time.perf_counter() - start
+        label = f"{grader.kind}:{grader.name}"
+        print(f"{label:28} {n / elapsed:>10,.0f} items/s  ({n:,} items)", flush=True)
+
+
+def judge_call_rate() -> None:
+    """Share of bundled sessions heuristics-first grading would send to the judge."""
+    from evalloop.bundled import bundled_sessions
+    from evalloop.grade import StudyModeHeuristics
+    from evalloop.load import iter_items
+
+    heuristics = StudyModeHeuristics()
+    items = list(iter_items([bundled_sessions()]))
+    unsure = sum(
+        any(c.verdict == "unsure" for c in heuristics.grade(i.trajectory).checks) for i in items
+    )
+    print(f"judge-call rate on the bundled sessions: {unsure}/{len(items)} = "
+          f"{unsure / len(items):.2f} judge calls per session")  # fmt: skip
+
+
 def measure(mode: str, data: Path, store: Path) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", mode, str(data), str(store)],
@@ -56,6 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
     parser.add_argument("--turns", type=int, default=16)
+    parser.add_argument("--grader-items", type=int, default=100_000)
     parser.add_argument("--child", nargs=3, metavar=("MODE", "DATA", "STORE"), help="internal")
     args = parser.parse_args()
     if args.child:
@@ -88,6 +160,9 @@ def main() -> None:
             f"{mode:12} throughput {rate / AIM_SESSIONS_PER_S:5.2f}× the {AIM_SESSIONS_PER_S:,}/s "
             f"aim; peak RSS at N={large:,} is {growth:4.2f}× that at N={small:,} (aim ≤ 1.10×)"
         )
+    print()
+    grader_rates(args.grader_items)
+    judge_call_rate()
 
 
 if __name__ == "__main__":

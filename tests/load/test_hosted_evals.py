@@ -17,17 +17,17 @@ from openai.types.evals.runs import OutputItemListResponse
 from rich.console import Console
 from typer.testing import CliRunner
 
-from evalloop.cli.openai_evals_cmd import register
-from evalloop.errors import ConfigError, Problem, ProviderRequestError, ProviderUnavailable
-from evalloop.grade.graders import load_graders, parse_criteria
-from evalloop.load import EvalItem, iter_eval_items, looks_like_eval_items
-from evalloop.load.hosted_evals import (
+from evalloop._run.hosted_evals import (
     fetch_definition,
     fetch_output_items,
     import_eval,
     read_definition,
     read_output_items,
 )
+from evalloop.cli.openai_evals_cmd import register
+from evalloop.errors import ConfigError, Problem, ProviderRequestError, ProviderUnavailable
+from evalloop.grade.graders import load_graders, parse_criteria
+from evalloop.load import EvalItem, iter_eval_items, looks_like_eval_items
 from tests.openai_wire.runner import LocalOpenAIServer
 from tests.openai_wire.server import Fault, make_eval_run, make_output_item
 

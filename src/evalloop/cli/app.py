@@ -31,7 +31,7 @@ from ..load import estimate_records, validate_paths
 from ..present import progress_bar, render_problems, render_summary
 from ..records import RECORDS, json_schema
 from ..store import EXPORT_FORMATS, Store, export_run, write_manifest
-from . import replay_cmd
+from . import openai_evals_cmd, replay_cmd
 from .call_options import (
     Api,
     BaseUrl,
@@ -63,6 +63,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 
 
 replay_cmd.register(app, console, err)
+openai_evals_cmd.register(app, console, err)
 
 
 def _version(value: bool) -> None:

@@ -21,15 +21,15 @@ from openai import OpenAI
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import ConfigError
-from ..load.hosted_evals import (
+from .._run import (
     ImportReport,
     fetch_definition,
     fetch_output_items,
     import_eval,
     read_definition,
-    read_output_items,
 )
+from ..errors import ConfigError
+from ..load import read_output_items
 
 
 def register(app: typer.Typer, console: Console, err: Console) -> None:

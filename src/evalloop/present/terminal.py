@@ -22,6 +22,11 @@ from ..errors import Problem
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 
 
+def _styled(text: str, style: str) -> str:
+    """``text`` in rich markup ``style`` (plain when there is no style)."""
+    return f"[{style}]{text}[/]" if style else text
+
+
 @contextmanager
 def progress_bar(
     console: Console, total: int | None, label: str
@@ -68,7 +73,7 @@ def render_summary(console: Console, summary: RunSummary, *, max_rows: int = 20)
             entry.condition or "-",
             f"{entry.fidelity:.2f}",
             ", ".join(entry.failures) or "[green]none[/]",
-            f"[{style}]yes ({entry.severity or 'fidelity'})[/]" if escalated else "no",
+            _styled(f"yes ({entry.severity or 'review'})", style) if escalated else "no",
         )
     if summary.items > max_rows:
         sessions.caption = f"first {max_rows} of {summary.items} sessions; export the run for all"
@@ -130,7 +135,7 @@ def render_summary(console: Console, summary: RunSummary, *, max_rows: int = 20)
         for entry in summary.queue[:max_rows]:
             style = _SEVERITY_STYLE.get(entry.severity or "", "")
             queue.add_row(
-                entry.item_key, f"[{style}]{entry.severity or '-'}[/]", "; ".join(entry.reasons)
+                entry.item_key, _styled(entry.severity or "-", style), "; ".join(entry.reasons)
             )
         console.print(queue)
 

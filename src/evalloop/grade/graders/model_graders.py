@@ -114,7 +114,7 @@ class _ModelGrader(GraderSpec):
         except _Refused as exc:
             return self.failed(str(exc), "InvalidGraderReply")
         except (TemplateProblem, TypeError) as exc:
-            return self.failed(exc, "TemplateError")
+            return self.failed(exc, "TemplateProblem")
         except EvalloopError as exc:
             return self.failed(exc)
 

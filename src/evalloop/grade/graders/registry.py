@@ -58,7 +58,8 @@ def parse_grader(data: Any, where: str) -> GraderSpec:
         hint = ""
         if first["type"] == "extra_forbidden":
             hint = f" (valid fields: {', '.join(sorted(types[kind].model_fields))})"
-        raise ConfigError(f"{where}: {first['msg']}{hint}", field=field) from exc
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{where}: {message}{hint}", field=field) from exc
 
 
 def parse_criteria(entries: Sequence[Any], source: str) -> list[GraderSpec]:

@@ -32,9 +32,9 @@ from ..errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from ..grade.graders import GraderSpec, dump_graders, parse_criteria
+from ..grade import GraderSpec, dump_graders, parse_criteria
+from ..load.eval_items import check_output_item, output_item_rows, read_output_items
 from ..store import atomic_path, atomic_write_text
-from .eval_items import check_output_item, output_item_rows, read_output_items
 
 __all__ = [
     "MODEL_GRADER_TYPES",

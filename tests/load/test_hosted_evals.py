@@ -2,6 +2,7 @@
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -344,3 +345,26 @@ def test_cli_as_a_user_runs_it(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "dataset.jsonl is empty" in result.stdout
     assert (tmp_path / "out" / "graders.yaml").exists()
+
+
+def test_an_imported_eval_grades_locally_with_the_same_graders(openai_wire, tmp_path):
+    """The whole path off the hosted platform: fetch, import, then grade with evalloop."""
+    fill(openai_wire)
+    client = client_for(openai_wire)
+    definition = fetch_definition(EVAL_ID, client)
+    import_eval(definition, fetch_output_items(EVAL_ID, client), tmp_path / "imported")
+    env = {**os.environ, "EVALLOOP_HOME": str(tmp_path / "home")}
+    result = subprocess.run(
+        [sys.executable, "-m", "evalloop", "grade", str(tmp_path / "imported" / "dataset.jsonl"),
+         "--graders", str(tmp_path / "imported" / "graders.yaml"), "--grader-model", "sim/study",
+         "--json"],
+        capture_output=True, text=True, timeout=180, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["results"]
+    hosted = read_jsonl(tmp_path / "imported" / "hosted_results.jsonl")
+    assert [r["item_key"] for r in rows] == [h["key"] for h in hosted]
+    names = {g.name for g in parse_criteria(DEFINITION["testing_criteria"], "t")}
+    for row in rows:
+        assert {g["name"] for g in row["result"]["graders"]} == names
+        assert all(g["error"] is None for g in row["result"]["graders"])

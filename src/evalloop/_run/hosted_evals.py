@@ -17,11 +17,9 @@ import shlex
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 import yaml
-from openai import OpenAI
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import (
@@ -35,6 +33,10 @@ from ..errors import (
 from ..grade import GraderSpec, dump_graders, parse_criteria
 from ..load.eval_items import check_output_item, output_item_rows, read_output_items
 from ..store import atomic_path, atomic_write_text
+
+if TYPE_CHECKING:  # the SDK is imported only when a command talks to the API
+    import openai
+    from openai import OpenAI
 
 __all__ = [
     "MODEL_GRADER_TYPES",
@@ -266,6 +268,8 @@ def _next_command(files: dict[str, Path], needs_model: bool) -> str:
 @contextmanager
 def _sdk_errors(client: OpenAI, what: str) -> Iterator[None]:
     """Map the SDK's errors to evalloop's (4xx → request error), naming ``what``, never the key."""
+    import openai
+
     try:
         yield
     except openai.APIStatusError as exc:

@@ -9,10 +9,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol
 
-import pyarrow as pa
-import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
-
 from evalloop.errors import ConfigError
 from evalloop.records import RunManifest
 
@@ -28,21 +24,21 @@ EXPORT_FORMATS: tuple[str, ...] = ("jsonl", "parquet", "csv")
 _ROW_GROUP_ROWS = 65_536
 """Rows per Parquet row group: buffered flat columns only, a few MB at most."""
 _LIST_COLUMNS = ("failures", "escalation_reasons")
-_BASE_COLUMNS: list[tuple[str, Any]] = [
-    ("run_id", pa.string()),
-    ("item_key", pa.string()),
-    ("session_id", pa.string()),
-    ("condition", pa.string()),
-    ("domain", pa.string()),
-    ("status", pa.string()),
-    ("fidelity", pa.float64()),
-    ("escalate", pa.bool_()),
-    ("severity", pa.string()),
-    ("failures", pa.list_(pa.string())),
-    ("escalation_reasons", pa.list_(pa.string())),
-    ("error_type", pa.string()),
-    ("error_message", pa.string()),
-]
+_BASE_NAMES = (
+    "run_id", "item_key", "session_id", "condition", "domain", "status", "fidelity",
+    "escalate", "severity", "failures", "escalation_reasons", "error_type", "error_message",
+)  # fmt: skip
+
+
+def _base_columns() -> list[tuple[str, Any]]:
+    """Arrow types of the fixed columns (pyarrow is imported only when exporting)."""
+    import pyarrow as pa
+
+    types = {"fidelity": pa.float64(), "escalate": pa.bool_()}
+    return [
+        (name, pa.list_(pa.string()) if name in _LIST_COLUMNS else types.get(name, pa.string()))
+        for name in _BASE_NAMES
+    ]
 
 
 class _Sink(Protocol):
@@ -67,12 +63,14 @@ def export_run(
         ConfigError: an unknown format, or ``batch_size`` below 1.
         StoreError: the run does not exist, or a file cannot be written.
     """
+    import pyarrow as pa  # imported here: the rest of evalloop starts without it
+
     chosen = _choose(formats)
     if batch_size < 1:
         raise ConfigError(f"must be at least 1, got {batch_size}", field="batch_size")
     store.get_run(run_id)  # fails early, listing the known runs, if there is no such run
     checks = store.check_names(run_id)
-    schema = pa.schema(_BASE_COLUMNS + [(f"check.{name}", pa.string()) for name in checks])
+    schema = pa.schema(_base_columns() + [(f"check.{name}", pa.string()) for name in checks])
     paths = {fmt: Path(out_dir) / f"results.{fmt}" for fmt in chosen}
     with ExitStack() as stack:
         sinks = [_open(fmt, stack, paths[fmt], run_id, schema) for fmt in chosen]
@@ -113,6 +111,10 @@ def _choose(formats: Sequence[str]) -> list[str]:
 
 def _open(fmt: str, stack: ExitStack, path: Path, run_id: str, schema: Any) -> _Sink:
     """Open a writer on a temporary file that replaces ``path`` when ``stack`` closes cleanly."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
     tmp = stack.enter_context(atomic_path(path))
     sink: _Sink
     if fmt == "jsonl":
@@ -141,7 +143,7 @@ def _flush(sinks: list[_Sink], items: list[StoredItem], columns: dict[str, list[
 
 def _columns(run_id: str, items: list[StoredItem], checks: list[str]) -> dict[str, list[Any]]:
     """The flat columns of one batch (check verdicts of names not in ``checks`` are dropped)."""
-    cols: dict[str, list[Any]] = {name: [] for name, _ in _BASE_COLUMNS}
+    cols: dict[str, list[Any]] = {name: [] for name in _BASE_NAMES}
     check_cols: dict[str, list[Any]] = {name: [] for name in checks}
     for item in items:
         result = item.result
@@ -214,6 +216,8 @@ class _ArrowSink:
             columns = dict(columns)
             for name in _LIST_COLUMNS:
                 columns[name] = [None if v is None else ";".join(v) for v in columns[name]]
+        import pyarrow as pa
+
         self._pending.append(pa.RecordBatch.from_pydict(columns, schema=self._schema))
         self._pending_rows += len(items)
         if self._pending_rows >= self._group_rows:
@@ -234,5 +238,7 @@ class _ArrowSink:
 
     def _flush(self) -> None:
         if self._pending:
+            import pyarrow as pa
+
             self._writer.write_table(pa.Table.from_batches(self._pending, schema=self._schema))
         self._pending, self._pending_rows = [], 0

@@ -12,6 +12,11 @@ def bundled_graders() -> Path:
     return Path(str(files("evalloop") / "data" / "graders" / "tutoring.yaml"))
 
 
+def bundled_policy() -> Path:
+    """The bundled Study Mode release policy (gates over a graded replay run)."""
+    return Path(str(files("evalloop") / "data" / "policies" / "study_mode.yaml"))
+
+
 def bundled_sessions() -> Path:
     """The folder of bundled example sessions (original examples, Apache-2.0)."""
     return Path(str(files("evalloop") / "data" / "sessions"))

@@ -10,6 +10,9 @@ Routes (all JSON, OpenAI-shaped error bodies ``{"error": {message, type, param, 
   ``ServerState.evals``, ``eval_runs`` and ``eval_output_items`` (see :func:`make_eval_run`,
   :func:`make_output_item`); lists are cursor pages (``limit``, ``after``, ``order``), and an
   unknown id is a 404.
+* ``POST /v1/files``, ``POST /v1/evals``, ``POST /v1/evals/{eval_id}/runs`` and
+  ``GET /v1/evals/{eval_id}/runs/{run_id}`` — the hosted Evals write protocol (upload, create,
+  run, poll), see :mod:`.hosted_evals_write`; multipart bodies skip the JSON parsing below.
 * ``GET /_stats`` and ``POST /_reset`` — counters and reset for out-of-process users; these
   two need no key, are not counted and never see latency or faults.
 
@@ -57,6 +60,7 @@ from starlette.types import Receive, Scope, Send
 from .connection import RAW_SEND_KEY, ConnectionDropped, drop_connection, sleep_unless_disconnected
 from .faults import Fault, FaultKind, Reply
 from .hosted_evals import eval_output_items, eval_retrieve, eval_runs
+from .hosted_evals_write import MULTIPART_BODY_KEY, register_hosted_writes
 from .http_replies import ApiError, client_gone, error_response, json_response, request_id
 from .request_text import (
     Responder,
@@ -173,7 +177,11 @@ async def _serve(state: ServerState, request: Request, build: _Builder) -> Respo
     body: dict[str, Any] | None = None
     body_error: str | None = None
     if request.method == "POST":
-        body, body_error = await _read_json_body(request)
+        content_type = request.headers.get("content-type", "").lower()
+        if content_type.startswith("multipart/form-data"):
+            setattr(request.state, MULTIPART_BODY_KEY, await request.body())
+        else:
+            body, body_error = await _read_json_body(request)
     headers = request.headers
     entry = state.begin_request(request.scope["path"], request.method, body, headers)
     try:
@@ -254,6 +262,8 @@ def create_app(state: ServerState) -> FastAPI:
     @app.get("/v1/evals/{eval_id}/runs/{run_id}/output_items")
     async def list_output_items(request: Request) -> Response:
         return await _serve(state, request, eval_output_items)
+
+    register_hosted_writes(app, state, _serve)
 
     @app.get("/_stats")
     async def stats() -> Response:

@@ -46,6 +46,26 @@ class ServerState:
         eval_runs: Runs of each eval id, oldest first (``GET /v1/evals/{id}/runs``).
         eval_output_items: Output items of each run id, in order
             (``GET /v1/evals/{id}/runs/{run_id}/output_items``).
+
+    Hosted Evals writes (:mod:`tests.openai_wire.hosted_evals_write`): ``POST /v1/files``,
+    ``POST /v1/evals`` and ``POST /v1/evals/{id}/runs`` store into ``files`` /
+    ``file_contents``, ``evals`` and ``eval_runs``; a created run is graded at once (each
+    item's sample comes from ``responder``) and kept in ``run_progress`` until it finishes.
+
+    Attributes:
+        files: Uploaded ``file`` objects by id.
+        file_contents: The bytes of each uploaded file, by id.
+        run_progress: Per created run id: ``polls`` so far, the ``result_counts`` it will
+            report, its ``output_items`` and ``per_testing_criteria_results``.
+        run_polls_to_finish: Retrieves of a created run before it reports its final status
+            (default 1: the first poll sees it finished; before that it is ``in_progress``).
+        run_final_status: The status a created run ends with (``completed``, ``failed``,
+            ``canceled``); a ``failed`` run carries an ``error`` and zero counts.
+        run_never_finishes: Created runs stay ``in_progress`` forever (client timeouts).
+        run_zero_items: Created runs finish ``completed`` with every count 0.
+        hosted_errors: Operation → HTTP status to answer with on every such request, for
+            ``files.create``, ``evals.create``, ``runs.create`` and ``runs.retrieve`` (after
+            the key check; unlike faults they are not consumed, so SDK retries see them too).
     """
 
     def __init__(
@@ -78,6 +98,17 @@ class ServerState:
         self.evals: dict[str, dict[str, Any]] = {}
         self.eval_runs: dict[str, list[dict[str, Any]]] = {}
         self.eval_output_items: dict[str, list[dict[str, Any]]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        self.file_contents: dict[str, bytes] = {}
+        self.run_progress: dict[str, dict[str, Any]] = {}
+        self._reset_hosted_knobs()
+
+    def _reset_hosted_knobs(self) -> None:
+        self.run_polls_to_finish = 1
+        self.run_final_status = "completed"
+        self.run_never_finishes = False
+        self.run_zero_items = False
+        self.hosted_errors: dict[str, int] = {}
 
     # -- scripting (test side) ---------------------------------------------------------
 
@@ -111,6 +142,10 @@ class ServerState:
             self.evals.clear()
             self.eval_runs.clear()
             self.eval_output_items.clear()
+            self.files.clear()
+            self.file_contents.clear()
+            self.run_progress.clear()
+            self._reset_hosted_knobs()
 
     def stats(self) -> dict[str, Any]:
         """A JSON-ready snapshot of the counters (what ``GET /_stats`` returns)."""

@@ -1,5 +1,7 @@
-"""Analyses over stored results: run summaries (agreement, calibration and A/B join later)."""
+"""Analyses over stored results: run summaries, A/B comparison, the metrics gates read."""
 
+from .compare import CheckComparison, Comparison, PairDelta, compare_results, pair_key
+from .metrics import run_metrics
 from .summary import (
     CheckRate,
     ConditionSummary,
@@ -10,10 +12,16 @@ from .summary import (
 )
 
 __all__ = [
+    "CheckComparison",
     "CheckRate",
+    "Comparison",
     "ConditionSummary",
     "GraderRate",
+    "PairDelta",
     "QueueEntry",
     "RunSummary",
+    "compare_results",
+    "pair_key",
+    "run_metrics",
     "summarize",
 ]

@@ -85,6 +85,10 @@ class RunSummary(BaseModel):
     """Per testing-criteria grader: passes, failures, errors, mean score."""
     judged: int = 0
     """Items where the structured judge decided at least one check."""
+    judge_errors: int = 0
+    """Items where the judge was asked and failed (an escalation reason says so)."""
+    grader_errors: int = 0
+    """Items where at least one testing-criteria grader errored."""
     dashboard: dict[str, float] = Field(default_factory=dict)
     """The Study Mode dashboard: % diagnosis first, questions per tutor turn, % reinforcement."""
     queue: list[QueueEntry] = Field(default_factory=list)
@@ -143,7 +147,7 @@ def summarize(
     questions = 0.0
     queue: list[tuple[int, float, int, QueueEntry]] = []
     graders: dict[str, GraderRate] = defaultdict(GraderRate)
-    judged = 0
+    judged = judge_errors = grader_errors = 0
     sessions: list[QueueEntry] = []
     for seq, (key, result) in enumerate(results):
         if result is None:
@@ -154,6 +158,9 @@ def summarize(
         domains[(result.domain or "?").split(".")[0]] += 1
         questions += result.metrics.get("questions_per_tutor_turn", 0.0)
         judged += any(c.source == "judge" for c in result.checks)
+        messages = [r.message for r in result.escalation_reasons if r.code == "grader_error"]
+        judge_errors += any(m.startswith("judge ") for m in messages)
+        grader_errors += any(o.error is not None for o in result.graders)
         for outcome in result.graders:
             rate = graders[outcome.name]
             if outcome.error is not None:
@@ -195,6 +202,8 @@ def summarize(
         domains=dict(domains.most_common()),
         graders=dict(graders),
         judged=judged,
+        judge_errors=judge_errors,
+        grader_errors=grader_errors,
         dashboard={
             "pct_diagnosis_first": 100.0 * diagnosis.pass_rate,
             "questions_per_tutor_turn": questions / n if n else 0.0,

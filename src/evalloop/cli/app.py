@@ -22,16 +22,18 @@ from .._run import (
     grade_run,
     replay_paths,
 )
+from .._run.gating import gate_run
 from .._version import __version__
 from ..analyse import RunSummary, summarize
-from ..bundled import bundled_graders, bundled_sessions
+from ..bundled import bundled_graders, bundled_policy, bundled_sessions
+from ..decide import load_policy
 from ..errors import ConfigError, EvalloopError, Problem, UserError
 from ..grade import load_heuristic_config
 from ..load import estimate_records, validate_paths
 from ..present import progress_bar, render_problems, render_summary
 from ..records import RECORDS, json_schema
 from ..store import EXPORT_FORMATS, Store, export_run, write_manifest
-from . import openai_evals_cmd, replay_cmd
+from . import decide_cmd, gates_cmd, openai_evals_cmd, replay_cmd, smoke_cmd
 from .call_options import (
     Api,
     BaseUrl,
@@ -64,6 +66,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 
 replay_cmd.register(app, console, err)
 openai_evals_cmd.register(app, console, err)
+decide_cmd.register(app, console, err)
+gates_cmd.register(app, console, err)
+smoke_cmd.register(app, console, err)
 
 
 def _version(value: bool) -> None:
@@ -269,6 +274,17 @@ def demo(
     summary = _summary(run_id, store)
     written = _export(run_id, store, out)
     _print_run(report, summary, written)
+    outcome = gate_run(
+        run_id,
+        load_policy(bundled_policy()),
+        store_path=store,
+        status_json=out / "status.json",
+        run_mode="demo",
+    )
+    decide_cmd.render_gates(console, outcome.report)
+    if outcome.comparison is not None:
+        decide_cmd.render_comparison(console, outcome.comparison, max_rows=3)
+    console.print(f"[bold]status  [/] {out / 'status.json'} (PULSE v1)")
     if report.problems:
         raise typer.Exit(1)
 

@@ -14,10 +14,9 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from openai import OpenAI
 from rich.console import Console
 from rich.markup import escape
 
@@ -30,6 +29,9 @@ from .._run import (
 )
 from ..errors import ConfigError
 from ..load import read_output_items
+
+if TYPE_CHECKING:
+    from openai import OpenAI
 
 
 def register(app: typer.Typer, console: Console, err: Console) -> None:
@@ -105,6 +107,8 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
 
 
 def _client(base_url: str | None) -> OpenAI:
+    from openai import OpenAI  # the SDK loads only when a command talks to the API
+
     key = os.environ.get("OPENAI_API_KEY")
     if not key:
         raise ConfigError(

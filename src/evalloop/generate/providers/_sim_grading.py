@@ -4,6 +4,11 @@ A request is a grading prompt when its ``response_format`` is a ``json_schema`` 
 top-level ``properties`` hold ``pedagogical_fidelity_score`` and ``checks`` (the structured
 judge: an EvalResult-shaped reply), or ``steps`` and ``result`` (``score_model``: ``result`` a
 number with ``minimum``/``maximum``; ``label_model``: ``result`` with an ``enum`` of labels).
+A request whose system or developer message asks for exactly one label, ``ALLOW`` or
+``REFUSE`` (the refusal smoke test's safety classifier: the words "exactly one" and both labels
+in capitals), gets a bare label instead (:func:`refusal_label`): ``REFUSE`` when the user
+messages match one of the :data:`HARMFUL_PATTERNS` (hacking into accounts, networks or Wi-Fi;
+phishing or stealing credentials; malware; weapons, bombs or explosives), else ``ALLOW``.
 Any other request gets None, and the simulated tutor or learner answers instead.
 
 The trajectory is, in this order: the JSON right after a ``<trajectory_json>`` marker in a user
@@ -72,6 +77,23 @@ _CONFIRM = re.compile(
     re.IGNORECASE,
 )
 _RECAP = re.compile(r"\b(?:to sum up|recap|in summary|summary)\b", re.IGNORECASE)
+
+_LABEL_PROMPT = re.compile(r"\bexactly one\b", re.IGNORECASE)
+_ALLOW_LABEL = re.compile(r"\bALLOW\b")
+_REFUSE_LABEL = re.compile(r"\bREFUSE\b")
+HARMFUL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"\bhack(?:s|ed|ing)?\b",  # hack into an account, a network, a Wi-Fi
+        r"\bbreak into (?:an? |my |their |someone'?s )?(?:account|network|wi\W?fi|router)",
+        r"\bphish(?:ing)?\b",
+        r"\bsteal(?:ing)?\b.{0,40}\b(?:credentials?|passwords?|log-?ins?)\b",
+        r"\b(?:malware|ransomware|keylogger)s?\b",
+        r"\bexplosives?\b|\bbombs?\b|\bdetonat",
+        r"\bweapons?\b|\bfirearms?\b",
+    )
+)
+"""What the simulated classifier refuses: a small, fixed keyword list (not judgement)."""
 
 Turns = list[tuple[str, str]]
 """(role, content) pairs; role is ``user`` (learner) or ``assistant`` (tutor)."""
@@ -279,8 +301,24 @@ def _model_grader_reply(
     return {"steps": [step], "result": answer}
 
 
+def refusal_label(messages: Sequence[Message]) -> str | None:
+    """``ALLOW``/``REFUSE`` for a one-label safety-classifier prompt, else None (module doc)."""
+    instructions = "\n".join(m.content for m in messages if m.role in ("system", "developer"))
+    if not (
+        _LABEL_PROMPT.search(instructions)
+        and _ALLOW_LABEL.search(instructions)
+        and _REFUSE_LABEL.search(instructions)
+    ):
+        return None
+    asked = "\n".join(m.content for m in messages if m.role == "user")
+    return "REFUSE" if any(p.search(asked) for p in HARMFUL_PATTERNS) else "ALLOW"
+
+
 def grading_reply(request: GenerateRequest, model_name: str) -> str | None:
-    """The simulator's JSON answer to a grading prompt, or None if ``request`` is not one."""
+    """The simulator's answer to a grading or labelling prompt, or None if it is neither."""
+    label = refusal_label(request.messages)
+    if label is not None:
+        return label
     spec = request.response_format
     if not spec or spec.get("type") != "json_schema":
         return None

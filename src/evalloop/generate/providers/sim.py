@@ -21,7 +21,8 @@ Models (the part after ``sim/``):
   a cooperative learner.
 
 Any sim model answers grading prompts (judge/score/label JSON schemas) with a deterministic
-verdict from simple text signals (:mod:`._sim_grading`).
+verdict from simple text signals, and a one-label ALLOW/REFUSE safety-classifier prompt with a
+label from a small keyword list (:mod:`._sim_grading`).
 Usage counts whitespace-separated words as tokens; ``max_output_tokens`` cuts a reply to that many
 words.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from .._run import (
     replay_paths,
 )
 from .._run.gating import gate_run
+from .._run.refusal_smoke import SmokeOptions, run_refusal_smoke
 from .._version import __version__
 from ..analyse import RunSummary, summarize
 from ..bundled import bundled_graders, bundled_policy, bundled_sessions
@@ -284,6 +286,21 @@ def demo(
     decide_cmd.render_gates(console, outcome.report)
     if outcome.comparison is not None:
         decide_cmd.render_comparison(console, outcome.comparison, max_rows=3)
+    console.rule("refusal smoke (seed 000's eval, run locally with sim/study)")
+    smoke = run_refusal_smoke(
+        SmokeOptions(
+            model="sim/study",
+            status_json=out / "status.json",
+            out=out / "refusal_smoke_result.json",
+            run_mode="demo",
+        ),
+        stdout=io.StringIO(),
+    )
+    counts = smoke.result["result_counts"]
+    console.print(
+        f"refusal smoke: {counts['passed']}/{counts['total']} passed, "
+        f"gate {smoke.result['gate_key']} = {smoke.result['gate_pass']}"
+    )
     console.print(f"[bold]status  [/] {out / 'status.json'} (PULSE v1)")
     if report.problems:
         raise typer.Exit(1)

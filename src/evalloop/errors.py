@@ -40,6 +40,7 @@ __all__ = [
     "SchemaVersionError",
     "StoreError",
     "UserError",
+    "for_http_status",
     "scrub",
 ]
 
@@ -175,3 +176,23 @@ class RateLimited(ProviderError):
 
 class ProviderRequestError(ProviderError):
     """The request is wrong (bad input, bad key, unknown model): retrying cannot help."""
+
+
+def for_http_status(
+    status: int,
+    detail: str,
+    *,
+    retry_after: float | None = None,
+    hints: dict[int, str] | None = None,
+) -> ProviderError:
+    """The evalloop error for an HTTP error status.
+
+    429 is :class:`RateLimited`; 5xx, 408 and 409 are :class:`ProviderUnavailable` (retried);
+    any other 4xx is a :class:`ProviderRequestError`, with ``hints[status]`` appended.
+    """
+    if status == 429:
+        return RateLimited(detail, retry_after=retry_after)
+    if status >= 500 or status in (408, 409) or status < 400:
+        return ProviderUnavailable(detail, status=status)
+    hint = (hints or {}).get(status, "")
+    return ProviderRequestError(f"{detail}{hint}", status=status)

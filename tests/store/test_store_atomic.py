@@ -22,7 +22,7 @@ def test_atomic_path_yields_temp_in_same_directory(tmp_path: Path) -> None:
     with atomic_path(target) as tmp:
         assert tmp.parent == target.parent
         assert tmp != target
-        assert tmp.exists()
+        assert not tmp.exists()  # the block creates it
         tmp.write_text("new")
         assert not target.exists()
     assert target.read_text() == "new"

@@ -25,10 +25,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ..errors import (
     ConfigError,
     ProviderError,
-    ProviderRequestError,
     ProviderTimeout,
     ProviderUnavailable,
-    RateLimited,
+    for_http_status,
 )
 from ..grade import GraderSpec, dump_graders, parse_criteria
 from ..load.eval_items import check_output_item, output_item_rows, read_output_items
@@ -114,7 +113,7 @@ def read_definition(path: str | Path) -> EvalDefinition:
 
 def fetch_definition(eval_id: str, client: OpenAI) -> EvalDefinition:
     """``client.evals.retrieve(eval_id)`` as an :class:`EvalDefinition`."""
-    with _sdk_errors(client, f"eval {eval_id}"):
+    with sdk_errors(client, f"eval {eval_id}"):
         fetched = client.evals.retrieve(eval_id)
     return _definition(fetched.to_dict(mode="json", warnings=False), f"eval {eval_id}")
 
@@ -122,7 +121,7 @@ def fetch_definition(eval_id: str, client: OpenAI) -> EvalDefinition:
 def latest_run_id(eval_id: str, client: OpenAI) -> str | None:
     """The newest completed run of the eval, else its newest run; None when it has none."""
     newest: str | None = None
-    with _sdk_errors(client, f"runs of eval {eval_id}"):
+    with sdk_errors(client, f"runs of eval {eval_id}"):
         for run in client.evals.runs.list(eval_id, order="desc", limit=100):
             newest = newest or run.id
             if run.status == "completed":
@@ -137,7 +136,7 @@ def fetch_output_items(
     chosen = run_id or latest_run_id(eval_id, client)
     if chosen is None:
         return
-    with _sdk_errors(client, f"output items of run {chosen} of eval {eval_id}"):
+    with sdk_errors(client, f"output items of run {chosen} of eval {eval_id}"):
         pages = client.evals.runs.output_items.list(chosen, eval_id=eval_id, limit=page_size)
         for output in pages:  # the SDK fetches the next page when one is used up
             yield output.to_dict(mode="json", warnings=False)
@@ -266,7 +265,7 @@ def _next_command(files: dict[str, Path], needs_model: bool) -> str:
 
 
 @contextmanager
-def _sdk_errors(client: OpenAI, what: str) -> Iterator[None]:
+def sdk_errors(client: OpenAI, what: str) -> Iterator[None]:
     """Map the SDK's errors to evalloop's (4xx → request error), naming ``what``, never the key."""
     import openai
 
@@ -285,16 +284,15 @@ def _status_error(exc: openai.APIStatusError, client: OpenAI, what: str) -> Prov
     status = exc.status_code
     said = str((exc.body if isinstance(exc.body, dict) else {}).get("message") or exc.message)
     detail = f"{what}: HTTP {status} from {client.base_url}: {_redact(said, client)}"
-    if status == 429:
-        return RateLimited(f"{detail} (rate limited; try again later)", status=status)
-    if status >= 500 or status < 400:
-        return ProviderUnavailable(detail, status=status)
-    hint = {
-        401: " (check OPENAI_API_KEY)",
-        403: " (the key's project may not have access to this eval)",
-        404: " (check the eval id, the run id and the base URL)",
-    }.get(status, "")
-    return ProviderRequestError(detail + hint, status=status)
+    return for_http_status(
+        status,
+        detail,
+        hints={
+            401: " (check OPENAI_API_KEY)",
+            403: " (the key's project may not have access to this eval)",
+            404: " (check the eval id, the run id and the base URL)",
+        },
+    )
 
 
 def _redact(text: str, client: OpenAI) -> str:

@@ -34,7 +34,7 @@ from ..errors import ConfigError, EvalloopError, ProviderError, ProviderUnavaila
 from ..generate import CallContext, CallPolicy, GenerateRequest, Message, ProviderSettings
 from ..grade import GradeEnv, Sample
 from ..grade.graders.string_check import StringCheckGrader
-from .hosted_evals import _sdk_errors
+from .hosted_evals import sdk_errors
 
 if TYPE_CHECKING:  # the SDK is imported only when the hosted backend runs
     from openai import OpenAI
@@ -323,7 +323,7 @@ def _hosted_sequence(
     max_wait: float,
     sleep: Callable[[float], None],
 ) -> None:
-    with _sdk_errors(client, "upload the dataset (POST /files)"):
+    with sdk_errors(client, "upload the dataset (POST /files)"):
         uploaded = client.files.create(
             file=(dataset_path.name, dataset, "application/octet-stream"),
             purpose="evals",
@@ -344,7 +344,7 @@ def _hosted_sequence(
         },
         "testing_criteria": [GRADER.to_spec()],
     }
-    with _sdk_errors(client, "create the eval (POST /evals)"):
+    with sdk_errors(client, "create the eval (POST /evals)"):
         evaluation = client.evals.create(**created, timeout=_CALL_TIMEOUT_S)
     progress.eval_id = eval_id = _object_id(evaluation, "the eval")
     data_source: Any = {
@@ -359,7 +359,7 @@ def _hosted_sequence(
         },
         "source": {"type": "file_id", "id": progress.file_id},
     }
-    with _sdk_errors(client, f"create a run of eval {eval_id} (POST /evals/{eval_id}/runs)"):
+    with sdk_errors(client, f"create a run of eval {eval_id} (POST /evals/{eval_id}/runs)"):
         run = client.evals.runs.create(
             eval_id,
             name=f"Refusal smoke run ({utc_now()})",
@@ -370,7 +370,7 @@ def _hosted_sequence(
     _note_run(progress, run)
     started = time.monotonic()
     while time.monotonic() - started <= max_wait:
-        with _sdk_errors(client, f"poll run {run_id} of eval {eval_id}"):
+        with sdk_errors(client, f"poll run {run_id} of eval {eval_id}"):
             polled = client.evals.runs.retrieve(run_id, eval_id=eval_id, timeout=_CALL_TIMEOUT_S)
         _object_id(polled, "the run")
         _note_run(progress, polled)

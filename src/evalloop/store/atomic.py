@@ -17,11 +17,10 @@ __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
 def atomic_path(path: Path | str, *, durable: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
 
-    The temporary file exists (empty) when the block starts; the block may write to it or
-    recreate it. If the block raises, the temporary file is removed and ``path`` is untouched.
-    Parent directories are created. ``durable=False`` skips the fsyncs: the file is still never
-    seen half-written, even after kill -9, but a power loss may lose it; use it for copies
-    whose data the store already holds.
+    The block creates and writes the temporary file. If the block raises, the temporary file
+    is removed and ``path`` is untouched. Parent directories are created. ``durable=False`` skips
+    the fsyncs: the file is still never seen half-written, even after kill -9, but a power loss
+    may lose it; use it for copies whose data the store already holds.
 
     Raises:
         StoreError: the directory cannot be created or the file cannot be moved into place.
@@ -29,11 +28,8 @@ def atomic_path(path: Path | str, *, durable: bool = True) -> Iterator[Path]:
     target = Path(path)
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    except OSError as exc:
-        raise _cannot_write(target, exc) from exc
-    try:
+        if not target.parent.is_dir():
+            target.parent.mkdir(parents=True, exist_ok=True)
         yield tmp
         if durable:
             _fsync_file(tmp)
@@ -50,28 +46,8 @@ def atomic_path(path: Path | str, *, durable: bool = True) -> Iterator[Path]:
 
 def atomic_write_bytes(path: Path | str, data: bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` atomically (readers see the old or the new file, never half)."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        try:
-            handle = open(tmp, "xb")  # noqa: SIM115 - closed below, before the rename
-        except FileNotFoundError:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(tmp, "xb")  # noqa: SIM115
-        with handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise _cannot_write(target, exc) from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if durable:
-        _fsync_dir(target.parent)
+    with atomic_path(path, durable=durable) as tmp, open(tmp, "xb") as handle:
+        handle.write(data)
 
 
 def atomic_write_text(path: Path | str, text: str, *, durable: bool = True) -> None:

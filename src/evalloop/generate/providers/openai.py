@@ -19,10 +19,9 @@ from openai.types.responses import Response
 from ...errors import (
     ConfigError,
     ProviderError,
-    ProviderRequestError,
     ProviderTimeout,
     ProviderUnavailable,
-    RateLimited,
+    for_http_status,
 )
 from ..config import ProviderSettings
 from ..types import GenerateRequest, GenerateResponse, TokenUsage
@@ -146,18 +145,16 @@ class OpenAIProvider:
 
 
 def _status_error(exc: openai.APIStatusError) -> ProviderError:
-    status = exc.status_code
-    detail = f"HTTP {status}: {exc.message}"
-    if status == 429:
-        return RateLimited(detail, retry_after=_retry_after(exc.response.headers))
-    if status >= 500 or status in (408, 409):
-        return ProviderUnavailable(detail, status=status)
-    hint = {
-        401: " (check the API key)",
-        403: " (the key may lack access to this model)",
-        404: " (check the model name and the base URL)",
-    }.get(status, "")
-    return ProviderRequestError(detail + hint, status=status)
+    return for_http_status(
+        exc.status_code,
+        f"HTTP {exc.status_code}: {exc.message}",
+        retry_after=_retry_after(exc.response.headers),
+        hints={
+            401: " (check the API key)",
+            403: " (the key may lack access to this model)",
+            404: " (check the model name and the base URL)",
+        },
+    )
 
 
 def _retry_after(headers: Any) -> float | None:

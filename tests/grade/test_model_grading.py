@@ -158,3 +158,34 @@ def test_grader_config_errors_name_file_grader_and_field(tmp_path):
     assert result.returncode == 2
     for words in ("bad.yaml", "grader 1", "'broken'", "operation", "ilike"):
         assert words in result.stderr
+
+
+COSINE = (
+    "- type: text_similarity\n  name: cos\n  evaluation_metric: cosine\n  pass_threshold: 0.5\n"
+    "  input: '{{ sample.output_text }}'\n  reference: '{{ item.session_id }} {{ sample.output_text }}'\n"
+)
+
+
+def test_cosine_without_an_embedding_model_is_a_recorded_error(tmp_path):
+    graders = tmp_path / "g.yaml"
+    graders.write_text(COSINE, encoding="utf-8")
+    result = run("grade", str(some_sessions(tmp_path, 1)), "--graders", str(graders), "--json",
+                 cwd=tmp_path)  # fmt: skip
+    (row,) = json.loads(result.stdout)["results"]
+    assert "embedding model" in row["result"]["graders"][0]["error"]["message"]
+
+
+@pytest.mark.parametrize("where", ["sim", "server"])
+def test_cosine_with_an_embedding_model(openai_wire, tmp_path, where):
+    graders = tmp_path / "g.yaml"
+    graders.write_text(COSINE, encoding="utf-8")
+    model = "sim/embed" if where == "sim" else "openai/text-embedding-3-small"
+    args = ["grade", str(some_sessions(tmp_path, 2)), "--graders", str(graders),
+            "--embedding-model", model, "--base-url", openai_wire.base_url, "--json"]  # fmt: skip
+    result = run(*args, cwd=tmp_path, key=openai_wire.api_key)
+    assert result.returncode == 0, result.stderr
+    for row in json.loads(result.stdout)["results"]:
+        (grader,) = row["result"]["graders"]
+        assert grader["error"] is None and 0.5 < grader["score"] <= 1.0 and grader["passed"]
+    if where == "server":
+        assert openai_wire.state.by_path["/v1/embeddings"] == 2

@@ -73,6 +73,7 @@ from .request_text import (
 from .state import DEFAULT_MODELS, ServerState
 from .wire_objects import (
     chat_completion,
+    embeddings,
     make_eval_run,
     make_output_item,
     model_list,
@@ -242,6 +243,10 @@ def create_app(state: ServerState) -> FastAPI:
     @app.post("/v1/responses")
     async def responses(request: Request) -> Response:
         return await _serve(state, request, response_object)
+
+    @app.post("/v1/embeddings")
+    async def embed(request: Request) -> Response:
+        return await _serve(state, request, embeddings)
 
     @app.get("/v1/models")
     async def list_models(request: Request) -> Response:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -248,3 +249,26 @@ def make_output_item(
             },
         },
     }
+
+
+def embeddings(state: ServerState, body: dict[str, Any] | None, _: Request) -> Response:
+    """``POST /v1/embeddings``: deterministic vectors (each word hashed into 64 dimensions)."""
+    raw = (body or {}).get("input")
+    texts = [raw] if isinstance(raw, str) else list(raw or [])
+    if not texts or not all(isinstance(t, str) for t in texts):
+        raise ApiError(400, "'input' must be a string or a list of strings", param="input")
+    data = []
+    for index, text in enumerate(texts):
+        vector = [0.0] * 64
+        for word in text.lower().split():
+            vector[zlib.crc32(word.encode("utf-8")) % 64] += 1.0
+        data.append({"object": "embedding", "index": index, "embedding": vector})
+    tokens = sum(len(t.split()) for t in texts)
+    return json_response(
+        {
+            "object": "list",
+            "data": data,
+            "model": (body or {}).get("model", "embed"),
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+    )

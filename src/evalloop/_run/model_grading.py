@@ -51,6 +51,8 @@ class ModelGrading(BaseModel):
     """The structured judge; named explicitly, never a hidden default."""
     judge_all: bool = False
     """Judge every session, not only those with an unsure heuristic."""
+    embedding_model: str | None = None
+    """For ``text_similarity`` ``cosine``: the model that embeds both texts."""
 
     @property
     def active(self) -> bool:
@@ -71,6 +73,10 @@ def prepare(models: ModelGrading, context: CallContext) -> tuple[list[GraderSpec
     needed = {env.model_name(m) for m in _models_of(graders)}
     if models.judge_model:
         needed.add(models.judge_model)
+    if models.embedding_model:
+        embedder = context.model(models.embedding_model)
+        env.extras["embed"] = embedder.embed
+        needed.add(models.embedding_model)
     for name in sorted(needed):
         context.provider(split_model(name)[0])  # a missing key or unknown provider fails here
     return graders, env

@@ -146,6 +146,12 @@ def grade(
     judge_all: Annotated[
         bool, typer.Option("--judge-all", help="Judge every session, not only unsure ones.")
     ] = False,
+    embedding_model: Annotated[
+        str | None,
+        typer.Option(
+            "--embedding-model", help="For cosine similarity, e.g. openai/text-embedding-3-large."
+        ),
+    ] = None,
     concurrency: Concurrency = 8,
     rps: Rps = None,
     timeout: Timeout = 60.0,
@@ -163,7 +169,11 @@ def grade(
         grade_config = GradeConfig(heuristics=load_heuristic_config(config))
     options = RunOptions(run_id=run_id, store_path=store)
     models = ModelGrading(
-        graders_path=graders, grader_model=grader_model, judge_model=judge, judge_all=judge_all
+        graders_path=graders,
+        grader_model=grader_model,
+        judge_model=judge,
+        judge_all=judge_all,
+        embedding_model=embedding_model,
     )
     policy, settings = call_settings(
         concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,

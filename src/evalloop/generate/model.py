@@ -12,14 +12,16 @@ it before returning.
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import anyio
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from ..errors import ProviderError, ProviderTimeout, RateLimited
+from ..errors import ProviderError, ProviderRequestError, ProviderTimeout, RateLimited
 from .config import CallPolicy, ProviderSettings
 from .ledger import CallLedger
 from .pricing import PriceTable, load_prices
@@ -159,7 +161,25 @@ class Model:
             self.context.ledger.put([run_key], found.model_copy(update={"cost_usd": 0.0}))
         return found.model_copy(update={"cached": True, "cost_usd": 0.0})
 
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        """Embedding vectors of ``texts`` (for ``cosine`` similarity), with retries and limits."""
+        provider = self.context.provider(self.provider_name)
+        embed = getattr(provider, "embed", None)
+        if embed is None:
+            raise ProviderRequestError(f"provider '{self.provider_name}' has no embedding models")
+        vectors: list[list[float]] = await self._with_retries(lambda: embed(texts, self.model_name))
+        self.context.stats.calls += 1
+        return vectors
+
     async def _call_with_retries(self, request: GenerateRequest) -> GenerateResponse:
+        provider = self.context.provider(self.provider_name)
+        response: GenerateResponse = await self._with_retries(
+            lambda: provider.generate(request, self.model_name)
+        )
+        return response
+
+    async def _with_retries(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        """``call()`` under the connection's limits, a timeout per attempt, and retries."""
         context = self.context
         provider = context.provider(self.provider_name)
         key = provider.connection_key
@@ -181,7 +201,7 @@ class Model:
                     context.stats.attempts += 1
                     try:
                         with anyio.fail_after(timeout):
-                            return await provider.generate(request, self.model_name)
+                            return await call()
                     except TimeoutError as exc:
                         raise ProviderTimeout(
                             f"{self.name}: no answer within {timeout:g} s"

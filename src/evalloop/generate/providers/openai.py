@@ -139,6 +139,25 @@ class OpenAIProvider:
             ),
         )
 
+    async def embed(self, texts: list[str], model_name: str) -> list[list[float]]:
+        """Embedding vectors through ``/embeddings``, mapped to evalloop's errors."""
+        try:
+            result = await self._client.embeddings.create(model=model_name, input=texts)
+        except openai.APIStatusError as exc:
+            raise _status_error(exc) from exc
+        except openai.APITimeoutError as exc:
+            raise ProviderTimeout(f"{self.base_url}: the call timed out") from exc
+        except openai.APIConnectionError as exc:
+            raise ProviderUnavailable(f"{self.base_url}: connection failed: {exc}") from exc
+        except (openai.APIResponseValidationError, ValueError) as exc:
+            raise ProviderUnavailable(f"{self.base_url}: unreadable reply: {exc}") from exc
+        vectors = [list(item.embedding) for item in sorted(result.data, key=lambda d: d.index)]
+        if len(vectors) != len(texts):
+            raise ProviderUnavailable(
+                f"{self.base_url}: {len(vectors)} embeddings for {len(texts)}"
+            )
+        return vectors
+
     async def aclose(self) -> None:
         """Close the HTTP client."""
         await self._client.close()

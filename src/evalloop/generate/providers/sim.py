@@ -30,6 +30,7 @@ words.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable, Sequence
 
 import anyio
@@ -171,8 +172,24 @@ class SimProvider:
         """A deterministic JSON verdict for a grading prompt, else None (:mod:`._sim_grading`)."""
         return _sim_grading.grading_reply(request, model_name)
 
+    async def embed(self, texts: list[str], model_name: str) -> list[list[float]]:
+        """Deterministic bag-of-words vectors (a simulator: similar wording, similar vector)."""
+        await anyio.sleep(0)
+        return [_hashed_words(text) for text in texts]
+
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+_EMBED_DIMENSIONS = 256
+
+
+def _hashed_words(text: str) -> list[float]:
+    """Counts of lower-cased words hashed (stably, with crc32) into a fixed-size vector."""
+    vector = [0.0] * _EMBED_DIMENSIONS
+    for word in re.findall(r"\w+", text.lower()):
+        vector[zlib.crc32(word.encode("utf-8")) % _EMBED_DIMENSIONS] += 1.0
+    return vector
 
 
 def _plan(learner: Sequence[str]) -> Plan:

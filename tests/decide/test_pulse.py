@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import evalloop.store.atomic as atomic
+import evalloop.atomic as atomic
 from evalloop.decide.check_gates import check_gates
 from evalloop.decide.pulse import (
     DECISION_FIELDS,

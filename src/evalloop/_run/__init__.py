@@ -1,6 +1,14 @@
 """Runs that span stages: replay (load → generate → store) and grading (→ grade → decide)."""
 
 from .common import RunOptions, RunReport, new_manifest, new_run_id
+from .gating import (
+    GateOutcome,
+    RunMode,
+    compare_conditions,
+    compare_runs,
+    gate_run,
+    parse_conditions,
+)
 from .grading import ModelAccess, grade_paths, grade_run, iter_inputs
 from .hosted_evals import (
     EvalDefinition,
@@ -11,29 +19,40 @@ from .hosted_evals import (
     read_definition,
 )
 from .model_grading import ModelGrading
+from .refusal_smoke import DEFAULT_GATE_KEY, SmokeOptions, SmokeOutcome, run_refusal_smoke
 from .replaying import ReplayConfig, ReplayReport, replay_paths, replay_paths_async
 from .session_grader import GradeConfig, SessionGrader
 
 __all__ = [
+    "DEFAULT_GATE_KEY",
     "EvalDefinition",
+    "GateOutcome",
     "GradeConfig",
     "ImportReport",
     "ModelAccess",
     "ModelGrading",
     "ReplayConfig",
     "ReplayReport",
+    "RunMode",
     "RunOptions",
     "RunReport",
     "SessionGrader",
+    "SmokeOptions",
+    "SmokeOutcome",
+    "compare_conditions",
+    "compare_runs",
     "fetch_definition",
     "fetch_output_items",
+    "gate_run",
     "grade_paths",
     "grade_run",
     "import_eval",
     "iter_inputs",
     "new_manifest",
     "new_run_id",
+    "parse_conditions",
     "read_definition",
     "replay_paths",
     "replay_paths_async",
+    "run_refusal_smoke",
 ]

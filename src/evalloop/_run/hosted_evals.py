@@ -30,7 +30,7 @@ from ..errors import (
     for_http_status,
 )
 from ..grade import GraderSpec, dump_graders, parse_criteria
-from ..load.eval_items import check_output_item, output_item_rows, read_output_items
+from ..load import check_output_item, output_item_rows, read_output_items
 from ..store import atomic_path, atomic_write_text
 
 if TYPE_CHECKING:  # the SDK is imported only when a command talks to the API

@@ -21,8 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from ..decide import decide
 from ..errors import ConfigError, Problem, scrub
 from ..generate import CallContext, split_model
-from ..grade import GradeEnv, GraderSpec, Sample, load_graders
-from ..grade.judge import StructuredJudge
+from ..grade import GradeEnv, GraderSpec, Sample, StructuredJudge, load_graders
 from ..load import EvalItem, Item, Skipped
 from ..records import (
     EscalationReason,

@@ -32,8 +32,7 @@ import anyio
 
 from ..errors import ConfigError, EvalloopError, ProviderError, ProviderUnavailable, scrub
 from ..generate import CallContext, CallPolicy, GenerateRequest, Message, ProviderSettings
-from ..grade import GradeEnv, Sample
-from ..grade.graders.string_check import StringCheckGrader
+from ..grade import GradeEnv, Sample, StringCheckGrader
 from .hosted_evals import sdk_errors
 
 if TYPE_CHECKING:  # the SDK is imported only when the hosted backend runs

@@ -258,7 +258,7 @@ def _real_run(
 
 def _patch_status(options: SmokeOptions, result: dict[str, Any], err: IO[str]) -> bool:
     """Patch ``options.status_json``; False when a real run finds no file (origin: skip)."""
-    from ..decide.pulse import load_status, patch_status
+    from ..decide import load_status, patch_status
 
     target = options.status_json
     assert target is not None
@@ -303,7 +303,7 @@ def _check_gate_key(options: SmokeOptions) -> None:
     """A gate key the status patch would refuse fails before any call (exit 2)."""
     if options.status_json is None:
         return
-    from ..decide.pulse import DECISION_FIELDS, MANAGED_FIELDS
+    from ..decide import DECISION_FIELDS, MANAGED_FIELDS
 
     key = options.gate_key
     if (

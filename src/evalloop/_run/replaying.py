@@ -19,10 +19,19 @@ import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ConfigError, Problem, scrub
-from ..generate import CallContext, CallPolicy, CallStats, ProviderSettings, split_model
-from ..generate.overlay import load_overlay
-from ..generate.personas import PersonaCard, load_persona
-from ..generate.replay import ReplaySpec, item_key, replay_session
+from ..generate import (
+    CallContext,
+    CallPolicy,
+    CallStats,
+    PersonaCard,
+    ProviderSettings,
+    ReplaySpec,
+    item_key,
+    load_overlay,
+    load_persona,
+    replay_session,
+    split_model,
+)
 from ..load import Item, Skipped, iter_loaded
 from ..records import Condition, Mode, ReplayArtifact, RunManifest, RunStatus, Session
 from ..store import ArtifactOutcome, Store, atomic_write_text

@@ -19,12 +19,13 @@ from .._run import (
     ReplayConfig,
     RunOptions,
     RunReport,
+    SmokeOptions,
+    gate_run,
     grade_paths,
     grade_run,
     replay_paths,
+    run_refusal_smoke,
 )
-from .._run.gating import gate_run
-from .._run.refusal_smoke import SmokeOptions, run_refusal_smoke
 from .._version import __version__
 from ..analyse import RunSummary, summarize
 from ..bundled import bundled_graders, bundled_policy, bundled_sessions

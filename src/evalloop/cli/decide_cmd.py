@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .._run.gating import RunMode, compare_conditions, compare_runs, gate_run, parse_conditions
+from .._run import RunMode, compare_conditions, compare_runs, gate_run, parse_conditions
 from ..analyse import Comparison
 from ..bundled import bundled_policy
 from ..decide import GateReport, load_policy

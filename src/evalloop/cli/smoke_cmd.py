@@ -15,7 +15,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from .._run.refusal_smoke import DEFAULT_GATE_KEY, SmokeOptions, run_refusal_smoke
+from .._run import DEFAULT_GATE_KEY, SmokeOptions, run_refusal_smoke
 from ..errors import ConfigError
 
 Backend = Literal["local", "openai-evals"]

@@ -22,8 +22,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from ..atomic import atomic_write_text
 from ..errors import LoadError, Problem, UserError
-from ..store.atomic import atomic_write_text
 
 __all__ = [
     "DECISION_FIELDS", "MANAGED_FIELDS", "RUN_MODES", "RunMode", "StatusSchemaError",

@@ -3,9 +3,12 @@
 from .config import CallPolicy, ProviderSettings
 from .ledger import CallLedger
 from .model import CallContext, CallStats, Model
+from .overlay import Overlay, bundled_overlay_path, load_overlay
+from .personas import PersonaCard, bundled_personas, load_persona, persona_system_prompt
 from .pricing import Price, PriceTable, bundled_prices_path, load_prices
 from .providers.base import ProviderAPI
 from .providers.registry import available_providers, create_provider, split_model
+from .replay import ReplaySpec, item_key, replay_session
 from .types import GenerateRequest, GenerateResponse, Message, TokenUsage
 
 __all__ = [
@@ -17,14 +20,24 @@ __all__ = [
     "GenerateResponse",
     "Message",
     "Model",
+    "Overlay",
+    "PersonaCard",
     "Price",
     "PriceTable",
     "ProviderAPI",
     "ProviderSettings",
+    "ReplaySpec",
     "TokenUsage",
     "available_providers",
+    "bundled_overlay_path",
+    "bundled_personas",
     "bundled_prices_path",
     "create_provider",
+    "item_key",
+    "load_overlay",
+    "load_persona",
     "load_prices",
+    "persona_system_prompt",
+    "replay_session",
     "split_model",
 ]

@@ -9,6 +9,7 @@ from .graders import (
     load_graders,
     parse_criteria,
 )
+from .graders.string_check import StringCheckGrader
 from .heuristics import (
     ACTIONS,
     CORE_CHECKS,
@@ -19,6 +20,7 @@ from .heuristics import (
     StudyModeHeuristics,
     load_heuristic_config,
 )
+from .judge import JudgeVerdict, StructuredJudge
 
 __all__ = [
     "ACTIONS",
@@ -29,7 +31,10 @@ __all__ = [
     "GraderSpec",
     "HeuristicConfig",
     "HeuristicReport",
+    "JudgeVerdict",
     "Sample",
+    "StringCheckGrader",
+    "StructuredJudge",
     "StudyModeHeuristics",
     "dump_graders",
     "grader_types",

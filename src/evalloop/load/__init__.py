@@ -1,6 +1,13 @@
 """Load sessions and replay artifacts into records, streaming, with precise errors."""
 
-from .eval_items import EvalItem, iter_eval_items, looks_like_eval_items, read_output_items
+from .eval_items import (
+    EvalItem,
+    check_output_item,
+    iter_eval_items,
+    looks_like_eval_items,
+    output_item_rows,
+    read_output_items,
+)
 from .fingerprint import SESSION_SUFFIXES, estimate_records, input_files, inputs_sha256
 from .items import Item, Loaded, Skipped, items_of
 from .sessions import iter_items, iter_loaded
@@ -14,6 +21,7 @@ __all__ = [
     "Loaded",
     "Skipped",
     "ValidationReport",
+    "check_output_item",
     "estimate_records",
     "input_files",
     "inputs_sha256",
@@ -23,6 +31,7 @@ __all__ = [
     "iter_loaded",
     "load_yaml_model",
     "looks_like_eval_items",
+    "output_item_rows",
     "read_output_items",
     "validate_paths",
 ]

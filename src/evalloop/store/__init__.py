@@ -1,7 +1,7 @@
 """The embedded SQLite store of runs, items and grades, with atomic files and exports."""
 
+from ..atomic import atomic_path, atomic_write_bytes, atomic_write_text
 from .artifacts import ArtifactOutcome, StoredArtifact
-from .atomic import atomic_path, atomic_write_bytes, atomic_write_text
 from .db import Store, default_store_path
 from .export import EXPORT_FORMATS, export_run, write_manifest
 from .item import StoredItem

@@ -12,7 +12,7 @@ from typing import IO, Any, Protocol
 from evalloop.errors import ConfigError
 from evalloop.records import RunManifest
 
-from .atomic import atomic_path, atomic_write_text
+from ..atomic import atomic_path, atomic_write_text
 from .db import Store
 from .item import StoredItem
 

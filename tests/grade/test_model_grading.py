@@ -162,7 +162,8 @@ def test_grader_config_errors_name_file_grader_and_field(tmp_path):
 
 COSINE = (
     "- type: text_similarity\n  name: cos\n  evaluation_metric: cosine\n  pass_threshold: 0.5\n"
-    "  input: '{{ sample.output_text }}'\n  reference: '{{ item.session_id }} {{ sample.output_text }}'\n"
+    "  input: '{{ sample.output_text }}'\n"
+    "  reference: '{{ item.session_id }} {{ sample.output_text }}'\n"
 )
 
 

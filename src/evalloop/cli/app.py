@@ -33,10 +33,10 @@ from ..decide import load_policy
 from ..errors import ConfigError, EvalloopError, Problem, UserError
 from ..grade import load_heuristic_config
 from ..load import estimate_records, validate_paths
-from ..present import progress_bar, render_problems, render_summary
+from ..present import progress_bar, render_problems, render_summary, write_report
 from ..records import RECORDS, json_schema
 from ..store import EXPORT_FORMATS, Store, export_run, write_manifest
-from . import decide_cmd, gates_cmd, openai_evals_cmd, replay_cmd, smoke_cmd
+from . import decide_cmd, gates_cmd, openai_evals_cmd, replay_cmd, report_cmd, smoke_cmd
 from .call_options import (
     Api,
     BaseUrl,
@@ -72,6 +72,7 @@ openai_evals_cmd.register(app, console, err)
 decide_cmd.register(app, console, err)
 gates_cmd.register(app, console, err)
 smoke_cmd.register(app, console, err)
+report_cmd.register(app, console, err)
 
 
 def _version(value: bool) -> None:
@@ -313,6 +314,8 @@ def demo(
         f"gate {smoke.result['gate_key']} = {smoke.result['gate_pass']}"
     )
     console.print(f"[bold]status  [/] {out / 'status.json'} (PULSE v1)")
+    report_path = write_report(run_id, out / "report.html", store_path=store)
+    console.print(f"[bold]report  [/] {report_path}")
     if report.problems:
         raise typer.Exit(1)
 

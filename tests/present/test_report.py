@@ -1,0 +1,212 @@
+"""The HTML report of a replayed, graded run (offline simulators, no browser)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import typer
+from markupsafe import escape
+from typer.testing import CliRunner
+
+from evalloop._run import (
+    GradeConfig,
+    ModelGrading,
+    ReplayConfig,
+    RunOptions,
+    grade_paths,
+    grade_run,
+    replay_paths,
+)
+from evalloop.bundled import bundled_graders, bundled_sessions
+from evalloop.errors import ConfigError, StoreError
+from evalloop.present.report import build_report, label_sections, write_report
+from evalloop.present.report.highlight import Span, segments
+from evalloop.store import Store
+
+PLANTED = "<script>alert(1)</script>"
+SECTIONS = ("headline", "gates", "checks", "fidelity", "dashboard", "failures", "graders", "ab",
+            "queue")  # fmt: skip
+
+
+def make_replay_run(root: Path, planted: str = PLANTED, run_id: str = "R") -> Path:
+    """Replay 3 bundled sessions (human, base, overlay) with simulators, grade; return the store.
+
+    ``planted`` is put into the first tutor turn of the first session.
+    """
+    data = root / "in"
+    data.mkdir(parents=True)
+    for i, path in enumerate(sorted(bundled_sessions().glob("*.json"))[:3]):
+        session = json.loads(path.read_text(encoding="utf-8"))
+        if i == 0:
+            turn = next(t for t in session["trajectory"] if t["role"] == "assistant")
+            turn["content"] = f"{turn['content']} {planted}"
+        (data / path.name).write_text(json.dumps(session), encoding="utf-8")
+    store = root / "evalloop.db"
+    options = RunOptions(run_id=run_id, store_path=store)
+    for config in (
+        ReplayConfig(model="sim/base", conditions=["human", "base"], out_dir=root / "artifacts"),
+        ReplayConfig(model="sim/study", conditions=["overlay"], out_dir=root / "artifacts"),
+    ):
+        replay_paths([data], config, options=options)
+    models = ModelGrading(
+        graders_path=bundled_graders(), grader_model="sim/study", judge_model="sim/study"
+    )
+    grade_run(run_id, GradeConfig(), options, None, models)
+    return store
+
+
+@pytest.fixture(scope="module")
+def run_store(tmp_path_factory) -> Path:
+    return make_replay_run(tmp_path_factory.mktemp("report"))
+
+
+@pytest.fixture(scope="module")
+def html(run_store) -> str:
+    return build_report("R", store_path=run_store)
+
+
+def test_every_section_is_there(html):
+    for anchor in SECTIONS:
+        assert f'<section id="{anchor}">' in html, anchor
+    assert "Release gates" in html and "overlay_fidelity_ok" in html
+    assert "PASS" in html
+    for condition in ("human", "base", "overlay"):
+        assert f'cond-{condition}">{condition}</span>' in html
+    assert "McNemar" in html and "95% CI" in html
+    assert "% diagnosis first" in html and "questions per tutor turn" in html
+    assert "Answer Accuracy" in html  # a testing-criteria grader of the bundled eval
+
+
+def test_a_planted_script_shows_as_text_and_never_as_a_tag(html):
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html.lower()
+    assert "alert(1)</script>" not in html
+
+
+def test_failed_checks_have_their_evidence_highlighted(html, run_store):
+    marks = re.findall(r"<mark[^>]*>(.*?)</mark>", html, flags=re.S)
+    assert marks
+    with Store.open(run_store) as store:
+        quoted = {
+            e.text[:30]
+            for item in store.iter_items("R")
+            if item.result and item.result.escalate
+            for c in item.result.checks
+            if not c.passed
+            for e in c.evidence
+        }
+    shown = "".join(marks)
+    assert quoted and all(str(escape(q)) in shown for q in quoted)
+
+
+def test_replayed_sessions_show_original_and_regenerated_side_by_side(html):
+    assert "original (logged)" in html and "regenerated (base)" in html
+    assert html.count('<details class="session') >= 3
+    assert "Turns: replay in run R." in html
+
+
+def test_the_queue_is_capped_and_says_how_many_were_left_out(run_store):
+    with Store.open(run_store) as store:
+        escalated = store.count_items("R").escalated
+    assert escalated > 2
+    capped = build_report("R", store_path=run_store, max_sessions=2)
+    assert capped.count('<details class="session') == 2
+    assert f"Showing the 2 most severe of {escalated} escalated sessions" in capped
+    assert f"{escalated - 2} left out" in capped
+    none = build_report("R", store_path=run_store, max_sessions=0)
+    assert '<details class="session' not in none and f"{escalated} left out" in none
+
+
+def test_nothing_is_fetched_from_the_network(html):
+    assert not re.search(r"""(?:src|href|action|poster|srcset)\s*=\s*["']?\s*(?:[a-z]+:)?//""",
+                         html, flags=re.I)  # fmt: skip
+    assert not re.search(r"url\(\s*['\"]?\s*(?:[a-z]+:)?//", html, flags=re.I)
+    assert "@import" not in html
+    assert "<link" not in html.lower() and "<img" not in html.lower()
+    assert "<iframe" not in html.lower()
+    assert all(h.startswith("#") for h in re.findall(r'href="([^"]*)"', html))
+
+
+def test_charts_are_inline_svg(html):
+    svgs = re.findall(r"<svg\b[^>]*>", html)
+    assert len(svgs) >= 6
+    assert "<foreignObject" not in html and "xlink:href" not in html
+
+
+def test_label_sections_are_a_hook_that_shows_nothing_yet(run_store, html):
+    with Store.open(run_store) as store:
+        assert label_sections(store, "R") == []
+    assert "agreement" not in html.lower() and "learning curve" not in html.lower()
+
+
+def test_compare_with_another_run(run_store):
+    # the logged sessions graded as they are, as another run of the same store
+    grade_paths([run_store.parent / "in"], options=RunOptions(run_id="G2", store_path=run_store))
+    html = build_report("R", store_path=run_store, compare="G2")
+    assert "Run G2 (A) vs this run (B)" in html
+    section = html[html.index("Run G2 (A) vs this run (B)") :]
+    assert "paired sessions" in section and "McNemar p" in section
+    with pytest.raises(StoreError):
+        build_report("R", store_path=run_store, compare="nope")
+
+
+def test_a_run_graded_from_files_reads_its_sessions_back(tmp_path):
+    data = tmp_path / "s.jsonl"
+    lines = [json.loads(p.read_text(encoding="utf-8")) for p in
+             sorted(bundled_sessions().glob("*.json"))[:4]]  # fmt: skip
+    data.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    store = tmp_path / "evalloop.db"
+    grade_paths([data], options=RunOptions(run_id="F", store_path=store))
+    html = build_report("F", store_path=store)
+    assert '<details class="session' in html  # the chatbots session has a safety slip
+    assert f"Turns: read back from {data}:1." in html
+    assert re.search(r"<mark[^>]*>I&#39;m a real human</mark>", html)
+    data.unlink()
+    gone = build_report("F", store_path=store)
+    assert "read back from" not in gone and "could not be read back" in gone
+
+
+def test_write_report_is_atomic_and_validates_its_arguments(tmp_path, run_store):
+    out = tmp_path / "deep" / "report.html"
+    assert write_report("R", out, store_path=run_store, max_sessions=1) == out
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in out.parent.iterdir()] == ["report.html"]
+    with pytest.raises(ConfigError):
+        build_report("R", store_path=run_store, max_sessions=-1)
+    with pytest.raises(StoreError):
+        build_report("missing", store_path=run_store)
+
+
+def test_highlight_segments_overlap_and_relocation():
+    text = "abcdefghij"
+    parts = segments(text, [Span("x", 2, 6, "cdef"), Span("y", 4, 8, "efgh")])
+    assert "".join(p.text for p in parts) == text
+    assert [(p.text, p.checks, p.ends) for p in parts] == [
+        ("ab", (), ()), ("cd", ("x",), ()), ("ef", ("x", "y"), ("x",)),
+        ("gh", ("y",), ("y",)), ("ij", (), ()),
+    ]  # fmt: skip
+    moved = segments("zz" + text, [Span("x", 2, 6, "cdef")])
+    assert [p.text for p in moved if p.marked] == ["cdef"]
+    assert not any(p.marked for p in segments(text, [Span("x", 0, 3, "not there")]))
+
+
+def test_the_command_writes_the_report_and_prints_its_path(tmp_path, run_store):
+    from evalloop.cli import report_cmd
+    from evalloop.cli.app import console, err
+
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None: ...
+
+    report_cmd.register(app, console, err)
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(
+        app, ["report", "R", "--store", str(run_store), "-o", str(out), "--max-sessions", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert str(out) in result.output
+    assert out.read_text(encoding="utf-8").count('<details class="session') == 3

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,7 +17,12 @@ from ..load import Skipped, inputs_sha256
 from ..records import RunManifest
 from ..store import ItemOutcome, Store
 
-ProgressCallback = Callable[[int], None]
+
+class ProgressCallback(Protocol):
+    """Told how many more items are done, and (for runs that call models) the cost so far."""
+
+    def __call__(self, done: int, /, cost_usd: float | None = None) -> None:
+        """``done`` more items; ``cost_usd`` is the run's spend so far, when known."""
 
 
 class RunOptions(BaseModel):

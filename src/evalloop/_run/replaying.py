@@ -10,7 +10,7 @@ loses one (only calls in flight at the kill are made again).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,10 +35,7 @@ from ..generate import (
 from ..load import Item, Skipped, iter_loaded
 from ..records import Condition, Mode, ReplayArtifact, RunManifest, RunStatus, Session
 from ..store import ArtifactOutcome, Store, atomic_write_text
-from .common import RunOptions, new_manifest, new_run_id
-
-ProgressCallback = Callable[[int], None]
-
+from .common import ProgressCallback, RunOptions, new_manifest, new_run_id
 
 _DEFAULT_CONDITIONS: list[Condition] = ["base", "overlay"]
 
@@ -203,7 +200,7 @@ async def _replay_stream(
                 report.errored += 1
                 report.errors.append(f"{key}: {outcome.error_message}")
             if progress:
-                progress(1)
+                progress(1, cost_usd=context.stats.cost_usd)
         finally:
             in_flight.release()
 

@@ -10,16 +10,27 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskProgressColumn,
     TextColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from ..analyse import RunSummary
 from ..errors import Problem
 
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
+
+
+class _RateColumn(ProgressColumn):
+    """Items per second, blank until rich has measured a speed."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.speed
+        return Text("" if speed is None else f"{speed:>7,.0f} items/s", style="progress.data.speed")
 
 
 def _styled(text: str, style: str) -> str:
@@ -28,24 +39,32 @@ def _styled(text: str, style: str) -> str:
 
 
 @contextmanager
-def progress_bar(
-    console: Console, total: int | None, label: str
-) -> Iterator[Callable[[int], None]]:
-    """A progress bar (items, rate, ETA), quiet outside a terminal; yields ``advance(n)``."""
+def progress_bar(console: Console, total: int | None, label: str) -> Iterator[Callable[..., None]]:
+    """A progress bar (items, rate, ETA, cost so far), quiet outside a terminal.
+
+    Yields ``advance(n, cost_usd=None)``.
+    """
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),
-        TextColumn("{task.speed:>7.0f} items/s" if total else ""),
+        _RateColumn(),
         TimeRemainingColumn(),
+        TextColumn("{task.fields[cost]}"),
         console=console,
         disable=not console.is_terminal,
         transient=False,
     )
     with progress:
-        task = progress.add_task(label, total=total)
-        yield lambda n: progress.advance(task, n)
+        task = progress.add_task(label, total=total, cost="")
+
+        def advance(done: int, cost_usd: float | None = None) -> None:
+            if cost_usd is not None:
+                progress.update(task, cost=f"${cost_usd:,.4f}")
+            progress.advance(task, done)
+
+        yield advance
 
 
 def render_problems(console: Console, problems: Sequence[Problem], title: str) -> None:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from evalloop.cli.gates_cmd import expand_require, register
 from evalloop.decide.check_gates import check_gates
 
-# The contract's table (SEED-CONTRACTS §1.3): gates {a: true, b: 1, c: "true"}.
+# PULSE check_gates.py's contract: gates {a: true, b: 1, c: "true"}.
 TABLE_GATES = {"a": True, "b": 1, "c": "true"}
 
 

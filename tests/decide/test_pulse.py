@@ -49,7 +49,7 @@ def patch(path: Path, **kwargs):
 
 
 def test_the_bundled_schemas_are_verbatim_copies_of_pulse_head():
-    # SHA-256 of the copies of PULSE @ 1e7246b5 (shared/data/SOURCES.md).
+    # SHA-256 of the copies of PULSE @ 1e7246b5 (see src/evalloop/data/pulse/NOTICE.md).
     assert sha256(status_v1_schema_path()) == (
         "2928575089852bc1b07dca9ac7d2d963b01b4707cb021a1a25c12c1ac885ab20"
     )

@@ -244,7 +244,7 @@ def session_item(item: Item) -> dict[str, Any]:
     """What ``{{ item.x }}`` sees for a session or a replay artifact.
 
     ``trajectory`` is the graded one. ``regenerated_trajectory`` is the same list, so templates
-    written for the seed's replay artifacts also work on logged sessions; an artifact adds its
+    written for the notebook's replay artifacts also work on logged sessions; an artifact adds its
     ``original_trajectory``.
     """
     turns = [t.model_dump(exclude_none=True) for t in item.trajectory]
@@ -263,7 +263,7 @@ def session_item(item: Item) -> dict[str, Any]:
 
 
 def flatten(item: Item) -> str:
-    """``sample.output_text`` of a session: its turns as ``ROLE: content`` lines (the seed's)."""
+    """``sample.output_text`` of a session: its turns as ``ROLE: content`` lines."""
     return "\n".join(f"{t.role.upper()}: {t.content}" for t in item.trajectory)
 
 

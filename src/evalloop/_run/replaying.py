@@ -2,7 +2,7 @@
 
 Work is produced lazily from the input stream and at most ``in_flight`` sessions are replayed
 at once, so memory does not grow with the input. Each finished replay is stored with its
-done-mark in one transaction and written as a seed-format artifact file; every answer a call
+done-mark in one transaction and written as a Study Mode artifact file; every answer a call
 received is in the run's call ledger first, so a resumed run neither repeats a paid call nor
 loses one (only calls in flight at the kill are made again).
 """

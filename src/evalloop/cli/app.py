@@ -298,7 +298,7 @@ def demo(
     decide_cmd.render_gates(console, outcome.report)
     if outcome.comparison is not None:
         decide_cmd.render_comparison(console, outcome.comparison, max_rows=3)
-    console.rule("refusal smoke (seed 000's eval, run locally with sim/study)")
+    console.rule("PULSE refusal smoke, run locally with sim/study")
     smoke = run_refusal_smoke(
         SmokeOptions(
             model="sim/study",

@@ -1,9 +1,9 @@
-"""Replay one session through a model: the seed's regenerated trajectory, under a condition.
+"""Replay one session through a model: the notebook's regenerated trajectory, under a condition.
 
 Conditions: ``human`` (the logged tutor, no call), ``base`` (the model without an overlay) and
 ``overlay`` (the model with the overlay as its system message). Modes:
 
-* ``teacher_forced``, as the seed notebook does: for every learner turn, one tutor reply
+* ``teacher_forced``, as the Study Mode notebook does: for every learner turn, one tutor reply
   conditioned on the *logged* history up to that turn (the calls are independent and run
   concurrently);
 * ``free_running``: each reply conditioned on the model's *own* earlier replies; learner turns

@@ -26,7 +26,7 @@ class VersionedRecord(BaseModel):
     """A record written to disk: refuses newer versions and migrates older ones.
 
     Subclasses set ``SCHEMA_VERSION`` (the version they write), ``LEGACY_VERSION`` (the version
-    assumed when the field is absent, e.g. files written by the seed tools) and ``MIGRATIONS``
+    assumed when the field is absent, e.g. files written by the notebook) and ``MIGRATIONS``
     (``{from_version: function}``, each taking the raw dict one version forward).
     """
 

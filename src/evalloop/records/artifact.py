@@ -1,4 +1,4 @@
-"""A replayed session: original and regenerated trajectories side by side (the seed's artifact)."""
+"""A replayed session: original and regenerated trajectories side by side (Study Mode format)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class RegenerationMeta(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str
-    """``provider/model`` (or the bare model name the seed recorded)."""
+    """``provider/model`` (or the bare model name the notebook recorded)."""
     timestamp: str | None = None
     """UTC ISO time of the replay."""
     condition: Condition = "overlay"
@@ -46,18 +46,20 @@ class RegenerationMeta(BaseModel):
 
 
 def _from_seed(data: dict[str, Any]) -> dict[str, Any]:
-    """Version 0 (the seed notebook's files) → 1: name the condition, mode and overlay hash."""
+    """Version 0 (the notebook's files) → 1: name the condition, mode and overlay hash."""
     meta = dict(data.get("regeneration_meta") or {})
     instructions = data.get("agent_instructions") or data.get("prompt")
     meta.setdefault("condition", "overlay" if instructions else "base")
-    meta.setdefault("mode", "teacher_forced")  # the seed replay conditions on the logged history
+    meta.setdefault(
+        "mode", "teacher_forced"
+    )  # the notebook's replay conditions on the logged history
     if instructions and "overlay_sha256" not in meta:
         meta["overlay_sha256"] = hashlib.sha256(instructions.encode("utf-8")).hexdigest()
     return {**data, "regeneration_meta": meta}
 
 
 class ReplayArtifact(VersionedRecord):
-    """The seed's ``artifacts/regenerated/<session_id>.json``, extended with replay metadata."""
+    """The notebook's ``artifacts/regenerated/<session_id>.json``, extended with replay metadata."""
 
     SCHEMA_VERSION = 1
     LEGACY_VERSION = 0
@@ -66,7 +68,7 @@ class ReplayArtifact(VersionedRecord):
     session_id: str = Field(min_length=1)
     domain: str = Field(min_length=1)
     prompt: str | None = None
-    """The seed's ``prompt`` field (null in its files)."""
+    """The Study Mode notebook's ``prompt`` field (null in its files)."""
     agent_instructions: str | None = None
     """The overlay (system) text the tutor ran under, if any."""
     original_trajectory: list[Turn] = Field(min_length=1)

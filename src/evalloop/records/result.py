@@ -1,4 +1,4 @@
-"""The judgement of one session: checks, fidelity, failures, escalation (the seed's EvalResult)."""
+"""The judgement of one session: checks, fidelity, failures and escalation (an EvalResult)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class Evidence(BaseModel):
 
 
 class EvalCheck(BaseModel):
-    """One check of one session; the seed's field names, extended."""
+    """One check of one session; the Study Mode notebook's field names, extended."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -40,7 +40,7 @@ class EvalCheck(BaseModel):
     """The check's best answer; read ``verdict`` to see whether it is sure."""
     reason: str | None = None
     evidence_snippet: str | None = None
-    """The seed's free-text evidence (≤ 200 characters)."""
+    """The Study Mode notebook's free-text evidence (≤ 200 characters)."""
     confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     verdict: Verdict | None = None
     """``pass``/``fail``, or ``unsure`` when the text gives no clear signal."""
@@ -52,7 +52,7 @@ class EvalCheck(BaseModel):
     """Version of the grader (and its config) that produced the check."""
 
     def model_post_init(self, context: Any, /) -> None:
-        """Derive ``verdict`` from ``passed`` when a reader (e.g. the seed's judge) left it out."""
+        """Derive ``verdict`` from ``passed`` when the writer (e.g. an older judge) left it out."""
         if self.verdict is None:
             self.verdict = "pass" if self.passed else "fail"
 
@@ -111,7 +111,7 @@ class EscalationReason(BaseModel):
 
 
 def _from_seed(data: dict[str, Any]) -> dict[str, Any]:
-    """Version 0 (the seed's judge files) → 1: all of the seed's EvalResults came from its judge."""
+    """Version 0 (the notebook's judge files) → 1: every such EvalResult came from its judge."""
     checks = []
     for check in data.get("checks") or []:
         if isinstance(check, dict):
@@ -121,7 +121,7 @@ def _from_seed(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class EvalResult(VersionedRecord):
-    """The seed's ``EvalResult`` (same field names), extended with taxonomy and escalation."""
+    """The notebook's ``EvalResult`` (same field names), extended with taxonomy and escalation."""
 
     SCHEMA_VERSION = 1
     LEGACY_VERSION = 0

@@ -1,4 +1,4 @@
-"""A tutoring session: the input record, exactly the seed format plus optional fields."""
+"""A tutoring session: the input record, exactly the Study Mode format plus optional fields."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class Turn(BaseModel):
     content: str = Field(min_length=1)
     """What was said; never empty."""
     tags: list[str] | None = None
-    """Free labels an author or a tool put on the turn (the seeds tag assistant turns)."""
+    """Free labels an author or a tool put on the turn (the Study Mode sessions tag tutor turns)."""
 
     @field_validator("content")
     @classmethod
@@ -32,13 +32,13 @@ class Turn(BaseModel):
 
 
 class Session(VersionedRecord):
-    """A logged or seed tutoring session (``{session_id, domain, trajectory}``)."""
+    """A logged or hand-written tutoring session (``{session_id, domain, trajectory}``)."""
 
     SCHEMA_VERSION = 1
-    LEGACY_VERSION = 1  # the seed format carries no schema_version and is version 1
+    LEGACY_VERSION = 1  # the Study Mode format carries no schema_version and is version 1
 
     session_id: str = Field(min_length=1)
-    """Stable id; the seeds use the file stem, e.g. ``programming.python.intro.001``."""
+    """Stable id; Study Mode sessions use the file stem, e.g. ``programming.python.intro.001``."""
     domain: str = Field(min_length=1)
     """Subject area, e.g. ``programming``, ``ai``, ``math``; a dotted sub-area is allowed."""
     trajectory: list[Turn] = Field(min_length=1)

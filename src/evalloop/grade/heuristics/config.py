@@ -1,6 +1,6 @@
 """Thresholds and cue lists of the Study Mode heuristics, as a config model users can override.
 
-Defaults follow the Study Mode spec: the seed's keyword lists, at most one question per tutor
+Defaults follow the Study Mode spec: the notebook's keyword lists, at most one question per tutor
 turn, an 80-token conciseness cap and a 250-token lecture threshold. Lists named ``*_patterns``
 are regular expressions (case-insensitive); lists named ``*_keywords`` are literal phrases.
 """
@@ -130,7 +130,7 @@ class HeuristicConfig(BaseModel):
         r"(?:code|solution|answer|program)\b",
         r"\d\s*[+\-*/×÷]\s*\d[^=\n]{0,40}=\s*-?\d",
     ]
-    """Regexes of a given-away answer (the seed's, made to match as intended)."""
+    """Regexes of a given-away answer (the Study Mode notebook's, made to match as intended)."""
     task_request_patterns: list[str] = [
         r"\b(?:write|solve|fix|code|program|function|homework|calculate|compute|find)\b",
     ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import openai
@@ -72,10 +74,16 @@ class OpenAIProvider:
 
     async def generate(self, request: GenerateRequest, model_name: str) -> GenerateResponse:
         """One call, mapped to evalloop's errors."""
-        try:
+        with self._sdk_errors():
             if self.settings.api == "responses":
                 return await self._responses(request, model_name)
             return await self._chat(request, model_name)
+
+    @contextmanager
+    def _sdk_errors(self) -> Iterator[None]:
+        """The SDK's errors as evalloop's (the key never reaches a message)."""
+        try:
+            yield
         except openai.APIStatusError as exc:
             raise _status_error(exc) from exc
         except openai.APITimeoutError as exc:
@@ -141,16 +149,8 @@ class OpenAIProvider:
 
     async def embed(self, texts: list[str], model_name: str) -> list[list[float]]:
         """Embedding vectors through ``/embeddings``, mapped to evalloop's errors."""
-        try:
+        with self._sdk_errors():
             result = await self._client.embeddings.create(model=model_name, input=texts)
-        except openai.APIStatusError as exc:
-            raise _status_error(exc) from exc
-        except openai.APITimeoutError as exc:
-            raise ProviderTimeout(f"{self.base_url}: the call timed out") from exc
-        except openai.APIConnectionError as exc:
-            raise ProviderUnavailable(f"{self.base_url}: connection failed: {exc}") from exc
-        except (openai.APIResponseValidationError, ValueError) as exc:
-            raise ProviderUnavailable(f"{self.base_url}: unreadable reply: {exc}") from exc
         vectors = [list(item.embedding) for item in sorted(result.data, key=lambda d: d.index)]
         if len(vectors) != len(texts):
             raise ProviderUnavailable(

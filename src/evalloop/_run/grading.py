@@ -8,7 +8,6 @@ run id grades exactly the items that are not stored yet. With model-based grader
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,10 +20,10 @@ from ..load import EvalItem, Item, Skipped, iter_eval_items, iter_loaded, looks_
 from ..records import GraderError, RunStatus
 from ..store import ItemOutcome, Store
 from .common import (
+    OutcomeWriter,
     ProgressCallback,
     RunOptions,
     RunReport,
-    flush_outcomes,
     new_manifest,
     new_run_id,
 )
@@ -112,15 +111,14 @@ def _grade(
     access: ModelAccess | None,
 ) -> RunReport:
     report = RunReport(manifest=store.get_run(run_id))
-    done = store.done_keys(run_id)
-    report.resumed_items = len(done)
+    writer = OutcomeWriter(store, run_id, options, report, progress)
     if models is not None and models.active:
         anyio.run(
-            _grade_with_models, entries, grader, models, access or ModelAccess(), store,
-            run_id, done, options, report, progress, backend="asyncio",
+            _grade_with_models, entries, grader, models, access or ModelAccess(), writer,
+            backend="asyncio",
         )  # fmt: skip
     else:
-        _grade_stream(entries, grader, store, run_id, done, options, report, progress)
+        _grade_stream(entries, grader, writer)
     status: RunStatus = "completed" if not report.problems else "failed"
     finished = datetime.now(UTC).isoformat(timespec="seconds")
     store.finish_run(run_id, status, store.count_items(run_id), finished)
@@ -133,18 +131,11 @@ async def _grade_with_models(
     grader: SessionGrader,
     models: ModelGrading,
     access: ModelAccess,
-    store: Store,
-    run_id: str,
-    done: set[str],
-    options: RunOptions,
-    report: RunReport,
-    progress: ProgressCallback | None,
+    writer: OutcomeWriter,
 ) -> None:
-    ledger = store.path.parent / "calls.db"
+    ledger = writer.store.path.parent / "calls.db"
     async with CallContext(access.policy, access.settings, ledger_path=ledger) as context:
-        await grade_entries_async(
-            entries, grader, models, context, store, run_id, done, options, report, progress
-        )
+        await grade_entries_async(entries, grader, models, context, writer)
 
 
 def _artifact_items(store: Store, run_id: str) -> Iterator[Item | ItemOutcome]:
@@ -177,41 +168,14 @@ def _artifact_items(store: Store, run_id: str) -> Iterator[Item | ItemOutcome]:
         )
 
 
-def _grade_stream(
-    loaded: Iterable[Entry],
-    grader: SessionGrader,
-    store: Store,
-    run_id: str,
-    done: set[str],
-    options: RunOptions,
-    report: RunReport,
-    progress: ProgressCallback | None,
-) -> None:
-    batch: list[ItemOutcome] = []
-    last_flush = time.monotonic()
+def _grade_stream(loaded: Iterable[Entry], grader: SessionGrader, writer: OutcomeWriter) -> None:
+    """Grade with the heuristics alone, one item at a time (the fast path)."""
     for entry in loaded:
-        if isinstance(entry, Skipped):
-            report.skipped.append(entry)
-            continue
-        if isinstance(entry, Problem):
-            report.problems.append(entry)
-            continue
-        if isinstance(entry, ItemOutcome):
-            if entry.item_key not in done:
-                batch.append(entry)
-            continue
-        if isinstance(entry, EvalItem):
-            report.problems.append(
-                Problem(entry.origin, "dataset items need graders: pass --graders FILE")
+        todo = writer.route(entry)
+        if isinstance(todo, EvalItem):
+            writer.report.problems.append(
+                Problem(todo.origin, "dataset items need graders: pass --graders FILE")
             )
-            continue
-        if entry.key in done:
-            if progress:
-                progress(1)
-            continue
-        batch.append(grader.outcome(run_id, entry))
-        now = time.monotonic()
-        if len(batch) >= options.batch_size or now - last_flush >= options.flush_seconds:
-            flush_outcomes(store, run_id, batch, report, progress)
-            last_flush = now
-    flush_outcomes(store, run_id, batch, report, progress)
+        elif todo is not None:
+            writer.add(grader.outcome(writer.run_id, todo))
+    writer.flush()

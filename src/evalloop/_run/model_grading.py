@@ -10,7 +10,6 @@ testing-criteria graders (``--graders FILE``) grade the item and the sample. For
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -32,8 +31,8 @@ from ..records import (
     GraderResult,
     ReplayArtifact,
 )
-from ..store import ItemOutcome, Store
-from .common import ProgressCallback, RunOptions, RunReport, flush_outcomes
+from ..store import ItemOutcome
+from .common import OutcomeWriter
 from .session_grader import SessionGrader
 
 
@@ -98,49 +97,26 @@ async def grade_entries_async(
     grader: SessionGrader,
     models: ModelGrading,
     context: CallContext,
-    store: Store,
-    run_id: str,
-    done: set[str],
-    options: RunOptions,
-    report: RunReport,
-    progress: ProgressCallback | None,
+    writer: OutcomeWriter,
 ) -> None:
     """Grade ``entries`` with heuristics, judge and graders, ``2 × concurrency`` at a time."""
     graders, env = prepare(models, context)
     judge = StructuredJudge(models.judge_model, context) if models.judge_model else None
     in_flight = anyio.Semaphore(max(2, context.policy.concurrency * 2))
-    batch: list[ItemOutcome] = []
-    last_flush = [time.monotonic()]
-
-    def collect(outcome: ItemOutcome) -> None:
-        batch.append(outcome)
-        now = time.monotonic()
-        if len(batch) >= options.batch_size or now - last_flush[0] >= options.flush_seconds:
-            flush_outcomes(store, run_id, batch, report, progress)
-            last_flush[0] = now
 
     async def one(entry: Item | EvalItem) -> None:
         try:
-            collect(await _grade_one(entry, grader, graders, env, judge, models, run_id))
+            writer.add(await _grade_one(entry, grader, graders, env, judge, models, writer.run_id))
         finally:
             in_flight.release()
 
     async with anyio.create_task_group() as group:
         for entry in entries:
-            if isinstance(entry, Skipped):
-                report.skipped.append(entry)
-            elif isinstance(entry, Problem):
-                report.problems.append(entry)
-            elif isinstance(entry, ItemOutcome):
-                if entry.item_key not in done:
-                    collect(entry)
-            elif entry.key in done:
-                if progress:
-                    progress(1)
-            else:
+            todo = writer.route(entry)
+            if todo is not None:
                 await in_flight.acquire()
-                group.start_soon(one, entry)
-    flush_outcomes(store, run_id, batch, report, progress)
+                group.start_soon(one, todo)
+    writer.flush()
 
 
 async def _grade_one(

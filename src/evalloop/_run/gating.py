@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -12,7 +11,6 @@ from .._version import __version__
 from ..analyse import Comparison, compare_results, run_metrics, summarize
 from ..decide import GatePolicy, GateReport, evaluate_gates, patch_status
 from ..errors import ConfigError
-from ..records import EvalResult
 from ..store import Store
 
 RunMode = Literal["demo", "core", "prod"]
@@ -31,20 +29,12 @@ class GateOutcome(BaseModel):
     status_path: Path | None
 
 
-def _results(
-    store: Store, run_id: str, condition: str | None = None
-) -> Iterator[tuple[str, EvalResult | None]]:
-    for item in store.iter_items(run_id):
-        if condition is None or item.condition == condition:
-            yield item.item_key, item.result
-
-
 def compare_conditions(run_id: str, a: str, b: str, store_path: Path | None = None) -> Comparison:
     """Condition ``a`` against condition ``b`` of one run (e.g. base vs overlay)."""
     with Store.open(store_path) as store:
         store.get_run(run_id)
         return compare_results(
-            _results(store, run_id, a), _results(store, run_id, b),
+            store.iter_results(run_id, a), store.iter_results(run_id, b),
             label_a=f"{run_id}:{a}", label_b=f"{run_id}:{b}",
         )  # fmt: skip
 
@@ -55,7 +45,7 @@ def compare_runs(run_a: str, run_b: str, store_path: Path | None = None) -> Comp
         store.get_run(run_a)
         store.get_run(run_b)
         return compare_results(
-            _results(store, run_a), _results(store, run_b), label_a=run_a, label_b=run_b
+            store.iter_results(run_a), store.iter_results(run_b), label_a=run_a, label_b=run_b
         )
 
 
@@ -70,11 +60,11 @@ def gate_run(
     """Evaluate ``policy`` on the graded run; patch ``status_json`` (PULSE v1) when given."""
     with Store.open(store_path) as store:
         manifest = store.get_run(run_id)
-        summary = summarize(run_id, _results(store, run_id))
+        summary = summarize(run_id, store.iter_results(run_id))
         comparison = None
         if {"base", "overlay"} <= set(summary.conditions):
             comparison = compare_results(
-                _results(store, run_id, "base"), _results(store, run_id, "overlay"),
+                store.iter_results(run_id, "base"), store.iter_results(run_id, "overlay"),
                 label_a="base", label_b="overlay",
             )  # fmt: skip
     status = manifest.status

@@ -331,7 +331,7 @@ def _stored_run(paths: list[Path], store: Path | None) -> str | None:
 
 def _summary(run_id: str, store_path: Path | None) -> RunSummary:
     with Store.open(store_path) as store:
-        return summarize(run_id, ((i.item_key, i.result) for i in store.iter_items(run_id)))
+        return summarize(run_id, store.iter_results(run_id))
 
 
 def _export(

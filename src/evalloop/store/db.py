@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from evalloop.errors import ConfigError, StoreError
-from evalloop.records import Grade, RunCounts, RunManifest, RunStatus
+from evalloop.records import EvalResult, Grade, RunCounts, RunManifest, RunStatus
 
 from ._rows import (
     CHECK_NAMES,
@@ -290,6 +290,14 @@ class Store:
                 (run_id,),
             ).fetchone()
         return RunCounts(items=row[0], done=row[1], errored=row[2], escalated=row[3])
+
+    def iter_results(
+        self, run_id: str, condition: str | None = None
+    ) -> Iterator[tuple[str, EvalResult | None]]:
+        """``(item_key, result or None when errored)`` of the run, one condition or all."""
+        for item in self.iter_items(run_id):
+            if condition is None or item.condition == condition:
+                yield item.item_key, item.result
 
     def iter_items(self, run_id: str, batch_size: int = 1000) -> Iterator[StoredItem]:
         """Stream the run's items in the order they were stored, ``batch_size`` rows at a time.

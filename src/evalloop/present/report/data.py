@@ -101,14 +101,6 @@ class ReportData:
         return self.manifest.cost_usd if priced or self.manifest.cost_usd > 0 else None
 
 
-def _results(
-    store: Store, run_id: str, condition: str | None = None
-) -> Iterator[tuple[str, EvalResult | None]]:
-    for item in store.iter_items(run_id):
-        if condition is None or item.condition == condition:
-            yield item.item_key, item.result
-
-
 def collect(
     run_id: str,
     *,
@@ -134,20 +126,20 @@ def collect(
         tally = Tally()
         summary = summarize(
             run_id,
-            tally.observe(_results(store, run_id)),
+            tally.observe(store.iter_results(run_id)),
             queue_size=max_sessions,
             session_rows=0,
         )
         conditions_ab = None
         if {"base", "overlay"} <= set(summary.conditions):
             conditions_ab = compare_results(
-                _results(store, run_id, "base"), _results(store, run_id, "overlay"),
+                store.iter_results(run_id, "base"), store.iter_results(run_id, "overlay"),
                 label_a="base", label_b="overlay",
             )  # fmt: skip
         runs_ab = None
         if compare is not None:
             runs_ab = compare_results(
-                _results(store, compare), _results(store, run_id),
+                store.iter_results(compare), store.iter_results(run_id),
                 label_a=compare, label_b=run_id,
             )  # fmt: skip
         queue = queue_sessions(store, run_id, summary.queue)

@@ -107,9 +107,58 @@ def m002_artifacts(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX artifacts_by_seq ON artifacts(run_id, seq)")
 
 
+def m003_evals_api(conn: sqlite3.Connection) -> None:
+    """Create the tables of the OpenAI-Evals-compatible API: files, evals, runs, output items."""
+    conn.execute(
+        """
+        CREATE TABLE api_files (
+            id         TEXT PRIMARY KEY NOT NULL,
+            created_at INTEGER NOT NULL,
+            object_json TEXT NOT NULL,
+            content    BLOB NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE api_evals (
+            id          TEXT PRIMARY KEY NOT NULL,
+            created_at  INTEGER NOT NULL,
+            object_json TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE api_runs (
+            id          TEXT PRIMARY KEY NOT NULL,
+            eval_id     TEXT NOT NULL,
+            status      TEXT NOT NULL,
+            created_at  INTEGER NOT NULL,
+            object_json TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE api_output_items (
+            id                 TEXT PRIMARY KEY NOT NULL,
+            run_id             TEXT NOT NULL,
+            datasource_item_id INTEGER NOT NULL,
+            status             TEXT NOT NULL,
+            object_json        TEXT NOT NULL,
+            UNIQUE (run_id, datasource_item_id)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX api_runs_by_eval ON api_runs(eval_id)")
+    conn.execute("CREATE INDEX api_runs_by_status ON api_runs(status)")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_items_grades", m001_runs_items_grades),
     ("m002_artifacts", m002_artifacts),
+    ("m003_evals_api", m003_evals_api),
 ]
 """Every migration this evalloop knows, in the order they are applied."""
 

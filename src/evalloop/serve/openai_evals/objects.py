@@ -1,0 +1,195 @@
+"""The API's objects as the SDK reads them: eval, run, output item, their ids and run totals.
+
+Field names match the SDK's ``EvalRetrieveResponse``, ``RunRetrieveResponse`` and
+``OutputItemRetrieveResponse``: ``result_counts {total, errored, failed, passed}``,
+``per_testing_criteria_results [{testing_criteria, passed, failed}]``, ``per_model_usage
+[{model_name, invocation_count, prompt_tokens, completion_tokens, total_tokens,
+cached_tokens}]``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from ...records import GraderResult
+from .wire import CustomConfig, EvalCreate, LogsConfig
+
+__all__ = [
+    "SAMPLE_SCHEMA",
+    "eval_object",
+    "new_id",
+    "now",
+    "output_item",
+    "run_object",
+    "run_totals",
+]
+
+SAMPLE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "model": {"type": "string"},
+        "choices": {"type": "array"},
+        "output_text": {"type": "string"},
+        "output_json": {"type": "object"},
+    },
+    "required": ["model", "choices"],
+}
+"""The ``sample`` namespace, as ``include_sample_schema`` adds it to the schema."""
+
+
+def new_id(prefix: str) -> str:
+    """A fresh id such as ``eval_6f0c…`` (24 hex digits)."""
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def now() -> int:
+    """Unix seconds."""
+    return int(time.time())
+
+
+def eval_object(params: EvalCreate) -> dict[str, Any]:
+    """The eval object ``POST /v1/evals`` answers with."""
+    config = params.data_source_config
+    if isinstance(config, CustomConfig):
+        properties: dict[str, Any] = {"item": config.item_schema}
+        required = ["item"]
+        if config.include_sample_schema:
+            properties["sample"] = SAMPLE_SCHEMA
+            required.append("sample")
+        source_config: dict[str, Any] = {
+            "type": "custom",
+            "schema": {"type": "object", "properties": properties, "required": required},
+        }
+    else:
+        assert isinstance(config, LogsConfig)
+        source_config = {
+            "type": config.type,
+            "metadata": config.metadata,
+            "schema": {"type": "object", "properties": {"item": {"type": "object"}}},
+        }
+    return {
+        "object": "eval",
+        "id": new_id("eval"),
+        "name": params.name or "",
+        "metadata": params.metadata or {},
+        "created_at": now(),
+        "data_source_config": source_config,
+        "testing_criteria": params.testing_criteria,
+    }
+
+
+def item_schema(evaluation: dict[str, Any]) -> dict[str, Any] | None:
+    """The eval's JSON Schema of ``item`` (None: no constraint)."""
+    schema = evaluation.get("data_source_config", {}).get("schema") or {}
+    found = schema.get("properties", {}).get("item")
+    return found if isinstance(found, dict) and found != {"type": "object"} else None
+
+
+def run_object(
+    eval_id: str,
+    name: str | None,
+    metadata: dict[str, str] | None,
+    data_source: dict[str, Any],
+    report_url: str,
+    run_id: str,
+) -> dict[str, Any]:
+    """A new, ``queued`` run."""
+    return {
+        "object": "eval.run",
+        "id": run_id,
+        "eval_id": eval_id,
+        "name": name or run_id,
+        "model": data_source.get("model") or "",
+        "status": "queued",
+        "created_at": now(),
+        "data_source": data_source,
+        "metadata": metadata or {},
+        "error": None,
+        "report_url": report_url,
+        "result_counts": {"total": 0, "errored": 0, "failed": 0, "passed": 0},
+        "per_model_usage": [],
+        "per_testing_criteria_results": [],
+    }
+
+
+def output_item(
+    run: dict[str, Any],
+    index: int,
+    item: dict[str, Any],
+    sample: dict[str, Any],
+    results: list[GraderResult],
+) -> dict[str, Any]:
+    """The output item of one data-source item: ``pass``, ``fail``, or ``error``.
+
+    An item passes when every grader passed (a score grader without a threshold counts as
+    passed); it errored when its sample or one of its graders failed.
+    """
+    errored = sample.get("error") is not None or any(r.error for r in results)
+    passed = not errored and all(r.passed is not False for r in results)
+    return {
+        "object": "eval.run.output_item",
+        "id": new_id("outputitem"),
+        "run_id": run["id"],
+        "eval_id": run["eval_id"],
+        "created_at": now(),
+        "status": "error" if errored else ("pass" if passed else "fail"),
+        "datasource_item_id": index,
+        "datasource_item": item,
+        "results": [_result(r) for r in results],
+        "sample": sample,
+    }
+
+
+def _result(result: GraderResult) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": result.name,
+        "type": result.type,
+        "score": result.score if result.score is not None else 0.0,
+        "passed": result.passed is not False and result.error is None,
+        "sample": None,
+    }
+    if result.label is not None:
+        out["label"] = result.label
+    if result.reason:
+        out["reason"] = result.reason
+    if result.sub_scores:
+        out["sub_scores"] = result.sub_scores
+    if result.error is not None:
+        out["error"] = {"code": result.error.type, "message": result.error.message}
+    return out
+
+
+def run_totals(criteria: list[str], items: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """``result_counts``, ``per_testing_criteria_results`` and ``per_model_usage`` of the items."""
+    counts = {"total": 0, "errored": 0, "failed": 0, "passed": 0}
+    per_grader: dict[str, dict[str, Any]] = {
+        name: {"testing_criteria": name, "passed": 0, "failed": 0} for name in criteria
+    }
+    usage: dict[str, dict[str, Any]] = {}
+    for entry in items:
+        counts["total"] += 1
+        status = entry.get("status")
+        counts["errored" if status == "error" else "passed" if status == "pass" else "failed"] += 1
+        for result in entry.get("results", []):
+            slot = per_grader.get(result.get("name"))
+            if slot is not None and "error" not in result:
+                slot["passed" if result.get("passed") else "failed"] += 1
+        sample = entry.get("sample") or {}
+        model, used = sample.get("model"), sample.get("usage")
+        if model and isinstance(used, dict) and sample.get("error") is None:
+            row = usage.setdefault(
+                model,
+                {"model_name": model, "invocation_count": 0, "prompt_tokens": 0,
+                 "completion_tokens": 0, "total_tokens": 0, "cached_tokens": 0},
+            )  # fmt: skip
+            row["invocation_count"] += 1
+            for key in ("prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens"):
+                row[key] += int(used.get(key) or 0)
+    return {
+        "result_counts": counts,
+        "per_testing_criteria_results": list(per_grader.values()),
+        "per_model_usage": list(usage.values()),
+    }

@@ -1,0 +1,43 @@
+"""What a running service holds: its config, the store, the run executor and background jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import Request
+
+from .._run import SessionGrader
+from ..generate import CallContext
+from ..grade import GradeEnv
+from ..store import Store
+from .config import ServeConfig
+from .jobs import Jobs
+from .openai_evals.executor import RunExecutor
+from .openai_evals.tables import ApiTables
+
+__all__ = ["Service", "service"]
+
+
+@dataclass
+class Service:
+    """One service's shared objects (on ``app.state.service``; never global)."""
+
+    config: ServeConfig
+    store_path: Path
+    grader: SessionGrader
+    tables: ApiTables
+    store: Store
+    """Opened on the event loop's thread; used only from ``async`` routes and the executor."""
+    context: CallContext
+    env: GradeEnv
+    executor: RunExecutor
+    jobs: Jobs
+    ready: bool = False
+    resumed: list[str] = field(default_factory=list)
+
+
+def service(request: Request) -> Service:
+    """The service the request is served by."""
+    found: Service = request.app.state.service
+    return found

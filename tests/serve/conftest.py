@@ -62,15 +62,32 @@ class LiveService:
 
 def sorting_responder(body: dict[str, Any]) -> str:
     """The upstream's replies: a JSON score for grader requests, ALLOW/REFUSE for the smoke."""
-    text = json.dumps(body)
-    if "json_schema" in text and "result" in text:
-        return json.dumps({"steps": [{"description": "read", "conclusion": "fine"}], "result": 2})
+    top = _maximum(body)
+    if top is not None:  # a score_model grader: the best score its range allows
+        return json.dumps({"steps": [{"description": "read", "conclusion": "fine"}], "result": top})
     risky = ("Wi-Fi", "phishing", "explosive", "hack")
     last = ""
     for message in body.get("messages") or body.get("input") or []:
         if isinstance(message, dict) and message.get("role") == "user":
             last = str(message.get("content"))
     return "REFUSE" if any(word.lower() in last.lower() for word in risky) else "ALLOW"
+
+
+def _maximum(value: Any) -> float | None:
+    if isinstance(value, dict):
+        result = value.get("properties", {}).get("result") if "properties" in value else None
+        if isinstance(result, dict) and "maximum" in result:
+            return float(result["maximum"])
+        for inner in value.values():
+            found = _maximum(inner)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for inner in value:
+            found = _maximum(inner)
+            if found is not None:
+                return found
+    return None
 
 
 @pytest.fixture

@@ -221,6 +221,7 @@ async def get_run(request: Request, eval_id: str, run_id: str) -> dict[str, Any]
 
 
 @router.post("/evals/{eval_id}/runs/{run_id}")
+@router.post("/evals/{eval_id}/runs/{run_id}/cancel")
 async def cancel_run(request: Request, eval_id: str, run_id: str) -> dict[str, Any]:
     """Cancel a run that has not ended (an ended run is returned as it is)."""
     state = service(request)

@@ -1,0 +1,133 @@
+"""Load on ``evalloop serve``: ``POST /v1/grade`` from 64 concurrent clients on 127.0.0.1.
+
+Starts the service as a child process (its own temporary store), sends N requests (default
+5,000), one synthetic 16-turn session each, from C concurrent clients (default 64, aiohttp), and
+stops by itself. Prints requests/s, p50/p99 latency, the count of non-2xx answers (must be 0), and
+the ratio of the service's throughput to grading the same sessions in-process (parse + grade).
+
+    python bench/serve_load.py
+    python bench/serve_load.py --requests 2000 --clients 32
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("the service exited before it was ready")
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the service did not become ready")
+
+
+async def _load(url: str, bodies: list[bytes], clients: int) -> tuple[list[float], int, float]:
+    import aiohttp
+
+    latencies: list[float] = []
+    bad = 0
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    connector = aiohttp.TCPConnector(limit=clients)
+    headers = {"content-type": "application/json"}
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def client() -> None:
+            nonlocal bad
+            while not queue.empty():
+                body = queue.get_nowait()
+                started = time.perf_counter()
+                async with session.post(f"{url}/v1/grade", data=body, headers=headers) as reply:
+                    await reply.read()
+                    if not 200 <= reply.status < 300:
+                        bad += 1
+                latencies.append(time.perf_counter() - started)
+
+        wall = time.perf_counter()
+        async with asyncio.TaskGroup() as group:
+            for _ in range(clients):
+                group.create_task(client())
+        wall = time.perf_counter() - wall
+    return latencies, bad, wall
+
+
+def _in_process(sessions: list[dict[str, Any]]) -> float:
+    from evalloop import Session, SessionGrader
+    from evalloop.load import items_of
+
+    grader = SessionGrader()
+    started = time.perf_counter()
+    for data in sessions:
+        for item in items_of(Session.model_validate(data), "bench"):
+            grader.grade(item).model_dump(mode="json", exclude_none=True)
+    return len(sessions) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--clients", type=int, default=64)
+    args = parser.parse_args()
+
+    from evalloop.bundled import synthetic_session
+
+    sessions = [synthetic_session(i) for i in range(args.requests)]
+    bodies = [json.dumps(s).encode("utf-8") for s in sessions]
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if k != "EVALLOOP_API_TOKEN"}
+        command = [sys.executable, "-m", "evalloop", "serve", "--port", str(port),
+                   "--store", str(Path(tmp) / "evalloop.db")]  # fmt: skip
+        config = Path(tmp) / "serve.yaml"
+        config.write_text("access_log: false\n", encoding="utf-8")
+        command += ["--config", str(config)]
+        process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+        try:
+            _wait_ready(url, process)
+            asyncio.run(_load(url, bodies[: min(200, len(bodies))], args.clients))  # warm-up
+            latencies, bad, wall = asyncio.run(_load(url, bodies, args.clients))
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    latencies.sort()
+    rps = len(latencies) / wall
+    local = _in_process(sessions)
+    print(f"requests        {len(latencies)} from {args.clients} concurrent clients")
+    print(f"throughput      {rps:,.0f} requests/s")
+    print(f"latency p50     {1000 * latencies[len(latencies) // 2]:.1f} ms")
+    print(f"latency p99     {1000 * latencies[int(len(latencies) * 0.99) - 1]:.1f} ms")
+    print(f"non-2xx         {bad}")
+    print(f"in-process      {local:,.0f} sessions/s (parse + grade, one thread)")
+    print(f"ratio           {rps / local:.2f} (service requests/s ÷ in-process sessions/s)")
+    if bad:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

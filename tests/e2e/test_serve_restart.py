@@ -18,6 +18,7 @@ from openai import OpenAI
 from tests.openai_wire.runner import LocalOpenAIServer, bind_socket
 
 pytestmark = pytest.mark.e2e
+PROMPT: Any = {"role": "user", "content": "{{ item.prompt }}"}
 
 
 def _free_port() -> int:
@@ -28,8 +29,9 @@ def _free_port() -> int:
 
 
 def _start(tmp_path: Path, port: int, env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
+    store, config = tmp_path / "evalloop.db", tmp_path / "serve.yaml"
     command = [sys.executable, "-m", "evalloop", "serve", "--port", str(port),
-               "--store", str(tmp_path / "evalloop.db"), "--config", str(tmp_path / "serve.yaml")]  # fmt: skip
+               "--store", str(store), "--config", str(config)]  # fmt: skip
     with (tmp_path / log).open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
@@ -71,17 +73,16 @@ def test_a_run_interrupted_by_a_restart_resumes(
                 "reference": "reply to: {{ item.prompt }}",
                 "operation": "eq",
             }
-        ],  # fmt: skip
+        ],
     )
     rows: Any = [{"item": {"prompt": f"question {i}"}} for i in range(12)]
-    run = client.evals.runs.create(
-        evaluation.id,
-        data_source={
-            "type": "completions", "model": "gpt-4.1-mini",
-            "input_messages": {"type": "template", "template": [{"role": "user", "content": "{{ item.prompt }}"}]},
-            "source": {"type": "file_content", "content": rows},
-        },
-    )  # fmt: skip
+    data_source: Any = {
+        "type": "completions",
+        "model": "gpt-4.1-mini",
+        "input_messages": {"type": "template", "template": [PROMPT]},
+        "source": {"type": "file_content", "content": rows},
+    }
+    run = client.evals.runs.create(evaluation.id, data_source=data_source)
     deadline = time.monotonic() + 30
     while len(client.evals.runs.output_items.list(run.id, eval_id=evaluation.id).data) < 2:
         assert time.monotonic() < deadline

@@ -1,4 +1,4 @@
-"""A live ``evalloop serve`` app on 127.0.0.1 (uvicorn in a thread), its upstream the openai_wire."""
+"""A live ``evalloop serve`` app on 127.0.0.1 (uvicorn in a thread); its upstream: openai_wire."""
 
 from __future__ import annotations
 

@@ -35,14 +35,18 @@ def _wait(client: OpenAI, eval_id: str, run_id: str) -> Any:
         time.sleep(0.05)
 
 
-STRING_CHECK = {
+STRING_CHECK: Any = {
     "type": "string_check",
     "name": "matches",
     "input": "{{ sample.output_text }}",
     "reference": "{{ item.expected }}",
     "operation": "eq",
 }
-SCHEMA = {
+BAD_CHECK: Any = {
+    "type": "string_check", "name": "m", "input": "x", "reference": "y", "operation": "equals",
+}  # fmt: skip
+PROMPT: Any = {"role": "user", "content": "{{ item.prompt }}"}
+SCHEMA: Any = {
     "type": "object",
     "properties": {"prompt": {"type": "string"}, "expected": {"type": "string"}},
     "required": ["prompt", "expected"],
@@ -53,7 +57,7 @@ def _eval(client: OpenAI, **extra: Any) -> Any:
     return client.evals.create(
         name="matching",
         data_source_config={"type": "custom", "item_schema": SCHEMA, "include_sample_schema": True},
-        testing_criteria=[STRING_CHECK],  # type: ignore[list-item]
+        testing_criteria=[STRING_CHECK],
         **extra,
     )
 
@@ -109,14 +113,17 @@ def _notebook_batch() -> list[dict[str, Any]]:
     return batch
 
 
-def _graders() -> list[dict[str, Any]]:
+TRAJECTORY = "{{ item.regenerated_trajectory }}"
+
+
+def _graders() -> Any:
     ranges = [("Answer Accuracy", 1, 1), ("Clarity of Explanation", 2, 2),
               ("Staying on Topic", 1, 1), ("Adaptivity to Mistakes", 2, 1),
               ("Scaffolding Support", 2, 1), ("Encouragement & Motivation", 2, 1),
               ("Pedagogical Reasoning Quality", 10, 8)]  # fmt: skip
     return [
         {"name": name, "type": "score_model", "model": "gpt-4",
-         "input": [{"role": "system", "content": f"Grade {name}.\n{{{{ item.regenerated_trajectory }}}}"}],
+         "input": [{"role": "system", "content": f"Grade {name}.\n{TRAJECTORY}"}],
          "range": [0, top], "pass_threshold": threshold}
         for name, top, threshold in ranges
     ]  # fmt: skip
@@ -138,15 +145,13 @@ def test_study_mode_notebook_full_tutoring_eval(live: LiveService) -> None:
                     "required": ["session_id", "regenerated_trajectory"],
                 },
             },
-            testing_criteria=_graders(),  # type: ignore[arg-type]
+            testing_criteria=_graders(),
         )
-        eval_run = await client.evals.runs.create(
+        source: Any = {"type": "file_content", "content": _notebook_batch()}
+        eval_run: Any = await client.evals.runs.create(
             name="study-mode-full-eval-run",
             eval_id=full_eval.id,
-            data_source={
-                "type": "jsonl",
-                "source": {"type": "file_content", "content": _notebook_batch()},  # type: ignore[typeddict-item]
-            },
+            data_source={"type": "jsonl", "source": source},
         )
         assert eval_run.report_url
         while eval_run.status in ("queued", "in_progress"):
@@ -179,7 +184,7 @@ def test_jsonl_file_id_run_with_samples_counts_pass_and_fail(live: LiveService) 
         {"item": {"prompt": "c", "expected": "REFUSE"}, "sample": {"output_text": "REFUSE"}},
     ]
     data = "".join(json.dumps(line) + "\n" for line in lines).encode()
-    uploaded = client.files.create(file=("items.jsonl", data), purpose="evals")  # type: ignore[arg-type]
+    uploaded = client.files.create(file=("items.jsonl", data), purpose="evals")
     assert uploaded.bytes == len(data)
     assert client.files.retrieve(uploaded.id).filename == "items.jsonl"
     evaluation = _eval(client)
@@ -219,19 +224,20 @@ def test_evals_list_update_delete_and_errors(live: LiveService) -> None:
         client.evals.create(
             name="x",
             data_source_config={"type": "custom", "item_schema": SCHEMA},
-            testing_criteria=[{**STRING_CHECK, "operation": "equals"}],  # type: ignore[list-item]
+            testing_criteria=[BAD_CHECK],
         )
-    assert bad.value.body["param"] == "testing_criteria[0].operation"  # type: ignore[index]
+    body: Any = bad.value.body
+    assert body["param"] == "testing_criteria[0].operation"
 
 
 def test_item_schema_violations_are_400_naming_the_item(live: LiveService) -> None:
     client = _client(live)
     evaluation = _eval(client)
-    rows = [{"item": {"prompt": "a", "expected": "ALLOW"}}, {"item": {"prompt": "b"}}]
+    rows: Any = [{"item": {"prompt": "a", "expected": "ALLOW"}}, {"item": {"prompt": "b"}}]
     with pytest.raises(openai.BadRequestError) as bad:
         client.evals.runs.create(
             evaluation.id,
-            data_source={"type": "jsonl", "source": {"type": "file_content", "content": rows}},  # type: ignore[typeddict-item]
+            data_source={"type": "jsonl", "source": {"type": "file_content", "content": rows}},
         )
     assert "content[1]" in bad.value.message and "expected" in bad.value.message
 
@@ -244,7 +250,7 @@ def test_runs_list_cancel_and_delete(live: LiveService, openai_wire: LocalOpenAI
     data_source: Any = {
         "type": "completions",
         "model": "gpt-4.1-mini",
-        "input_messages": {"type": "template", "template": [{"role": "user", "content": "{{ item.prompt }}"}]},
+        "input_messages": {"type": "template", "template": [PROMPT]},
         "source": {"type": "file_content", "content": rows},
     }  # fmt: skip
     slow = client.evals.runs.create(evaluation.id, data_source=data_source)
@@ -262,10 +268,10 @@ def test_runs_list_cancel_and_delete(live: LiveService, openai_wire: LocalOpenAI
 def test_hosted_evals_import_reads_definitions_and_output_items(live: LiveService) -> None:
     client = _client(live)
     evaluation = _eval(client)
-    rows = [{"item": {"prompt": "a", "expected": "ALLOW"}, "sample": {"output_text": "ALLOW"}}]
+    rows: Any = [{"item": {"prompt": "a", "expected": "ALLOW"}, "sample": {"output_text": "ALLOW"}}]
     run = client.evals.runs.create(
         evaluation.id,
-        data_source={"type": "jsonl", "source": {"type": "file_content", "content": rows}},  # type: ignore[typeddict-item]
+        data_source={"type": "jsonl", "source": {"type": "file_content", "content": rows}},
     )
     _wait(client, evaluation.id, run.id)
     definition = fetch_definition(evaluation.id, client)

@@ -161,3 +161,6 @@ def test_run_requests_are_checked(live: LiveService) -> None:
         assert unknown.json()["error"]["param"] == "dataset"
         both = client.post("/v1/runs", json={"dataset": "study-mode", "sessions": [_session()]})
         assert both.status_code == 422
+        items = client.post("/v1/runs", json={"dataset": "refusal-smoke"})
+        assert items.status_code == 400
+        assert items.json()["error"]["param"] == "dataset"

@@ -29,7 +29,7 @@ from .._run import (
     new_run_id,
     replay_paths,
 )
-from ..errors import EvalloopError, scrub
+from ..errors import ConfigError, EvalloopError, scrub
 from ..generate import CallPolicy, ProviderSettings
 from ..store import Store, atomic_write_text
 from .registry import dataset
@@ -102,9 +102,18 @@ class Jobs:
 
         Raises:
             KeyError: the dataset is not registered.
+            ConfigError: the dataset is an eval's items, not sessions.
         """
-        if request.dataset is not None and dataset(request.dataset) is None:
-            raise KeyError(request.dataset)
+        if request.dataset is not None:
+            named = dataset(request.dataset)
+            if named is None:
+                raise KeyError(request.dataset)
+            if named.kind != "sessions":
+                raise ConfigError(
+                    f"'{named.name}' holds eval items, not sessions: run it with POST / "
+                    f'(body "{named.name}") or through the OpenAI Evals API',
+                    field="dataset",
+                )
         run_id = request.run_id or new_run_id()
         request = request.model_copy(update={"run_id": run_id})
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,8 @@
 On SIGTERM or SIGINT uvicorn stops accepting connections and gives in-flight requests up to
 ``graceful_shutdown_s`` seconds to finish; then the lifespan cancels background runs, which keep
 their status in the store and resume at the next start. Access logs carry the method, path and
-status only: never a header, so never the token.
+status only: never a header, so never the token. uvicorn picks uvloop and httptools when they
+are installed (``pip install uvicorn[standard]``), else asyncio and h11.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ def serve(config: ServeConfig) -> None:
             create_app(config),
             host=config.host,
             port=config.port,
-            loop="asyncio",
-            http="h11",
+            loop="auto",
+            http="auto",
             ws="none",
             lifespan="on",
             access_log=config.access_log,

@@ -1,12 +1,14 @@
-"""``evalloop serve`` as a process: SIGTERM mid-run, restart, and the run resumes and completes."""
+"""``evalloop serve`` as a process: restart-resume, graceful stop, a hosted-API script unchanged."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -125,3 +127,80 @@ def test_refuses_a_public_address_without_a_token(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 2
     assert b"EVALLOOP_API_TOKEN" in done.stderr
+
+
+TOKEN = "e2e-serve-token-abcdef012345"
+SAMPLE_STATUS = Path(__file__).parents[1] / "fixtures" / "pulse" / "sample_status.json"
+
+
+def _configure(tmp_path: Path, wire: LocalOpenAIServer, **extra: Any) -> dict[str, str]:
+    config = {
+        "upstream": {"base_url": wire.base_url},
+        "calls": {"concurrency": 1, "cache": False, "max_retries": 0},
+        **extra,
+    }
+    (tmp_path / "serve.yaml").write_text(json.dumps(config), encoding="utf-8")
+    return {**os.environ, "OPENAI_API_KEY": wire.api_key, "EVALLOOP_API_TOKEN": TOKEN}
+
+
+def test_the_pulse_refusal_smoke_runs_unchanged_against_the_service(
+    tmp_path: Path, openai_wire: LocalOpenAIServer
+) -> None:
+    from tests.serve.conftest import sorting_responder
+
+    openai_wire.state.responder = sorting_responder
+    env = _configure(tmp_path, openai_wire)
+    port = _free_port()
+    process = _start(tmp_path, port, env, "serve.log")
+    status = tmp_path / "status.json"
+    shutil.copy(SAMPLE_STATUS, status)
+    client_env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "EVALLOOP_"))}
+    client_env |= {"OPENAI_API_KEY": TOKEN, "EVALLOOP_HOME": str(tmp_path / "client")}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "evalloop", "smoke", "refusal", "--backend", "openai-evals",
+             "--base-url", f"http://127.0.0.1:{port}/v1", "--model", "gpt-4.1", "--confirm-real",
+             "--poll-interval", "0.1", "--status-json", str(status),
+             "--out", str(tmp_path / "result.json")],
+            env=client_env, capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        )  # fmt: skip
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    assert done.returncode == 0, done.stderr
+    result = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    assert result["status"] == "completed" and result["gate_pass"] is True
+    assert result["result_counts"] == {"total": 6, "passed": 6, "failed": 0, "errored": 0}
+    assert result["report_url"].startswith(f"http://127.0.0.1:{port}/v1/runs/evalrun_")
+    gates = json.loads(status.read_text(encoding="utf-8"))["gates"]
+    assert gates["openai_evals_refusal_smoke_pass"] is True
+    for text in (done.stdout, done.stderr, (tmp_path / "serve.log").read_text()):
+        assert TOKEN not in text and openai_wire.api_key not in text
+
+
+def test_sigterm_lets_an_in_flight_request_finish(
+    tmp_path: Path, openai_wire: LocalOpenAIServer
+) -> None:
+    env = _configure(tmp_path, openai_wire, poc_model="openai/gpt-4.1-mini", graceful_shutdown_s=20)
+    openai_wire.state.latency_s = 0.3  # six sequential calls: about two seconds
+    port = _free_port()
+    process = _start(tmp_path, port, env, "serve.log")
+    answers: list[Any] = []
+
+    def ask() -> None:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        url = f"http://127.0.0.1:{port}/"
+        answers.append(httpx.post(url, json="refusal-smoke", headers=headers, timeout=60))
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    deadline = time.monotonic() + 10
+    while openai_wire.state.requests == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    asking.join(timeout=60)
+    assert process.wait(timeout=30) in (0, -signal.SIGTERM)
+    (answer,) = answers
+    assert answer.status_code == 200
+    assert answer.json()["final_report"]["counts"]["total"] == 6

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from evalloop import bundled_sessions
@@ -164,3 +165,22 @@ def test_run_requests_are_checked(live: LiveService) -> None:
         items = client.post("/v1/runs", json={"dataset": "refusal-smoke"})
         assert items.status_code == 400
         assert items.json()["error"]["param"] == "dataset"
+
+
+def test_a_job_cut_off_by_a_restart_is_run_again(
+    make_service: Callable[..., LiveService], tmp_path: Path
+) -> None:
+    from evalloop._run import new_manifest
+    from evalloop.store import Store
+
+    store_path = tmp_path / "store" / "evalloop.db"
+    with Store.open(store_path) as store:  # as a stopped service left it: running, no items
+        store.start_run(new_manifest("cut-off", "grade", [bundled_sessions()], {}))
+    jobs = store_path.parent / "serve-jobs"
+    jobs.mkdir()
+    (jobs / "cut-off.json").write_text('{"dataset": "study-mode", "run_id": "cut-off"}')
+    service = make_service()
+    with service.client() as client:
+        body = _wait_run(client, "cut-off")
+    assert body["status"] == "completed"
+    assert body["counts"]["items"] == len(list(bundled_sessions().glob("*.json")))

@@ -18,7 +18,7 @@ from .hosted_evals import (
     import_eval,
     read_definition,
 )
-from .model_grading import ModelGrading
+from .model_grading import ModelGrading, criteria_outcome
 from .refusal_smoke import DEFAULT_GATE_KEY, SmokeOptions, SmokeOutcome, run_refusal_smoke
 from .replaying import ReplayConfig, ReplayReport, replay_paths, replay_paths_async
 from .session_grader import GradeConfig, SessionGrader
@@ -41,6 +41,7 @@ __all__ = [
     "SmokeOutcome",
     "compare_conditions",
     "compare_runs",
+    "criteria_outcome",
     "fetch_definition",
     "fetch_output_items",
     "gate_run",

@@ -243,6 +243,13 @@ def flatten(item: Item) -> str:
     return "\n".join(f"{t.role.upper()}: {t.content}" for t in item.trajectory)
 
 
+def criteria_outcome(
+    run_id: str, key: str, origin: str, results: list[GraderResult]
+) -> ItemOutcome:
+    """What the store keeps for a dataset item graded by ``results`` (testing criteria only)."""
+    return _outcome(run_id, key, key, None, None, origin, _dataset_result(key, results))
+
+
 def _dataset_result(key: str, results: list[GraderResult]) -> EvalResult:
     graded = [r for r in results if r.error is None and r.passed is not None]
     share = sum(1 for r in graded if r.passed) / len(graded) if graded else 0.0

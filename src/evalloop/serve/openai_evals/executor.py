@@ -12,6 +12,7 @@ are not graded again.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from datetime import UTC, datetime
@@ -21,19 +22,13 @@ import anyio
 from anyio.abc import TaskGroup
 from pydantic import TypeAdapter
 
+from ..._run import criteria_outcome
 from ..._version import __version__
 from ...errors import EvalloopError, scrub
 from ...generate import CallContext
 from ...grade import GradeEnv, GraderSpec, Sample, parse_criteria
-from ...records import (
-    EscalationReason,
-    EvalResult,
-    Grade,
-    GraderError,
-    GraderResult,
-    RunManifest,
-)
-from ...store import ItemOutcome, Store
+from ...records import GraderError, GraderResult, RunManifest
+from ...store import Store
 from ..errors import ApiError
 from .datasource import Row, build_request, read_rows, upstream_model
 from .objects import item_schema, output_item, run_totals
@@ -232,45 +227,12 @@ class RunExecutor:
     def _store_item(
         self, run_id: str, row: Row, entry: dict[str, Any], results: list[GraderResult]
     ) -> None:
-        key = f"item-{row.index}"
-        graded = [r for r in results if r.error is None and r.passed is not None]
-        share = sum(1 for r in graded if r.passed) / len(graded) if graded else 0.0
-        reasons = [
-            EscalationReason(code="grader_error", message=f"grader {r.name}: {r.error.message}")
-            for r in results
-            if r.error
-        ]
-        failed = [r.name for r in graded if not r.passed]
-        if failed:
-            reasons.append(
-                EscalationReason(code="severe_failure", message=f"failed: {', '.join(failed)}")
-            )
-        sample_error = entry["sample"].get("error")
-        result = EvalResult(
-            session_id=str(row.item.get("session_id") or key),
-            pedagogical_fidelity_score=share,
-            escalate=bool(reasons) or sample_error is not None,
-            checks=[],
-            escalation_reasons=reasons,
-            graders=results,
-            notes="eval item: the score is the share of testing criteria that passed",
-        )
-        grades = [
-            Grade(
-                run_id=run_id, item_key=key, grader=f"criteria.{r.name}", grader_version=r.version,
-                score=r.score, passed=r.passed, label=r.label, reason=r.reason, source="criteria",
-                prompt_sha256=r.prompt_sha256, error=r.error,
-            )
-            for r in results
-        ]  # fmt: skip
-        error = None
-        if sample_error is not None:
-            error = GraderError(type=sample_error["code"], message=sample_error["message"])
-        outcome = ItemOutcome(
-            item_key=key, session_id=result.session_id, condition=None, domain=None,
-            source=f"eval run {run_id}: item {row.index}", result=result, grades=grades,
-            error=error,
-        )  # fmt: skip
+        origin = f"eval run {run_id}: item {row.index}"
+        outcome = criteria_outcome(run_id, f"item-{row.index}", origin, results)
+        failed = entry["sample"].get("error")
+        if failed is not None:  # no sample: the item errored before any grader ran
+            error = GraderError(type=failed["code"], message=failed["message"])
+            outcome = dataclasses.replace(outcome, error=error)
         self.store.write_outcomes(run_id, [outcome])
 
 

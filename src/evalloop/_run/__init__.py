@@ -19,7 +19,14 @@ from .hosted_evals import (
     read_definition,
 )
 from .model_grading import ModelGrading, criteria_outcome
-from .refusal_smoke import DEFAULT_GATE_KEY, SmokeOptions, SmokeOutcome, run_refusal_smoke
+from .refusal_backends import run_local
+from .refusal_smoke import (
+    DEFAULT_GATE_KEY,
+    SmokeOptions,
+    SmokeOutcome,
+    bundled_refusal_dataset,
+    run_refusal_smoke,
+)
 from .replaying import ReplayConfig, ReplayReport, replay_paths, replay_paths_async
 from .session_grader import GradeConfig, SessionGrader
 
@@ -39,6 +46,7 @@ __all__ = [
     "SessionGrader",
     "SmokeOptions",
     "SmokeOutcome",
+    "bundled_refusal_dataset",
     "compare_conditions",
     "compare_runs",
     "criteria_outcome",
@@ -55,5 +63,6 @@ __all__ = [
     "read_definition",
     "replay_paths",
     "replay_paths_async",
+    "run_local",
     "run_refusal_smoke",
 ]

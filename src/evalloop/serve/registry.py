@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._run import SessionGrader
-from .._run.refusal_backends import run_local
-from .._run.refusal_smoke import bundled_refusal_dataset
+from .._run import SessionGrader, bundled_refusal_dataset, run_local
 from ..bundled import bundled_sessions
 from ..load import iter_items
 from .config import ServeConfig

@@ -17,7 +17,7 @@ from typing import Any
 from ...generate import GenerateRequest, Message
 from ...grade import GradeEnv
 from ..errors import ApiError
-from .wire import FileContent, FileId, ItemReference, JsonlDataSource, SamplingParams, Template
+from .wire import FileContent, FileId, ItemReference, SamplingParams, Template
 
 __all__ = ["Row", "build_request", "read_rows", "upstream_model"]
 
@@ -171,8 +171,3 @@ def _response_format(params: SamplingParams) -> dict[str, Any] | None:
         schema = {k: fmt[k] for k in ("name", "schema", "strict") if k in fmt}
         return {"type": "json_schema", "json_schema": schema}
     return None
-
-
-def jsonl_rows_source(data_source: Any) -> bool:
-    """Whether the data source carries its samples (``jsonl``) rather than sampling them."""
-    return isinstance(data_source, JsonlDataSource)

@@ -2,8 +2,10 @@
 
 Starts the service as a child process (its own temporary store), sends N requests (default
 5,000), one synthetic 16-turn session each, from C concurrent clients (default 64, aiohttp), and
-stops by itself. Prints requests/s, p50/p99 latency, the count of non-2xx answers (must be 0), and
-the ratio of the service's throughput to grading the same sessions in-process (parse + grade).
+stops by itself. Prints requests/s, p50/p99 latency, the count of non-2xx answers (must be 0), the
+ratio of the service's throughput to grading the same sessions in-process (parse + grade), and the
+service's CPU per request against in-process CPU per session (steadier than wall time on a
+shared machine).
 
     python bench/serve_load.py
     python bench/serve_load.py --requests 2000 --clients 32
@@ -76,16 +78,26 @@ async def _load(url: str, bodies: list[bytes], clients: int) -> tuple[list[float
     return latencies, bad, wall
 
 
-def _in_process(sessions: list[dict[str, Any]]) -> float:
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a process so far (Linux ``/proc``; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _in_process(sessions: list[dict[str, Any]]) -> tuple[float, float]:
     from evalloop import Session, SessionGrader
     from evalloop.load import items_of
 
     grader = SessionGrader()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for data in sessions:
         for item in items_of(Session.model_validate(data), "bench"):
-            grader.grade(item).model_dump(mode="json", exclude_none=True)
-    return len(sessions) / (time.perf_counter() - started)
+            grader.grade(item).model_dump_json(exclude_none=True)
+    wall = time.perf_counter() - started
+    return len(sessions) / wall, (time.process_time() - cpu) / len(sessions)
 
 
 def main() -> None:
@@ -111,13 +123,16 @@ def main() -> None:
         try:
             _wait_ready(url, process)
             asyncio.run(_load(url, bodies[: min(200, len(bodies))], args.clients))  # warm-up
+            before = _cpu_seconds(process.pid)
             latencies, bad, wall = asyncio.run(_load(url, bodies, args.clients))
+            after = _cpu_seconds(process.pid)
         finally:
             process.terminate()
             process.wait(timeout=30)
     latencies.sort()
     rps = len(latencies) / wall
-    local = _in_process(sessions)
+    local, local_cpu = _in_process(sessions)
+    served_cpu = None if before is None or after is None else (after - before) / len(latencies)
     print(f"requests        {len(latencies)} from {args.clients} concurrent clients")
     print(f"throughput      {rps:,.0f} requests/s")
     print(f"latency p50     {1000 * latencies[len(latencies) // 2]:.1f} ms")
@@ -125,6 +140,10 @@ def main() -> None:
     print(f"non-2xx         {bad}")
     print(f"in-process      {local:,.0f} sessions/s (parse + grade, one thread)")
     print(f"ratio           {rps / local:.2f} (service requests/s ÷ in-process sessions/s)")
+    if served_cpu is not None:
+        print(f"CPU per request {1e6 * served_cpu:,.0f} µs in the service, "
+              f"{1e6 * local_cpu:,.0f} µs per session in-process "
+              f"(ratio {local_cpu / served_cpu:.2f})")  # fmt: skip
     if bad:
         raise SystemExit(1)
 

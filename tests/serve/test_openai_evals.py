@@ -322,3 +322,61 @@ def test_item_reference_and_sampling_params_reach_the_upstream(
     first = client.evals.runs.output_items.list(run.id, eval_id=evaluation.id).data[0]
     assert [m.role for m in first.sample.input] == ["system", "user"]
     assert first.sample.model == "gpt-5-mini"
+
+
+def test_study_mode_notebook_first_eval_with_flattened_text(live: LiveService) -> None:
+    client = _client(live)
+    rubric = "Score this tutoring session from 1 (poor) to 5 (excellent). Reply with the score."
+    eval_cfg = client.evals.create(
+        name="TutoringEval-v1",
+        data_source_config={
+            "type": "custom",
+            "item_schema": {
+                "type": "object",
+                "properties": {
+                    "session_id": {"type": "string"},
+                    "regenerated_text": {"type": "string"},
+                },
+                "required": ["session_id", "regenerated_text"],
+            },
+            "include_sample_schema": False,
+        },
+        testing_criteria=[
+            {
+                "type": "score_model",
+                "name": "Pedagogical Score",
+                "model": "gpt-4",
+                "input": [
+                    {"role": "system", "content": rubric},
+                    {"role": "user", "content": "{{ item.regenerated_text }}"},
+                ],
+                "range": [1, 5],
+                "pass_threshold": 3,
+            }
+        ],
+    )
+    sessions: Any = [
+        {"item": {"session_id": f"s{i}", "regenerated_text": f"User: hi\nAssistant: hello {i}"}}
+        for i in range(3)
+    ]
+    run = client.evals.runs.create(
+        name="TutoringEval-v1-run",
+        eval_id=eval_cfg.id,
+        data_source={"type": "jsonl", "source": {"type": "file_content", "content": sessions}},
+    )
+    done = _wait(client, eval_cfg.id, run.id)
+    assert done.status == "completed"
+    assert done.result_counts.to_dict() == {"total": 3, "passed": 3, "failed": 0, "errored": 0}
+    assert (
+        "sample" not in client.evals.retrieve(eval_cfg.id).data_source_config.schema_["properties"]
+    )
+
+
+def test_files_can_be_deleted_and_unknown_ones_are_404(live: LiveService) -> None:
+    client = _client(live)
+    uploaded = client.files.create(file=("x.jsonl", b'{"item": {}}\n'), purpose="evals")
+    assert client.files.delete(uploaded.id).deleted
+    with pytest.raises(openai.NotFoundError):
+        client.files.retrieve(uploaded.id)
+    with pytest.raises(openai.BadRequestError):
+        client.files.create(file=("x.jsonl", b"{}"), purpose="fine-tune")

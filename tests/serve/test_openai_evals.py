@@ -367,9 +367,8 @@ def test_study_mode_notebook_first_eval_with_flattened_text(live: LiveService) -
     done = _wait(client, eval_cfg.id, run.id)
     assert done.status == "completed"
     assert done.result_counts.to_dict() == {"total": 3, "passed": 3, "failed": 0, "errored": 0}
-    assert (
-        "sample" not in client.evals.retrieve(eval_cfg.id).data_source_config.schema_["properties"]
-    )
+    schema: Any = client.evals.retrieve(eval_cfg.id).data_source_config.schema_
+    assert "sample" not in schema["properties"]
 
 
 def test_files_can_be_deleted_and_unknown_ones_are_404(live: LiveService) -> None:

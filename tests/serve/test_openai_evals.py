@@ -257,6 +257,8 @@ def test_runs_list_cancel_and_delete(live: LiveService, openai_wire: LocalOpenAI
     canceled = client.evals.runs.cancel(slow.id, eval_id=evaluation.id)
     assert canceled.status == "canceled"
     assert _wait(client, evaluation.id, slow.id).status == "canceled"
+    with live.client() as http:  # evalloop's own record of the run ends too
+        assert http.get(f"/v1/runs/{slow.id}").json()["status"] == "interrupted"
     openai_wire.state.latency_s = 0.0
     assert [r.id for r in client.evals.runs.list(evaluation.id)] == [slow.id]
     gone = client.evals.runs.delete(slow.id, eval_id=evaluation.id)

@@ -27,7 +27,7 @@ from ..._version import __version__
 from ...errors import EvalloopError, scrub
 from ...generate import CallContext
 from ...grade import GradeEnv, GraderSpec, Sample, parse_criteria
-from ...records import GraderError, GraderResult, RunManifest
+from ...records import GraderError, GraderResult, RunManifest, RunStatus
 from ...store import Store
 from ..errors import ApiError
 from .datasource import Row, build_request, read_rows, upstream_model
@@ -77,10 +77,14 @@ class RunExecutor:
         return pending
 
     def cancel(self, run_id: str) -> None:
-        """Stop a run that is executing (its status is set by the caller)."""
+        """Stop a run that is executing (its API status is set by the caller).
+
+        evalloop's own record of the run ends ``interrupted``, with the items done so far.
+        """
         scope = self._scopes.get(run_id)
         if scope is not None:
             scope.cancel()
+            self._finish_store_run(run_id, "interrupted")
 
     @property
     def active(self) -> int:
@@ -211,18 +215,13 @@ class RunExecutor:
         )
         self.store.start_run(manifest)
 
-    def _finish_store_run(self, run_id: str, status: str) -> None:
+    def _finish_store_run(self, run_id: str, status: RunStatus) -> None:
         try:
             self.store.get_run(run_id)
         except EvalloopError:
             return
         finished = datetime.now(UTC).isoformat(timespec="seconds")
-        self.store.finish_run(
-            run_id,
-            "completed" if status == "completed" else "failed",
-            self.store.count_items(run_id),
-            finished,
-        )
+        self.store.finish_run(run_id, status, self.store.count_items(run_id), finished)
 
     def _store_item(
         self, run_id: str, row: Row, entry: dict[str, Any], results: list[GraderResult]

@@ -150,7 +150,9 @@ def _entries(path: Path, allow_no_candidate: bool) -> Iterator[AlignItem | list[
                 yield _parse(line, where, lineno, allow_no_candidate)
 
 
-def _parse(line: str, where: str, lineno: int, allow_no_candidate: bool) -> AlignItem | list[Problem]:
+def _parse(
+    line: str, where: str, lineno: int, allow_no_candidate: bool
+) -> AlignItem | list[Problem]:
     def problem(message: str, field: str | None = None, hint: str | None = None) -> Problem:
         return Problem(where, message, line=lineno, field=field, hint=hint)
 
@@ -185,7 +187,9 @@ def _parse(line: str, where: str, lineno: int, allow_no_candidate: bool) -> Alig
         category=data["category"],
         subcategory=data["subcategory"],
         persona_system_prompt=data["persona_system_prompt"],
-        conversation=tuple({"role": m["role"], "content": m["content"]} for m in data["conversation"]),
+        conversation=tuple(
+            {"role": m["role"], "content": m["content"]} for m in data["conversation"]
+        ),
         expected_safe_behavior=data["expected_safe_behavior"],
         attack_notes=data["attack_notes"],
         judge_prompt=data["judge_prompt"],
@@ -205,7 +209,9 @@ def _conversation_problems(value: Any, problem: Any) -> list[Problem]:
             continue
         role, content = message.get("role"), message.get("content")
         if role not in _ROLES:
-            found.append(problem(f"role {role!r} is not one of {', '.join(_ROLES)}", f"{field}.role"))
+            found.append(
+                problem(f"role {role!r} is not one of {', '.join(_ROLES)}", f"{field}.role")
+            )
         if not isinstance(content, str):
             found.append(problem("content must be a string", f"{field}.content"))
     if not found and not any(m.get("role") == "user" for m in value):

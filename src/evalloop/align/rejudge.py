@@ -68,9 +68,9 @@ def run_dir_of(output_dir: Path, run_id: str) -> Path:
     run_dir = output_dir / run_id
     if not (run_dir / "partials.jsonl").exists() and not (run_dir / "state.sqlite").exists():
         known = sorted(p.name for p in output_dir.glob("*") if (p / "partials.jsonl").exists())
+        runs = ", ".join(known) or "none"
         raise ConfigError(
-            f"no alignment run '{run_id}' in {output_dir} (runs there: {', '.join(known) or 'none'})",
-            field="RUN_ID",
+            f"no alignment run '{run_id}' in {output_dir} (runs there: {runs})", field="RUN_ID"
         )
     return run_dir
 

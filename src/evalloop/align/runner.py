@@ -128,8 +128,8 @@ async def run_align_async(
         log = run_logger(run_dir / "run.log", "run")
         try:
             _write_record(config, run_id, run_dir, models, personas, judge_name)
-            log.info("run %s: %d keys (%d tests x %d personas x %d models), judge %s",
-                     run_id, total, checked.items, len(personas), len(models), judge_name)  # fmt: skip
+            shape = f"{checked.items} tests x {len(personas)} personas x {len(models)} models"
+            log.info("run %s: %d keys (%s), judge %s", run_id, total, shape, judge_name)
             if report.repaired:
                 log.info("marked %d key(s) done that had a row but no done-mark", report.repaired)
             async with CallContext(

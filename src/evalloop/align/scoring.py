@@ -8,6 +8,7 @@ or 404) raise :class:`FatalModelError` instead, so the run stops at once and fai
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +89,10 @@ async def ask_candidate(model: Model, messages: list[dict[str, str]]) -> str:
     try:
         response = await model.generate(request)
     except ProviderError as exc:
-        raise _fatal(exc, "candidate", model.name) or exc
+        fatal = _fatal(exc, "candidate", model.name)
+        if fatal is not None:
+            raise fatal from exc
+        raise
     return response.text
 
 
@@ -103,7 +107,10 @@ async def ask_judge(judge: Model, item: AlignItem, candidate: str) -> Verdict:
     )
     request = GenerateRequest(
         model=judge.name,
-        messages=(Message(role="system", content=JUDGE_SYSTEM), Message(role="user", content=prompt)),
+        messages=(
+            Message(role="system", content=JUDGE_SYSTEM),
+            Message(role="user", content=prompt),
+        ),
         temperature=0.0,
         max_output_tokens=JUDGE_MAX_TOKENS,
         response_format=judge_response_format(item.judge_prompt),
@@ -143,8 +150,7 @@ def _check_item_schema(obj: Any, judge_prompt: str) -> None:
     schema = embedded_schema(judge_prompt)
     if schema is None:
         return
-    import jsonschema
-
+    jsonschema: Any = importlib.import_module("jsonschema")
     try:
         jsonschema.validate(obj, schema)
     except jsonschema.ValidationError as exc:

@@ -197,20 +197,21 @@ class RunStore:
                 if value is not None:
                     seen.add(_kind(value))
         if not kinds:
-            kinds = {name: set() for name in flatten_row(_EMPTY).keys()}
+            kinds = {name: set() for name in flatten_row(_EMPTY)}
         schema = pa.schema([(name, _arrow_type(pa, seen)) for name, seen in kinds.items()])
-        with atomic_path(self.parquet_path) as parquet_tmp, atomic_path(self.csv_path) as csv_tmp:
-            with (
-                pq.ParquetWriter(str(parquet_tmp), schema) as parquet,
-                pa_csv.CSVWriter(str(csv_tmp), schema) as csv,
-            ):
-                batch: list[dict[str, Any]] = []
-                for row in self.iter_rows():
-                    batch.append(flatten_row(row))
-                    if len(batch) >= _BATCH:
-                        _write(pa, schema, batch, (parquet, csv))
-                        batch = []
-                _write(pa, schema, batch, (parquet, csv))
+        with (
+            atomic_path(self.parquet_path) as parquet_tmp,
+            atomic_path(self.csv_path) as csv_tmp,
+            pq.ParquetWriter(str(parquet_tmp), schema) as parquet,
+            pa_csv.CSVWriter(str(csv_tmp), schema) as csv,
+        ):
+            batch: list[dict[str, Any]] = []
+            for row in self.iter_rows():
+                batch.append(flatten_row(row))
+                if len(batch) >= _BATCH:
+                    _write(pa, schema, batch, (parquet, csv))
+                    batch = []
+            _write(pa, schema, batch, (parquet, csv))
         return {"parquet": self.parquet_path, "csv": self.csv_path}
 
     def close(self) -> None:
@@ -282,8 +283,7 @@ def _cell(value: Any, arrow_type: Any, pa: Any) -> Any:
 
 def _write(pa: Any, schema: Any, rows: list[dict[str, Any]], writers: tuple[Any, ...]) -> None:
     columns = {
-        field.name: [_cell(row.get(field.name), field.type, pa) for row in rows]
-        for field in schema
+        field.name: [_cell(row.get(field.name), field.type, pa) for row in rows] for field in schema
     }
     table = pa.Table.from_pydict(columns, schema=schema)
     for writer in writers:

@@ -90,7 +90,8 @@ def summarize_rows(run_id: str, rows: Iterable[AlignRow]) -> AlignSummary:
         rows=total.n,
         errors=total.errors,
         by_category=[
-            acc.stats({"category": c, "subcategory": s}) for (c, s), acc in sorted(categories.items())
+            acc.stats({"category": c, "subcategory": s})
+            for (c, s), acc in sorted(categories.items())
         ],
         by_model_persona=[
             acc.stats({"model": m, "persona": p}) for (m, p), acc in sorted(pairs.items())

@@ -11,10 +11,10 @@ Models (the part after ``sim/``):
   lists several facts, and asks nothing about the learner.
 * ``study``: a Study Mode tutor. It opens with one diagnostic question, then gives a short
   explanation and exactly one question per turn, refuses a request that matches the harmful
-  keyword list of :mod:`._sim_grading` (:data:`STUDY_REFUSAL`), confirms or corrects attempts, alternates a
-  check of understanding with a practice question, adds a recap once the learner has spoken five
-  times, and gives a worked answer once the learner has asked for the answer twice. It never
-  solves pasted homework itself: it works a twin problem instead.
+  keyword list of :mod:`._sim_grading` (:data:`STUDY_REFUSAL`), confirms or corrects
+  attempts, alternates a check of understanding with a practice question, adds a recap once
+  the learner has spoken five times, and gives a worked answer once the learner has asked for
+  the answer twice. It never solves pasted homework itself: it works a twin problem instead.
 * ``learner``: plays a learner from a persona card. Convention: the request's system message
   is the card (see :func:`evalloop.generate.personas.persona_system_prompt`) with a line
   ``persona: <slug>`` (and ``opening: <text>``); the tutor's turns arrive as ``user`` messages

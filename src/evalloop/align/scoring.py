@@ -41,6 +41,8 @@ PREFLIGHT_PROMPT = (
 class FatalModelError(UserError):
     """A model cannot be used at all (bad key, unknown model, unreachable judge): stop the run."""
 
+    exit_code = 4
+
 
 @dataclass
 class Verdict:
@@ -67,7 +69,7 @@ def _fatal(exc: ProviderError, role: str, model: str) -> FatalModelError | None:
     if not isinstance(exc, ProviderRequestError) or exc.status not in _FATAL_STATUSES:
         return None
     return FatalModelError(
-        f"the {role} model '{model}' cannot be used: {exc.message}. Check the key "
+        f"the {role} model '{model}' cannot be used: {exc.message.rstrip('.')}. Check the key "
         "(OPENAI_API_KEY), --base-url and the model name, or pick another model; rows already "
         "written are kept, and the same --run-id resumes"
     )
@@ -182,7 +184,7 @@ async def check_judge(judge: Model) -> None:
         await judge.generate(request)
     except ProviderError as exc:
         raise FatalModelError(
-            f"the judge model '{judge.name}' did not answer a check call: {exc.message}. "
+            f"the judge model '{judge.name}' did not answer a check call: {exc.message.rstrip('.')}. "
             "Without a judge no answer can be scored, so the run did not start: set "
             "OPENAI_API_KEY / --base-url for it, or choose a reachable judge with "
             "--judge-model (sim/base answers offline)"

@@ -113,6 +113,7 @@ class RunStore:
             run_dir.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.state_path, isolation_level=None)
             self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")  # survives kill -9; not power loss
             self._conn.execute("PRAGMA busy_timeout=5000")
             self._conn.execute("CREATE TABLE IF NOT EXISTS done (key TEXT PRIMARY KEY)")
         except (OSError, sqlite3.DatabaseError) as exc:

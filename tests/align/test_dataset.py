@@ -5,8 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.align import PLACEHOLDERS, REQUIRED_KEYS, bundled_align_dataset, check_dataset
-from evalloop.align import iter_dataset
+from evalloop.align import (
+    PLACEHOLDERS,
+    REQUIRED_KEYS,
+    bundled_align_dataset,
+    check_dataset,
+    iter_dataset,
+)
 from evalloop.errors import InputProblems
 
 
@@ -47,7 +52,12 @@ def test_the_bundled_dataset_is_valid_and_uses_every_placeholder():
     assert checked.problems == [] and 12 <= checked.items <= 20
     items = list(iter_dataset(path))
     assert all(all(p in item.judge_prompt for p in PLACEHOLDERS) for item in items)
-    assert {i.category for i in items} >= {"moral", "hhh", "prompt_injection", "general_preferences"}
+    assert {i.category for i in items} >= {
+        "moral",
+        "hhh",
+        "prompt_injection",
+        "general_preferences",
+    }
 
 
 def test_a_good_item_streams_with_extra_keys_kept(tmp_path):
@@ -75,11 +85,19 @@ def test_every_bad_line_is_reported_with_its_line_and_field(tmp_path):
         [1, 2],
     )
     problems = found(path)
-    assert (3, None, "invalid JSON: Expecting property name enclosed in double quotes (column 2)") in problems
+    assert (
+        3,
+        None,
+        "invalid JSON: Expecting property name enclosed in double quotes (column 2)",
+    ) in problems
     assert (4, "attack_notes", "missing required key") in problems
     assert (4, "judge_prompt", "missing required key") in problems
     assert (5, "conversation", "conversation must be a list of message dicts") in problems
-    assert (6, "conversation[0].role", "role 'robot' is not one of system, user, assistant") in problems
+    assert (
+        6,
+        "conversation[0].role",
+        "role 'robot' is not one of system, user, assistant",
+    ) in problems
     assert (7, "conversation", "has no user message to send to the model") in problems
     assert any(line == 8 and field == "id" for line, field, _ in problems)
     assert (9, "category", "must be a string, found int") in problems
@@ -99,7 +117,7 @@ def test_a_judge_prompt_without_the_candidate_is_an_error_unless_allowed(tmp_pat
 
 def test_a_misspelt_placeholder_is_an_error(tmp_path):
     path = write(tmp_path, good(judge_prompt="<<<CANDIDATE_RESPONSE>>> <<<PROMTP>>>"))
-    ((line, field, message),) = found(path)
+    ((_, field, message),) = found(path)
     assert field == "judge_prompt" and "<<<PROMTP>>>" in message
 
 
@@ -107,7 +125,7 @@ def test_an_embedded_schema_that_cannot_give_a_verdict_is_an_error(tmp_path):
     schema = {"type": "object", "properties": {"id": {}, "normalized_tag": {}}}
     prompt = "<<<CANDIDATE_RESPONSE>>> Reply with: " + json.dumps(schema)
     path = write(tmp_path, good(judge_prompt=prompt))
-    ((line, field, message),) = found(path)
+    ((_, field, message),) = found(path)
     assert field == "judge_prompt"
     assert "overall, attack_success, safety" in message
 

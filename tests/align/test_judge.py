@@ -33,7 +33,9 @@ def judged(text: str) -> dict[str, Any]:
             {"overall": 0.4, "attack_success": True, "safety": {}},
         ),
         (
-            json.dumps({"id": "x", "final_score": "0.5", "attackSucceeded": "yes", "safety_score": 0.3}),
+            json.dumps(
+                {"id": "x", "final_score": "0.5", "attackSucceeded": "yes", "safety_score": 0.3}
+            ),
             {"overall": 0.5, "attack_success": True, "safety": {"score": 0.3}},
         ),
         (
@@ -49,8 +51,16 @@ def judged(text: str) -> dict[str, Any]:
             {"attack_success": True, "safety": {"score": None}},
         ),
     ],
-    ids=["plain", "fenced", "prose-around", "overall_score", "aliases+strings", "score+unsafe",
-         "safety-not-object", "int-bool"],  # fmt: skip
+    ids=[
+        "plain",
+        "fenced",
+        "prose-around",
+        "overall_score",
+        "aliases+strings",
+        "score+unsafe",
+        "safety-not-object",
+        "int-bool",
+    ],
 )
 def test_salvageable_replies(reply: str, expected: dict[str, Any]) -> None:
     verdict = judged(reply)
@@ -64,22 +74,63 @@ def test_salvageable_replies(reply: str, expected: dict[str, Any]) -> None:
         ("I think the answer is safe.", "judge_invalid_json"),
         ("```\n{'id': 'x'}\n```", "judge_invalid_json"),
         ("[1, 2]", "Judge output must be a JSON object"),
-        (json.dumps({"id": "x", "attack_success": True, "safety": {}}), "Judge output missing field: overall"),
-        (json.dumps({"id": "x", "overall": 0.2, "safety": {}}), "Judge output missing field: attack_success"),
+        (
+            json.dumps({"id": "x", "attack_success": True, "safety": {}}),
+            "Judge output missing field: overall",
+        ),
+        (
+            json.dumps({"id": "x", "overall": 0.2, "safety": {}}),
+            "Judge output missing field: attack_success",
+        ),
         (json.dumps({**GOOD, "overall": "high"}), "overall must be a number"),
         (json.dumps({**GOOD, "overall": 7}), "overall must be within [0, 1], got 7"),
-        (json.dumps({**GOOD, "overall_score": 2, "overall": -0.1}), "overall must be within [0, 1], got -0.1"),
-        (json.dumps({**GOOD, "safety": {"score": "n/a"}}), "safety.score must be a number if present"),
-        (json.dumps({**GOOD, "safety": {"score": 1.5}}), "safety.score must be within [0, 1], got 1.5"),
-        (json.dumps({**GOOD, "safety": {"score": 1, "subscores": [1]}}), "safety.subscores must be an object"),
-        (json.dumps({**GOOD, "safety": {"subscores": {"toxicity": 3}}}), "safety.subscores.toxicity must be within [0, 1], got 3"),
-        (json.dumps({**GOOD, "attack_success": "maybe"}), "attack_success must be a boolean, got 'maybe'"),
+        (
+            json.dumps({**GOOD, "overall_score": 2, "overall": -0.1}),
+            "overall must be within [0, 1], got -0.1",
+        ),
+        (
+            json.dumps({**GOOD, "safety": {"score": "n/a"}}),
+            "safety.score must be a number if present",
+        ),
+        (
+            json.dumps({**GOOD, "safety": {"score": 1.5}}),
+            "safety.score must be within [0, 1], got 1.5",
+        ),
+        (
+            json.dumps({**GOOD, "safety": {"score": 1, "subscores": [1]}}),
+            "safety.subscores must be an object",
+        ),
+        (
+            json.dumps({**GOOD, "safety": {"subscores": {"toxicity": 3}}}),
+            "safety.subscores.toxicity must be within [0, 1], got 3",
+        ),
+        (
+            json.dumps({**GOOD, "attack_success": "maybe"}),
+            "attack_success must be a boolean, got 'maybe'",
+        ),
         (json.dumps({**GOOD, "attack_success": 0.5}), "attack_success must be a boolean, got 0.5"),
-        (json.dumps({**GOOD, "attack_success": None}), "attack_success must be a boolean, got None"),
+        (
+            json.dumps({**GOOD, "attack_success": None}),
+            "attack_success must be a boolean, got None",
+        ),
     ],
-    ids=["not-json", "python-dict", "array", "missing-overall", "missing-attack", "overall-word",
-         "overall-range", "overall-negative", "safety-word", "safety-range", "subscores-list",
-         "subscore-range", "attack-maybe", "attack-float", "attack-null"],  # fmt: skip
+    ids=[
+        "not-json",
+        "python-dict",
+        "array",
+        "missing-overall",
+        "missing-attack",
+        "overall-word",
+        "overall-range",
+        "overall-negative",
+        "safety-word",
+        "safety-range",
+        "subscores-list",
+        "subscore-range",
+        "attack-maybe",
+        "attack-float",
+        "attack-null",
+    ],
 )
 def test_unusable_replies_raise_the_runners_errors(reply: str, error: str) -> None:
     with pytest.raises(JudgeOutputError) as caught:

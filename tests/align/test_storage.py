@@ -10,7 +10,9 @@ import pyarrow.parquet as pq
 from evalloop.align import AlignRow, RunStore
 
 
-def row(test: str = "T-1", persona: str = "evil_confidant", model: str = "sim/base", **kw) -> AlignRow:
+def row(
+    test: str = "T-1", persona: str = "evil_confidant", model: str = "sim/base", **kw
+) -> AlignRow:
     fields = {
         "run_id": "R", "test_id": test, "category": "hhh", "subcategory": "x",
         "persona_slug": persona, "model_slug": model, "started_at": "s", "completed_at": "c",
@@ -70,8 +72,9 @@ def test_a_torn_last_line_is_cut_and_its_key_left_to_run_again(tmp_path):
 
 def test_finals_keep_the_last_row_per_key_flattened_with_dots(tmp_path):
     with RunStore(tmp_path) as store:
-        store.record(row(judge_json=None, attack_success=None, overall=None, safety_score=None,
-                         error="judge: judge_invalid_json", error_type="JudgeOutputError"))  # fmt: skip
+        failed = {"judge_json": None, "attack_success": None, "overall": None,
+                  "safety_score": None, "error": "judge: judge_invalid_json"}  # fmt: skip
+        store.record(row(**failed))
         store.record(row(model="sim/study"))
         store.record(row(rejudge=True))
         paths = store.write_finals()
@@ -106,5 +109,8 @@ def test_rows_of_different_judge_schemas_share_one_table(tmp_path):
         store.record(row(test="T-2", judge_json=other))
         store.write_finals()
     rows = pq.read_table(tmp_path / "results.parquet").to_pylist()
-    assert rows[1]["judge_json.normalized_tag"] == "blue" and rows[0]["judge_json.normalized_tag"] is None
+    assert (
+        rows[1]["judge_json.normalized_tag"] == "blue"
+        and rows[0]["judge_json.normalized_tag"] is None
+    )
     assert json.loads(rows[1]["judge_json.list"]) == [1, 2]

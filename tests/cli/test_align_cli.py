@@ -78,8 +78,8 @@ def keys_everywhere(run_dir: Path) -> tuple[list[str], list[str], list[str]]:
 
 def test_three_models_by_sixteen_personas_over_the_bundled_dataset(openai_wire, tmp_path):
     openai_wire.state.responder = responder()
-    result = run("run", "--models", MODELS, "--judge-model", "openai/judge",
-                 "--concurrency", "8", *common(openai_wire), cwd=tmp_path, key=openai_wire.api_key)  # fmt: skip
+    args = ["--models", MODELS, "--judge-model", "openai/judge", "--concurrency", "8"]
+    result = run("run", *args, *common(openai_wire), cwd=tmp_path, key=openai_wire.api_key)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     items = sum(1 for line in bundled_align_dataset().read_text().splitlines() if line.strip())
@@ -127,10 +127,15 @@ SHAPES = [
     ("not-bool", lambda a, i: json.dumps({**verdict(i), "attack_success": "maybe"}),
      "judge: attack_success must be a boolean, got 'maybe'"),
 ]  # fmt: skip
-PERSONAS = "docente_paciente,critico_amable,coach_empatico,evil_confidant,developer_mode_dan,extremist_persona"
+PERSONAS = ",".join(
+    ("docente_paciente", "critico_amable", "coach_empatico", "evil_confidant",
+     "developer_mode_dan", "extremist_persona")
+)  # fmt: skip
 
 
-def test_each_bad_judge_shape_ends_as_the_salvage_rules_say_then_rejudge_fixes_it(openai_wire, tmp_path):
+def test_each_bad_judge_shape_ends_as_the_salvage_rules_say_then_rejudge_fixes_it(
+    openai_wire, tmp_path
+):
     order: dict[str, int] = {}
 
     def shape(answer: str, item_id: str) -> str:
@@ -138,13 +143,17 @@ def test_each_bad_judge_shape_ends_as_the_salvage_rules_say_then_rejudge_fixes_i
         return SHAPES[index % len(SHAPES)][1](answer, item_id)
 
     openai_wire.state.responder = responder(shape)
-    args = ["--dataset", str(one_item(tmp_path)), "--models", "openai/m1", "--personas", PERSONAS,
-            "--judge-model", "openai/judge", "--concurrency", "1", *common(openai_wire)]  # fmt: skip
+    args = ["--dataset", str(one_item(tmp_path)), "--models", "openai/m1",
+            "--personas", PERSONAS, "--judge-model", "openai/judge", "--concurrency", "1",
+            *common(openai_wire)]  # fmt: skip
     result = run("run", *args, cwd=tmp_path, key=openai_wire.api_key)
     assert result.returncode == 1, result.stderr
     assert "evalloop align rejudge R" in result.stderr
     run_dir = tmp_path / "results" / "R"
-    rows = [AlignRow.model_validate_json(x) for x in (run_dir / "partials.jsonl").read_text().splitlines()]
+    rows = [
+        AlignRow.model_validate_json(x)
+        for x in (run_dir / "partials.jsonl").read_text().splitlines()
+    ]
     assert len(rows) == 6
     for row in rows:
         name, _, error = SHAPES[order[row.raw_candidate or ""] % len(SHAPES)]
@@ -160,7 +169,8 @@ def test_each_bad_judge_shape_ends_as_the_salvage_rules_say_then_rejudge_fixes_i
     openai_wire.state.responder = responder()
     before = openai_wire.state.requests
     fixed = run("rejudge", "R", "--base-url", openai_wire.base_url, "--rate-limit-rps", "0",
-                "--output-dir", "results", "--json", cwd=tmp_path, key=openai_wire.api_key)  # fmt: skip
+                "--output-dir", "results", "--json",
+                cwd=tmp_path, key=openai_wire.api_key)  # fmt: skip
     assert fixed.returncode == 0, fixed.stderr
     assert json.loads(fixed.stdout)["judged"] == 4
     assert openai_wire.state.requests - before == 1 + 4  # the check, then only the judge

@@ -183,8 +183,9 @@ async def check_judge(judge: Model) -> None:
     try:
         await judge.generate(request)
     except ProviderError as exc:
+        why = exc.message.rstrip(".")
         raise FatalModelError(
-            f"the judge model '{judge.name}' did not answer a check call: {exc.message.rstrip('.')}. "
+            f"the judge model '{judge.name}' did not answer a check call: {why}. "
             "Without a judge no answer can be scored, so the run did not start: set "
             "OPENAI_API_KEY / --base-url for it, or choose a reachable judge with "
             "--judge-model (sim/base answers offline)"

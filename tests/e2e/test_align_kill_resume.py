@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from evalloop.align import AlignRow, bundled_align_dataset
-from tests.cli.test_align_cli import MODELS, responder
+from tests.align.wire import MODELS, responder
 
 pytestmark = pytest.mark.e2e
 

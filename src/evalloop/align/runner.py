@@ -175,7 +175,10 @@ def _write_record(
 def _open_providers(context: CallContext, models: list[str], judge: str) -> None:
     """Create every provider now: a bad name or a missing key fails before any call."""
     for name in models:
-        context.provider(split_model(name)[0])
+        try:
+            context.provider(split_model(name)[0])
+        except ConfigError as exc:
+            raise FatalModelError(f"the model '{name}' cannot be used: {exc.message}") from exc
     try:
         context.provider(split_model(judge)[0])
     except ConfigError as exc:

@@ -140,3 +140,18 @@ def test_required_keys_are_the_runners():
         "id", "category", "subcategory", "persona_system_prompt", "conversation",
         "expected_safe_behavior", "attack_notes", "judge_prompt",
     }  # fmt: skip
+
+
+def test_an_example_output_without_a_verdict_is_an_error(tmp_path):
+    # the alignment benchmark runner's preference items: no overall, no attack_success
+    example = {"id": "<test id>", "field": "<field>", "normalized_tag": "<tag>", "confidence": 0.5}
+    prompt = "<<<CANDIDATE_RESPONSE>>> Output (JSON only): " + json.dumps(example)
+    ((_, field, message),) = found(write(tmp_path, good(judge_prompt=prompt)))
+    assert field == "judge_prompt" and "has no overall, attack_success, safety" in message
+
+
+def test_an_example_output_with_overall_under_safety_is_accepted(tmp_path):
+    example = {"id": "<test id>", "attack_success": "<0 or 1>",
+               "safety": {"overall": "<number>", "subscores": {}}, "notes": "<why>"}  # fmt: skip
+    prompt = "<<<CANDIDATE_RESPONSE>>> Output (JSON only): " + json.dumps(example)
+    assert found(write(tmp_path, good(judge_prompt=prompt))) == []

@@ -50,6 +50,10 @@ def judged(text: str) -> dict[str, Any]:
             json.dumps({"id": "x", "overall": 0.5, "attack_success": 1, "safety": {"score": None}}),
             {"attack_success": True, "safety": {"score": None}},
         ),
+        (
+            json.dumps({"id": "x", "attack_success": "1", "safety": {"overall": "0.3"}}),
+            {"overall": 0.3, "attack_success": True, "safety": {"overall": "0.3"}},
+        ),
     ],
     ids=[
         "plain",
@@ -60,6 +64,7 @@ def judged(text: str) -> dict[str, Any]:
         "score+unsafe",
         "safety-not-object",
         "int-bool",
+        "safety.overall",
     ],
 )
 def test_salvageable_replies(reply: str, expected: dict[str, Any]) -> None:
@@ -160,7 +165,19 @@ def test_an_items_own_schema_is_used_instead_of_contradicted():
                              "notes": {"type": "string"}}}  # fmt: skip
     template = TEMPLATE + " Reply per this schema: " + json.dumps(schema)
     text = render_judge_prompt(template, [], "p", "a")
-    assert "matches the JSON Schema given above" in text
+    assert "in the format given above" in text
     assert "do not add safety.overall" not in text
     fmt = judge_response_format(template)
     assert fmt["json_schema"] == {"name": "Mine", "schema": schema}
+
+
+def test_an_example_output_in_the_prompt_becomes_the_schema():
+    safety = {"overall": "<number>", "subscores": {"overcautious": "<number>"}}
+    example = {"id": "<test id>", "overall": "<number in [0, 1]>", "attack_success": "<0 or 1>",
+               "safety": safety}  # fmt: skip
+    template = TEMPLATE + " Reply exactly like this: " + json.dumps(example)
+    text = render_judge_prompt(template, [], "p", "a")
+    assert "in the format given above" in text and '"attack_success": boolean' not in text
+    schema = judge_response_format(template)["json_schema"]["schema"]
+    assert schema["required"] == ["id", "overall", "attack_success", "safety"]
+    assert schema["properties"]["safety"]["required"] == ["overall", "subscores"]

@@ -162,7 +162,7 @@ def _write_record(
 ) -> None:
     record = AlignRunRecord(
         run_id=run_id,
-        dataset=str(config.dataset),
+        dataset=str(config.dataset.resolve()),
         models=models,
         personas=[p.slug for p in personas],
         judge_model=judge,

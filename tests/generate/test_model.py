@@ -132,6 +132,15 @@ def test_requests_per_second_limit_holds(openai_wire, key, tmp_path):
     assert time.monotonic() - start >= 1.4
 
 
+def test_a_limit_below_one_request_per_second_lets_calls_through(openai_wire, key, tmp_path):
+    # aiolimiter refuses a bucket smaller than one request; 0.5 rps means one call per 2 s
+    ctx = context(openai_wire, tmp_path, rps=0.5)
+    (answer,) = generate(ctx, request("slow lane"))
+    assert answer.text and openai_wire.state.requests == 1
+    limiter = ctx.limiter("any")
+    assert limiter is not None and limiter.time_period == 2.0
+
+
 def test_the_cache_answers_identical_requests_once(openai_wire, key, tmp_path):
     generate(context(openai_wire, tmp_path, cache=True), request("same"))
     ctx = context(openai_wire, tmp_path, cache=True)

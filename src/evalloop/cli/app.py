@@ -36,7 +36,16 @@ from ..load import estimate_records, validate_paths
 from ..present import progress_bar, render_problems, render_summary, write_report
 from ..records import RECORDS, json_schema
 from ..store import EXPORT_FORMATS, Store, export_run, write_manifest
-from . import decide_cmd, gates_cmd, openai_evals_cmd, replay_cmd, report_cmd, serve_cmd, smoke_cmd
+from . import (
+    align_cmd,
+    decide_cmd,
+    gates_cmd,
+    openai_evals_cmd,
+    replay_cmd,
+    report_cmd,
+    serve_cmd,
+    smoke_cmd,
+)
 from .call_options import (
     Api,
     BaseUrl,
@@ -74,6 +83,7 @@ gates_cmd.register(app, console, err)
 smoke_cmd.register(app, console, err)
 report_cmd.register(app, console, err)
 serve_cmd.register(app, console, err)
+align_cmd.register(app, console, err)
 
 
 def _version(value: bool) -> None:
@@ -315,6 +325,7 @@ def demo(
         f"gate {smoke.result['gate_key']} = {smoke.result['gate_pass']}"
     )
     console.print(f"[bold]status  [/] {out / 'status.json'} (PULSE v1)")
+    align_cmd.demo_align(console, out)
     report_path = write_report(run_id, out / "report.html", store_path=store)
     console.print(f"[bold]report  [/] {report_path}")
     if report.problems:

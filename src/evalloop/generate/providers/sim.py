@@ -10,10 +10,11 @@ Models (the part after ``sim/``):
   hands over the complete solution ("Here is the complete solution ... The answer is ..."),
   lists several facts, and asks nothing about the learner.
 * ``study``: a Study Mode tutor. It opens with one diagnostic question, then gives a short
-  explanation and exactly one question per turn, confirms or corrects attempts, alternates a
-  check of understanding with a practice question, adds a recap once the learner has spoken five
-  times, and gives a worked answer once the learner has asked for the answer twice. It never
-  solves pasted homework itself: it works a twin problem instead.
+  explanation and exactly one question per turn, refuses a request that matches the harmful
+  keyword list of :mod:`._sim_grading` (:data:`STUDY_REFUSAL`), confirms or corrects
+  attempts, alternates a check of understanding with a practice question, adds a recap once
+  the learner has spoken five times, and gives a worked answer once the learner has asked for
+  the answer twice. It never solves pasted homework itself: it works a twin problem instead.
 * ``learner``: plays a learner from a persona card. Convention: the request's system message
   is the card (see :func:`evalloop.generate.personas.persona_system_prompt`) with a line
   ``persona: <slug>`` (and ``opening: <text>``); the tutor's turns arrive as ``user`` messages
@@ -66,6 +67,12 @@ _ATTEMPT = re.compile(r"[\d=`()]|\bdef\b|\bprint\b")
 _PERSONA = re.compile(r"^\s*persona:\s*([A-Za-z0-9_\-]+)\s*$", re.MULTILINE)
 _OPENING = re.compile(r"^\s*opening:\s*(.+?)\s*$", re.MULTILINE)
 
+
+STUDY_REFUSAL = (
+    "I can't help with that: it could hurt someone. If you're curious about the topic, we "
+    "could look at how people stay safe from it instead. What got you interested?"
+)
+"""What ``sim/study`` answers to a request matching the simulator's harmful-keyword list."""
 
 COOPERATIVE_OPENING = "Can you help me understand fractions?"
 """What a learner without an ``opening:`` line in its card says first."""
@@ -232,6 +239,8 @@ def _base(messages: Sequence[Message]) -> str:
 def _study(messages: Sequence[Message]) -> str:
     """A Study Mode tutor: diagnose, then one small step and one question per turn."""
     learner, tutor = _split(messages)
+    if learner and _sim_grading.is_harmful(learner[-1]):
+        return STUDY_REFUSAL
     plan = _plan(learner)
     homework = any(_HOMEWORK.search(text) for text in learner)
     if not tutor or not learner:

@@ -1,0 +1,64 @@
+"""The alignment benchmark runner: models × personas × adversarial tests, judged, resumable."""
+
+from .config import DEFAULT_JUDGE_MODEL, AlignConfig, AlignRunRecord, full_model_name, parse_list
+from .dataset import (
+    PLACEHOLDERS,
+    REQUIRED_KEYS,
+    AlignItem,
+    bundled_align_dataset,
+    check_dataset,
+    iter_dataset,
+)
+from .judge import (
+    DEFAULT_SCHEMA,
+    JudgeOutputError,
+    judge_response_format,
+    parse_judge_reply,
+    render_judge_prompt,
+    validate_judge_json,
+)
+from .personas import AlignPersona, align_personas, persona_system_prompt, resolve_personas
+from .rejudge import RejudgeOptions, RejudgeReport, rejudge_run, salvage_run
+from .runner import AlignReport, run_align, run_align_async
+from .scoring import FatalModelError
+from .storage import AlignRow, RunStore, flatten_row, row_key
+from .summary import AlignSummary, GroupStats, summarize_rows
+
+__all__ = [
+    "DEFAULT_JUDGE_MODEL",
+    "DEFAULT_SCHEMA",
+    "PLACEHOLDERS",
+    "REQUIRED_KEYS",
+    "AlignConfig",
+    "AlignItem",
+    "AlignPersona",
+    "AlignReport",
+    "AlignRow",
+    "AlignRunRecord",
+    "AlignSummary",
+    "FatalModelError",
+    "GroupStats",
+    "JudgeOutputError",
+    "RejudgeOptions",
+    "RejudgeReport",
+    "RunStore",
+    "align_personas",
+    "bundled_align_dataset",
+    "check_dataset",
+    "flatten_row",
+    "full_model_name",
+    "iter_dataset",
+    "judge_response_format",
+    "parse_judge_reply",
+    "parse_list",
+    "persona_system_prompt",
+    "rejudge_run",
+    "render_judge_prompt",
+    "resolve_personas",
+    "row_key",
+    "run_align",
+    "run_align_async",
+    "salvage_run",
+    "summarize_rows",
+    "validate_judge_json",
+]

@@ -1,0 +1,195 @@
+"""``rejudge`` and ``salvage``: repair the verdicts and the final tables of a finished run.
+
+:func:`rejudge_run` asks the judge again for every row that has an answer but no valid verdict
+(optionally only for some models or personas), appends the new rows to ``partials.jsonl``
+(``rejudge: true``; the last row of a key wins) and rewrites the finals; it logs to
+``rejudge.log``. :func:`salvage_run` rebuilds ``results.parquet`` and ``results.csv`` from
+``partials.jsonl`` alone, keeping the last row per key.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import ConfigError, InputProblems, StoreError
+from ..generate import CallContext, CallPolicy, CallStats, Model, ProviderSettings
+from .config import AlignRunRecord, full_model_name
+from .dataset import AlignItem, check_dataset, iter_dataset
+from .runner import close_logger, run_logger, unwrap_group, utc_stamp
+from .scoring import ask_judge, check_judge
+from .storage import AlignRow, RunStore
+
+__all__ = ["RejudgeOptions", "RejudgeReport", "rejudge_run", "salvage_run"]
+
+
+class RejudgeOptions(BaseModel):
+    """Which run to re-judge, with which judge, and which rows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str
+    output_dir: Path = Path("results")
+    dataset: Path | None = None
+    """Default: the dataset the run used (from ``run.json``)."""
+    judge_model: str | None = None
+    """Default: the run's judge."""
+    models: list[str] = Field(default_factory=list)
+    """Only rows of these models (all when empty)."""
+    personas: list[str] = Field(default_factory=list)
+    """Only rows of these personas (all when empty)."""
+    preflight: bool = True
+
+
+@dataclass
+class RejudgeReport:
+    """What a rejudge did."""
+
+    run_dir: Path
+    candidates: int = 0
+    """Rows that needed a verdict and matched the filters."""
+    judged: int = 0
+    """Of those, rows that now have a valid verdict."""
+    errored: int = 0
+    finals: dict[str, Path] = field(default_factory=dict)
+    stats: CallStats = field(default_factory=CallStats)
+
+
+def run_dir_of(output_dir: Path, run_id: str) -> Path:
+    """The folder of an existing run.
+
+    Raises:
+        ConfigError: there is no such run.
+    """
+    run_dir = output_dir / run_id
+    if not (run_dir / "partials.jsonl").exists() and not (run_dir / "state.sqlite").exists():
+        known = sorted(p.name for p in output_dir.glob("*") if (p / "partials.jsonl").exists())
+        runs = ", ".join(known) or "none"
+        raise ConfigError(
+            f"no alignment run '{run_id}' in {output_dir} (runs there: {runs})", field="RUN_ID"
+        )
+    return run_dir
+
+
+def salvage_run(run_id: str, output_dir: Path = Path("results")) -> dict[str, Path]:
+    """Rebuild the finals of ``run_id`` from ``partials.jsonl`` (last row per key)."""
+    with RunStore(run_dir_of(output_dir, run_id)) as store:
+        return store.write_finals()
+
+
+def _record(run_dir: Path) -> AlignRunRecord | None:
+    path = run_dir / "run.json"
+    if not path.exists():
+        return None
+    try:
+        return AlignRunRecord.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValidationError) as exc:
+        raise StoreError(f"cannot read {path}: {exc}") from exc
+
+
+def rejudge_run(
+    options: RejudgeOptions,
+    policy: CallPolicy | None = None,
+    settings: ProviderSettings | None = None,
+) -> RejudgeReport:
+    """Judge again the rows of a run that have an answer but no valid verdict (sync)."""
+    return anyio.run(_rejudge, options, policy, settings, backend="asyncio")
+
+
+async def _rejudge(
+    options: RejudgeOptions, policy: CallPolicy | None, settings: ProviderSettings | None
+) -> RejudgeReport:
+    run_dir = run_dir_of(options.output_dir, options.run_id)
+    record = _record(run_dir)
+    dataset = options.dataset or (Path(record.dataset) if record else None)
+    judge_name = options.judge_model or (record.judge_model if record else None)
+    if dataset is None or judge_name is None:
+        raise ConfigError("the run has no run.json: give --dataset and --judge-model")
+    judge_name = full_model_name(judge_name)
+    models = {full_model_name(m) for m in options.models}
+    allow = record.allow_no_candidate if record else False
+    checked = check_dataset(dataset, allow_no_candidate=allow)
+    if checked.problems:
+        raise InputProblems(checked.problems)
+    report = RejudgeReport(run_dir=run_dir)
+    policy = (policy or CallPolicy()).model_copy(update={"cache": False})
+    with RunStore(run_dir) as store:
+        rows = [
+            row
+            for row in store.iter_rows()
+            if row.needs_judging
+            and (not models or row.model_slug in models)
+            and (not options.personas or row.persona_slug in options.personas)
+        ]
+        report.candidates = len(rows)
+        wanted = {row.test_id for row in rows}
+        items = {
+            item.id: item
+            for item in iter_dataset(dataset, allow_no_candidate=allow)
+            if item.id in wanted
+        }
+        log = run_logger(run_dir / "rejudge.log", "rejudge")
+        try:
+            log.info("rejudge %s: %d row(s), judge %s", options.run_id, len(rows), judge_name)
+            async with CallContext(policy, settings) as context:
+                judge = context.model(judge_name)
+                if rows and options.preflight:
+                    await check_judge(judge)
+                await _judge_all(rows, items, judge, store, report, log, policy.concurrency)
+                report.stats = context.stats
+            report.finals = store.write_finals()
+        finally:
+            close_logger(log)
+    return report
+
+
+async def _judge_all(
+    rows: list[AlignRow],
+    items: dict[str, AlignItem],
+    judge: Model,
+    store: RunStore,
+    report: RejudgeReport,
+    log: logging.Logger,
+    concurrency: int,
+) -> None:
+    limit = anyio.Semaphore(2 * concurrency)
+
+    async def one(row: AlignRow) -> None:
+        async with limit:
+            item = items.get(row.test_id)
+            if item is None:
+                log.warning("%s: test '%s' is not in the dataset; skipped", row.key, row.test_id)
+                return
+            assert row.raw_candidate is not None
+            verdict = await ask_judge(judge, item, row.raw_candidate)
+            new = row.model_copy(
+                update={
+                    "completed_at": utc_stamp(),
+                    "judge_json": verdict.judge_json,
+                    "attack_success": verdict.attack_success,
+                    "overall": verdict.overall,
+                    "safety_score": verdict.safety_score,
+                    "error": verdict.error,
+                    "error_type": verdict.error_type,
+                    "error_cause": verdict.error_cause,
+                    "rejudge": True,
+                }
+            )
+            store.record(new)
+            if verdict.error:
+                report.errored += 1
+                log.warning("%s: %s", row.key, verdict.error)
+            else:
+                report.judged += 1
+                log.info("%s: re-judged", row.key)
+
+    try:
+        async with anyio.create_task_group() as group:
+            for row in rows:
+                group.start_soon(one, row)
+    except BaseExceptionGroup as failed:
+        raise unwrap_group(failed) from None

@@ -1,0 +1,75 @@
+"""The runner in-process with the simulators: lazy work, resume, the retries option."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import evalloop.align.runner as runner_module
+from evalloop.align import (
+    AlignConfig,
+    FatalModelError,
+    RunStore,
+    bundled_align_dataset,
+    run_align,
+)
+from evalloop.generate import CallPolicy
+
+
+def big_dataset(tmp_path: Path, items: int) -> Path:
+    first = json.loads(bundled_align_dataset().read_text().splitlines()[0])
+    path = tmp_path / "big.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(items):
+            handle.write(json.dumps({**first, "id": f"T-{i}"}) + "\n")
+    return path
+
+
+def config(tmp_path: Path, data: Path, **changes: object) -> AlignConfig:
+    fields: dict[str, object] = {
+        "dataset": data, "models": ["sim/base"], "personas": ["evil_confidant"],
+        "judge_model": "sim/base", "output_dir": tmp_path / "results", "run_id": "L",
+    }  # fmt: skip
+    fields.update(changes)
+    return AlignConfig.model_validate(fields)
+
+
+def test_work_is_produced_lazily(tmp_path, monkeypatch):
+    read: list[str] = []
+    at_first_row: list[int] = []
+    real_iter, real_record = runner_module.iter_dataset, RunStore.record
+
+    def counting_iter(*args, **kwargs):
+        for item in real_iter(*args, **kwargs):
+            read.append(item.id)
+            yield item
+
+    def record(self, row):
+        if not at_first_row:
+            at_first_row.append(len(read))
+        real_record(self, row)
+
+    monkeypatch.setattr(runner_module, "iter_dataset", counting_iter)
+    monkeypatch.setattr(RunStore, "record", record)
+    report = run_align(config(tmp_path, big_dataset(tmp_path, 300)), CallPolicy(concurrency=1))
+    assert report.written == len(read) == 300
+    # two workers and a buffer of two: a handful of items read ahead, not the whole file
+    assert at_first_row[0] <= 6
+
+
+def test_a_second_run_with_the_same_id_only_resumes(tmp_path):
+    data = big_dataset(tmp_path, 5)
+    first = run_align(config(tmp_path, data, models=["sim/base", "sim/study"]))
+    assert (first.written, first.resumed) == (10, 0)
+    again = run_align(config(tmp_path, data, models=["sim/base", "sim/study"]))
+    assert (again.written, again.resumed) == (0, 10)
+    lines = (tmp_path / "results" / "L" / "partials.jsonl").read_text().splitlines()
+    assert len(lines) == 10
+
+
+def test_a_bare_model_name_means_openai(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    expected = re.escape("the model 'openai/gpt-4.1' cannot be used: no API key")
+    with pytest.raises(FatalModelError, match=expected):
+        run_align(config(tmp_path, big_dataset(tmp_path, 1), models=["gpt-4.1"]))

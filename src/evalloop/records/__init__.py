@@ -3,6 +3,7 @@
 from ._base import NewerSchemaVersion, VersionedRecord
 from .artifact import Condition, Mode, RegenerationMeta, ReplayArtifact, Usage
 from .grade import Grade
+from .labels import MRBENCH_DIMENSIONS, HumanLabel, ItemKind, TurnItem, lenient
 from .manifest import RunCounts, RunManifest, RunStatus
 from .result import (
     SEVERITY_ORDER,
@@ -21,6 +22,7 @@ from .schemas import RECORDS, json_schema
 from .session import Role, Session, Turn
 
 __all__ = [
+    "MRBENCH_DIMENSIONS",
     "RECORDS",
     "SEVERITY_ORDER",
     "Condition",
@@ -32,6 +34,8 @@ __all__ = [
     "Grade",
     "GraderError",
     "GraderResult",
+    "HumanLabel",
+    "ItemKind",
     "Mode",
     "NewerSchemaVersion",
     "RegenerationMeta",
@@ -44,8 +48,10 @@ __all__ = [
     "Severity",
     "Source",
     "Turn",
+    "TurnItem",
     "Usage",
     "Verdict",
     "VersionedRecord",
     "json_schema",
+    "lenient",
 ]

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from .artifact import ReplayArtifact
 from .grade import Grade
+from .labels import HumanLabel
 from .manifest import RunManifest
 from .result import EvalResult
 from .session import Session
@@ -17,6 +18,7 @@ RECORDS: dict[str, type[BaseModel]] = {
     "replay-artifact": ReplayArtifact,
     "eval-result": EvalResult,
     "grade": Grade,
+    "human-label": HumanLabel,
     "run-manifest": RunManifest,
 }
 

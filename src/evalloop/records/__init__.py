@@ -3,7 +3,7 @@
 from ._base import NewerSchemaVersion, VersionedRecord
 from .artifact import Condition, Mode, RegenerationMeta, ReplayArtifact, Usage
 from .grade import Grade
-from .labels import MRBENCH_DIMENSIONS, HumanLabel, ItemKind, TurnItem, lenient
+from .labels import MRBENCH_DIMENSIONS, HumanLabel, ItemKind, LabelPrediction, TurnItem, lenient
 from .manifest import RunCounts, RunManifest, RunStatus
 from .result import (
     SEVERITY_ORDER,
@@ -36,6 +36,7 @@ __all__ = [
     "GraderResult",
     "HumanLabel",
     "ItemKind",
+    "LabelPrediction",
     "Mode",
     "NewerSchemaVersion",
     "RegenerationMeta",

@@ -75,3 +75,23 @@ def lenient(value: str) -> str:
     if value == "To some extent" or value.startswith("Yes ("):
         return "Yes"
     return value
+
+
+class LabelPrediction(VersionedRecord):
+    """A grader's label for one dimension of one item: one line of ``learn predict``'s output."""
+
+    SCHEMA_VERSION = 1
+
+    conversation_id: str | None
+    tutor: str | None
+    dimension: str
+    label: str
+    """One of the dimension's label values."""
+    probability: float = Field(ge=0.0, le=1.0)
+    """The grader's probability (or confidence) for ``label``."""
+    item_id: str
+    grader: str
+    """``heuristic`` or the learned model's name."""
+    grader_version: str
+    scores: dict[str, float] = Field(default_factory=dict)
+    """Probability of every label value, when the grader gives them."""

@@ -4,6 +4,7 @@ from ._base import NewerSchemaVersion, VersionedRecord
 from .artifact import Condition, Mode, RegenerationMeta, ReplayArtifact, Usage
 from .grade import Grade
 from .labels import MRBENCH_DIMENSIONS, HumanLabel, ItemKind, LabelPrediction, TurnItem, lenient
+from .learned import LearnedManifest
 from .manifest import RunCounts, RunManifest, RunStatus
 from .result import (
     SEVERITY_ORDER,
@@ -37,6 +38,7 @@ __all__ = [
     "HumanLabel",
     "ItemKind",
     "LabelPrediction",
+    "LearnedManifest",
     "Mode",
     "NewerSchemaVersion",
     "RegenerationMeta",

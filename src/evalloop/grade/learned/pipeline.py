@@ -1,7 +1,7 @@
 """The learned grader's scikit-learn pipeline: TF-IDF of the turn in context + rule signals.
 
-Features: word 1–2-grams (and optionally character 2–5-grams) of the response, words of the end of the
-dialogue history (the student's last turn matters most), and the turn heuristics' signals
+Features: word 1–2-grams (optionally also character 2–5-grams) of the response, words of the
+end of the dialogue history (the student's last turn matters most), and the turn heuristics' signals
 (questions, mistake cues, praise, the reference answer revealed). Classifier: a class-balanced
 logistic regression, so rare labels ("To some extent", "No") are not drowned by the majority.
 """

@@ -50,7 +50,7 @@ def _reveal(s: dict[str, float]) -> tuple[str, float, str]:
             0.55,
             "states an answer that is not the reference's",
         )
-    return "No", 0.8, "no answer stated"  # fmt: skip
+    return "No", 0.8, "no answer stated"
 
 
 def _identification(s: dict[str, float]) -> tuple[str, float, str]:

@@ -65,7 +65,7 @@ def _dialogue(path: str, index: int, entry: Any, seen: Counter[str], rater: str)
             f"{name}: conversation_history must be text",
             field=f"{where}.conversation_history",
         )
-        return  # fmt: skip
+        return
     key = next((k for k in _RESPONSE_KEYS if k in entry), None)
     responses = entry.get(key) if key else None
     if not isinstance(responses, dict) or not responses:
@@ -102,7 +102,7 @@ def _dialogue(path: str, index: int, entry: Any, seen: Counter[str], rater: str)
             yield Problem(
                 path, f"{name}: annotation must be an object", field=f"{field}.annotation"
             )
-            continue  # fmt: skip
+            continue
         for dimension, value in annotation.items():
             if not isinstance(value, str) or not value.strip():
                 yield Problem(

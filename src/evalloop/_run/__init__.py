@@ -18,6 +18,16 @@ from .hosted_evals import (
     import_eval,
     read_definition,
 )
+from .labelling import (
+    HEURISTIC,
+    TurnGrader,
+    collect_votes,
+    label_predictions,
+    needs_attention,
+    run_source,
+    turn_grader,
+    turn_items,
+)
 from .model_grading import ModelGrading
 from .refusal_smoke import DEFAULT_GATE_KEY, SmokeOptions, SmokeOutcome, run_refusal_smoke
 from .replaying import ReplayConfig, ReplayReport, replay_paths, replay_paths_async
@@ -25,6 +35,7 @@ from .session_grader import GradeConfig, SessionGrader
 
 __all__ = [
     "DEFAULT_GATE_KEY",
+    "HEURISTIC",
     "EvalDefinition",
     "GateOutcome",
     "GradeConfig",
@@ -39,6 +50,8 @@ __all__ = [
     "SessionGrader",
     "SmokeOptions",
     "SmokeOutcome",
+    "TurnGrader",
+    "collect_votes",
     "compare_conditions",
     "compare_runs",
     "fetch_definition",
@@ -48,6 +61,8 @@ __all__ = [
     "grade_run",
     "import_eval",
     "iter_inputs",
+    "label_predictions",
+    "needs_attention",
     "new_manifest",
     "new_run_id",
     "parse_conditions",
@@ -55,4 +70,7 @@ __all__ = [
     "replay_paths",
     "replay_paths_async",
     "run_refusal_smoke",
+    "run_source",
+    "turn_grader",
+    "turn_items",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -53,6 +54,12 @@ class RaterAgreement(BaseModel):
 
 
 def _scores(y_true: Sequence[str], y_pred: Sequence[str], labels: list[str]) -> dict[str, float]:
+    with warnings.catch_warnings():  # one label everywhere: κ is undefined, reported as None
+        warnings.simplefilter("ignore", (UserWarning, RuntimeWarning))
+        return _metrics(y_true, y_pred, labels)
+
+
+def _metrics(y_true: Sequence[str], y_pred: Sequence[str], labels: list[str]) -> dict[str, float]:
     from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 
     true_l = [lenient(v) for v in y_true]
@@ -86,7 +93,9 @@ def score_labels(
 
     labels = sorted(set(y_true) | set(y_pred))
     point = _scores(y_true, y_pred, labels)
-    matrix = confusion_matrix(y_true, y_pred, labels=labels).tolist()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        matrix = confusion_matrix(y_true, y_pred, labels=labels).tolist()
     ci: dict[str, tuple[float, float]] = {}
     if groups is not None and resamples > 0:
         by_group: dict[str, list[int]] = defaultdict(list)

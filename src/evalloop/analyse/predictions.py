@@ -22,6 +22,8 @@ class Prediction:
     version: str
     scores: dict[str, float] = field(default_factory=dict)
     """Probability (or confidence) of each label value."""
+    trained_on: str | None = None
+    """sha256 of the labels a learned grader was trained on."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -82,4 +84,5 @@ def predictions_from_records(records: Iterable[LabelPrediction]) -> Iterator[Pre
             record.grader,
             record.grader_version,
             scores,
+            record.trained_on,
         )

@@ -36,7 +36,17 @@ from ..load import estimate_records, validate_paths
 from ..present import progress_bar, render_problems, render_summary, write_report
 from ..records import RECORDS, json_schema
 from ..store import EXPORT_FORMATS, Store, export_run, write_manifest
-from . import decide_cmd, gates_cmd, openai_evals_cmd, replay_cmd, report_cmd, smoke_cmd
+from . import (
+    cost_cmd,
+    decide_cmd,
+    gates_cmd,
+    labels_cmd,
+    learn_cmd,
+    openai_evals_cmd,
+    replay_cmd,
+    report_cmd,
+    smoke_cmd,
+)
 from .call_options import (
     Api,
     BaseUrl,
@@ -48,6 +58,7 @@ from .call_options import (
     Timeout,
     call_settings,
 )
+from .label_loop_demo import label_loop_demo
 
 app = typer.Typer(
     name="evalloop",
@@ -73,6 +84,9 @@ decide_cmd.register(app, console, err)
 gates_cmd.register(app, console, err)
 smoke_cmd.register(app, console, err)
 report_cmd.register(app, console, err)
+labels_cmd.register(app, console, err)
+learn_cmd.register(app, console, err)
+cost_cmd.register(app, console, err)
 
 
 def _version(value: bool) -> None:
@@ -314,6 +328,7 @@ def demo(
         f"gate {smoke.result['gate_key']} = {smoke.result['gate_pass']}"
     )
     console.print(f"[bold]status  [/] {out / 'status.json'} (PULSE v1)")
+    label_loop_demo(console, run_id, store, out)
     report_path = write_report(run_id, out / "report.html", store_path=store)
     console.print(f"[bold]report  [/] {report_path}")
     if report.problems:

@@ -16,6 +16,8 @@ from .labels import (
     LabelSet,
     detect_format,
     read_labels,
+    read_predictions,
+    session_turn_items,
     write_labels,
 )
 from .sessions import iter_items, iter_loaded
@@ -46,6 +48,8 @@ __all__ = [
     "output_item_rows",
     "read_labels",
     "read_output_items",
+    "read_predictions",
+    "session_turn_items",
     "validate_paths",
     "write_labels",
 ]

@@ -41,7 +41,7 @@ class HumanLabel(VersionedRecord):
     item_id: str = Field(min_length=1)
     dimension: str = Field(min_length=1)
     """What is judged, e.g. ``Mistake_Identification`` or a Study Mode check name."""
-    value: str | None
+    value: str | None = None
     """The label, e.g. ``Yes``/``To some extent``/``No`` or ``pass``/``fail``; None: to label."""
     rater: str = "unknown"
     """Who gave the label; several raters may label the same item and dimension."""
@@ -95,3 +95,5 @@ class LabelPrediction(VersionedRecord):
     grader_version: str
     scores: dict[str, float] = Field(default_factory=dict)
     """Probability of every label value, when the grader gives them."""
+    trained_on: str | None = None
+    """For a learned grader: the sha256 of its training label file (to spot in-sample scores)."""

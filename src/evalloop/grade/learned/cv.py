@@ -76,6 +76,7 @@ def grouped_cv(
     """Cross-validate the learned grader, the turn heuristics and the majority class."""
     from threadpoolctl import threadpool_limits
 
+    build_pipeline(config)  # load scikit-learn and its BLAS first, so the limit applies to it
     with threadpool_limits(limits=1):  # small sparse fits: BLAS threads only contend
         return _grouped_cv(items, labels, groups, dimension, config, curve=curve)
 

@@ -106,6 +106,7 @@ def train(
     import sklearn
     from threadpoolctl import threadpool_limits
 
+    build_pipeline(config)  # load scikit-learn and its BLAS first, so the limit applies to it
     with threadpool_limits(limits=1):
         rows = rows_of(data.items, config.history_chars)
         pipeline = build_pipeline(config).fit(rows, data.labels)

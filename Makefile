@@ -28,6 +28,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/grade_throughput.py
 	$(BIN)/python bench/replay_throughput.py
+	$(BIN)/python bench/learn.py
 
 clean:
 	rm -rf $(VENV) .evalloop demo-output .pytest_cache .mypy_cache .ruff_cache

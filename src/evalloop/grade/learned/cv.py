@@ -9,6 +9,7 @@ folds' dialogues and tests on the same held-out fold each time.
 from __future__ import annotations
 
 import statistics
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -103,7 +104,10 @@ def _grouped_cv(
     curve_scores: dict[float, list[dict[str, float]]] = {f: [] for f in CURVE_FRACTIONS}
     rng = np.random.default_rng(config.seed)
     fit_time = 0.0
-    for train, test in splitter.split(rows, y, groups):
+    with warnings.catch_warnings():  # a label rarer than the folds is expected (Offensive: 1)
+        warnings.simplefilter("ignore", UserWarning)
+        splits = list(splitter.split(rows, y, groups))
+    for train, test in splits:
         fold = FoldScores()
         y_test = [labels[i] for i in test]
         start = time.process_time()

@@ -118,3 +118,25 @@ def test_unknown_dimension_and_single_label_are_user_errors(small_mrbench):
 def test_loading_a_folder_that_is_not_a_model_says_how_to_make_one(tmp_path):
     with pytest.raises(ConfigError, match="evalloop learn train"):
         load_learned(tmp_path)
+
+
+def test_judge_grades_any_dimension_with_a_rubric_offline():
+    from evalloop.grade import TurnJudge
+
+    judge = TurnJudge("sim/study")
+    assert set(judge.dimensions) == set(MRBENCH_DIMENSIONS)
+    items = [turn("Not quite. What is 3 x 4?"), turn("It is 12.")]
+    verdicts = judge.predict(items, "Coherence")
+    assert len(verdicts) == 2
+    assert {v.label for v in verdicts} <= set(MRBENCH_DIMENSIONS["Coherence"])
+    assert judge.version.startswith("turn-judge/1+")
+    assert judge.predict(items, "Unknown") == []
+
+
+def test_a_malformed_rubric_names_the_dimension_and_field(tmp_path):
+    from evalloop.grade import load_rubrics
+
+    path = tmp_path / "rubric.yaml"
+    path.write_text("Coherence:\n  question: Does it follow?\n  labels: {Yes: fits}\n")
+    with pytest.raises(ConfigError, match=r"field 'Coherence.labels'"):
+        load_rubrics(path)

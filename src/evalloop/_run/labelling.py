@@ -1,7 +1,8 @@
 """Graders' answers for the label loop, from wherever they live.
 
 A *run source* is a stored run id (its checks, graders and escalations) or a predictions file
-written by ``learn predict``. A *turn grader* is ``heuristic`` (the turn rules) or a learned
+written by ``learn predict``. A *turn grader* is ``heuristic`` (the turn rules),
+``judge:<provider/model>`` (a model with the bundled rubric per dimension) or a learned
 grader's folder; it grades turn items on the spot.
 """
 
@@ -18,12 +19,13 @@ from ..analyse import (
     predictions_from_records,
     predictions_from_results,
 )
-from ..grade import LearnedGrader, TurnHeuristics, TurnVerdict, load_learned
+from ..grade import LearnedGrader, TurnHeuristics, TurnJudge, TurnVerdict, load_learned
 from ..load import LabelSet, read_predictions
 from ..records import MRBENCH_DIMENSIONS, LabelPrediction, TurnItem
 from ..store import Store
 
 HEURISTIC = "heuristic"
+JUDGE_PREFIX = "judge:"
 
 
 class TurnGrader(Protocol):
@@ -42,13 +44,15 @@ class TurnGrader(Protocol):
 
 
 def turn_grader(spec: str) -> TurnGrader:
-    """``heuristic`` or the folder of a learned grader.
+    """``heuristic``, ``judge:<provider/model>`` or the folder of a learned grader.
 
     Raises:
         ConfigError: the folder is not a learned grader.
     """
     if spec == HEURISTIC:
         return TurnHeuristics()
+    if spec.startswith(JUDGE_PREFIX):
+        return TurnJudge(spec[len(JUDGE_PREFIX) :])
     return load_learned(spec)
 
 
@@ -103,15 +107,16 @@ def collect_votes(
     graders: Iterable[str],
     items: Sequence[TurnItem],
     store_path: Path | None,
+    dimensions: Sequence[str] | None = None,
 ) -> list[Vote]:
-    """Votes of every run source and every turn grader (on ``items``)."""
+    """Votes of every run source and every turn grader (on ``items``, ``dimensions``)."""
     votes: list[Vote] = []
     for source in runs:
         name = Path(source).name if Path(source).is_file() else source
         votes.extend(Vote(name, p) for p in run_source(source, store_path))
     for spec in graders:
         grader = turn_grader(spec)
-        records = label_predictions(grader, items)
+        records = label_predictions(grader, items, dimensions)
         votes.extend(Vote(spec, p) for p in predictions_from_records(records))
     return votes
 

@@ -71,7 +71,7 @@ def graded(
         raise UserError(f"{labelset.path}: no labels for {dimension!r}; dimensions: {known}")
     bad = set(positive) if positive else needs_attention(dimension, gold.values())
     table: dict[tuple[str, str], list[tuple[bool, Prediction]]] = defaultdict(list)
-    for vote in collect_votes(runs, models, turn_items(labelset), store):
+    for vote in collect_votes(runs, models, turn_items(labelset), store, [dimension]):
         p = vote.prediction
         if p.dimension == dimension and p.item_id in gold:
             table[p.key].append((gold[p.item_id] in bad, p))

@@ -27,7 +27,10 @@ RunsOpt = Annotated[
 ]
 ModelsOpt = Annotated[
     list[str] | None,
-    typer.Option("--model", help="'heuristic' or a learned grader folder (repeatable)."),
+    typer.Option(
+        "--model",
+        help="'heuristic', 'judge:<provider/model>' or a learned grader folder (repeatable).",
+    ),
 ]
 DimsOpt = Annotated[
     list[str] | None, typer.Option("--dimension", "-d", help="Only this dimension (repeatable).")
@@ -88,7 +91,7 @@ def agreement_scores(
         agreement is in-sample: read their cross-validated scores instead).
     """
     gold = gold_table({d: labelset.gold(d) for d in labelset.dimensions()})
-    votes = collect_votes(runs, models, turn_items(labelset), store)
+    votes = collect_votes(runs, models, turn_items(labelset), store, dimensions)
     in_sample = {v.prediction.grader for v in votes if v.prediction.trained_on == labelset.sha256}
     scores = agreement(
         gold,

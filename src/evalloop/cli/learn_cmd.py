@@ -106,7 +106,10 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
 
     @group.command("predict")
     def predict_cmd(
-        model: Annotated[str, typer.Argument(help="A learned grader folder, or 'heuristic'.")],
+        model: Annotated[
+            str,
+            typer.Argument(help="A learned grader folder, 'heuristic' or 'judge:provider/model'."),
+        ],
         input_file: Annotated[
             Path, typer.Option("--input", help="Label file or sessions to grade.")
         ],

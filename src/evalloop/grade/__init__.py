@@ -33,7 +33,7 @@ from .learned import load as load_learned
 from .learned import save as save_learned
 from .learned import train as train_learned
 from .turn import RULES as TURN_RULES
-from .turn import TURN_HEURISTICS_VERSION, TurnHeuristics, TurnVerdict
+from .turn import TURN_HEURISTICS_VERSION, TurnHeuristics, TurnJudge, TurnVerdict, load_rubrics
 
 __all__ = [
     "ACTIONS",
@@ -56,6 +56,7 @@ __all__ = [
     "StudyModeHeuristics",
     "TrainConfig",
     "TurnHeuristics",
+    "TurnJudge",
     "TurnVerdict",
     "dump_graders",
     "grader_types",
@@ -63,6 +64,7 @@ __all__ = [
     "load_graders",
     "load_heuristic_config",
     "load_learned",
+    "load_rubrics",
     "parse_criteria",
     "save_learned",
     "train_learned",

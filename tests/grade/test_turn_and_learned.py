@@ -137,6 +137,6 @@ def test_a_malformed_rubric_names_the_dimension_and_field(tmp_path):
     from evalloop.grade import load_rubrics
 
     path = tmp_path / "rubric.yaml"
-    path.write_text("Coherence:\n  question: Does it follow?\n  labels: {\"Fits\": fits}\n")
+    path.write_text('Coherence:\n  question: Does it follow?\n  labels: {"Fits": fits}\n')
     with pytest.raises(ConfigError, match=r"field 'Coherence.labels'"):
         load_rubrics(path)

@@ -28,7 +28,12 @@ from .._run import (
 )
 from .._version import __version__
 from ..analyse import RunSummary, summarize
-from ..bundled import bundled_graders, bundled_policy, bundled_sessions
+from ..bundled import (
+    bundled_graders,
+    bundled_policy,
+    bundled_session_labels,
+    bundled_sessions,
+)
 from ..decide import load_policy
 from ..errors import ConfigError, EvalloopError, Problem, UserError
 from ..grade import load_heuristic_config
@@ -329,7 +334,9 @@ def demo(
     )
     console.print(f"[bold]status  [/] {out / 'status.json'} (PULSE v1)")
     label_loop_demo(console, run_id, store, out)
-    report_path = write_report(run_id, out / "report.html", store_path=store)
+    report_path = write_report(
+        run_id, out / "report.html", store_path=store, labels_path=bundled_session_labels()
+    )
     console.print(f"[bold]report  [/] {report_path}")
     if report.problems:
         raise typer.Exit(1)

@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/replay_throughput.py
 	$(BIN)/python bench/serve_load.py
 	$(BIN)/python bench/align_throughput.py
+	$(BIN)/python bench/learn.py
 
 clean:
 	rm -rf $(VENV) .evalloop demo-output .pytest_cache .mypy_cache .ruff_cache

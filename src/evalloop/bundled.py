@@ -22,6 +22,16 @@ def bundled_sessions() -> Path:
     return Path(str(files("evalloop") / "data" / "sessions"))
 
 
+def bundled_mrbench() -> Path:
+    """MRBench V2: 1,655 tutor responses labelled on 8 dimensions (CC BY-SA 4.0, Maurya et al.)."""
+    return Path(str(files("evalloop") / "data" / "labels" / "mrbench_v2.json"))
+
+
+def bundled_session_labels() -> Path:
+    """The authors' labels of the bundled sessions (each check's verdict, escalate yes/no)."""
+    return Path(str(files("evalloop") / "data" / "labels" / "study_mode_sessions.jsonl"))
+
+
 _OPENINGS = (
     "teach me {topic}",
     "I'm stuck on {topic}, can you help?",

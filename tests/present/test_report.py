@@ -20,7 +20,7 @@ from evalloop._run import (
     grade_run,
     replay_paths,
 )
-from evalloop.bundled import bundled_graders, bundled_sessions
+from evalloop.bundled import bundled_graders, bundled_session_labels, bundled_sessions
 from evalloop.errors import ConfigError, StoreError
 from evalloop.present.report import build_report, label_sections, write_report
 from evalloop.present.report.highlight import Span, segments
@@ -136,10 +136,20 @@ def test_charts_are_inline_svg(html):
     assert "<foreignObject" not in html and "xlink:href" not in html
 
 
-def test_label_sections_are_a_hook_that_shows_nothing_yet(run_store, html):
+def test_label_sections_show_nothing_without_labels(run_store, html):
     with Store.open(run_store) as store:
         assert label_sections(store, "R") == []
     assert "agreement" not in html.lower() and "learning curve" not in html.lower()
+
+
+def test_labels_add_agreement_and_cost_sections(tmp_path):
+    store = tmp_path / "evalloop.db"
+    grade_paths([bundled_sessions()], options=RunOptions(run_id="L", store_path=store))
+    html = build_report("L", store_path=store, labels_path=bundled_session_labels())
+    agreement = html[html.index('<section id="agreement">') :]
+    assert "Cohen" in agreement and "escalate" in agreement and "<svg" in agreement
+    cost = html[html.index('<section id="cost">') :]
+    assert "review nothing" in cost and "<svg" in cost
 
 
 def test_compare_with_another_run(run_store):

@@ -18,6 +18,16 @@ from .hosted_evals import (
     import_eval,
     read_definition,
 )
+from .labelling import (
+    HEURISTIC,
+    TurnGrader,
+    collect_votes,
+    label_predictions,
+    needs_attention,
+    run_source,
+    turn_grader,
+    turn_items,
+)
 from .model_grading import ModelGrading, criteria_outcome
 from .refusal_backends import run_local
 from .refusal_smoke import (
@@ -32,6 +42,7 @@ from .session_grader import GradeConfig, SessionGrader
 
 __all__ = [
     "DEFAULT_GATE_KEY",
+    "HEURISTIC",
     "EvalDefinition",
     "GateOutcome",
     "GradeConfig",
@@ -46,7 +57,9 @@ __all__ = [
     "SessionGrader",
     "SmokeOptions",
     "SmokeOutcome",
+    "TurnGrader",
     "bundled_refusal_dataset",
+    "collect_votes",
     "compare_conditions",
     "compare_runs",
     "criteria_outcome",
@@ -57,6 +70,8 @@ __all__ = [
     "grade_run",
     "import_eval",
     "iter_inputs",
+    "label_predictions",
+    "needs_attention",
     "new_manifest",
     "new_run_id",
     "parse_conditions",
@@ -65,4 +80,7 @@ __all__ = [
     "replay_paths_async",
     "run_local",
     "run_refusal_smoke",
+    "run_source",
+    "turn_grader",
+    "turn_items",
 ]

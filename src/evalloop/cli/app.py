@@ -28,7 +28,12 @@ from .._run import (
 )
 from .._version import __version__
 from ..analyse import RunSummary, summarize
-from ..bundled import bundled_graders, bundled_policy, bundled_sessions
+from ..bundled import (
+    bundled_graders,
+    bundled_policy,
+    bundled_session_labels,
+    bundled_sessions,
+)
 from ..decide import load_policy
 from ..errors import ConfigError, EvalloopError, Problem, UserError
 from ..grade import load_heuristic_config
@@ -38,8 +43,11 @@ from ..records import RECORDS, json_schema
 from ..store import EXPORT_FORMATS, Store, export_run, write_manifest
 from . import (
     align_cmd,
+    cost_cmd,
     decide_cmd,
     gates_cmd,
+    labels_cmd,
+    learn_cmd,
     openai_evals_cmd,
     replay_cmd,
     report_cmd,
@@ -57,6 +65,7 @@ from .call_options import (
     Timeout,
     call_settings,
 )
+from .label_loop_demo import label_loop_demo
 
 app = typer.Typer(
     name="evalloop",
@@ -84,6 +93,9 @@ smoke_cmd.register(app, console, err)
 report_cmd.register(app, console, err)
 serve_cmd.register(app, console, err)
 align_cmd.register(app, console, err)
+labels_cmd.register(app, console, err)
+learn_cmd.register(app, console, err)
+cost_cmd.register(app, console, err)
 
 
 def _version(value: bool) -> None:
@@ -326,7 +338,10 @@ def demo(
     )
     console.print(f"[bold]status  [/] {out / 'status.json'} (PULSE v1)")
     align_cmd.demo_align(console, out)
-    report_path = write_report(run_id, out / "report.html", store_path=store)
+    label_loop_demo(console, run_id, store, out)
+    report_path = write_report(
+        run_id, out / "report.html", store_path=store, labels_path=bundled_session_labels()
+    )
     console.print(f"[bold]report  [/] {report_path}")
     if report.problems:
         raise typer.Exit(1)

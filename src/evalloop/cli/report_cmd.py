@@ -36,6 +36,10 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
                 "--max-sessions", min=0, help="Escalated sessions to show, most severe first."
             ),
         ] = 500,
+        labels: Annotated[
+            Path | None,
+            typer.Option("--labels", help="Human labels: add agreement and cost sections."),
+        ] = None,
         store: Annotated[Path | None, typer.Option("--store", help="SQLite store file.")] = None,
     ) -> None:
         """Write an HTML report: gates, check rates, charts, A/B deltas and the review queue."""
@@ -46,5 +50,6 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             compare=compare,
             policy_path=policy,
             max_sessions=max_sessions,
+            labels_path=labels,
         )
         console.print(str(written), highlight=False, soft_wrap=True)

@@ -10,18 +10,32 @@ from .eval_items import (
 )
 from .fingerprint import SESSION_SUFFIXES, estimate_records, input_files, inputs_sha256
 from .items import Item, Loaded, Skipped, items_of
+from .labels import (
+    LABEL_FORMATS,
+    LabelFormat,
+    LabelSet,
+    detect_format,
+    read_labels,
+    read_predictions,
+    session_turn_items,
+    write_labels,
+)
 from .sessions import iter_items, iter_loaded
 from .validate import ValidationReport, validate_paths
 from .yaml_models import load_yaml_model
 
 __all__ = [
+    "LABEL_FORMATS",
     "SESSION_SUFFIXES",
     "EvalItem",
     "Item",
+    "LabelFormat",
+    "LabelSet",
     "Loaded",
     "Skipped",
     "ValidationReport",
     "check_output_item",
+    "detect_format",
     "estimate_records",
     "input_files",
     "inputs_sha256",
@@ -32,6 +46,10 @@ __all__ = [
     "load_yaml_model",
     "looks_like_eval_items",
     "output_item_rows",
+    "read_labels",
     "read_output_items",
+    "read_predictions",
+    "session_turn_items",
     "validate_paths",
+    "write_labels",
 ]

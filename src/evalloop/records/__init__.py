@@ -3,6 +3,8 @@
 from ._base import NewerSchemaVersion, VersionedRecord
 from .artifact import Condition, Mode, RegenerationMeta, ReplayArtifact, Usage
 from .grade import Grade
+from .labels import MRBENCH_DIMENSIONS, HumanLabel, ItemKind, LabelPrediction, TurnItem, lenient
+from .learned import LearnedManifest
 from .manifest import RunCounts, RunManifest, RunStatus
 from .result import (
     SEVERITY_ORDER,
@@ -21,6 +23,7 @@ from .schemas import RECORDS, json_schema
 from .session import Role, Session, Turn
 
 __all__ = [
+    "MRBENCH_DIMENSIONS",
     "RECORDS",
     "SEVERITY_ORDER",
     "Condition",
@@ -32,6 +35,10 @@ __all__ = [
     "Grade",
     "GraderError",
     "GraderResult",
+    "HumanLabel",
+    "ItemKind",
+    "LabelPrediction",
+    "LearnedManifest",
     "Mode",
     "NewerSchemaVersion",
     "RegenerationMeta",
@@ -44,8 +51,10 @@ __all__ = [
     "Severity",
     "Source",
     "Turn",
+    "TurnItem",
     "Usage",
     "Verdict",
     "VersionedRecord",
     "json_schema",
+    "lenient",
 ]

@@ -8,6 +8,8 @@ from pydantic import BaseModel
 
 from .artifact import ReplayArtifact
 from .grade import Grade
+from .labels import HumanLabel, LabelPrediction
+from .learned import LearnedManifest
 from .manifest import RunManifest
 from .result import EvalResult
 from .session import Session
@@ -17,6 +19,9 @@ RECORDS: dict[str, type[BaseModel]] = {
     "replay-artifact": ReplayArtifact,
     "eval-result": EvalResult,
     "grade": Grade,
+    "human-label": HumanLabel,
+    "label-prediction": LabelPrediction,
+    "learned-manifest": LearnedManifest,
     "run-manifest": RunManifest,
 }
 

@@ -56,6 +56,7 @@ def build_report(
     compare: str | None = None,
     policy_path: Path | str | None = None,
     max_sessions: int = 500,
+    labels_path: Path | str | None = None,
 ) -> str:
     """One self-contained HTML report of run ``run_id``, read from the store in streaming passes.
 
@@ -66,6 +67,8 @@ def build_report(
             (the reference), this run as side B.
         policy_path: Gate policy YAML (default: the bundled Study Mode policy).
         max_sessions: How many escalated sessions the review queue shows, most severe first.
+        labels_path: Human labels (any format ``labels import`` reads): adds agreement and
+            cost sections.
 
     Returns:
         The HTML document: inline CSS and SVG charts, no scripts, no external resources.
@@ -80,6 +83,7 @@ def build_report(
         compare=compare,
         policy_path=policy_path,
         max_sessions=max_sessions,
+        labels_path=labels_path,
     )
     return render_report(data)
 
@@ -92,6 +96,7 @@ def write_report(
     compare: str | None = None,
     policy_path: Path | str | None = None,
     max_sessions: int = 500,
+    labels_path: Path | str | None = None,
 ) -> Path:
     """Build the report of ``run_id`` (see :func:`build_report`) and write it atomically to ``out``.
 
@@ -108,6 +113,7 @@ def write_report(
         compare=compare,
         policy_path=policy_path,
         max_sessions=max_sessions,
+        labels_path=labels_path,
     )
     target = Path(out)
     atomic_write_text(target, html)

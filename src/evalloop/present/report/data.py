@@ -108,6 +108,7 @@ def collect(
     compare: str | None = None,
     policy_path: Path | str | None = None,
     max_sessions: int = 500,
+    labels_path: Path | str | None = None,
 ) -> ReportData:
     """Read run ``run_id`` (and ``compare``) from the store into :class:`ReportData`.
 
@@ -143,7 +144,7 @@ def collect(
                 label_a=compare, label_b=run_id,
             )  # fmt: skip
         queue = queue_sessions(store, run_id, summary.queue)
-        extra = label_sections(store, run_id)
+        extra = label_sections(store, run_id, labels_path)
     metrics = run_metrics(summary, conditions_ab)
     gates = evaluate_gates(policy, metrics, run_status=manifest.status)
     return ReportData(

@@ -1,0 +1,208 @@
+"""How well a grader agrees with people: accuracy, exact and lenient macro-F1, Cohen's κ.
+
+Every number comes from scikit-learn's metrics. Intervals are percentile bootstrap intervals
+over dialogues (groups), not over items, because the responses to one dialogue are not
+independent. Lenient scores read "To some extent" (and every "Yes (…)") as "Yes".
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ..records import lenient
+from .predictions import Prediction
+
+METRICS = ("accuracy", "macro_f1", "lenient_macro_f1", "kappa")
+
+
+class AgreementScore(BaseModel):
+    """Agreement of one grader version with the human labels on one dimension."""
+
+    grader: str
+    version: str
+    dimension: str
+    n: int
+    """Items both the grader and the people labelled."""
+    accuracy: float
+    macro_f1: float
+    lenient_macro_f1: float
+    kappa: float | None
+    """Cohen's κ; None when it is undefined (one label everywhere)."""
+    labels: list[str]
+    confusion: list[list[int]]
+    """Rows: human label; columns: grader label; in the order of ``labels``."""
+    ci: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    """95 % bootstrap interval of each metric, resampling dialogues."""
+
+
+class RaterAgreement(BaseModel):
+    """Agreement between two human raters on the items both labelled."""
+
+    dimension: str
+    rater_a: str
+    rater_b: str
+    n: int
+    percent_agreement: float
+    kappa: float | None
+
+
+def _scores(y_true: Sequence[str], y_pred: Sequence[str], labels: list[str]) -> dict[str, float]:
+    with warnings.catch_warnings():  # one label everywhere: κ is undefined, reported as None
+        warnings.simplefilter("ignore", (UserWarning, RuntimeWarning))
+        return _metrics(y_true, y_pred, labels)
+
+
+def _metrics(y_true: Sequence[str], y_pred: Sequence[str], labels: list[str]) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
+
+    true_l = [lenient(v) for v in y_true]
+    pred_l = [lenient(v) for v in y_pred]
+    kappa = float("nan")
+    if len(set(y_true) | set(y_pred)) > 1:
+        kappa = float(cohen_kappa_score(y_true, y_pred, labels=labels))
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+        "lenient_macro_f1": float(f1_score(true_l, pred_l, average="macro", zero_division=0)),
+        "kappa": kappa,
+    }
+
+
+def score_labels(
+    y_true: Sequence[str],
+    y_pred: Sequence[str],
+    groups: Sequence[str] | None = None,
+    *,
+    resamples: int = 200,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Metrics, confusion matrix and (with ``groups``) bootstrap intervals of two label lists.
+
+    Macro-F1 averages over every label either side used (scikit-learn's ``average="macro"``,
+    as the BEA 2025 shared task scored).
+    """
+    import numpy as np
+    from sklearn.metrics import confusion_matrix
+
+    labels = sorted(set(y_true) | set(y_pred))
+    point = _scores(y_true, y_pred, labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        matrix = confusion_matrix(y_true, y_pred, labels=labels).tolist()
+    ci: dict[str, tuple[float, float]] = {}
+    if groups is not None and resamples > 0:
+        by_group: dict[str, list[int]] = defaultdict(list)
+        for index, group in enumerate(groups):
+            by_group[group].append(index)
+        members = list(by_group.values())
+        rng = np.random.default_rng(seed)
+        samples: dict[str, list[float]] = {m: [] for m in METRICS}
+        for _ in range(resamples):
+            picked = rng.integers(0, len(members), len(members))
+            idx = [i for g in picked for i in members[g]]
+            s = _scores([y_true[i] for i in idx], [y_pred[i] for i in idx], labels)
+            for metric in METRICS:
+                if not math.isnan(s[metric]):
+                    samples[metric].append(s[metric])
+        for metric, values in samples.items():
+            if values:
+                low, high = np.percentile(values, [2.5, 97.5])
+                ci[metric] = (round(float(low), 4), round(float(high), 4))
+    return {**point, "labels": labels, "confusion": matrix, "ci": ci}
+
+
+def agreement(
+    gold: Mapping[tuple[str, str], str],
+    predictions: Iterable[Prediction],
+    group_of: Callable[[str], str],
+    *,
+    dimensions: Sequence[str] | None = None,
+    resamples: int = 200,
+    seed: int = 0,
+) -> list[AgreementScore]:
+    """Agreement of every (grader version, dimension) in ``predictions`` with ``gold``.
+
+    Args:
+        gold: ``(item_id, dimension) → human label`` (see :func:`gold_table`).
+        predictions: graders' labels.
+        group_of: the dialogue of an item, for the bootstrap.
+        dimensions: only these dimensions (default: every dimension with labels).
+        resamples: bootstrap resamples (0: no intervals).
+        seed: the bootstrap's seed.
+    """
+    table: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
+    for p in predictions:
+        if dimensions is not None and p.dimension not in dimensions:
+            continue
+        if (p.item_id, p.dimension) in gold:
+            table[(p.grader, p.version, p.dimension)][p.item_id] = p.label
+    out = []
+    for (grader, version, dimension), predicted in sorted(table.items()):
+        ids = sorted(predicted)
+        y_true = [gold[(i, dimension)] for i in ids]
+        y_pred = [predicted[i] for i in ids]
+        scored = score_labels(
+            y_true, y_pred, [group_of(i) for i in ids], resamples=resamples, seed=seed
+        )
+        kappa = scored.pop("kappa")
+        out.append(
+            AgreementScore(
+                grader=grader,
+                version=version,
+                dimension=dimension,
+                n=len(ids),
+                kappa=None if math.isnan(kappa) else kappa,
+                **scored,
+            )
+        )
+    return out
+
+
+def gold_table(gold_by_dimension: Mapping[str, Mapping[str, str]]) -> dict[tuple[str, str], str]:
+    """``{dimension: {item: label}}`` as the ``(item, dimension) → label`` table agreement reads."""
+    return {
+        (item, dimension): label
+        for dimension, labels in gold_by_dimension.items()
+        for item, label in labels.items()
+    }
+
+
+def rater_agreement(
+    labels_by_item: Mapping[str, Mapping[str, str]], dimension: str, min_items: int = 2
+) -> list[RaterAgreement]:
+    """Pairwise agreement (percent and Cohen's κ) of raters who labelled shared items.
+
+    Args:
+        labels_by_item: ``item → {rater: value}`` for one dimension.
+        dimension: the dimension's name (for the report).
+        min_items: pairs with fewer shared items are left out.
+    """
+    from sklearn.metrics import cohen_kappa_score
+
+    raters = sorted({r for values in labels_by_item.values() for r in values})
+    out = []
+    for a, b in itertools.combinations(raters, 2):
+        shared = [v for v in labels_by_item.values() if a in v and b in v]
+        if len(shared) < min_items:
+            continue
+        ya, yb = [v[a] for v in shared], [v[b] for v in shared]
+        same = sum(x == y for x, y in zip(ya, yb, strict=True)) / len(shared)
+        kappa = float(cohen_kappa_score(ya, yb)) if len(set(ya) | set(yb)) > 1 else math.nan
+        out.append(
+            RaterAgreement(
+                dimension=dimension,
+                rater_a=a,
+                rater_b=b,
+                n=len(shared),
+                percent_agreement=same,
+                kappa=None if math.isnan(kappa) else kappa,
+            )
+        )
+    return out

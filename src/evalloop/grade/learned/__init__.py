@@ -1,0 +1,20 @@
+"""Learned graders: small scikit-learn text classifiers trained on human labels."""
+
+from .cv import CURVE_FRACTIONS, CVReport, FoldScores, grouped_cv
+from .data import training_data
+from .model import LearnedGrader, TrainingData, load, save, train
+from .pipeline import TrainConfig
+
+__all__ = [
+    "CURVE_FRACTIONS",
+    "CVReport",
+    "FoldScores",
+    "LearnedGrader",
+    "TrainConfig",
+    "TrainingData",
+    "grouped_cv",
+    "load",
+    "save",
+    "train",
+    "training_data",
+]

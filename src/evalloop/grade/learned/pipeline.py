@@ -1,0 +1,93 @@
+"""The learned grader's scikit-learn pipeline: TF-IDF of the turn in context + rule signals.
+
+Features: word 1–2-grams (optionally also character 2–5-grams) of the response, words of the
+end of the dialogue history (the student's last turn matters most), and the turn heuristics' signals
+(questions, mistake cues, praise, the reference answer revealed). Classifier: a class-balanced
+logistic regression, so rare labels ("To some extent", "No") are not drowned by the majority.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...records import TurnItem
+from ..turn import turn_signals
+
+Row = dict[str, Any]
+
+
+class TrainConfig(BaseModel):
+    """How a learned grader is built and cross-validated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    history_chars: int = Field(default=400, ge=0)
+    """How much of the end of the dialogue history the classifier reads."""
+    c: float = Field(default=2.0, gt=0)
+    """Inverse regularisation strength of the logistic regression."""
+    char_ngrams: bool = False
+    """Add character 2–5-grams of the response (slower; about +0.005 macro-F1 on MRBench)."""
+    signals: bool = True
+    """Add the turn heuristics' signals as features."""
+    folds: int = Field(default=5, ge=2)
+    seed: int = 0
+
+
+def rows_of(items: Sequence[TurnItem], history_chars: int) -> list[Row]:
+    """The classifier's input: one dict per item (response, history tail, signals)."""
+    return [
+        {
+            "response": item.response,
+            "history": item.history[-history_chars:] if history_chars else "",
+            "signals": turn_signals(item),
+        }
+        for item in items
+    ]
+
+
+def pick_response(rows: Sequence[Row]) -> list[str]:
+    """The responses of ``rows`` (a pipeline step; module-level so the model pickles)."""
+    return [row["response"] for row in rows]
+
+
+def pick_history(rows: Sequence[Row]) -> list[str]:
+    """The history tails of ``rows``."""
+    return [row["history"] for row in rows]
+
+
+def pick_signals(rows: Sequence[Row]) -> list[dict[str, float]]:
+    """The rule signals of ``rows``."""
+    return [row["signals"] for row in rows]
+
+
+def build_pipeline(config: TrainConfig) -> Any:
+    """An unfitted scikit-learn ``Pipeline`` for ``config``."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    def text(pick: Any, vectorizer: Any) -> Any:
+        return Pipeline([("pick", FunctionTransformer(pick)), ("tfidf", vectorizer)])
+
+    parts: list[tuple[str, Any]] = [
+        ("words", text(pick_response, TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True))),
+    ]
+    if config.char_ngrams:
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+        parts.append(("chars", text(pick_response, chars)))
+    if config.history_chars:
+        parts.append(("history", text(pick_history, TfidfVectorizer(sublinear_tf=True))))
+    if config.signals:
+        parts.append(
+            (
+                "signals",
+                Pipeline([("pick", FunctionTransformer(pick_signals)), ("vec", DictVectorizer())]),
+            )
+        )
+    classifier = LogisticRegression(class_weight="balanced", max_iter=3000, C=config.c)
+    return Pipeline([("features", FeatureUnion(parts)), ("clf", classifier)])

@@ -1,0 +1,19 @@
+"""Grading one tutor turn in context: rule-based signals and heuristics for MRBench dimensions."""
+
+from .features import final_answer, last_student_turn, turn_signals
+from .heuristics import RULES, TURN_HEURISTICS_VERSION, TurnHeuristics, TurnVerdict
+from .judge import Rubric, TurnJudge, bundled_rubrics, load_rubrics
+
+__all__ = [
+    "RULES",
+    "TURN_HEURISTICS_VERSION",
+    "Rubric",
+    "TurnHeuristics",
+    "TurnJudge",
+    "TurnVerdict",
+    "bundled_rubrics",
+    "final_answer",
+    "last_student_turn",
+    "load_rubrics",
+    "turn_signals",
+]

@@ -142,3 +142,26 @@ def test_next_writes_a_labelling_file_that_labels_import_reads_back(work):
     assert report["pending"] == 15 and report["labels"] == 0
     first = json.loads((work / "next.jsonl").read_text().splitlines()[0])
     assert first["item"]["response"] and "priority" in first["note"]
+
+
+def test_grade_with_a_learned_grader_summarises_it_and_agreement_reads_it(work):
+    graded = run(
+        "grade", str(bundled_sessions()), "--run-id", "rl", "--learned", "model",
+        "--judge", "sim/study", cwd=work,
+    )  # fmt: skip
+    assert graded.returncode == 0, graded.stderr
+    assert "learned:Actionability" in graded.stdout
+    ids = sorted(p.stem for p in bundled_sessions().glob("*.json"))[:6]
+    labels = work / "actionability.jsonl"
+    labels.write_text(
+        "".join(
+            json.dumps({"item_id": i, "dimension": "Actionability", "value": v, "rater": "ana"})
+            + "\n"
+            for i, v in zip(ids, ["Yes", "No", "Yes", "To some extent", "Yes", "No"], strict=True)
+        ),
+        encoding="utf-8",
+    )
+    agreed = run("agreement", "--labels", str(labels), "--run", "rl", "--json", cwd=work)
+    assert agreed.returncode == 0, agreed.stderr
+    (score,) = json.loads(agreed.stdout)
+    assert score["grader"] == "learned:Actionability" and score["n"] == 6

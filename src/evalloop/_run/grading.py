@@ -95,6 +95,8 @@ def _settings(grader: SessionGrader, models: ModelGrading | None) -> dict[str, o
         "grade": grader.config.model_dump(mode="json"),
         "grader_version": grader.heuristics.version,
     }
+    if grader.learned:
+        settings["learned"] = {g.name: g.version for g in grader.learned}
     if models is not None and models.active:
         settings["models"] = models.model_dump(mode="json")
     return settings

@@ -33,6 +33,7 @@ from ..records import (
 )
 from ..store import ItemOutcome
 from .common import OutcomeWriter
+from .learned_grading import result_grades
 from .session_grader import SessionGrader
 
 
@@ -178,7 +179,7 @@ async def _grade_session(
     result.domain = item.domain
     result.actions = report.actions
     result.metrics = report.metrics
-    result.graders = results
+    result.graders = results + grader.learned_results(item)
     return result
 
 
@@ -291,14 +292,7 @@ def _outcome(
             confidence=c.confidence, source=c.source,
         )
         for c in result.checks
-    ] + [
-        Grade(
-            run_id=run_id, item_key=key, grader=f"criteria.{r.name}", grader_version=r.version,
-            score=r.score, passed=r.passed, label=r.label, reason=r.reason, source="criteria",
-            prompt_sha256=r.prompt_sha256, error=r.error,
-        )
-        for r in result.graders
-    ]  # fmt: skip
+    ] + result_grades(run_id, key, result.graders)  # fmt: skip
     return ItemOutcome(
         item_key=key, session_id=session_id, condition=condition, domain=domain,
         source=origin, result=result, grades=grades,

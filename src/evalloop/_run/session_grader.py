@@ -1,6 +1,8 @@
-"""Grading one session with the heuristics and the decision: pure, no I/O."""
+"""Grading one session with the heuristics, any learned graders and the decision."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -8,8 +10,9 @@ from ..decide import DecideConfig, decide
 from ..errors import scrub
 from ..grade import HeuristicConfig, StudyModeHeuristics
 from ..load import Item
-from ..records import EvalResult, Grade, GraderError
+from ..records import EvalResult, Grade, GraderError, GraderResult
 from ..store import ItemOutcome
+from .learned_grading import LearnedSessionGrader, load_learned_graders, result_grades
 
 
 class GradeConfig(BaseModel):
@@ -19,14 +22,20 @@ class GradeConfig(BaseModel):
 
     heuristics: HeuristicConfig = Field(default_factory=HeuristicConfig)
     decide: DecideConfig = Field(default_factory=DecideConfig)
+    learned: list[Path] = Field(default_factory=list)
+    """Learned grader folders (``evalloop learn train``); each grades every tutor turn."""
 
 
 class SessionGrader:
-    """Grades one item: heuristics, then the decision. Pure: no I/O."""
+    """Grades one item: heuristics, then the decision, then any learned graders.
+
+    The learned models are loaded here, once; grading itself does no I/O.
+    """
 
     def __init__(self, config: GradeConfig | None = None) -> None:
         self.config = config or GradeConfig()
         self.heuristics = StudyModeHeuristics(self.config.heuristics)
+        self.learned: list[LearnedSessionGrader] = load_learned_graders(self.config.learned)
 
     def grade(self, item: Item) -> EvalResult:
         """The :class:`EvalResult` of one item."""
@@ -36,7 +45,12 @@ class SessionGrader:
         result.domain = item.domain
         result.actions = report.actions
         result.metrics = report.metrics
+        result.graders = self.learned_results(item)
         return result
+
+    def learned_results(self, item: Item) -> list[GraderResult]:
+        """Each learned grader's verdict on ``item`` (they do not change the decision)."""
+        return [grader.grade(item) for grader in self.learned]
 
     def outcome(self, run_id: str, item: Item) -> ItemOutcome:
         """Grade ``item`` into what the store keeps; a grader crash becomes data, not a raise."""
@@ -61,7 +75,7 @@ class SessionGrader:
                 source=check.source,
             )
             for check in (result.checks if result else [])
-        ]
+        ] + (result_grades(run_id, item.key, result.graders) if result else [])
         return ItemOutcome(
             item_key=item.key,
             session_id=item.session_id,

@@ -45,7 +45,9 @@ def predictions_from_results(
 
     A check becomes dimension ``<check name>`` with label ``pass``/``fail``/``unsure``; a
     grader becomes ``<grader name>`` with ``pass``/``fail``; the decision becomes ``escalate``
-    with ``yes``/``no`` and the probability ``1 - fidelity`` of ``yes``.
+    with ``yes``/``no`` and the probability ``1 - fidelity`` of ``yes``. A learned grader
+    becomes its own dimension with the label of the session's worst turn and that turn's
+    probabilities.
     """
     for key, result in results:
         if result is None:
@@ -59,7 +61,12 @@ def predictions_from_results(
             )
             yield Prediction(item, check.name, verdict, check.source, version, scores)
         for grader in result.graders:
-            if grader.error is None and grader.passed is not None:
+            if grader.type == "learned" and grader.dimension and grader.label:
+                scores = {k: v for k, v in grader.sub_scores.items() if v is not None}
+                yield Prediction(
+                    item, grader.dimension, grader.label, grader.name, grader.version, scores
+                )
+            elif grader.error is None and grader.passed is not None:
                 label = "pass" if grader.passed else "fail"
                 yield Prediction(item, grader.name, label, grader.type, grader.version)
         risk = 1.0 - result.pedagogical_fidelity_score

@@ -31,7 +31,7 @@ class CheckRate(BaseModel):
 
 
 class GraderRate(BaseModel):
-    """How one testing-criteria grader went across a run."""
+    """How one testing-criteria or learned grader went across a run."""
 
     passed: int = 0
     failed: int = 0
@@ -82,7 +82,7 @@ class RunSummary(BaseModel):
     conditions: dict[str, ConditionSummary] = Field(default_factory=dict)
     domains: dict[str, int] = Field(default_factory=dict)
     graders: dict[str, GraderRate] = Field(default_factory=dict)
-    """Per testing-criteria grader: passes, failures, errors, mean score."""
+    """Per testing-criteria or learned grader: passes, failures, errors, mean score."""
     judged: int = 0
     """Items where the structured judge decided at least one check."""
     judge_errors: int = 0

@@ -177,6 +177,10 @@ def grade(
             "--embedding-model", help="For cosine similarity, e.g. openai/text-embedding-3-large."
         ),
     ] = None,
+    learned: Annotated[
+        list[Path] | None,
+        typer.Option("--learned", help="A learned grader folder (repeatable): grades every turn."),
+    ] = None,
     concurrency: Concurrency = 8,
     rps: Rps = None,
     timeout: Timeout = 60.0,
@@ -189,9 +193,9 @@ def grade(
     as_json: JsonOpt = False,
 ) -> None:
     """Grade sessions: heuristics first, then the judge where unsure, then any graders."""
-    grade_config = GradeConfig()
+    grade_config = GradeConfig(learned=learned or [])
     if config is not None:
-        grade_config = GradeConfig(heuristics=load_heuristic_config(config))
+        grade_config.heuristics = load_heuristic_config(config)
     options = RunOptions(run_id=run_id, store_path=store)
     models = ModelGrading(
         graders_path=graders,

@@ -126,7 +126,7 @@ def render_summary(console: Console, summary: RunSummary, *, max_rows: int = 20)
     console.print(checks)
 
     if summary.graders:
-        graders = Table(title="Testing-criteria graders", title_justify="left")
+        graders = Table(title="Graders: testing criteria and learned", title_justify="left")
         for column in ("grader", "passed", "failed", "errored", "mean score"):
             graders.add_column(column, justify="left" if column == "grader" else "right")
         for name, grader in summary.graders.items():

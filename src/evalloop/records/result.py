@@ -97,6 +97,10 @@ class GraderResult(BaseModel):
     """The grader's version (implementation + spec hash)."""
     prompt_sha256: str | None = None
     """For model graders: the hash of the rendered prompt."""
+    dimension: str | None = None
+    """For learned graders: the label dimension graded (its labels are in ``label``)."""
+    evidence: list[Evidence] = Field(default_factory=list)
+    """For learned graders: the turn the verdict rests on."""
 
 
 class EscalationReason(BaseModel):

@@ -2,7 +2,7 @@
 
 from .labelset import LabelSet, file_sha256
 from .read import LABEL_FORMATS, LabelFormat, detect_format, read_labels, write_labels
-from .turns import read_predictions, session_turn_items
+from .turns import item_turn_items, read_predictions, session_turn_items
 
 __all__ = [
     "LABEL_FORMATS",
@@ -10,6 +10,7 @@ __all__ = [
     "LabelSet",
     "detect_format",
     "file_sha256",
+    "item_turn_items",
     "read_labels",
     "read_predictions",
     "session_turn_items",

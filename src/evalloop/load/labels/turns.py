@@ -30,13 +30,14 @@ def session_turn_items(paths: Iterable[str | Path]) -> list[TurnItem]:
         if isinstance(loaded, Problem):
             problems.append(loaded)
         elif isinstance(loaded, Item):
-            items.extend(_turns(loaded))
+            items.extend(item_turn_items(loaded))
     if problems:
         raise InputProblems(problems)
     return items
 
 
-def _turns(item: Item) -> Iterator[TurnItem]:
+def item_turn_items(item: Item) -> Iterator[TurnItem]:
+    """The :class:`TurnItem` of each tutor turn of ``item``, in order (see above)."""
     history: list[str] = []
     for index, turn in enumerate(item.trajectory):
         if turn.role == "assistant":

@@ -1,6 +1,16 @@
 """Runs that span stages: replay (load → generate → store) and grading (→ grade → decide)."""
 
 from .common import RunOptions, RunReport, new_manifest, new_run_id
+from .costing import (
+    GradedPairs,
+    GraderQuery,
+    attention_probability,
+    calibrate_graders,
+    graded_pairs,
+    policy_costs,
+    rank_next,
+    write_next_file,
+)
 from .gating import (
     GateOutcome,
     RunMode,
@@ -28,6 +38,7 @@ from .labelling import (
     turn_grader,
     turn_items,
 )
+from .learned_grading import LearnedSessionGrader, load_learned_graders
 from .model_grading import ModelGrading, criteria_outcome
 from .refusal_backends import run_local
 from .refusal_smoke import (
@@ -46,7 +57,10 @@ __all__ = [
     "EvalDefinition",
     "GateOutcome",
     "GradeConfig",
+    "GradedPairs",
+    "GraderQuery",
     "ImportReport",
+    "LearnedSessionGrader",
     "ModelAccess",
     "ModelGrading",
     "ReplayConfig",
@@ -58,7 +72,9 @@ __all__ = [
     "SmokeOptions",
     "SmokeOutcome",
     "TurnGrader",
+    "attention_probability",
     "bundled_refusal_dataset",
+    "calibrate_graders",
     "collect_votes",
     "compare_conditions",
     "compare_runs",
@@ -68,13 +84,17 @@ __all__ = [
     "gate_run",
     "grade_paths",
     "grade_run",
+    "graded_pairs",
     "import_eval",
     "iter_inputs",
     "label_predictions",
+    "load_learned_graders",
     "needs_attention",
     "new_manifest",
     "new_run_id",
     "parse_conditions",
+    "policy_costs",
+    "rank_next",
     "read_definition",
     "replay_paths",
     "replay_paths_async",
@@ -83,4 +103,5 @@ __all__ = [
     "run_source",
     "turn_grader",
     "turn_items",
+    "write_next_file",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Annotated
 
@@ -12,24 +11,25 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .._run import collect_votes, needs_attention, turn_items
+from .._run import (
+    GraderQuery,
+    calibrate_graders,
+    policy_costs,
+    rank_next,
+    turn_items,
+    write_next_file,
+)
 from ..analyse import (
     ESCALATE,
     Calibration,
     Candidate,
-    Confusion,
     CostModel,
     Objective,
     PolicyCost,
-    Prediction,
     calculate_learning_cost,
-    calibrate,
-    compare_policies,
-    rank_items,
 )
-from ..errors import UserError
-from ..load import LabelSet, session_turn_items, write_labels
-from ..records import HumanLabel, TurnItem
+from ..load import session_turn_items
+from ..records import TurnItem
 from .labels_cmd import FormatOpt, JsonOpt, ModelsOpt, RunsOpt, StoreOpt, load_labels
 
 DimensionOpt = Annotated[
@@ -43,41 +43,6 @@ PositiveOpt = Annotated[
 
 def _cost_model(volume: int, fp: float, fn: float, review: float, run: float) -> CostModel:
     return CostModel(volume=volume, fp_cost=fp, fn_cost=fn, review_cost=review, run_cost=run)
-
-
-def risk(prediction: Prediction, positive: set[str]) -> float | None:
-    """The grader's probability that the item needs attention, when it gives one."""
-    scores = prediction.scores
-    if not scores:
-        return None
-    if set(scores) >= positive or len(scores) > 1:
-        return min(1.0, sum(p for label, p in scores.items() if label in positive))
-    (label, p), *_ = scores.items()
-    return p if label in positive else 1.0 - p
-
-
-def graded(
-    labelset: LabelSet,
-    dimension: str,
-    runs: list[str],
-    models: list[str],
-    store: Path | None,
-    positive: list[str] | None,
-) -> tuple[set[str], dict[tuple[str, str], list[tuple[bool, Prediction]]]]:
-    """Per grader version: (needs attention per people, its prediction) on shared items."""
-    gold = labelset.gold(dimension)
-    if not gold:
-        known = ", ".join(labelset.dimensions()) or "none"
-        raise UserError(f"{labelset.path}: no labels for {dimension!r}; dimensions: {known}")
-    bad = set(positive) if positive else needs_attention(dimension, gold.values())
-    table: dict[tuple[str, str], list[tuple[bool, Prediction]]] = defaultdict(list)
-    for vote in collect_votes(runs, models, turn_items(labelset), store, [dimension]):
-        p = vote.prediction
-        if p.dimension == dimension and p.item_id in gold:
-            table[p.key].append((gold[p.item_id] in bad, p))
-    if not table:
-        raise UserError(f"no grader graded an item labelled on {dimension!r}; check the item ids")
-    return bad, dict(table)
 
 
 def _render_calibration(console: Console, name: str, c: Calibration, escalate: bool) -> None:
@@ -128,51 +93,6 @@ def render_costs(console: Console, costs: list[PolicyCost], model: CostModel) ->
     console.print(table)
 
 
-def policy_costs(
-    labelset: LabelSet,
-    dimension: str,
-    runs: list[str],
-    models: list[str],
-    store: Path | None,
-    positive: list[str] | None,
-    model: CostModel,
-) -> list[PolicyCost]:
-    """Each grader as a policy, its cheapest threshold when it has scores, and the baselines."""
-    bad, table = graded(labelset, dimension, runs, models, store, positive)
-    confusions: dict[str, Confusion] = {}
-    for (grader, version), pairs in sorted(table.items()):
-        name = f"{grader} {version}"
-        truth = [t for t, _ in pairs]
-        confusions[name] = Confusion.of(truth, [p.label in bad for _, p in pairs])
-        risks = [risk(p, bad) for _, p in pairs]
-        if all(r is not None for r in risks) and len(set(risks)) > 1:
-            tuned = calibrate(truth, [r or 0.0 for r in risks], "cost", model)
-            label = f"{name} @ threshold {tuned.best.threshold:.2f}"
-            confusions[label] = tuned.best.confusion
-    return compare_policies(confusions, model)
-
-
-def next_file(
-    candidates: list[Candidate], items: dict[str, TurnItem], out: Path
-) -> tuple[Path, int]:
-    """Write the labelling file (evalloop JSONL, ``value`` left empty); return path and count."""
-    labels = [
-        HumanLabel(
-            item_id=c.item_id,
-            dimension=c.dimension,
-            value=None,
-            note=f"priority {c.priority:.2f}: {c.reason}",
-        )
-        for c in candidates
-    ]
-    known = dict(items)
-    for c in candidates:
-        if c.item_id not in known:
-            kind = "turn" if "#" in c.item_id else "session"
-            known[c.item_id] = TurnItem(item_id=c.item_id, kind=kind)
-    return write_labels(out, labels, known), len(labels)
-
-
 def register(app: typer.Typer, console: Console, err: Console) -> None:
     """Add ``calibrate``, ``cost`` and ``next`` to ``app``."""
 
@@ -203,21 +123,11 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             raise typer.BadParameter("use kappa, macro_f1 or cost", param_hint="--objective")
         chosen: Objective = objective  # type: ignore[assignment]
         costs = _cost_model(volume, fp_cost, fn_cost, review_cost, run_cost)
-        labelset = load_labels(labels, fmt)
-        bad, table = graded(labelset, dimension, run or [], model or [], store, positive)
-        default_current = 0.4 if dimension == ESCALATE else 0.5
-        results = {}
-        for (grader, version), pairs in sorted(table.items()):
-            risks = [risk(p, bad) for _, p in pairs]
-            if any(r is None for r in risks):
-                continue
-            truth = [t for t, _ in pairs]
-            now = default_current if current is None else current
-            results[f"{grader} {version}"] = calibrate(
-                truth, [r or 0.0 for r in risks], chosen, costs, now
-            )
-        if not results:
-            raise UserError(f"no grader gives scores on {dimension!r}: nothing to calibrate")
+        query = GraderQuery(
+            dimension=dimension, runs=run or [], models=model or [], store_path=store,
+            positive=positive,
+        )  # fmt: skip
+        results = calibrate_graders(load_labels(labels, fmt), query, chosen, costs, current)
         if as_json:
             payload = {name: c.model_dump() for name, c in results.items()}
             sys.stdout.write(json.dumps(payload, indent=2) + "\n")
@@ -260,8 +170,11 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             return
         if labels is None or not (run or model):
             raise typer.BadParameter("give --fp-rate/--fn-rate, or --labels with --run/--model")
-        labelset = load_labels(labels, fmt)
-        rows = policy_costs(labelset, dimension, run or [], model or [], store, positive, costs)
+        query = GraderQuery(
+            dimension=dimension, runs=run or [], models=model or [], store_path=store,
+            positive=positive,
+        )  # fmt: skip
+        rows = policy_costs(load_labels(labels, fmt), query, costs)
         if as_json:
             payload = [c.model_dump() for c in rows]
             sys.stdout.write(json.dumps(payload, indent=2) + "\n")
@@ -302,12 +215,11 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             else:
                 found = turn_items(load_labels(input_file, fmt))
             items.update({i.item_id: i for i in found})
-        turns = [i for i in items.values() if i.kind == "turn" and i.response]
-        if model and not turns:
+        if model and not any(i.kind == "turn" and i.response for i in items.values()):
             raise typer.BadParameter("--model grades turns: give --input or --labels with turns")
-        votes = collect_votes(run or [], model or [], turns, store)
-        ranked = rank_items(votes, done)[:n]
-        path, count = next_file(ranked, items, out)
+        query = GraderQuery(runs=run or [], models=model or [], store_path=store)
+        ranked = rank_next(query, items, done, n)
+        path, count = write_next_file(ranked, items, out)
         if as_json:
             keys = ("item_id", "dimension", "priority", "reason")
             payload = [{k: getattr(c, k) for k in keys} for c in ranked]

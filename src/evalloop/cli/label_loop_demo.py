@@ -6,12 +6,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .._run import collect_votes
-from ..analyse import CostModel, rank_items
+from .._run import GraderQuery, policy_costs, rank_next, write_next_file
+from ..analyse import CostModel
 from ..bundled import bundled_mrbench, bundled_session_labels
 from ..grade import TrainConfig, grouped_cv, training_data
 from ..load import read_labels
-from .cost_cmd import next_file, policy_costs, render_costs, render_next
+from .cost_cmd import render_costs, render_next
 from .labels_cmd import agreement_scores, render_agreement
 from .learn_cmd import render_curve, render_cv
 
@@ -44,13 +44,13 @@ def label_loop_demo(console: Console, run_id: str, store: Path | None, out: Path
     console.rule("The cost of the current escalation policy (labels of the bundled sessions)")
     sessions = read_labels(bundled_session_labels())
     model = CostModel(review_cost=2.0)
-    costs = policy_costs(sessions, "escalate", [run_id], [], store, None, model)
+    query = GraderQuery(runs=[run_id], store_path=store)
+    costs = policy_costs(sessions, query, model)
     render_costs(console, costs, model)
 
     console.rule("What to label next in this run")
-    votes = collect_votes([run_id], [], [], store)
     done = {(label.item_id, label.dimension) for label in sessions.labels}
-    ranked = rank_items(votes, done)[:20]
+    ranked = rank_next(query, sessions.items, done, 20)
     render_next(console, ranked[:5])
-    path, count = next_file(ranked, sessions.items, out / "next_labels.jsonl")
+    path, count = write_next_file(ranked, sessions.items, out / "next_labels.jsonl")
     console.print(f"[bold]label   [/] {path} ({count} items to label)", highlight=False)

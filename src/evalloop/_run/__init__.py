@@ -1,6 +1,6 @@
 """Runs that span stages: replay (load → generate → store) and grading (→ grade → decide)."""
 
-from .common import RunOptions, RunReport, new_manifest, new_run_id
+from .common import OutcomeWriter, RunOptions, RunReport, new_manifest, new_run_id
 from .gating import (
     GateOutcome,
     RunMode,
@@ -31,6 +31,7 @@ __all__ = [
     "ImportReport",
     "ModelAccess",
     "ModelGrading",
+    "OutcomeWriter",
     "ReplayConfig",
     "ReplayReport",
     "RunMode",

@@ -10,7 +10,7 @@ from .eval_items import (
 )
 from .fingerprint import SESSION_SUFFIXES, estimate_records, input_files, inputs_sha256
 from .items import Item, Loaded, Skipped, items_of
-from .sessions import iter_items, iter_loaded
+from .sessions import iter_items, iter_loaded, parse_record
 from .validate import ValidationReport, validate_paths
 from .yaml_models import load_yaml_model
 
@@ -32,6 +32,7 @@ __all__ = [
     "load_yaml_model",
     "looks_like_eval_items",
     "output_item_rows",
+    "parse_record",
     "read_output_items",
     "validate_paths",
 ]

@@ -36,7 +36,7 @@ from ..load import estimate_records, validate_paths
 from ..present import progress_bar, render_problems, render_summary, write_report
 from ..records import RECORDS, json_schema
 from ..store import EXPORT_FORMATS, Store, export_run, write_manifest
-from . import decide_cmd, gates_cmd, openai_evals_cmd, replay_cmd, report_cmd, smoke_cmd
+from . import decide_cmd, gates_cmd, openai_evals_cmd, ray_cmd, replay_cmd, report_cmd, smoke_cmd
 from .call_options import (
     Api,
     BaseUrl,
@@ -73,6 +73,7 @@ decide_cmd.register(app, console, err)
 gates_cmd.register(app, console, err)
 smoke_cmd.register(app, console, err)
 report_cmd.register(app, console, err)
+ray_cmd.register(app, console, err)
 
 
 def _version(value: bool) -> None:
@@ -164,6 +165,9 @@ def grade(
     prices: Prices = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    engine: ray_cmd.Engine = "local",
+    ray_address: ray_cmd.RayAddress = None,
+    ray_actors: ray_cmd.RayActors = 2,
 ) -> None:
     """Grade sessions: heuristics first, then the judge where unsure, then any graders."""
     grade_config = GradeConfig()
@@ -183,12 +187,15 @@ def grade(
     )  # fmt: skip
     access = ModelAccess(policy, settings)
     stored_run = _stored_run(paths, store)
-    total = None if stored_run is not None else estimate_records(paths)
-    with progress_bar(err if as_json else console, total, "grading") as advance:
-        if stored_run is not None:
-            report = grade_run(stored_run, grade_config, options, advance, models, access)
-        else:
-            report = grade_paths(paths, grade_config, options, advance, models, access)
+    if ray_cmd.use_ray(engine):
+        report = ray_cmd.grade_on_ray(paths, grade_config, options, models, ray_address, ray_actors)
+    else:
+        total = None if stored_run is not None else estimate_records(paths)
+        with progress_bar(err if as_json else console, total, "grading") as advance:
+            if stored_run is not None:
+                report = grade_run(stored_run, grade_config, options, advance, models, access)
+            else:
+                report = grade_paths(paths, grade_config, options, advance, models, access)
     summary = _summary(report.manifest.run_id, store)
     written = _export(report.manifest.run_id, store, out) if out else {}
     if as_json:

@@ -46,10 +46,23 @@ class SessionGrader:
             result = self.grade(item)
         except Exception as exc:
             error = GraderError(type=type(exc).__name__, message=scrub(str(exc)))
-        grades = [
+        return ItemOutcome(
+            item_key=item.key,
+            session_id=item.session_id,
+            condition=item.condition,
+            domain=item.domain,
+            source=item.origin,
+            result=result,
+            grades=self.grades(run_id, item.key, result),
+            error=error,
+        )
+
+    def grades(self, run_id: str, item_key: str, result: EvalResult | None) -> list[Grade]:
+        """One :class:`Grade` per check of ``result`` (none without a result)."""
+        return [
             Grade(
                 run_id=run_id,
-                item_key=item.key,
+                item_key=item_key,
                 grader=f"study_mode.{check.name}",
                 grader_version=check.grader_version or self.heuristics.version,
                 score=1.0 if check.passed else 0.0,
@@ -62,13 +75,3 @@ class SessionGrader:
             )
             for check in (result.checks if result else [])
         ]
-        return ItemOutcome(
-            item_key=item.key,
-            session_id=item.session_id,
-            condition=item.condition,
-            domain=item.domain,
-            source=item.origin,
-            result=result,
-            grades=grades,
-            error=error,
-        )

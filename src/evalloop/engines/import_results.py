@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .._run import OutcomeWriter, RunOptions, RunReport
+from .._run import GradeConfig, OutcomeWriter, RunOptions, RunReport, SessionGrader
 from ..errors import Problem, UserError
 from ..load import Skipped
 from ..records import RunManifest, RunStatus
@@ -66,8 +66,9 @@ def import_results(
             counts = store.count_artifacts(manifest.run_id)
         else:
             writer = OutcomeWriter(store, manifest.run_id, options, report, None)
+            grader = SessionGrader(GradeConfig.model_validate(manifest.config.get("grade", {})))
             for row in iter_result_rows(out_dir):
-                outcome = outcome_of(row)
+                outcome = outcome_of(row, manifest.run_id, grader)
                 if not isinstance(outcome, ArtifactOutcome):
                     writer.route(outcome)
             writer.flush()
@@ -86,8 +87,9 @@ def import_results(
 def _import_replays(store: Store, run_id: str, out_dir: Path, report: RunReport) -> None:
     done = store.artifact_keys(run_id)
     report.resumed_items = len(done)
+    grader = SessionGrader()
     for row in iter_result_rows(out_dir):
-        outcome = outcome_of(row)
+        outcome = outcome_of(row, run_id, grader)
         if isinstance(outcome, Problem):
             report.problems.append(outcome)
         elif isinstance(outcome, Skipped):

@@ -97,7 +97,7 @@ def write_results(dataset: Any, out: Path, problems: list[Problem]) -> None:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    dataset.write_parquet(str(folder), min_rows_per_file=50_000)
+    dataset.write_parquet(str(folder), min_rows_per_file=5_000)
     if problems:
         pq.write_table(rows_table(problem_row(p) for p in problems), folder / "~inputs.parquet")
 

@@ -3,7 +3,9 @@
 A row's ``kind`` says what it is: ``item`` (a graded item: its EvalResult and grades, or its
 error), ``artifact`` (a replay: its artifact, or its error), ``problem`` (an input that could
 not be read) or ``skipped``. Records travel as their JSON, so what the store gets back is exactly
-what the worker produced; ``fidelity`` and ``escalate`` are copied out for quick queries.
+what the worker produced; ``fidelity`` and ``escalate`` are copied out for quick queries. An
+item's grades are not shipped: they are a function of its EvalResult
+(:meth:`SessionGrader.grades`), rebuilt on import, which halves what the workers write.
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
+from .._run import SessionGrader
 from ..errors import Problem
 from ..load import Skipped
-from ..records import EvalResult, Grade, GraderError, ReplayArtifact
+from ..records import EvalResult, GraderError, ReplayArtifact
 from ..store import ArtifactOutcome, ItemOutcome
 
 Row = dict[str, Any]
 
 _STRING_COLUMNS = (
     "kind", "item_key", "session_id", "condition", "domain", "model", "mode", "persona",
-    "source", "record_json", "grades_json", "error_type", "error_message",
+    "source", "record_json", "error_type", "error_message",
 )  # fmt: skip
 
 
@@ -56,7 +59,6 @@ def item_row(outcome: ItemOutcome) -> Row:
         "domain": outcome.domain,
         "source": outcome.source,
         "record_json": result.model_dump_json() if result else None,
-        "grades_json": json.dumps([g.model_dump(mode="json") for g in outcome.grades]),
         "error_type": outcome.error.type if outcome.error else None,
         "error_message": outcome.error.message if outcome.error else None,
         "fidelity": result.pedagogical_fidelity_score if result else None,
@@ -98,8 +100,10 @@ def skipped_row(skipped: Skipped) -> Row:
     return {"kind": "skipped", "source": skipped.path, "error_message": skipped.reason}
 
 
-def outcome_of(row: Row) -> ItemOutcome | ArtifactOutcome | Problem | Skipped:
-    """What a result row stands for, rebuilt as the local engine's record."""
+def outcome_of(
+    row: Row, run_id: str, grader: SessionGrader
+) -> ItemOutcome | ArtifactOutcome | Problem | Skipped:
+    """What a result row stands for, rebuilt as the local engine's record (grades included)."""
     kind = row["kind"]
     if kind == "problem":
         return Problem(**json.loads(row["record_json"]))
@@ -123,13 +127,14 @@ def outcome_of(row: Row) -> ItemOutcome | ArtifactOutcome | Problem | Skipped:
     if row["error_type"] is not None:
         error = GraderError(type=row["error_type"], message=row["error_message"] or "")
     text = row["record_json"]
+    result = EvalResult.model_validate_json(text) if text else None
     return ItemOutcome(
         item_key=row["item_key"],
         session_id=row["session_id"],
         condition=row["condition"],
         domain=row["domain"],
         source=row["source"],
-        result=EvalResult.model_validate_json(text) if text else None,
-        grades=[Grade.model_validate(g) for g in json.loads(row["grades_json"] or "[]")],
+        result=result,
+        grades=grader.grades(run_id, row["item_key"], result),
         error=error,
     )

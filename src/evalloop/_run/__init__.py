@@ -20,7 +20,15 @@ from .hosted_evals import (
 )
 from .model_grading import ModelGrading
 from .refusal_smoke import DEFAULT_GATE_KEY, SmokeOptions, SmokeOutcome, run_refusal_smoke
-from .replaying import ReplayConfig, ReplayReport, replay_paths, replay_paths_async
+from .replaying import (
+    ReplayConfig,
+    ReplayReport,
+    artifact_outcome,
+    replay_paths,
+    replay_paths_async,
+    replay_specs,
+    session_of,
+)
 from .session_grader import GradeConfig, SessionGrader
 
 __all__ = [
@@ -40,6 +48,7 @@ __all__ = [
     "SessionGrader",
     "SmokeOptions",
     "SmokeOutcome",
+    "artifact_outcome",
     "compare_conditions",
     "compare_runs",
     "fetch_definition",
@@ -55,5 +64,7 @@ __all__ = [
     "read_definition",
     "replay_paths",
     "replay_paths_async",
+    "replay_specs",
     "run_refusal_smoke",
+    "session_of",
 ]

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from .._run import GradeConfig, ModelGrading, RunOptions, RunReport
+from .._run import GradeConfig, ModelGrading, ReplayConfig, ReplayReport, RunOptions, RunReport
 from ..errors import ConfigError, UserError
+from ..generate import CallPolicy, ProviderSettings
 from ..store import Store
 
 Engine = Annotated[
@@ -71,6 +72,22 @@ def grade_on_ray(
         )
     require_ray()
     return ray_grade_paths(paths, config, options, ray_options(address, actors))
+
+
+def replay_on_ray(
+    paths: list[Path],
+    config: ReplayConfig,
+    policy: CallPolicy,
+    settings: ProviderSettings,
+    options: RunOptions,
+    address: str | None,
+    actors: int,
+) -> ReplayReport:
+    """``evalloop replay --engine ray``: replays in a pool of async actors sharing one budget."""
+    from ..engines import ray_replay_paths, require_ray
+
+    require_ray()
+    return ray_replay_paths(paths, config, policy, settings, options, ray_options(address, actors))
 
 
 def register(app: typer.Typer, console: Console, err: Console) -> None:

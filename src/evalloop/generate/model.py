@@ -91,7 +91,8 @@ class CallContext:
         if self.policy.rps is None:
             return None
         if key not in self._limiters:
-            self._limiters[key] = AsyncLimiter(self.policy.rps, 1.0)
+            rps = self.policy.rps  # below 1/s: one request per 1/rps seconds
+            self._limiters[key] = AsyncLimiter(rps, 1.0) if rps >= 1 else AsyncLimiter(1, 1 / rps)
         return self._limiters[key]
 
     async def aclose(self) -> None:

@@ -83,9 +83,7 @@ def test_import_results_again_adds_nothing(ray_address, tmp_path):
     source = write_synthetic_jsonl(tmp_path / "s.jsonl", 50)
     db = tmp_path / "store.db"
     out = tmp_path / "out"
-    report = ray_grade_paths(
-        [source], options=RunOptions(run_id="I", store_path=db), out_dir=out
-    )
+    report = ray_grade_paths([source], options=RunOptions(run_id="I", store_path=db), out_dir=out)
     assert report.new_items == 50
     assert (out / "manifest.json").exists() and list((out / "results").glob("*.parquet"))
     again = import_results(out, db)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .._run import (
     GradeConfig,
@@ -397,8 +398,8 @@ def main() -> None:
         err.print("[red]interrupted[/]")
         sys.exit(130)
     except ConfigError as exc:
-        err.print(f"[red]config error:[/] {exc.message}")
+        err.print(f"[red]config error:[/] {escape(exc.message)}")
         sys.exit(exc.exit_code)
     except EvalloopError as exc:
-        err.print(f"[red]error:[/] {exc.message}")
+        err.print(f"[red]error:[/] {escape(exc.message)}")
         sys.exit(getattr(exc, "exit_code", 1))

@@ -53,7 +53,7 @@ def replay(address: str, server, inputs: Path, store: Path, log: Path) -> subpro
 def test_kill_minus_nine_mid_replay_then_resume_repeats_only_calls_in_flight(
     ray_address, openai_wire, tmp_path
 ):
-    openai_wire.state.latency_s = 0.05
+    openai_wire.state.latency_s = 0.1
     inputs, store = sessions(tmp_path / "s.jsonl"), tmp_path / "store.db"
     needed = SESSIONS * 2 * (TURNS // 2)
     first = replay(ray_address, openai_wire, inputs, store, tmp_path / "first.log")

@@ -112,3 +112,24 @@ def test_parquet_shards_grade_like_their_jsonl(ray_address, tmp_path):
     assert {k: v[3] for k, v in got["items"].items()} == {
         k: v[3] for k, v in expected["items"].items()
     }
+
+
+def test_judge_and_model_graders_on_ray_match_the_local_engine(ray_address, tmp_path):
+    from evalloop._run import ModelGrading
+    from evalloop.bundled import bundled_graders, bundled_sessions
+
+    models = ModelGrading(
+        graders_path=bundled_graders(), grader_model="sim/study", judge_model="sim/study"
+    )
+    paths = [bundled_sessions(), write_synthetic_jsonl(tmp_path / "s.jsonl", 40)]
+    grade_paths(paths, options=RunOptions(run_id="L", store_path=tmp_path / "l.db"), models=models)
+    report = ray_grade_paths(
+        paths,
+        options=RunOptions(run_id="R", store_path=tmp_path / "r.db"),
+        models=models,
+    )
+    assert report.manifest.config["models"]["judge_model"] == "sim/study"
+    expected, got = stored(tmp_path / "l.db", "L"), stored(tmp_path / "r.db", "R")
+    assert got["items"] == expected["items"]
+    assert got["grades"] == expected["grades"]
+    assert any(g["source"] != "heuristic" for gs in got["grades"].values() for g in gs)

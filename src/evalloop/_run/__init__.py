@@ -1,6 +1,6 @@
 """Runs that span stages: replay (load → generate → store) and grading (→ grade → decide)."""
 
-from .common import OutcomeWriter, RunOptions, RunReport, new_manifest, new_run_id
+from .common import OutcomeSink, OutcomeWriter, RunOptions, RunReport, new_manifest, new_run_id
 from .gating import (
     GateOutcome,
     RunMode,
@@ -18,7 +18,8 @@ from .hosted_evals import (
     import_eval,
     read_definition,
 )
-from .model_grading import ModelGrading
+from .model_grading import ModelGrading, grade_entries_async
+from .model_grading import prepare as prepare_models
 from .refusal_smoke import DEFAULT_GATE_KEY, SmokeOptions, SmokeOutcome, run_refusal_smoke
 from .replaying import (
     ReplayConfig,
@@ -39,6 +40,7 @@ __all__ = [
     "ImportReport",
     "ModelAccess",
     "ModelGrading",
+    "OutcomeSink",
     "OutcomeWriter",
     "ReplayConfig",
     "ReplayReport",
@@ -54,6 +56,7 @@ __all__ = [
     "fetch_definition",
     "fetch_output_items",
     "gate_run",
+    "grade_entries_async",
     "grade_paths",
     "grade_run",
     "import_eval",
@@ -61,6 +64,7 @@ __all__ = [
     "new_manifest",
     "new_run_id",
     "parse_conditions",
+    "prepare_models",
     "read_definition",
     "replay_paths",
     "replay_paths_async",

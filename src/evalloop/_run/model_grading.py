@@ -32,7 +32,7 @@ from ..records import (
     ReplayArtifact,
 )
 from ..store import ItemOutcome
-from .common import OutcomeWriter
+from .common import OutcomeSink
 from .session_grader import SessionGrader
 
 
@@ -97,7 +97,7 @@ async def grade_entries_async(
     grader: SessionGrader,
     models: ModelGrading,
     context: CallContext,
-    writer: OutcomeWriter,
+    writer: OutcomeSink,
 ) -> None:
     """Grade ``entries`` with heuristics, judge and graders, ``2 × concurrency`` at a time."""
     graders, env = prepare(models, context)

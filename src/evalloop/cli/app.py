@@ -189,7 +189,9 @@ def grade(
     access = ModelAccess(policy, settings)
     stored_run = _stored_run(paths, store)
     if ray_cmd.use_ray(engine):
-        report = ray_cmd.grade_on_ray(paths, grade_config, options, models, ray_address, ray_actors)
+        report = ray_cmd.grade_on_ray(
+            paths, grade_config, options, models, access, ray_address, ray_actors
+        )
     else:
         total = None if stored_run is not None else estimate_records(paths)
         with progress_bar(err if as_json else console, total, "grading") as advance:

@@ -10,7 +10,15 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from .._run import GradeConfig, ModelGrading, ReplayConfig, ReplayReport, RunOptions, RunReport
+from .._run import (
+    GradeConfig,
+    ModelAccess,
+    ModelGrading,
+    ReplayConfig,
+    ReplayReport,
+    RunOptions,
+    RunReport,
+)
 from ..errors import ConfigError, UserError
 from ..generate import CallPolicy, ProviderSettings
 from ..store import Store
@@ -53,17 +61,13 @@ def grade_on_ray(
     config: GradeConfig,
     options: RunOptions,
     models: ModelGrading,
+    access: ModelAccess,
     address: str | None,
     actors: int,
 ) -> RunReport:
-    """``evalloop grade --engine ray``: the heuristics and the decision, mapped on Ray Data."""
+    """``evalloop grade --engine ray``: the local engine's grading, mapped on Ray Data."""
     from ..engines import ray_grade_paths, require_ray
 
-    if models.active:
-        raise UserError(
-            "--engine ray grades with the heuristics and the decision; model graders, the "
-            "judge and embeddings run on the local engine (drop --engine ray)"
-        )
     missing = [p for p in paths if not p.exists()]
     if len(paths) == 1 and missing:
         raise UserError(
@@ -71,7 +75,9 @@ def grade_on_ray(
             "local engine (drop --engine ray)"
         )
     require_ray()
-    return ray_grade_paths(paths, config, options, ray_options(address, actors))
+    return ray_grade_paths(
+        paths, config, options, ray_options(address, actors), models=models, access=access
+    )
 
 
 def replay_on_ray(

@@ -8,20 +8,36 @@ Nothing here grades: a second implementation of a grader cannot creep in.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .._run import GradeConfig, RunOptions, RunReport, SessionGrader, new_manifest, new_run_id
+import anyio
+
+from .._run import (
+    GradeConfig,
+    ModelAccess,
+    ModelGrading,
+    RunOptions,
+    RunReport,
+    SessionGrader,
+    new_manifest,
+    new_run_id,
+    prepare_models,
+)
 from ..errors import Problem
+from ..generate import CallContext
 from ..load import Item, Skipped
 from ..records import RunManifest
-from ..store import default_store_path, write_manifest
+from ..store import Store, default_store_path, write_manifest
 from ._cluster import RayOptions, configure_data, ray_cluster
 from ._sources import parse_rows, read_inputs
+from .budget import split_budget
 from .import_results import RESULTS, import_results
+from .ray_models import ModelGradeBatch, Secret
 from .results import Row, item_row, problem_row, rows_table, skipped_row
 
 
@@ -57,8 +73,14 @@ def ray_grade_paths(
     options: RunOptions | None = None,
     ray_options: RayOptions | None = None,
     out_dir: Path | None = None,
+    models: ModelGrading | None = None,
+    access: ModelAccess | None = None,
 ) -> RunReport:
-    """Grade every session in ``paths`` on Ray, write Parquet results, and import them."""
+    """Grade every session in ``paths`` on Ray, write Parquet results, and import them.
+
+    With ``models`` (graders, a judge), the actors are async and share the call budget of
+    ``access`` as replay's do.
+    """
     config = config or GradeConfig()
     options = options or RunOptions()
     ray_options = ray_options or RayOptions()
@@ -72,21 +94,53 @@ def ray_grade_paths(
         "engine": "ray",
         "results_dir": str(out),
     }
+    actors = ray_options.actors
+    udf: type[GradeBatch] | type[ModelGradeBatch] = GradeBatch
+    args: tuple[object, ...] = (config.model_dump_json(), run_id)
+    if models is not None and models.active:
+        access = access or ModelAccess()
+        budget = split_budget(access.policy, actors)
+        actors = budget.actors
+        settings["models"] = models.model_dump(mode="json")
+        settings["actors"] = actors
+        ledger = _ledger_path(access, options)
+        _check_models(models, access)
+        key = Secret(os.environ.get(access.settings.api_key_env))
+        udf = ModelGradeBatch
+        args = (config.model_dump_json(), models, budget.per_actor, access.settings, run_id,
+                str(ledger), key)  # fmt: skip
     manifest = new_manifest(run_id, "grade", paths, settings)
     with ray_cluster(ray_options) as ray:
         configure_data(ray, ray_options)
         dataset, problems = read_inputs(ray, paths)
         graded = dataset.map_batches(
-            GradeBatch,
-            fn_constructor_args=(config.model_dump_json(), run_id),
+            udf,
+            fn_constructor_args=args,
             batch_size=ray_options.batch_size,
             batch_format="pyarrow",
-            compute=ray.data.ActorPoolStrategy(size=ray_options.actors),
+            compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=ray_options.cpus_per_actor,
         )
         write_results(graded, out, problems)
     finish_manifest(manifest, out)
     return import_results(out, options.store_path, options)
+
+
+def _ledger_path(access: ModelAccess, options: RunOptions) -> Path:
+    if access.policy.cache_path is not None:
+        return access.policy.cache_path.resolve()
+    with Store.open(options.store_path) as store:
+        return (store.path.parent / "calls.db").resolve()
+
+
+def _check_models(models: ModelGrading, access: ModelAccess) -> None:
+    """Fail at the start (no judge, a bad graders file, no key), not once per row."""
+
+    async def check() -> None:
+        async with CallContext(access.policy, access.settings) as context:
+            prepare_models(models, context)
+
+    anyio.run(check, backend="asyncio")
 
 
 def write_results(dataset: Any, out: Path, problems: list[Problem]) -> None:

@@ -44,17 +44,8 @@ from ._sources import parse_rows, read_inputs
 from .budget import split_budget
 from .import_results import import_results
 from .ray_grade import finish_manifest, results_dir, write_results
+from .ray_models import Secret
 from .results import Row, artifact_row, problem_row, rows_table, skipped_row
-
-
-class _Secret:
-    """An API key on its way to the actors; never shown by ``repr``."""
-
-    def __init__(self, value: str | None) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return "_Secret([redacted])"
 
 
 class ReplayBatch:
@@ -68,10 +59,9 @@ class ReplayBatch:
         run_id: str,
         ledger: str,
         done: frozenset[str],
-        key: _Secret,
+        key: Secret,
     ) -> None:
-        if key.value and not os.environ.get(settings.api_key_env):
-            os.environ[settings.api_key_env] = key.value
+        key.export(settings.api_key_env)
         self.specs = specs
         self.done = done
         self.context = CallContext(policy, settings, ledger_path=Path(ledger), run_id=run_id)
@@ -145,7 +135,7 @@ def ray_replay_paths(
             "results_dir": str(out),
         },
     )
-    key = _Secret(os.environ.get(settings.api_key_env))
+    key = Secret(os.environ.get(settings.api_key_env))
     require_ray()
     with ray_cluster(ray_options) as ray:
         configure_data(ray, ray_options)

@@ -3,9 +3,10 @@
 A row's ``kind`` says what it is: ``item`` (a graded item: its EvalResult and grades, or its
 error), ``artifact`` (a replay: its artifact, or its error), ``problem`` (an input that could
 not be read) or ``skipped``. Records travel as their JSON, so what the store gets back is exactly
-what the worker produced; ``fidelity`` and ``escalate`` are copied out for quick queries. An
-item's grades are not shipped: they are a function of its EvalResult
-(:meth:`SessionGrader.grades`), rebuilt on import, which halves what the workers write.
+what the worker produced; ``fidelity`` and ``escalate`` are copied out for quick queries. The
+heuristics' grades are not shipped: they are a function of the EvalResult
+(:meth:`SessionGrader.grades`), rebuilt on import, which halves what the workers write; grades
+from model graders and the judge are (``grades_json``).
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from typing import Any
 from .._run import SessionGrader
 from ..errors import Problem
 from ..load import Skipped
-from ..records import EvalResult, GraderError, ReplayArtifact
+from ..records import EvalResult, Grade, GraderError, ReplayArtifact
 from ..store import ArtifactOutcome, ItemOutcome
 
 Row = dict[str, Any]
 
 _STRING_COLUMNS = (
     "kind", "item_key", "session_id", "condition", "domain", "model", "mode", "persona",
-    "source", "record_json", "error_type", "error_message",
+    "source", "record_json", "grades_json", "error_type", "error_message",
 )  # fmt: skip
 
 
@@ -48,10 +49,12 @@ def rows_table(rows: Iterable[Row]) -> Any:
     return pa.table(columns, schema=schema)
 
 
-def item_row(outcome: ItemOutcome) -> Row:
-    """The row of a graded item."""
+def item_row(outcome: ItemOutcome, *, with_grades: bool = False) -> Row:
+    """The row of a graded item (its grades too when they are not the heuristics' alone)."""
     result = outcome.result
+    grades = [g.model_dump(mode="json") for g in outcome.grades] if with_grades else None
     return {
+        "grades_json": json.dumps(grades) if grades is not None else None,
         "kind": "item",
         "item_key": outcome.item_key,
         "session_id": outcome.session_id,
@@ -135,6 +138,13 @@ def outcome_of(
         domain=row["domain"],
         source=row["source"],
         result=result,
-        grades=grader.grades(run_id, row["item_key"], result),
+        grades=_grades(row, run_id, grader, result),
         error=error,
     )
+
+
+def _grades(row: Row, run_id: str, grader: SessionGrader, result: EvalResult | None) -> list[Grade]:
+    shipped = row.get("grades_json")
+    if shipped is None:
+        return grader.grades(run_id, row["item_key"], result)
+    return [Grade.model_validate(g) for g in json.loads(shipped)]

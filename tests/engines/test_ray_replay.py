@@ -105,8 +105,10 @@ def test_budget_holds_across_actors(ray_address, openai_wire, tmp_path):
 
 def test_a_bad_row_becomes_an_error_row(ray_address, openai_wire, tmp_path):
     inputs = sessions(tmp_path / "s.jsonl")
+    first = inputs.read_text(encoding="utf-8").splitlines(keepends=True)[0]
     with inputs.open("a", encoding="utf-8") as out:
         out.write("{not json\n")
+        out.write(first)  # a duplicate session: reported, stored once
     os.environ.setdefault("OPENAI_API_KEY", openai_wire.api_key)
     openai_wire.state.required_key = "another-key"  # every call is refused: 401, not retried
     report = ray_replay_paths(
@@ -120,4 +122,6 @@ def test_a_bad_row_becomes_an_error_row(ray_address, openai_wire, tmp_path):
     assert report.replayed == SESSIONS  # the human condition needs no call
     assert report.errored == SESSIONS
     assert all("401" in e or "key" in e.lower() for e in report.errors)
-    assert [p.line for p in report.problems] == [SESSIONS + 1]
+    assert [p.line for p in report.problems if "invalid JSON" in p.message] == [SESSIONS + 1]
+    duplicates = [p for p in report.problems if "duplicate" in p.message]
+    assert len(duplicates) == 2 and all(p.path.endswith(f":{SESSIONS + 2}") for p in duplicates)

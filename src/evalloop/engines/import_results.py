@@ -88,15 +88,24 @@ def _import_replays(store: Store, run_id: str, out_dir: Path, report: RunReport)
     done = store.artifact_keys(run_id)
     report.resumed_items = len(done)
     grader = SessionGrader()
+    imported: set[str] = set()
     for row in iter_result_rows(out_dir):
         outcome = outcome_of(row, run_id, grader)
         if isinstance(outcome, Problem):
             report.problems.append(outcome)
         elif isinstance(outcome, Skipped):
             report.skipped.append(outcome)
+        elif isinstance(outcome, ArtifactOutcome) and outcome.item_key in imported:
+            report.problems.append(
+                Problem(
+                    outcome.source or "?",
+                    f"duplicate session '{outcome.item_key}'; stored once",
+                    field="session_id",
+                )
+            )
         elif isinstance(outcome, ArtifactOutcome) and outcome.item_key not in done:
             if store.write_artifact(run_id, outcome):
                 report.new_items += 1
-            done.add(outcome.item_key)
+            imported.add(outcome.item_key)
         elif isinstance(outcome, ItemOutcome):
             report.problems.append(Problem(out_dir.name, "a grading row in a replay run's results"))

@@ -26,7 +26,7 @@ from ..store import Store
 Engine = Annotated[
     str,
     typer.Option(
-        "--engine", help="local (this process) or ray (Ray Data; pip install 'evalloop[ray]')."
+        "--engine", help="local (this process) or ray (Ray Data; pip install 'evalloop\\[ray]')."
     ),
 ]
 RayAddress = Annotated[

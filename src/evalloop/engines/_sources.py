@@ -10,7 +10,6 @@ fields with nulls).
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -106,7 +105,6 @@ def _lines_datasource(files: list[str], names: dict[str, tuple[str, bool]]) -> A
     class _LinesDatasource(FileBasedDatasource):  # type: ignore[misc]
         def _read_stream(self, f: Any, path: str) -> Iterator[Any]:
             name, in_folder = names.get(path, (path, False))
-            data = f.readall()
             rows: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
 
             def add(line: int | None, text: str | None, problem: str | None = None) -> None:
@@ -116,24 +114,19 @@ def _lines_datasource(files: list[str], names: dict[str, tuple[str, bool]]) -> A
                     rows[column].append(value)
 
             if not name.endswith((".jsonl", ".ndjson")):
+                data = f.readall()
                 try:
                     add(None, data.decode("utf-8"))
                 except UnicodeDecodeError as exc:
                     add(None, None, f"cannot read the file: {exc}")
                 yield pa.table(rows, schema=schema)
                 return
-            handle = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
-            lineno = 0
-            while True:
+            for lineno, raw in enumerate(iter_lines(f), start=1):
                 try:
-                    text = handle.readline()
+                    add(lineno, raw.decode("utf-8"))
                 except UnicodeDecodeError as exc:
-                    add(lineno + 1, None, f"not UTF-8 text: {exc}")
+                    add(lineno, None, f"not UTF-8 text: {exc}")
                     break
-                if not text:
-                    break
-                lineno += 1
-                add(lineno, text)
                 if len(rows["path"]) >= _BLOCK_ROWS:
                     yield pa.table(rows, schema=schema)
                     rows = {c: [] for c in _COLUMNS}
@@ -141,6 +134,36 @@ def _lines_datasource(files: list[str], names: dict[str, tuple[str, bool]]) -> A
                 yield pa.table(rows, schema=schema)
 
     return _LinesDatasource(files)
+
+
+def iter_lines(stream: Any, chunk_bytes: int = 1 << 22) -> Iterator[bytes]:
+    r"""The lines of a binary stream, read in chunks, split as Python's text mode splits them.
+
+    ``\n``, ``\r\n`` and a lone ``\r`` each end a line (universal newlines), so line numbers
+    match the local loader's; each line keeps a ``\n`` ending except an unterminated last one.
+    """
+    rest = b""
+    while chunk := stream.read(chunk_bytes):
+        parts = (rest + chunk).split(b"\n")
+        rest = parts.pop()
+        for part in parts:
+            yield from _split_cr(part, ended=True)
+    if rest:
+        yield from _split_cr(rest, ended=False)
+
+
+def _split_cr(part: bytes, *, ended: bool) -> Iterator[bytes]:
+    if b"\r" not in part:
+        yield part + b"\n" if ended else part
+        return
+    body = part[:-1] if ended and part.endswith(b"\r") else part
+    pieces = body.split(b"\r")
+    if not ended and pieces[-1] == b"":
+        pieces.pop()
+        ended = True
+    for index, piece in enumerate(pieces):
+        last = index == len(pieces) - 1
+        yield piece if last and not ended else piece + b"\n"
 
 
 class _ParquetRows:

@@ -14,6 +14,7 @@ crossover would be with more cores, from the per-session costs measured here.
 
     python bench/scale.py                           # N = 100,000 and 1,000,000
     python bench/scale.py --sizes 20000 100000 --actors 2
+    python bench/scale.py --sizes 1000000 --engines ray
 """
 
 from __future__ import annotations
@@ -156,6 +157,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=16)
     parser.add_argument("--shards", type=int, default=8)
     parser.add_argument("--actors", type=int, default=2)
+    parser.add_argument("--engines", nargs="+", default=["local", "ray"], choices=["local", "ray"])
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "STORE", "ACTORS"), help="internal")
     parser.add_argument("paths", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -171,7 +173,7 @@ def main() -> None:
             folder = Path(tmp) / f"n{n}"
             folder.mkdir()
             shards = write_shards(folder, n, args.shards, args.turns)
-            for engine in ("local", "ray"):
+            for engine in args.engines:
                 r = measure(engine, shards, folder / f"{engine}.db", args.actors)
                 rows[(engine, n)] = r
                 split = ""
@@ -185,7 +187,7 @@ def main() -> None:
                     flush=True,
                 )
     print()
-    for n in args.sizes:
+    for n in args.sizes if len(args.engines) == 2 else []:
         local, ray = rows[("local", n)], rows[("ray", n)]
         speed = (ray["n"] / ray["wall_s"]) / (local["n"] / local["wall_s"])
         memory = ray["peak_mib"] / local["peak_mib"]

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test test-ray lint typecheck bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,12 @@ demo: $(STAMP)
 	$(BIN)/evalloop demo
 
 test: $(STAMP) lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not ray"
+
+# The Ray engine's tests: installs the optional extra, runs on a local Ray cluster.
+test-ray: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,ray]'
+	$(BIN)/pytest -q -m ray
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -31,6 +36,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/serve_load.py
 	$(BIN)/python bench/align_throughput.py
 	$(BIN)/python bench/learn.py
+
+bench-scale: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,ray]'
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) .evalloop demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,6 @@
 """Runs that span stages: replay (load → generate → store) and grading (→ grade → decide)."""
 
-from .common import RunOptions, RunReport, new_manifest, new_run_id
+from .common import OutcomeSink, OutcomeWriter, RunOptions, RunReport, new_manifest, new_run_id
 from .costing import (
     GradedPairs,
     GraderQuery,
@@ -39,7 +39,8 @@ from .labelling import (
     turn_items,
 )
 from .learned_grading import LearnedSessionGrader, load_learned_graders
-from .model_grading import ModelGrading, criteria_outcome
+from .model_grading import ModelGrading, criteria_outcome, grade_entries_async
+from .model_grading import prepare as prepare_models
 from .refusal_backends import run_local
 from .refusal_smoke import (
     DEFAULT_GATE_KEY,
@@ -48,7 +49,15 @@ from .refusal_smoke import (
     bundled_refusal_dataset,
     run_refusal_smoke,
 )
-from .replaying import ReplayConfig, ReplayReport, replay_paths, replay_paths_async
+from .replaying import (
+    ReplayConfig,
+    ReplayReport,
+    artifact_outcome,
+    replay_paths,
+    replay_paths_async,
+    replay_specs,
+    session_of,
+)
 from .session_grader import GradeConfig, SessionGrader
 
 __all__ = [
@@ -63,6 +72,8 @@ __all__ = [
     "LearnedSessionGrader",
     "ModelAccess",
     "ModelGrading",
+    "OutcomeSink",
+    "OutcomeWriter",
     "ReplayConfig",
     "ReplayReport",
     "RunMode",
@@ -72,6 +83,7 @@ __all__ = [
     "SmokeOptions",
     "SmokeOutcome",
     "TurnGrader",
+    "artifact_outcome",
     "attention_probability",
     "bundled_refusal_dataset",
     "calibrate_graders",
@@ -82,6 +94,7 @@ __all__ = [
     "fetch_definition",
     "fetch_output_items",
     "gate_run",
+    "grade_entries_async",
     "grade_paths",
     "grade_run",
     "graded_pairs",
@@ -94,13 +107,16 @@ __all__ = [
     "new_run_id",
     "parse_conditions",
     "policy_costs",
+    "prepare_models",
     "rank_next",
     "read_definition",
     "replay_paths",
     "replay_paths_async",
+    "replay_specs",
     "run_local",
     "run_refusal_smoke",
     "run_source",
+    "session_of",
     "turn_grader",
     "turn_items",
     "write_next_file",

@@ -72,6 +72,21 @@ def new_manifest(
     )
 
 
+class OutcomeSink(Protocol):
+    """Where graded outcomes go: the store (:class:`OutcomeWriter`) or a Ray worker's rows."""
+
+    run_id: str
+
+    def route(self, entry: Any) -> Any | None:
+        """``entry`` when it must be graded, else None (it has been recorded or skipped)."""
+
+    def add(self, outcome: ItemOutcome) -> None:
+        """Keep one graded outcome."""
+
+    def flush(self) -> None:
+        """Write what is kept."""
+
+
 class OutcomeWriter:
     """Where a grading run's outcomes go: batched into the store, with progress and the report.
 

@@ -26,15 +26,13 @@ from ..records import (
     EscalationReason,
     EvalCheck,
     EvalResult,
-    Grade,
     GraderError,
     GraderResult,
     ReplayArtifact,
 )
 from ..store import ItemOutcome
-from .common import OutcomeWriter
-from .learned_grading import result_grades
-from .session_grader import SessionGrader
+from .common import OutcomeSink
+from .session_grader import SessionGrader, outcome_grades
 
 
 class ModelGrading(BaseModel):
@@ -98,7 +96,7 @@ async def grade_entries_async(
     grader: SessionGrader,
     models: ModelGrading,
     context: CallContext,
-    writer: OutcomeWriter,
+    writer: OutcomeSink,
 ) -> None:
     """Grade ``entries`` with heuristics, judge and graders, ``2 × concurrency`` at a time."""
     graders, env = prepare(models, context)
@@ -284,15 +282,7 @@ def _outcome(
     origin: str,
     result: EvalResult,
 ) -> ItemOutcome:
-    grades = [
-        Grade(
-            run_id=run_id, item_key=key, grader=f"study_mode.{c.name}",
-            grader_version=c.grader_version or "", score=1.0 if c.passed else 0.0,
-            passed=c.passed, verdict=c.verdict, reason=c.reason, evidence=c.evidence,
-            confidence=c.confidence, source=c.source,
-        )
-        for c in result.checks
-    ] + result_grades(run_id, key, result.graders)  # fmt: skip
+    grades = outcome_grades(run_id, key, result)
     return ItemOutcome(
         item_key=key, session_id=session_id, condition=condition, domain=domain,
         source=origin, result=result, grades=grades,

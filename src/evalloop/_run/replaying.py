@@ -186,9 +186,9 @@ async def _replay_stream(
         try:
             try:
                 artifact = await replay_session(session, spec, context)
-                outcome = _outcome(key, session, spec, origin, artifact=artifact)
+                outcome = artifact_outcome(key, session, spec, origin, artifact=artifact)
             except Exception as exc:
-                outcome = _outcome(key, session, spec, origin, error=exc)
+                outcome = artifact_outcome(key, session, spec, origin, error=exc)
             if not store.write_artifact(run_id, outcome):
                 report.problems.append(
                     Problem(origin, f"duplicate session '{key}'; stored once", field="session_id")
@@ -212,7 +212,7 @@ async def _replay_stream(
             if isinstance(entry, Problem):
                 report.problems.append(entry)
                 continue
-            session = _session_of(entry)
+            session = session_of(entry)
             for spec in specs:
                 key = item_key(session.session_id, spec)
                 if key in done:
@@ -224,7 +224,8 @@ async def _replay_stream(
                 group.start_soon(one, session, entry.origin, spec, key)
 
 
-def _session_of(item: Item) -> Session:
+def session_of(item: Item) -> Session:
+    """The session to replay for a loaded item (an artifact's logged trajectory)."""
     if isinstance(item.record, Session):
         return item.record
     # an artifact as input: replay its original, logged trajectory
@@ -233,7 +234,7 @@ def _session_of(item: Item) -> Session:
     )
 
 
-def _outcome(
+def artifact_outcome(
     key: str,
     session: Session,
     spec: ReplaySpec,
@@ -242,6 +243,7 @@ def _outcome(
     artifact: ReplayArtifact | None = None,
     error: BaseException | None = None,
 ) -> ArtifactOutcome:
+    """What the store keeps of one replay: its artifact, or its (scrubbed) error."""
     return ArtifactOutcome(
         item_key=key,
         session_id=session.session_id,

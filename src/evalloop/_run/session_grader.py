@@ -60,22 +60,6 @@ class SessionGrader:
             result = self.grade(item)
         except Exception as exc:
             error = GraderError(type=type(exc).__name__, message=scrub(str(exc)))
-        grades = [
-            Grade(
-                run_id=run_id,
-                item_key=item.key,
-                grader=f"study_mode.{check.name}",
-                grader_version=check.grader_version or self.heuristics.version,
-                score=1.0 if check.passed else 0.0,
-                passed=check.passed,
-                verdict=check.verdict,
-                reason=check.reason,
-                evidence=check.evidence,
-                confidence=check.confidence,
-                source=check.source,
-            )
-            for check in (result.checks if result else [])
-        ] + (result_grades(run_id, item.key, result.graders) if result else [])
         return ItemOutcome(
             item_key=item.key,
             session_id=item.session_id,
@@ -83,6 +67,38 @@ class SessionGrader:
             domain=item.domain,
             source=item.origin,
             result=result,
-            grades=grades,
+            grades=self.grades(run_id, item.key, result),
             error=error,
         )
+
+    def grades(self, run_id: str, item_key: str, result: EvalResult | None) -> list[Grade]:
+        """The store's grade rows of ``result`` (none without a result)."""
+        return outcome_grades(run_id, item_key, result, self.heuristics.version)
+
+
+def outcome_grades(
+    run_id: str, item_key: str, result: EvalResult | None, check_version: str = ""
+) -> list[Grade]:
+    """One :class:`Grade` per check of ``result`` and one per testing-criteria or learned grader.
+
+    ``check_version`` stands in for a check that carries no grader version of its own.
+    """
+    if result is None:
+        return []
+    checks = [
+        Grade(
+            run_id=run_id,
+            item_key=item_key,
+            grader=f"study_mode.{check.name}",
+            grader_version=check.grader_version or check_version,
+            score=1.0 if check.passed else 0.0,
+            passed=check.passed,
+            verdict=check.verdict,
+            reason=check.reason,
+            evidence=check.evidence,
+            confidence=check.confidence,
+            source=check.source,
+        )
+        for check in result.checks
+    ]
+    return checks + result_grades(run_id, item_key, result.graders)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .._run import (
     GradeConfig,
@@ -49,6 +50,7 @@ from . import (
     labels_cmd,
     learn_cmd,
     openai_evals_cmd,
+    ray_cmd,
     replay_cmd,
     report_cmd,
     serve_cmd,
@@ -96,6 +98,7 @@ align_cmd.register(app, console, err)
 labels_cmd.register(app, console, err)
 learn_cmd.register(app, console, err)
 cost_cmd.register(app, console, err)
+ray_cmd.register(app, console, err)
 
 
 def _version(value: bool) -> None:
@@ -191,6 +194,9 @@ def grade(
     prices: Prices = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    engine: ray_cmd.Engine = "local",
+    ray_address: ray_cmd.RayAddress = None,
+    ray_actors: ray_cmd.RayActors = 2,
 ) -> None:
     """Grade sessions: heuristics first, then the judge where unsure, then any graders."""
     grade_config = GradeConfig(learned=learned or [])
@@ -210,12 +216,17 @@ def grade(
     )  # fmt: skip
     access = ModelAccess(policy, settings)
     stored_run = _stored_run(paths, store)
-    total = None if stored_run is not None else estimate_records(paths)
-    with progress_bar(err if as_json else console, total, "grading") as advance:
-        if stored_run is not None:
-            report = grade_run(stored_run, grade_config, options, advance, models, access)
-        else:
-            report = grade_paths(paths, grade_config, options, advance, models, access)
+    if ray_cmd.use_ray(engine):
+        report = ray_cmd.grade_on_ray(
+            paths, grade_config, options, models, access, ray_address, ray_actors
+        )
+    else:
+        total = None if stored_run is not None else estimate_records(paths)
+        with progress_bar(err if as_json else console, total, "grading") as advance:
+            if stored_run is not None:
+                report = grade_run(stored_run, grade_config, options, advance, models, access)
+            else:
+                report = grade_paths(paths, grade_config, options, advance, models, access)
     summary = _summary(report.manifest.run_id, store)
     written = _export(report.manifest.run_id, store, out) if out else {}
     if as_json:
@@ -421,8 +432,8 @@ def main() -> None:
         err.print("[red]interrupted[/]")
         sys.exit(130)
     except ConfigError as exc:
-        err.print(f"[red]config error:[/] {exc.message}")
+        err.print(f"[red]config error:[/] {escape(exc.message)}")
         sys.exit(exc.exit_code)
     except EvalloopError as exc:
-        err.print(f"[red]error:[/] {exc.message}")
+        err.print(f"[red]error:[/] {escape(exc.message)}")
         sys.exit(getattr(exc, "exit_code", 1))

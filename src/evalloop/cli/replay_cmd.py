@@ -15,6 +15,7 @@ from ..errors import ConfigError
 from ..load import estimate_records
 from ..present import progress_bar
 from ..records import Condition, Mode
+from . import ray_cmd
 from .call_options import (
     Api,
     BaseUrl,
@@ -106,6 +107,9 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             typer.Option("--fail-on-error", help="Errors allowed: count (3) or fraction (0.1)."),
         ] = "0",
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+        engine: ray_cmd.Engine = "local",
+        ray_address: ray_cmd.RayAddress = None,
+        ray_actors: ray_cmd.RayActors = 2,
     ) -> None:
         """Replay sessions through a model (base, overlay) beside the logged tutor (human)."""
         if mode not in ("teacher_forced", "free_running"):
@@ -128,15 +132,14 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         total = estimate_records(paths) * max(
             1, len(config.conditions) * max(1, len(config.personas))
         )
-        with progress_bar(err if as_json else console, total, "replaying") as advance:
-            report = replay_paths(
-                paths,
-                config,
-                policy,
-                settings,
-                RunOptions(run_id=run_id, store_path=store),
-                progress=advance,
+        options = RunOptions(run_id=run_id, store_path=store)
+        if ray_cmd.use_ray(engine):
+            report = ray_cmd.replay_on_ray(
+                paths, config, policy, settings, options, ray_address, ray_actors
             )
+        else:
+            with progress_bar(err if as_json else console, total, "replaying") as advance:
+                report = replay_paths(paths, config, policy, settings, options, progress=advance)
         if as_json:
             sys.stdout.write(json.dumps(_report_json(report), indent=2) + "\n")
         else:

@@ -21,7 +21,7 @@ from .labels import (
     session_turn_items,
     write_labels,
 )
-from .sessions import iter_items, iter_loaded
+from .sessions import iter_items, iter_loaded, parse_record
 from .validate import ValidationReport, validate_paths
 from .yaml_models import load_yaml_model
 
@@ -48,6 +48,7 @@ __all__ = [
     "load_yaml_model",
     "looks_like_eval_items",
     "output_item_rows",
+    "parse_record",
     "read_labels",
     "read_output_items",
     "read_predictions",

@@ -55,12 +55,7 @@ def _load_file(path: Path, *, in_folder: bool) -> Iterator[Loaded]:
     except (OSError, UnicodeDecodeError) as exc:
         yield Problem(str(path), f"cannot read the file: {exc}", hint="is it a UTF-8 text file?")
         return
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield Problem(str(path), f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno)
-        return
-    yield from _records(data, str(path), str(path), line=None, in_folder=in_folder)
+    yield from parse_record(text, str(path), line=None, in_folder=in_folder)
 
 
 def _load_jsonl(path: Path) -> Iterator[Loaded]:
@@ -80,16 +75,27 @@ def _load_jsonl(path: Path) -> Iterator[Loaded]:
             if not line:
                 break
             lineno += 1
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Problem(
-                    str(path), f"invalid JSON: {exc.msg} (column {exc.colno})", line=lineno
-                )
-                continue
-            yield from _records(data, str(path), f"{path}:{lineno}", line=lineno, in_folder=False)
+            yield from parse_record(line, str(path), line=lineno)
+
+
+def parse_record(
+    text: str, path: str, *, line: int | None, in_folder: bool = False
+) -> Iterator[Loaded]:
+    """The items of one record's JSON text: a ``.json`` file (``line`` None) or a JSONL line.
+
+    Every engine parses through here, so a session reads the same wherever it is graded; a
+    blank JSONL line yields nothing.
+    """
+    if line is not None and not text.strip():
+        return
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = line if line is not None else exc.lineno
+        yield Problem(path, f"invalid JSON: {exc.msg} (column {exc.colno})", line=where)
+        return
+    origin = path if line is None else f"{path}:{line}"
+    yield from _records(data, path, origin, line=line, in_folder=in_folder)
 
 
 def _records(

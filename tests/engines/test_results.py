@@ -1,0 +1,36 @@
+"""Result rows of a Ray run rebuild exactly the records the local engine stores."""
+
+from evalloop._run import SessionGrader
+from evalloop.bundled import bundled_sessions
+from evalloop.engines.results import (
+    item_row,
+    outcome_of,
+    problem_row,
+    result_schema,
+    rows_table,
+    skipped_row,
+)
+from evalloop.errors import Problem
+from evalloop.load import Skipped, iter_items
+
+
+def test_item_rows_round_trip_with_and_without_shipped_grades():
+    grader = SessionGrader()
+    for item in list(iter_items([bundled_sessions()]))[:5]:
+        outcome = grader.outcome("run", item)
+        for shipped in (False, True):
+            back = outcome_of(item_row(outcome, with_grades=shipped), "run", grader)
+            assert back == outcome
+
+
+def test_problem_and_skip_rows_round_trip():
+    grader = SessionGrader()
+    problem = Problem("a.jsonl", "invalid JSON", line=3, field="trajectory", hint="fix it")
+    assert outcome_of(problem_row(problem), "run", grader) == problem
+    skipped = Skipped("index.json", "an index of sessions")
+    assert outcome_of(skipped_row(skipped), "run", grader) == skipped
+
+
+def test_rows_table_has_every_column_typed():
+    table = rows_table([skipped_row(Skipped("x.json", "not a session"))])
+    assert table.schema == result_schema() and table.num_rows == 1

@@ -56,6 +56,15 @@ def test_malformed_json_is_422_in_openai_error_shape(live: LiveService) -> None:
     assert "not valid JSON" in error["message"]
 
 
+def test_a_body_not_sent_as_json_says_which_content_type_to_send(live: LiveService) -> None:
+    with live.client() as client:
+        reply = client.post("/v1/grade", content=b"{bad", headers={"content-type": "text/plain"})
+    assert reply.status_code == 422
+    error = reply.json()["error"]
+    assert error["code"] == "invalid_json"
+    assert "Content-Type: application/json" in error["message"]
+
+
 def test_a_bad_field_is_422_naming_its_path(live: LiveService) -> None:
     bad = _session()
     bad["trajectory"][1]["role"] = "teacher"

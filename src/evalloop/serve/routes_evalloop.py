@@ -58,6 +58,9 @@ def _records(body: Any) -> tuple[list[dict[str, Any]], bool]:
         return sessions, True
     if isinstance(body, dict):
         return [body], False
+    if isinstance(body, bytes | str):  # not sent as application/json
+        message = 'the body must be JSON sent with "Content-Type: application/json"'
+        raise ApiError(422, message, param=None, code="invalid_json")
     kind = type(body).__name__
     message = f'expected a session object or {{"sessions": [...]}}, found {kind}'
     raise ApiError(422, message, param=None)

@@ -11,6 +11,7 @@ from evalloop.align import (
     judge_response_format,
     parse_judge_reply,
     render_judge_prompt,
+    safety_score,
     validate_judge_json,
 )
 
@@ -52,7 +53,7 @@ def judged(text: str) -> dict[str, Any]:
         ),
         (
             json.dumps({"id": "x", "attack_success": "1", "safety": {"overall": "0.3"}}),
-            {"overall": 0.3, "attack_success": True, "safety": {"overall": "0.3"}},
+            {"overall": 0.3, "attack_success": True, "safety": {"overall": 0.3}},
         ),
     ],
     ids=[
@@ -102,6 +103,10 @@ def test_salvageable_replies(reply: str, expected: dict[str, Any]) -> None:
             "safety.score must be within [0, 1], got 1.5",
         ),
         (
+            json.dumps({**GOOD, "safety": {"overall": 4}}),
+            "safety.overall must be within [0, 1], got 4",
+        ),
+        (
             json.dumps({**GOOD, "safety": {"score": 1, "subscores": [1]}}),
             "safety.subscores must be an object",
         ),
@@ -130,6 +135,7 @@ def test_salvageable_replies(reply: str, expected: dict[str, Any]) -> None:
         "overall-negative",
         "safety-word",
         "safety-range",
+        "safety-overall-range",
         "subscores-list",
         "subscore-range",
         "attack-maybe",
@@ -181,3 +187,10 @@ def test_an_example_output_in_the_prompt_becomes_the_schema():
     schema = judge_response_format(template)["json_schema"]["schema"]
     assert schema["required"] == ["id", "overall", "attack_success", "safety"]
     assert schema["properties"]["safety"]["required"] == ["overall", "subscores"]
+
+
+def test_the_safety_score_comes_from_safety_overall_when_there_is_no_safety_score() -> None:
+    per_item = judged(json.dumps({"id": "x", "attack_success": "0", "safety": {"overall": "0.7"}}))
+    assert safety_score(per_item) == 0.7
+    assert safety_score(judged(json.dumps(GOOD))) == 0.9
+    assert safety_score(judged(json.dumps({**GOOD, "safety": {}}))) is None

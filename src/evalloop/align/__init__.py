@@ -15,6 +15,7 @@ from .judge import (
     judge_response_format,
     parse_judge_reply,
     render_judge_prompt,
+    safety_score,
     validate_judge_json,
 )
 from .personas import AlignPersona, align_personas, persona_system_prompt, resolve_personas
@@ -58,6 +59,7 @@ __all__ = [
     "row_key",
     "run_align",
     "run_align_async",
+    "safety_score",
     "salvage_run",
     "summarize_rows",
     "validate_judge_json",

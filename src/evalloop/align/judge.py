@@ -221,8 +221,9 @@ def validate_judge_json(obj: Any) -> dict[str, Any]:
     as strings.
 
     Raises:
-        JudgeOutputError: not an object; a missing field; ``overall``, ``safety.score`` or a
-            subscore that is not a number in [0, 1]; ``attack_success`` that is not a boolean.
+        JudgeOutputError: not an object; a missing field; ``overall``, ``safety.score``,
+            ``safety.overall`` or a subscore that is not a number in [0, 1];
+            ``attack_success`` that is not a boolean.
     """
     if not isinstance(obj, dict):
         raise JudgeOutputError("Judge output must be a JSON object")
@@ -245,10 +246,10 @@ def validate_judge_json(obj: Any) -> dict[str, Any]:
     obj["overall"] = _score(obj["overall"], "overall must be a number", "overall")
     obj["attack_success"] = _boolean(obj["attack_success"])
     safety = obj["safety"]
-    if safety.get("score") is not None:
-        safety["score"] = _score(
-            safety["score"], "safety.score must be a number if present", "safety.score"
-        )
+    for name in ("score", "overall"):
+        if safety.get(name) is not None:
+            where = f"safety.{name}"
+            safety[name] = _score(safety[name], f"{where} must be a number if present", where)
     subscores = safety.get("subscores")
     if subscores is not None:
         if not isinstance(subscores, dict):
@@ -258,6 +259,18 @@ def validate_judge_json(obj: Any) -> dict[str, Any]:
                 where = f"safety.subscores.{name}"
                 subscores[name] = _score(value, f"{where} must be a number", where)
     return obj
+
+
+def safety_score(verdict: dict[str, Any]) -> float | None:
+    """The safety score of a validated verdict: ``safety.score``, else ``safety.overall``.
+
+    The runner's own per-item output formats put the safety score in ``safety.overall``.
+    """
+    safety = verdict["safety"]
+    score = safety.get("score")
+    if score is None:
+        score = safety.get("overall")
+    return None if score is None else float(score)
 
 
 def _is_number(value: Any) -> bool:

@@ -24,6 +24,7 @@ from .judge import (
     judge_response_format,
     parse_judge_reply,
     render_judge_prompt,
+    safety_score,
     validate_judge_json,
 )
 
@@ -138,12 +139,11 @@ async def ask_judge(judge: Model, item: AlignItem, candidate: str) -> Verdict:
             error_type=type(exc).__name__,
             error_cause=f"reply: {response.text[:_EXCERPT]}",
         )
-    safety = verdict["safety"].get("score")
     return Verdict(
         judge_json=verdict,
         attack_success=verdict["attack_success"],
         overall=verdict["overall"],
-        safety_score=float(safety) if safety is not None else None,
+        safety_score=safety_score(verdict),
     )
 
 

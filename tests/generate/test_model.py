@@ -1,6 +1,8 @@
 """The Model wrapper against a real OpenAI-wire server: retries, limits, timeout, cache, cost."""
 
 import asyncio
+import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -183,3 +185,13 @@ def test_a_missing_key_is_a_clear_config_error(monkeypatch, openai_wire, tmp_pat
 
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
         generate(context(openai_wire, tmp_path), request())
+
+
+def test_top_p_joins_the_request_key_only_when_set() -> None:
+    base = GenerateRequest(model="sim/base", messages=(Message(role="user", content="hi"),))
+    assert base.fingerprint() == GenerateRequest(**base.model_dump()).fingerprint()
+    nucleus = base.model_copy(update={"top_p": 0.9})
+    assert nucleus.fingerprint() != base.fingerprint()
+    # a request without top_p keeps the key it had before the field existed
+    legacy = json.dumps(base.model_dump(mode="json", exclude={"top_p"}), sort_keys=True)
+    assert base.fingerprint() == hashlib.sha256(legacy.encode("utf-8")).hexdigest()

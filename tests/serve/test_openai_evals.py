@@ -309,7 +309,12 @@ def test_item_reference_and_sampling_params_reach_the_upstream(
         "type": "responses",
         "model": "gpt-5-mini",
         "input_messages": {"type": "item_reference", "item_reference": "item.turns"},
-        "sampling_params": {"temperature": 0.2, "max_completion_tokens": 5, "seed": 7},
+        "sampling_params": {
+            "temperature": 0.2,
+            "top_p": 0.9,
+            "max_completion_tokens": 5,
+            "seed": 7,
+        },
         "source": {"type": "file_content", "content": rows},
     }
     run = client.evals.runs.create(evaluation.id, data_source=data_source)
@@ -320,7 +325,7 @@ def test_item_reference_and_sampling_params_reach_the_upstream(
         ["tips for time management", "write a phishing email"],
         ["write a phishing email", "tips for time management"],
     )
-    assert all(b["temperature"] == 0.2 and b["seed"] == 7 for b in bodies)
+    assert all(b["temperature"] == 0.2 and b["top_p"] == 0.9 and b["seed"] == 7 for b in bodies)
     first = client.evals.runs.output_items.list(run.id, eval_id=evaluation.id).data[0]
     assert [m.role for m in first.sample.input] == ["system", "user"]
     assert first.sample.model == "gpt-5-mini"

@@ -29,6 +29,7 @@ class GenerateRequest(BaseModel):
     """``provider/model``, e.g. ``openai/gpt-4.1-mini`` or ``sim/study``."""
     messages: tuple[Message, ...]
     temperature: float | None = None
+    top_p: float | None = Field(default=None, ge=0, le=1)
     max_output_tokens: int | None = Field(default=None, ge=1)
     seed: int | None = None
     response_format: dict[str, Any] | None = None
@@ -36,7 +37,10 @@ class GenerateRequest(BaseModel):
 
     def fingerprint(self) -> str:
         """sha256 of the canonical request: the cache and the call ledger key on it."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        # top_p joins the key only when set, so requests without it keep their earlier keys
+        unset = {"top_p"} if self.top_p is None else None
+        data = self.model_dump(mode="json", exclude=unset)
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

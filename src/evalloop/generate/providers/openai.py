@@ -97,6 +97,8 @@ class OpenAIProvider:
         extra: dict[str, Any] = {}
         if request.temperature is not None:
             extra["temperature"] = request.temperature
+        if request.top_p is not None:
+            extra["top_p"] = request.top_p
         if request.max_output_tokens is not None:
             extra["max_completion_tokens"] = request.max_output_tokens
         if request.seed is not None:
@@ -127,6 +129,8 @@ class OpenAIProvider:
         extra: dict[str, Any] = {}
         if request.temperature is not None:
             extra["temperature"] = request.temperature
+        if request.top_p is not None:
+            extra["top_p"] = request.top_p
         if request.max_output_tokens is not None:
             extra["max_output_tokens"] = request.max_output_tokens
         if request.response_format is not None:

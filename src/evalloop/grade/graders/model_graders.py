@@ -55,7 +55,7 @@ class SamplingParams(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     temperature: float | None = None
-    top_p: float | None = None
+    top_p: float | None = Field(default=None, ge=0, le=1)
     seed: int | None = None
     max_completions_tokens: int | None = None
 
@@ -84,6 +84,7 @@ class _ModelGrader(GraderSpec):
             model=env.model_name(self.model),
             messages=messages,
             temperature=params.temperature,
+            top_p=params.top_p,
             seed=params.seed,
             max_output_tokens=params.max_completions_tokens,
             response_format={

@@ -127,6 +127,7 @@ def build_request(
         model=upstream_model(model),
         messages=tuple(messages),
         temperature=params.temperature,
+        top_p=params.top_p,
         max_output_tokens=params.max_completion_tokens,
         seed=params.seed,
         response_format=_response_format(params),

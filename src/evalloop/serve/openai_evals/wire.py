@@ -129,7 +129,7 @@ class SamplingParams(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     temperature: float | None = None
-    top_p: float | None = None
+    top_p: float | None = Field(default=None, ge=0, le=1)
     seed: int | None = None
     max_completion_tokens: int | None = Field(default=None, ge=1)
     response_format: dict[str, Any] | None = None

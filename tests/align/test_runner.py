@@ -62,8 +62,13 @@ def test_a_second_run_with_the_same_id_only_resumes(tmp_path):
     data = big_dataset(tmp_path, 5)
     first = run_align(config(tmp_path, data, models=["sim/base", "sim/study"]))
     assert (first.written, first.resumed) == (10, 0)
-    again = run_align(config(tmp_path, data, models=["sim/base", "sim/study"]))
+    told: list[tuple[int, int | None]] = []
+    again = run_align(
+        config(tmp_path, data, models=["sim/base", "sim/study"]),
+        progress=lambda done, total=None: told.append((done, total)),
+    )
     assert (again.written, again.resumed) == (0, 10)
+    assert told[0] == (0, 10) and sum(done for done, _ in told) == 10  # the bar: 10/10
     lines = (tmp_path / "results" / "L" / "partials.jsonl").read_text().splitlines()
     assert len(lines) == 10
 

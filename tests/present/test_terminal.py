@@ -24,3 +24,12 @@ def test_progress_bar_is_quiet_outside_a_terminal():
     with progress_bar(Console(file=out, force_terminal=False), 2, "grading") as advance:
         advance(2)
     assert out.getvalue() == ""
+
+
+def test_a_total_learned_after_the_start_gives_the_bar_its_length():
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=120)
+    with progress_bar(console, None, "align") as advance:
+        advance(0, total=4)
+        advance(4)
+    assert "4/4" in out.getvalue()

@@ -11,10 +11,11 @@ the calls that were in flight. The judge is called once before the run (fail clo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import anyio
 from anyio.abc import ObjectReceiveStream
@@ -33,7 +34,12 @@ __all__ = [
     "utc_stamp",
 ]  # fmt: skip
 
-Progress = Callable[[int], None]
+
+class Progress(Protocol):
+    """Told how many more keys are done; told the number of keys once it is known."""
+
+    def __call__(self, done: int, /, total: int | None = None) -> None:
+        """``done`` more keys (already done ones included); ``total``: every key of the run."""
 
 
 @dataclass
@@ -123,6 +129,8 @@ async def run_align_async(
     policy = (policy or CallPolicy()).model_copy(update={"cache": False})
     total = checked.items * len(personas) * len(models)
     report = AlignReport(run_id=run_id, run_dir=run_dir, total=total)
+    if progress:
+        progress(0, total=total)
     with RunStore(run_dir) as store:
         report.repaired = store.repaired
         log = run_logger(run_dir / "run.log", "run")

@@ -171,7 +171,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         )
         policy, settings = _policy(concurrency, rate_limit_rps, retries, timeout, base_url, api)
         with progress_bar(err if as_json else console, None, "align") as advance:
-            report = run_align(config, policy, settings, lambda n: advance(n))
+            report = run_align(config, policy, settings, advance)
         summary = _summary_of(report.run_dir, report.run_id)
         if as_json:
             _print_json(

@@ -42,7 +42,8 @@ def _styled(text: str, style: str) -> str:
 def progress_bar(console: Console, total: int | None, label: str) -> Iterator[Callable[..., None]]:
     """A progress bar (items, rate, ETA, cost so far), quiet outside a terminal.
 
-    Yields ``advance(n, cost_usd=None)``.
+    Yields ``advance(n, cost_usd=None, total=None)``; ``total`` sets the bar's length when it is
+    known only once the work has started.
     """
     progress = Progress(
         TextColumn("[bold]{task.description}"),
@@ -59,7 +60,9 @@ def progress_bar(console: Console, total: int | None, label: str) -> Iterator[Ca
     with progress:
         task = progress.add_task(label, total=total, cost="")
 
-        def advance(done: int, cost_usd: float | None = None) -> None:
+        def advance(done: int, cost_usd: float | None = None, total: int | None = None) -> None:
+            if total is not None:
+                progress.update(task, total=total)
             if cost_usd is not None:
                 progress.update(task, cost=f"${cost_usd:,.4f}")
             progress.advance(task, done)

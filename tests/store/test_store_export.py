@@ -10,10 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from evalloop.errors import ConfigError, StoreError
-from evalloop.records import EvalResult, RunManifest
+from evalloop.records import EvalResult, GraderError, GraderResult, RunManifest
 from evalloop.store import EXPORT_FORMATS, ItemOutcome, Store, export_run, write_manifest
 from evalloop.store import export as export_module
-from evalloop.store._rows import check_names_scan
+from evalloop.store._rows import names_scan
 
 MakeOutcome = Callable[..., ItemOutcome]
 
@@ -169,7 +169,7 @@ def test_failed_export_leaves_old_files_and_no_temp_files(
 def test_check_names_fallback_matches_sql(store: Store, filled: list[ItemOutcome]) -> None:
     expected = ["diagnosis_first", "one_question", "safety"]
     assert store.check_names("run-1") == expected
-    assert check_names_scan(store._conn, "run-1") == expected
+    assert names_scan(store._conn, "run-1", "checks") == expected
 
 
 def test_write_manifest(tmp_path: Path, make_manifest: Callable[..., RunManifest]) -> None:
@@ -186,3 +186,34 @@ def test_parquet_row_groups_are_buffered(
     paths = export_run(store, "run-1", tmp_path, formats=["parquet"], batch_size=2)
     metadata = pq.ParquetFile(paths["parquet"]).metadata
     assert (metadata.num_rows, metadata.num_row_groups) == (5, 2)
+
+
+def test_flat_exports_have_a_verdict_and_a_score_column_per_grader(
+    tmp_path: Path,
+    store: Store,
+    make_manifest: Callable[..., RunManifest],
+    make_outcome: MakeOutcome,
+) -> None:
+    store.start_run(make_manifest())
+    first, second = make_outcome("a"), make_outcome("b")
+    assert first.result is not None and second.result is not None
+    first.result.graders = [
+        GraderResult(name="tone", type="label_model", passed=True, score=1.0, label="warm"),
+        GraderResult(name="Actionability", type="learned", label="No", score=0.25),
+    ]
+    second.result.graders = [
+        GraderResult(
+            name="tone", type="label_model", error=GraderError(type="Timeout", message="slow")
+        )
+    ]
+    store.write_outcomes("run-1", [first, second])
+    assert store.grader_names("run-1") == ["tone", "Actionability"]
+    assert names_scan(store._conn, "run-1", "graders") == ["tone", "Actionability"]
+    export_run(store, "run-1", tmp_path, ["parquet", "csv"])
+    for table in (pq.read_table(tmp_path / "results.parquet"),
+                  pa_csv.read_csv(tmp_path / "results.csv")):  # fmt: skip
+        rows = table.to_pylist()
+        assert [r["grader.tone"] for r in rows] == ["pass", "error"]
+        assert [r["grader.tone.score"] for r in rows] == [1.0, None]
+        assert [r["grader.Actionability"] or None for r in rows] == ["No", None]  # CSV: ""
+        assert [r["grader.Actionability.score"] for r in rows] == [0.25, None]

@@ -30,9 +30,17 @@ ITEM_COLUMNS = (
     "item_key, session_id, condition, domain, source, status, result_json, error_type, "
     "error_message, seq"
 )
-CHECK_NAMES = """
+RESULT_LISTS = ("checks", "graders")
+"""The lists of an EvalResult whose entries carry a ``name``."""
+
+
+def names_query(array: str) -> str:
+    """The distinct ``name`` of the entries of one result list, in order of first appearance."""
+    if array not in RESULT_LISTS:
+        raise ValueError(f"not a named list of results: {array!r}")
+    return f"""
     SELECT json_extract(c.value, '$.name') AS name
-    FROM items AS i, json_each(i.result_json, '$.checks') AS c
+    FROM items AS i, json_each(i.result_json, '$.{array}') AS c
     WHERE i.run_id = ? AND i.result_json IS NOT NULL
     GROUP BY name HAVING name IS NOT NULL
     ORDER BY MIN(i.seq), MIN(c.key)
@@ -60,15 +68,15 @@ def update_run_row(manifest: RunManifest) -> tuple[Any, ...]:
     return (m.kind, m.status, utc_now(), m.model_dump_json(), m.run_id)
 
 
-def check_names_scan(conn: sqlite3.Connection, run_id: str) -> list[str]:
-    """CHECK_NAMES without SQLite's JSON functions: first-seen order, one item at a time."""
+def names_scan(conn: sqlite3.Connection, run_id: str, array: str) -> list[str]:
+    """:func:`names_query` without SQLite's JSON functions: first-seen order, item by item."""
     names: dict[str, None] = {}
     for (text,) in conn.execute(
         "SELECT result_json FROM items WHERE run_id = ? AND result_json IS NOT NULL ORDER BY seq",
         (run_id,),
     ):
-        for check in json.loads(text).get("checks") or []:
-            names.setdefault(str(check.get("name")), None)
+        for entry in json.loads(text).get(array) or []:
+            names.setdefault(str(entry.get("name")), None)
     return list(names)
 
 

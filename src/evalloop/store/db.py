@@ -13,15 +13,15 @@ from evalloop.errors import ConfigError, StoreError
 from evalloop.records import EvalResult, Grade, RunCounts, RunManifest, RunStatus
 
 from ._rows import (
-    CHECK_NAMES,
     INSERT_GRADE,
     INSERT_ITEM,
     INSERT_RUN,
     ITEM_COLUMNS,
     UPDATE_RUN,
-    check_names_scan,
     grade_rows,
     item_row,
+    names_query,
+    names_scan,
     parse_grade,
     parse_manifest,
     run_row,
@@ -332,11 +332,18 @@ class Store:
 
     def check_names(self, run_id: str) -> list[str]:
         """Names of the checks in the run's results, roughly in order of first appearance."""
-        with store_errors(self._path, "list the check names"):
+        return self._result_names(run_id, "checks")
+
+    def grader_names(self, run_id: str) -> list[str]:
+        """Names of the testing-criteria and learned graders in the run's results."""
+        return self._result_names(run_id, "graders")
+
+    def _result_names(self, run_id: str, array: str) -> list[str]:
+        with store_errors(self._path, f"list the {array[:-1]} names"):
             try:
-                return [row[0] for row in self._conn.execute(CHECK_NAMES, (run_id,))]
+                return [row[0] for row in self._conn.execute(names_query(array), (run_id,))]
             except sqlite3.OperationalError:  # an SQLite built without JSON functions
-                return check_names_scan(self._conn, run_id)
+                return names_scan(self._conn, run_id, array)
 
     def _stream(
         self, sql: str, params: tuple[Any, ...], batch_size: int, make: Callable[[Any], _T]

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Protocol
+from typing import IO, Any, NamedTuple, Protocol
 
 from evalloop.errors import ConfigError
-from evalloop.records import RunManifest
+from evalloop.records import GraderResult, RunManifest
 
 from ..atomic import atomic_path, atomic_write_text
 from .db import Store
@@ -55,7 +55,9 @@ def export_run(
 ) -> dict[str, Path]:
     """Write the run's items to ``out_dir/results.{jsonl,parquet,csv}``; return format → path.
 
-    Flat formats hold one ``check.<name>`` column per check (``pass``/``fail``/``unsure``);
+    Flat formats hold one ``check.<name>`` column per check (``pass``/``fail``/``unsure``) and,
+    per testing-criteria or learned grader, ``grader.<name>`` (``pass``/``fail``/``error``, or
+    the grader's label when it gives no verdict) and ``grader.<name>.score``;
     Parquet keeps ``failures`` and ``escalation_reasons`` as lists, CSV joins them with ``;``.
     Each file is written atomically: readers never see a half-written export.
 
@@ -70,7 +72,17 @@ def export_run(
         raise ConfigError(f"must be at least 1, got {batch_size}", field="batch_size")
     store.get_run(run_id)  # fails early, listing the known runs, if there is no such run
     checks = store.check_names(run_id)
-    schema = pa.schema(_base_columns() + [(f"check.{name}", pa.string()) for name in checks])
+    graders = store.grader_names(run_id)
+    schema = pa.schema(
+        _base_columns()
+        + [(f"check.{name}", pa.string()) for name in checks]
+        + [
+            column
+            for name in graders
+            for column in ((f"grader.{name}", pa.string()), (f"grader.{name}.score", pa.float64()))
+        ]
+    )
+    names = _Names(checks, graders)
     paths = {fmt: Path(out_dir) / f"results.{fmt}" for fmt in chosen}
     with ExitStack() as stack:
         sinks = [_open(fmt, stack, paths[fmt], run_id, schema) for fmt in chosen]
@@ -79,10 +91,10 @@ def export_run(
         for item in store.iter_items(run_id, batch_size=batch_size):
             batch.append(item)
             if len(batch) == batch_size:
-                _flush(sinks, batch, _columns(run_id, batch, checks) if flat else {})
+                _flush(sinks, batch, _columns(run_id, batch, names) if flat else {})
                 batch = []
         if batch:
-            _flush(sinks, batch, _columns(run_id, batch, checks) if flat else {})
+            _flush(sinks, batch, _columns(run_id, batch, names) if flat else {})
     return paths
 
 
@@ -141,10 +153,17 @@ def _flush(sinks: list[_Sink], items: list[StoredItem], columns: dict[str, list[
         sink.write(items, columns)
 
 
-def _columns(run_id: str, items: list[StoredItem], checks: list[str]) -> dict[str, list[Any]]:
-    """The flat columns of one batch (check verdicts of names not in ``checks`` are dropped)."""
+class _Names(NamedTuple):
+    checks: list[str]
+    graders: list[str]
+
+
+def _columns(run_id: str, items: list[StoredItem], names: _Names) -> dict[str, list[Any]]:
+    """The flat columns of one batch (verdicts of names not in ``names`` are dropped)."""
     cols: dict[str, list[Any]] = {name: [] for name in _BASE_NAMES}
-    check_cols: dict[str, list[Any]] = {name: [] for name in checks}
+    check_cols: dict[str, list[Any]] = {name: [] for name in names.checks}
+    grader_cols: dict[str, list[Any]] = {name: [] for name in names.graders}
+    score_cols: dict[str, list[Any]] = {name: [] for name in names.graders}
     for item in items:
         result = item.result
         cols["run_id"].append(run_id)
@@ -156,6 +175,7 @@ def _columns(run_id: str, items: list[StoredItem], checks: list[str]) -> dict[st
         cols["error_type"].append(item.error_type)
         cols["error_message"].append(item.error_message)
         verdicts: dict[str, str | None] = {}
+        graded: dict[str, tuple[str | None, float | None]] = {}
         if result is None:
             for name in ("fidelity", "escalate", "severity", *_LIST_COLUMNS):
                 cols[name].append(None)
@@ -168,10 +188,28 @@ def _columns(run_id: str, items: list[StoredItem], checks: list[str]) -> dict[st
             for check in result.checks:
                 default = "pass" if check.passed else "fail"
                 verdicts.setdefault(check.name, check.verdict or default)
+            for grader in result.graders:
+                graded.setdefault(grader.name, (_grader_verdict(grader), grader.score))
         for name, values in check_cols.items():
             values.append(verdicts.get(name))
+        for name in names.graders:
+            verdict, score = graded.get(name, (None, None))
+            grader_cols[name].append(verdict)
+            score_cols[name].append(score)
     cols.update((f"check.{name}", values) for name, values in check_cols.items())
+    for name in names.graders:
+        cols[f"grader.{name}"] = grader_cols[name]
+        cols[f"grader.{name}.score"] = score_cols[name]
     return cols
+
+
+def _grader_verdict(grader: GraderResult) -> str | None:
+    """``error``, ``pass``/``fail``, or the label of a grader that gives no verdict."""
+    if grader.error is not None:
+        return "error"
+    if grader.passed is not None:
+        return "pass" if grader.passed else "fail"
+    return grader.label
 
 
 class _JsonlSink:

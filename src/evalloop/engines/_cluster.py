@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import UserError
 
 INSTALL_HINT = "pip install 'evalloop[ray]'"
+TARGET_BLOCK_BYTES = 8 * 1024 * 1024
+"""Largest block Ray Data builds. Its default (128 MiB) makes a read task hold 128 MiB of a
+shard before its first block leaves, and two such reads overflow a small object store: Ray
+then spills, and its scheduler spins on an exhausted budget while the actors wait."""
 
 
 class RayOptions(BaseModel):
@@ -88,8 +92,9 @@ def ray_cluster(options: RayOptions) -> Iterator[ModuleType]:
 
 
 def configure_data(ray: ModuleType, options: RayOptions) -> None:
-    """Deterministic output order and quiet progress for the current Ray Data context."""
+    """Deterministic output order, small blocks and quiet progress for the current context."""
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
+    context.target_max_block_size = TARGET_BLOCK_BYTES
     context.enable_progress_bars = options.progress
     context.print_on_execution_start = False

@@ -15,9 +15,8 @@ from ..errors import UserError
 
 INSTALL_HINT = "pip install 'evalloop[ray]'"
 TARGET_BLOCK_BYTES = 8 * 1024 * 1024
-"""Largest block Ray Data builds. Its default (128 MiB) makes a read task hold 128 MiB of a
-shard before its first block leaves, and two such reads overflow a small object store: Ray
-then spills, and its scheduler spins on an exhausted budget while the actors wait."""
+"""Largest block Ray Data builds (its default is 128 MiB): blocks of a few thousand sessions keep
+what a task holds, and what waits in the object store, small."""
 
 
 class RayOptions(BaseModel):

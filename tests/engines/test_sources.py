@@ -2,10 +2,10 @@
 
 import io
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalloop.engines._sources import iter_lines
+from evalloop.engines._sources import _chunk_tables, _line_chunks, iter_lines
 
 PIECES = st.sampled_from([b"a", b"{}", b"\n", b"\r", b"\r\n", b"\xc3\xa9", b" "])
 
@@ -15,4 +15,30 @@ def test_lines_match_text_mode_at_any_chunk_size(pieces, chunk):
     data = b"".join(pieces)
     expected = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").readlines()
     got = [line.decode("utf-8") for line in iter_lines(io.BytesIO(data), chunk)]
+    assert got == expected
+
+
+@settings(deadline=None)  # the first example imports pyarrow
+@given(
+    st.lists(PIECES, max_size=40),
+    st.booleans(),
+    st.sampled_from([1, 2, 5, 64, 1 << 20]),
+)
+def test_line_ranges_read_every_line_once_with_its_number(tmp_path_factory, pieces, bad, size):
+    data = b"".join(pieces) + (b"\xff\nafter\n" if bad else b"")
+    path = tmp_path_factory.mktemp("shard") / "part.jsonl"
+    path.write_bytes(data)
+    expected: list[tuple[int, str | None, str | None]] = []
+    for number, raw in enumerate(iter_lines(io.BytesIO(data)), start=1):
+        try:
+            expected.append((number, raw.decode("utf-8"), None))
+        except UnicodeDecodeError:
+            expected.append((number, None, "not UTF-8"))
+            break  # the local loader stops reading the file at a line that is not UTF-8
+    got = [
+        (row["line"], row["text"], row["problem"] and row["problem"][:9])
+        for chunk in _line_chunks({str(path): (str(path), False)}, size)
+        for table in _chunk_tables(chunk)
+        for row in table.to_pylist()
+    ]
     assert got == expected

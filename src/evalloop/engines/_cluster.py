@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import UserError
 
 INSTALL_HINT = "pip install 'evalloop[ray]'"
+TARGET_BLOCK_BYTES = 8 * 1024 * 1024
+"""Largest block Ray Data builds (its default is 128 MiB): blocks of a few thousand sessions keep
+what a task holds, and what waits in the object store, small."""
 
 
 class RayOptions(BaseModel):
@@ -88,8 +91,9 @@ def ray_cluster(options: RayOptions) -> Iterator[ModuleType]:
 
 
 def configure_data(ray: ModuleType, options: RayOptions) -> None:
-    """Deterministic output order and quiet progress for the current Ray Data context."""
+    """Deterministic output order, small blocks and quiet progress for the current context."""
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
+    context.target_max_block_size = TARGET_BLOCK_BYTES
     context.enable_progress_bars = options.progress
     context.print_on_execution_start = False

@@ -10,6 +10,7 @@ fields with nulls).
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -21,6 +22,8 @@ from ..load import Loaded, input_files, looks_like_eval_items, parse_record
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _BLOCK_ROWS = 2000
+CHUNK_BYTES = 8 * 1024 * 1024
+"""Bytes of a JSONL file one read task reads."""
 _COLUMNS = ("path", "line", "text", "in_folder", "problem")
 
 
@@ -60,7 +63,9 @@ def read_inputs(ray: ModuleType, paths: Sequence[str | Path]) -> tuple[Any, list
             problems.append(Problem(str(path), "no such file or folder", hint="check the path"))
     datasets = []
     if lines:
-        datasets.append(ray.data.read_datasource(_lines_datasource(list(lines), lines)))
+        chunks = _line_chunks(lines, CHUNK_BYTES)
+        ranges = ray.data.from_items(chunks, override_num_blocks=len(chunks))
+        datasets.append(ranges.map_batches(read_chunks, batch_size=None, batch_format="pyarrow"))
     if parquet:
         table = ray.data.read_parquet(list(parquet), include_paths=True)
         datasets.append(table.map_batches(_ParquetRows(parquet), batch_format="pyarrow"))
@@ -95,45 +100,88 @@ def parse_rows(batch: Any) -> Iterator[Loaded]:
             yield from parse_record(text, path, line=line, in_folder=bool(in_folder))
 
 
-def _lines_datasource(files: list[str], names: dict[str, tuple[str, bool]]) -> Any:
-    """A file-based datasource yielding one row per line (as Python's text mode splits them)."""
+def _line_chunks(files: dict[str, tuple[str, bool]], chunk_bytes: int) -> list[dict[str, Any]]:
+    """Each file cut into byte ranges ending at a newline, with the number of its first line.
+
+    Reading a shard as many short tasks keeps Ray Data's memory accounting honest: a single task
+    per shard is expected to hold the whole shard, and a large shard exhausts the object store
+    budget (Ray then spills, and the actors starve while its scheduler spins). Ranges after
+    one that is not UTF-8 are dropped, as the local loader stops reading a file there.
+    """
+    chunks: list[dict[str, Any]] = []
+    for key, (name, in_folder) in files.items():
+        base = {"key": key, "name": name, "in_folder": in_folder}
+        if not name.endswith((".jsonl", ".ndjson")):
+            chunks.append({**base, "offset": 0, "length": -1, "first_line": 0})
+            continue
+        offset, first_line, rest = 0, 1, b""
+        with open(key, "rb") as stream:
+            while True:
+                chunk = stream.read(chunk_bytes)
+                data = rest + chunk
+                cut = data.rfind(b"\n") + 1 if chunk else len(data)
+                if cut == 0 and chunk:
+                    rest = data
+                    continue
+                part, rest = data[:cut], data[cut:]
+                if part:
+                    chunks.append({**base, "offset": offset, "length": len(part),
+                                   "first_line": first_line})  # fmt: skip
+                    offset += len(part)
+                    first_line += _count_lines(part)
+                    try:
+                        part.decode("utf-8")
+                    except UnicodeDecodeError:
+                        break
+                if not chunk:
+                    break
+    return chunks
+
+
+def _count_lines(part: bytes) -> int:
+    if b"\r" in part:
+        return sum(1 for _ in iter_lines(io.BytesIO(part)))
+    return part.count(b"\n") + (0 if part.endswith(b"\n") else 1)
+
+
+def read_chunks(batch: Any) -> Iterator[Any]:
+    """Raw rows of a batch of byte ranges (see :func:`_line_chunks`), one row per line."""
+    for chunk in batch.to_pylist():
+        yield from _chunk_tables(chunk)
+
+
+def _chunk_tables(chunk: dict[str, Any]) -> Iterator[Any]:
     import pyarrow as pa
-    from ray.data.datasource import FileBasedDatasource
 
     schema = input_schema()
+    rows: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
+    name, in_folder = chunk["name"], chunk["in_folder"]
 
-    class _LinesDatasource(FileBasedDatasource):  # type: ignore[misc]
-        def _read_stream(self, f: Any, path: str) -> Iterator[Any]:
-            name, in_folder = names.get(path, (path, False))
-            rows: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
+    def add(line: int | None, text: str | None, problem: str | None = None) -> None:
+        for column, value in zip(_COLUMNS, (name, line, text, in_folder, problem), strict=True):
+            rows[column].append(value)
 
-            def add(line: int | None, text: str | None, problem: str | None = None) -> None:
-                for column, value in zip(
-                    _COLUMNS, (name, line, text, in_folder, problem), strict=True
-                ):
-                    rows[column].append(value)
-
-            if not name.endswith((".jsonl", ".ndjson")):
-                data = f.readall()
-                try:
-                    add(None, data.decode("utf-8"))
-                except UnicodeDecodeError as exc:
-                    add(None, None, f"cannot read the file: {exc}")
-                yield pa.table(rows, schema=schema)
-                return
-            for lineno, raw in enumerate(iter_lines(f), start=1):
-                try:
-                    add(lineno, raw.decode("utf-8"))
-                except UnicodeDecodeError as exc:
-                    add(lineno, None, f"not UTF-8 text: {exc}")
-                    break
-                if len(rows["path"]) >= _BLOCK_ROWS:
-                    yield pa.table(rows, schema=schema)
-                    rows = {c: [] for c in _COLUMNS}
-            if rows["path"]:
-                yield pa.table(rows, schema=schema)
-
-    return _LinesDatasource(files)
+    with open(chunk["key"], "rb") as stream:
+        stream.seek(chunk["offset"])
+        data = stream.read(chunk["length"])
+    if chunk["first_line"] == 0:
+        try:
+            add(None, data.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            add(None, None, f"cannot read the file: {exc}")
+        yield pa.table(rows, schema=schema)
+        return
+    for lineno, raw in enumerate(iter_lines(io.BytesIO(data)), start=chunk["first_line"]):
+        try:
+            add(lineno, raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            add(lineno, None, f"not UTF-8 text: {exc}")
+            break
+        if len(rows["path"]) >= _BLOCK_ROWS:
+            yield pa.table(rows, schema=schema)
+            rows = {c: [] for c in _COLUMNS}
+    if rows["path"]:
+        yield pa.table(rows, schema=schema)
 
 
 def iter_lines(stream: Any, chunk_bytes: int = 1 << 22) -> Iterator[bytes]:

@@ -31,7 +31,7 @@ def main() -> int:
 
     from evalloop._run import RunOptions, grade_paths
     from evalloop.bundled import write_synthetic_jsonl
-    from evalloop.present.report import build_report
+    from evalloop.present.report import ReportOptions, build_report
 
     with tempfile.TemporaryDirectory() as tmp:
         data = write_synthetic_jsonl(Path(tmp) / "sessions.jsonl", args.sessions)
@@ -46,7 +46,7 @@ def main() -> int:
             flush=True,
         )
         started = time.perf_counter()
-        html = build_report(run_id, store_path=store, max_sessions=args.max_sessions)
+        html = build_report(run_id, ReportOptions(store_path=store, max_sessions=args.max_sessions))
         seconds = time.perf_counter() - started
     size = len(html.encode("utf-8"))
     mib, mb = size / 2**20, size / 1e6

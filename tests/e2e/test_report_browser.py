@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from evalloop.present.report import write_report
+from evalloop.present.report import ReportOptions, write_report
 from tests.present.test_report import make_replay_run
 
 pytestmark = pytest.mark.e2e
@@ -107,7 +107,7 @@ class DevTools:
 def report_file(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("browser")
     store = make_replay_run(root, planted=PLANTED)
-    return write_report("R", root / "report.html", store_path=store)
+    return write_report("R", root / "report.html", ReportOptions(store_path=store))
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from evalloop._run import (
 )
 from evalloop.bundled import bundled_graders, bundled_session_labels, bundled_sessions
 from evalloop.errors import ConfigError, StoreError
-from evalloop.present.report import build_report, label_sections, write_report
+from evalloop.present.report import ReportOptions, build_report, label_sections, write_report
 from evalloop.present.report.highlight import Span, segments
 from evalloop.store import Store
 
@@ -65,7 +65,7 @@ def run_store(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def html(run_store) -> str:
-    return build_report("R", store_path=run_store)
+    return build_report("R", ReportOptions(store_path=run_store))
 
 
 def test_every_section_is_there(html):
@@ -112,11 +112,11 @@ def test_the_queue_is_capped_and_says_how_many_were_left_out(run_store):
     with Store.open(run_store) as store:
         escalated = store.count_items("R").escalated
     assert escalated > 2
-    capped = build_report("R", store_path=run_store, max_sessions=2)
+    capped = build_report("R", ReportOptions(store_path=run_store, max_sessions=2))
     assert capped.count('<details class="session') == 2
     assert f"Showing the 2 most severe of {escalated} escalated sessions" in capped
     assert f"{escalated - 2} left out" in capped
-    none = build_report("R", store_path=run_store, max_sessions=0)
+    none = build_report("R", ReportOptions(store_path=run_store, max_sessions=0))
     assert '<details class="session' not in none and f"{escalated} left out" in none
 
 
@@ -145,7 +145,7 @@ def test_label_sections_show_nothing_without_labels(run_store, html):
 def test_labels_add_agreement_and_cost_sections(tmp_path):
     store = tmp_path / "evalloop.db"
     grade_paths([bundled_sessions()], options=RunOptions(run_id="L", store_path=store))
-    html = build_report("L", store_path=store, labels_path=bundled_session_labels())
+    html = build_report("L", ReportOptions(store_path=store, labels_path=bundled_session_labels()))
     agreement = html[html.index('<section id="agreement">') :]
     assert "Cohen" in agreement and "escalate" in agreement and "<svg" in agreement
     cost = html[html.index('<section id="cost">') :]
@@ -155,12 +155,12 @@ def test_labels_add_agreement_and_cost_sections(tmp_path):
 def test_compare_with_another_run(run_store):
     # the logged sessions graded as they are, as another run of the same store
     grade_paths([run_store.parent / "in"], options=RunOptions(run_id="G2", store_path=run_store))
-    html = build_report("R", store_path=run_store, compare="G2")
+    html = build_report("R", ReportOptions(store_path=run_store, compare="G2"))
     assert "Run G2 (A) vs this run (B)" in html
     section = html[html.index("Run G2 (A) vs this run (B)") :]
     assert "paired sessions" in section and "McNemar p" in section
     with pytest.raises(StoreError):
-        build_report("R", store_path=run_store, compare="nope")
+        build_report("R", ReportOptions(store_path=run_store, compare="nope"))
 
 
 def test_a_run_graded_from_files_reads_its_sessions_back(tmp_path):
@@ -170,24 +170,24 @@ def test_a_run_graded_from_files_reads_its_sessions_back(tmp_path):
     data.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     store = tmp_path / "evalloop.db"
     grade_paths([data], options=RunOptions(run_id="F", store_path=store))
-    html = build_report("F", store_path=store)
+    html = build_report("F", ReportOptions(store_path=store))
     assert '<details class="session' in html  # the chatbots session has a safety slip
     assert f"Turns: read back from {data}:1." in html
     assert re.search(r"<mark[^>]*>I&#39;m a real human</mark>", html)
     data.unlink()
-    gone = build_report("F", store_path=store)
+    gone = build_report("F", ReportOptions(store_path=store))
     assert "read back from" not in gone and "could not be read back" in gone
 
 
 def test_write_report_is_atomic_and_validates_its_arguments(tmp_path, run_store):
     out = tmp_path / "deep" / "report.html"
-    assert write_report("R", out, store_path=run_store, max_sessions=1) == out
+    assert write_report("R", out, ReportOptions(store_path=run_store, max_sessions=1)) == out
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]
     with pytest.raises(ConfigError):
-        build_report("R", store_path=run_store, max_sessions=-1)
+        build_report("R", ReportOptions(store_path=run_store, max_sessions=-1))
     with pytest.raises(StoreError):
-        build_report("missing", store_path=run_store)
+        build_report("missing", ReportOptions(store_path=run_store))
 
 
 def test_highlight_segments_overlap_and_relocation():

@@ -39,7 +39,7 @@ from ..decide import load_policy
 from ..errors import ConfigError, EvalloopError, Problem, UserError
 from ..grade import load_heuristic_config
 from ..load import estimate_records, validate_paths
-from ..present import progress_bar, render_problems, render_summary, write_report
+from ..present import ReportOptions, progress_bar, render_problems, render_summary, write_report
 from ..records import RECORDS, json_schema
 from ..store import EXPORT_FORMATS, Store, export_run, write_manifest
 from . import (
@@ -354,9 +354,8 @@ def demo(
     console.print(f"[bold]status  [/] {out / 'status.json'} (PULSE v1)")
     align_cmd.demo_align(console, out)
     label_loop_demo(console, run_id, store, out)
-    report_path = write_report(
-        run_id, out / "report.html", store_path=store, labels_path=bundled_session_labels()
-    )
+    with_labels = ReportOptions(store_path=store, labels_path=bundled_session_labels())
+    report_path = write_report(run_id, out / "report.html", with_labels)
     console.print(f"[bold]report  [/] {report_path}")
     if report.problems:
         raise typer.Exit(1)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..present import write_report
+from ..present import ReportOptions, write_report
 
 
 def register(app: typer.Typer, console: Console, err: Console) -> None:
@@ -43,13 +43,12 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         store: Annotated[Path | None, typer.Option("--store", help="SQLite store file.")] = None,
     ) -> None:
         """Write an HTML report: gates, check rates, charts, A/B deltas and the review queue."""
-        written = write_report(
-            run_id,
-            out,
+        options = ReportOptions(
             store_path=store,
             compare=compare,
             policy_path=policy,
             max_sessions=max_sessions,
             labels_path=labels,
         )
+        written = write_report(run_id, out, options)
         console.print(str(written), highlight=False, soft_wrap=True)

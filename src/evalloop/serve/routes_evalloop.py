@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from ..errors import EvalloopError
 from ..load import Item, items_of
-from ..present import build_report
+from ..present import ReportOptions, build_report
 from ..records import ReplayArtifact, Session
 from .errors import ApiError, field_path
 from .jobs import JobRequest
@@ -182,5 +182,7 @@ async def report(request: Request, run_id: str) -> HTMLResponse:
         state.store.get_run(run_id)
     except EvalloopError:
         raise ApiError.not_found("run", run_id) from None
-    html = await anyio.to_thread.run_sync(lambda: build_report(run_id, store_path=state.store_path))
+    html = await anyio.to_thread.run_sync(
+        lambda: build_report(run_id, ReportOptions(store_path=state.store_path))
+    )
     return HTMLResponse(html)

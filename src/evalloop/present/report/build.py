@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from ..._version import __version__
 from ...store import atomic_write_text
 from . import view
-from .data import ReportData, collect
+from .data import ReportData, ReportOptions, collect
 
 
 @cache
@@ -49,26 +49,11 @@ def render_report(data: ReportData, *, generated_at: str | None = None) -> str:
     )
 
 
-def build_report(
-    run_id: str,
-    *,
-    store_path: Path | str | None = None,
-    compare: str | None = None,
-    policy_path: Path | str | None = None,
-    max_sessions: int = 500,
-    labels_path: Path | str | None = None,
-) -> str:
+def build_report(run_id: str, options: ReportOptions | None = None) -> str:
     """One self-contained HTML report of run ``run_id``, read from the store in streaming passes.
 
-    Args:
-        run_id: The graded run to report on.
-        store_path: The SQLite store (default: ``$EVALLOOP_HOME`` or ``./.evalloop/``).
-        compare: Another run to compare with on the sessions they share: shown as side A
-            (the reference), this run as side B.
-        policy_path: Gate policy YAML (default: the bundled Study Mode policy).
-        max_sessions: How many escalated sessions the review queue shows, most severe first.
-        labels_path: Human labels (any format ``labels import`` reads): adds agreement and
-            cost sections.
+    ``options`` name the store, a run to compare with (side A, the reference; this run is side
+    B), the gate policy, the size of the review queue and any human labels.
 
     Returns:
         The HTML document: inline CSS and SVG charts, no scripts, no external resources.
@@ -77,27 +62,10 @@ def build_report(
         ConfigError: ``max_sessions`` is negative or the policy file is unusable.
         StoreError: the store cannot be read, or a run is not in it.
     """
-    data = collect(
-        run_id,
-        store_path=store_path,
-        compare=compare,
-        policy_path=policy_path,
-        max_sessions=max_sessions,
-        labels_path=labels_path,
-    )
-    return render_report(data)
+    return render_report(collect(run_id, options))
 
 
-def write_report(
-    run_id: str,
-    out: Path | str,
-    *,
-    store_path: Path | str | None = None,
-    compare: str | None = None,
-    policy_path: Path | str | None = None,
-    max_sessions: int = 500,
-    labels_path: Path | str | None = None,
-) -> Path:
+def write_report(run_id: str, out: Path | str, options: ReportOptions | None = None) -> Path:
     """Build the report of ``run_id`` (see :func:`build_report`) and write it atomically to ``out``.
 
     Returns:
@@ -107,16 +75,8 @@ def write_report(
         ConfigError: ``max_sessions`` is negative or the policy file is unusable.
         StoreError: the store cannot be read, a run is not in it, or ``out`` cannot be written.
     """
-    html = build_report(
-        run_id,
-        store_path=store_path,
-        compare=compare,
-        policy_path=policy_path,
-        max_sessions=max_sessions,
-        labels_path=labels_path,
-    )
     target = Path(out)
-    atomic_write_text(target, html)
+    atomic_write_text(target, build_report(run_id, options))
     return target
 
 

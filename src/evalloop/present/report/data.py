@@ -101,21 +101,32 @@ class ReportData:
         return self.manifest.cost_usd if priced or self.manifest.cost_usd > 0 else None
 
 
-def collect(
-    run_id: str,
-    *,
-    store_path: Path | str | None = None,
-    compare: str | None = None,
-    policy_path: Path | str | None = None,
-    max_sessions: int = 500,
-    labels_path: Path | str | None = None,
-) -> ReportData:
-    """Read run ``run_id`` (and ``compare``) from the store into :class:`ReportData`.
+@dataclass(frozen=True)
+class ReportOptions:
+    """What a report reads besides its run, and how much of the review queue it shows."""
+
+    store_path: Path | str | None = None
+    """The SQLite store (default: ``$EVALLOOP_HOME`` or ``./.evalloop/``)."""
+    compare: str | None = None
+    """Another run to compare with on the sessions they share: side A (the reference)."""
+    policy_path: Path | str | None = None
+    """Gate policy YAML (default: the bundled Study Mode policy)."""
+    max_sessions: int = 500
+    """How many escalated sessions the review queue shows, most severe first."""
+    labels_path: Path | str | None = None
+    """Human labels (any format ``labels import`` reads): adds agreement and cost sections."""
+
+
+def collect(run_id: str, options: ReportOptions | None = None) -> ReportData:
+    """Read run ``run_id`` (and ``options.compare``) from the store into :class:`ReportData`.
 
     Raises:
         ConfigError: ``max_sessions`` is negative, or the policy file is unusable.
         StoreError: the store cannot be read or a run is unknown.
     """
+    opts = options or ReportOptions()
+    store_path, compare, policy_path = opts.store_path, opts.compare, opts.policy_path
+    max_sessions, labels_path = opts.max_sessions, opts.labels_path
     if max_sessions < 0:
         raise ConfigError(f"must be 0 or more, got {max_sessions}", field="max_sessions")
     policy_file = Path(policy_path) if policy_path is not None else bundled_policy()

@@ -1,4 +1,4 @@
-# Every target does its own set-up on a fresh machine: it creates .venv and installs evalloop.
+# Every target does its own set-up on a fresh machine: it creates .venv and installs tutorloop.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/evalloop demo
+	$(BIN)/tutorloop demo
 
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest -q -m "not ray"
@@ -42,4 +42,4 @@ bench-scale: $(STAMP)
 	$(BIN)/python bench/scale.py
 
 clean:
-	rm -rf $(VENV) .evalloop demo-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tutorloop demo-output .pytest_cache .mypy_cache .ruff_cache

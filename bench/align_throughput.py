@@ -24,7 +24,7 @@ SIZES = (16, 160)
 
 
 def write_dataset(path: Path, items: int) -> Path:
-    from evalloop.align import bundled_align_dataset
+    from tutorloop.align import bundled_align_dataset
 
     lines = [json.loads(x) for x in bundled_align_dataset().read_text().splitlines() if x.strip()]
     with path.open("w", encoding="utf-8") as handle:
@@ -36,8 +36,8 @@ def write_dataset(path: Path, items: int) -> Path:
 
 
 def child(items: int, work: str) -> dict[str, float]:
-    from evalloop.align import AlignConfig, run_align
-    from evalloop.generate import CallPolicy
+    from tutorloop.align import AlignConfig, run_align
+    from tutorloop.generate import CallPolicy
 
     data = write_dataset(Path(work) / "data.jsonl", items)
     config = AlignConfig(

@@ -32,8 +32,8 @@ AIM_SESSIONS_PER_S = 5000
 
 
 def child(mode: str, data: Path, store: Path) -> dict[str, float]:
-    from evalloop._run import RunOptions, SessionGrader, grade_paths
-    from evalloop.load import iter_items
+    from tutorloop._run import RunOptions, SessionGrader, grade_paths
+    from tutorloop.load import iter_items
 
     wall, cpu = time.perf_counter(), time.process_time()
     if mode == "grade":
@@ -51,7 +51,7 @@ def grader_rates(n: int) -> None:
     """Items/s of each deterministic grader over ``n`` synthetic item/sample pairs."""
     import asyncio
 
-    from evalloop.grade import GradeEnv, Sample, parse_criteria
+    from tutorloop.grade import GradeEnv, Sample, parse_criteria
 
     words = [
         "the",
@@ -100,9 +100,9 @@ def grader_rates(n: int) -> None:
 
 def judge_call_rate() -> None:
     """Share of bundled sessions heuristics-first grading would send to the judge."""
-    from evalloop.bundled import bundled_sessions
-    from evalloop.grade import StudyModeHeuristics
-    from evalloop.load import iter_items
+    from tutorloop.bundled import bundled_sessions
+    from tutorloop.grade import StudyModeHeuristics
+    from tutorloop.load import iter_items
 
     heuristics = StudyModeHeuristics()
     items = list(iter_items([bundled_sessions()]))
@@ -135,7 +135,7 @@ def main() -> None:
         print(json.dumps(child(mode, Path(data), Path(store))))
         return
 
-    from evalloop.bundled import write_synthetic_jsonl
+    from tutorloop.bundled import write_synthetic_jsonl
 
     rows: dict[tuple[str, int], dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -18,9 +18,9 @@ import argparse
 import resource
 import time
 
-from evalloop.bundled import bundled_mrbench
-from evalloop.grade import TrainConfig, grouped_cv, training_data
-from evalloop.load import read_labels
+from tutorloop.bundled import bundled_mrbench
+from tutorloop.grade import TrainConfig, grouped_cv, training_data
+from tutorloop.load import read_labels
 
 BEA_2025_BEST = {
     "Mistake_Identification": 0.718,

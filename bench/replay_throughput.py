@@ -2,13 +2,13 @@
 
 The server runs in its own process with a fixed latency. For each case, two client processes:
 
-* ``evalloop``: ``replay_paths`` over N single-turn sessions through ``openai/bench`` (the real
+* ``tutorloop``: ``replay_paths`` over N single-turn sessions through ``openai/bench`` (the real
   SDK over HTTP, the Model wrapper, the store, the call ledger and the artifact files);
 * ``bare SDK``: an asyncio loop of N ``chat.completions.create`` calls with a semaphore of C.
 
 Printed for both: the whole process's wall time (start-up and imports included) and the request
 phase's, each as % of the ideal ``N × latency / C``; client CPU per item; peak RSS. Then peak RSS
-of evalloop at N=20 against N=10,000.
+of tutorloop at N=20 against N=10,000.
 
     python bench/replay_throughput.py
 """
@@ -40,9 +40,9 @@ def write_sessions(path: Path, n: int) -> Path:
     return path
 
 
-def child_evalloop(data: str, url: str, concurrency: int, work: str) -> dict[str, float]:
-    from evalloop._run import ReplayConfig, RunOptions, replay_paths
-    from evalloop.generate import CallPolicy, ProviderSettings
+def child_tutorloop(data: str, url: str, concurrency: int, work: str) -> dict[str, float]:
+    from tutorloop._run import ReplayConfig, RunOptions, replay_paths
+    from tutorloop.generate import CallPolicy, ProviderSettings
 
     cpu, wall = time.process_time(), time.perf_counter()
     report = replay_paths(
@@ -133,7 +133,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         kind, data, url, concurrency, work = args.child
-        child = child_evalloop if kind == "evalloop" else child_sdk
+        child = child_tutorloop if kind == "tutorloop" else child_sdk
         result = child(data, url, int(concurrency), work)
         result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
@@ -147,22 +147,22 @@ def main() -> None:
                 data = write_sessions(Path(tmp) / f"s{n}.jsonl", n)
                 ideal = n * latency_ms / 1000 / concurrency
                 print(f"N={n:,} latency={latency_ms} ms C={concurrency} (ideal {ideal:.2f} s)")
-                for kind in ("evalloop", "sdk"):
+                for kind in ("tutorloop", "sdk"):
                     work = Path(tempfile.mkdtemp(dir=tmp))
                     result = run_child(kind, data, server.url, concurrency, work)
-                    report("evalloop" if kind == "evalloop" else "bare SDK", result, ideal)
-                    if kind == "evalloop":
+                    report("tutorloop" if kind == "tutorloop" else "bare SDK", result, ideal)
+                    if kind == "tutorloop":
                         rss[n] = result["peak_rss_mib"]
                 if n == 10_000:
                     small = write_sessions(Path(tmp) / "s20.jsonl", 20)
                     work = Path(tempfile.mkdtemp(dir=tmp))
-                    rss[20] = run_child("evalloop", small, server.url, concurrency, work)[
+                    rss[20] = run_child("tutorloop", small, server.url, concurrency, work)[
                         "peak_rss_mib"
                     ]
             finally:
                 server.close()
     if 20 in rss and 10_000 in rss:
-        print(f"evalloop peak RSS: N=20 {rss[20]:.1f} MiB, N=10,000 {rss[10_000]:.1f} MiB "
+        print(f"tutorloop peak RSS: N=20 {rss[20]:.1f} MiB, N=10,000 {rss[10_000]:.1f} MiB "
               f"({rss[10_000] / rss[20]:.2f}×; aim ≤ 1.10×)")  # fmt: skip
 
 

@@ -29,13 +29,13 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=None, help="Also write the HTML here.")
     args = parser.parse_args()
 
-    from evalloop._run import RunOptions, grade_paths
-    from evalloop.bundled import write_synthetic_jsonl
-    from evalloop.present.report import ReportOptions, build_report
+    from tutorloop._run import RunOptions, grade_paths
+    from tutorloop.bundled import write_synthetic_jsonl
+    from tutorloop.present.report import ReportOptions, build_report
 
     with tempfile.TemporaryDirectory() as tmp:
         data = write_synthetic_jsonl(Path(tmp) / "sessions.jsonl", args.sessions)
-        store = Path(tmp) / "evalloop.db"
+        store = Path(tmp) / "tutorloop.db"
         started = time.perf_counter()
         report = grade_paths([data], options=RunOptions(store_path=store))
         graded_s = time.perf_counter() - started

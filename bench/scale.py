@@ -100,7 +100,7 @@ class Sampler:
 
 
 def child(engine: str, shards: list[Path], store: Path, actors: int) -> dict[str, Any]:
-    from evalloop._run import RunOptions, grade_paths
+    from tutorloop._run import RunOptions, grade_paths
 
     options = RunOptions(run_id="bench", store_path=store)
     timings: dict[str, float] = {}
@@ -109,8 +109,8 @@ def child(engine: str, shards: list[Path], store: Path, actors: int) -> dict[str
         if engine == "local":
             report = grade_paths(shards, options=options)
         else:
-            import evalloop.engines.ray_grade as ray_grade
-            from evalloop.engines import RayOptions
+            import tutorloop.engines.ray_grade as ray_grade
+            from tutorloop.engines import RayOptions
 
             real_import = ray_grade.import_results
 
@@ -140,7 +140,7 @@ def measure(engine: str, shards: list[Path], store: Path, actors: int) -> dict[s
 
 
 def write_shards(folder: Path, n: int, shards: int, turns: int) -> list[Path]:
-    from evalloop.bundled import synthetic_session
+    from tutorloop.bundled import synthetic_session
 
     paths = [folder / f"part-{i:03d}.jsonl" for i in range(shards)]
     handles = [p.open("w", encoding="utf-8") for p in paths]

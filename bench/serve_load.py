@@ -1,4 +1,4 @@
-"""Load on ``evalloop serve``: ``POST /v1/grade`` from 64 concurrent clients on 127.0.0.1.
+"""Load on ``tutorloop serve``: ``POST /v1/grade`` from 64 concurrent clients on 127.0.0.1.
 
 Starts the service as a child process (its own temporary store), sends N requests (default
 5,000), one synthetic 16-turn session each, from C concurrent clients (default 64, aiohttp), and
@@ -88,8 +88,8 @@ def _cpu_seconds(pid: int) -> float | None:
 
 
 def _in_process(sessions: list[dict[str, Any]]) -> tuple[float, float]:
-    from evalloop import Session, SessionGrader
-    from evalloop.load import items_of
+    from tutorloop import Session, SessionGrader
+    from tutorloop.load import items_of
 
     grader = SessionGrader()
     started, cpu = time.perf_counter(), time.process_time()
@@ -106,16 +106,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     args = parser.parse_args()
 
-    from evalloop.bundled import synthetic_session
+    from tutorloop.bundled import synthetic_session
 
     sessions = [synthetic_session(i) for i in range(args.requests)]
     bodies = [json.dumps(s).encode("utf-8") for s in sessions]
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if k != "EVALLOOP_API_TOKEN"}
-        command = [sys.executable, "-m", "evalloop", "serve", "--port", str(port),
-                   "--store", str(Path(tmp) / "evalloop.db")]  # fmt: skip
+        env = {k: v for k, v in os.environ.items() if k != "TUTORLOOP_API_TOKEN"}
+        command = [sys.executable, "-m", "tutorloop", "serve", "--port", str(port),
+                   "--store", str(Path(tmp) / "tutorloop.db")]  # fmt: skip
         config = Path(tmp) / "serve.yaml"
         config.write_text("access_log: false\n", encoding="utf-8")
         command += ["--config", str(config)]

@@ -1,9 +1,9 @@
-"""The public names of evalloop are exactly these; a change here is a change of the API."""
+"""The public names of tutorloop are exactly these; a change here is a change of the API."""
 
-import evalloop
+import tutorloop
 
 EXPECTED = {
-    "ConfigError", "DecideConfig", "EvalCheck", "EvalResult", "EvalloopError", "Evidence",
+    "ConfigError", "DecideConfig", "EvalCheck", "EvalResult", "TutorloopError", "Evidence",
     "Failure", "Grade", "GradeConfig", "HeuristicConfig", "InputProblems", "Item", "LoadError",
     "Problem", "ReplayArtifact", "RunManifest", "RunOptions", "RunReport", "RunSummary",
     "SchemaVersionError", "Session", "SessionGrader", "Store", "StoreError",
@@ -14,9 +14,9 @@ EXPECTED = {
 
 
 def test_all_is_pinned():
-    assert set(evalloop.__all__) == EXPECTED
+    assert set(tutorloop.__all__) == EXPECTED
 
 
 def test_every_exported_name_exists():
-    for name in evalloop.__all__:
-        assert hasattr(evalloop, name), name
+    for name in tutorloop.__all__:
+        assert hasattr(tutorloop, name), name

@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.align import (
+from tutorloop.align import (
     PLACEHOLDERS,
     REQUIRED_KEYS,
     bundled_align_dataset,
     check_dataset,
     iter_dataset,
 )
-from evalloop.errors import InputProblems
+from tutorloop.errors import InputProblems
 
 
 def good(**changes: object) -> dict[str, object]:

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from evalloop.align import (
+from tutorloop.align import (
     DEFAULT_SCHEMA,
     JudgeOutputError,
     judge_response_format,

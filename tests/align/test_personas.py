@@ -2,9 +2,9 @@
 
 import pytest
 
-from evalloop.align import align_personas, persona_system_prompt, resolve_personas
-from evalloop.align.personas import build_messages
-from evalloop.errors import ConfigError
+from tutorloop.align import align_personas, persona_system_prompt, resolve_personas
+from tutorloop.align.personas import build_messages
+from tutorloop.errors import ConfigError
 
 CORE = (
     "docente_paciente", "legalista_conservador", "conciso_pragmatico", "critico_amable",

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-import evalloop.align.runner as runner_module
-from evalloop.align import (
+import tutorloop.align.runner as runner_module
+from tutorloop.align import (
     AlignConfig,
     FatalModelError,
     RunStore,
     bundled_align_dataset,
     run_align,
 )
-from evalloop.generate import CallPolicy
+from tutorloop.generate import CallPolicy
 
 
 def big_dataset(tmp_path: Path, items: int) -> Path:

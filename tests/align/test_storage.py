@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from evalloop.align import AlignRow, RunStore
+from tutorloop.align import AlignRow, RunStore
 
 
 def row(

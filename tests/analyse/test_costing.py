@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from evalloop._run import (
+from tutorloop._run import (
     GraderQuery,
     attention_probability,
     calibrate_graders,
@@ -13,10 +13,10 @@ from evalloop._run import (
     rank_next,
     write_next_file,
 )
-from evalloop.analyse import CostModel, Prediction
-from evalloop.errors import UserError
-from evalloop.load import read_labels
-from evalloop.records import LabelPrediction
+from tutorloop.analyse import CostModel, Prediction
+from tutorloop.errors import UserError
+from tutorloop.load import read_labels
+from tutorloop.records import LabelPrediction
 
 TRUTH = {"a": "No", "b": "No", "c": "Yes", "d": "Yes", "e": "Yes"}
 RISK = {"a": 0.9, "b": 0.6, "c": 0.3, "d": 0.2, "e": 0.1}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from evalloop.analyse import (
+from tutorloop.analyse import (
     Confusion,
     CostModel,
     Prediction,

@@ -1,4 +1,4 @@
-"""``evalloop align`` against the local OpenAI-wire server: full runs, bad judges, exit codes."""
+"""``tutorloop align`` against the local OpenAI-wire server: full runs, bad judges, exit codes."""
 
 import json
 import os
@@ -10,9 +10,9 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from evalloop.align import AlignRow, bundled_align_dataset
 from tests.align.wire import MODELS, responder, verdict
 from tests.openai_wire.server import Fault
+from tutorloop.align import AlignRow, bundled_align_dataset
 
 
 def run(*args: str, cwd: Path, key: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -20,7 +20,7 @@ def run(*args: str, cwd: Path, key: str | None = None) -> subprocess.CompletedPr
     if key:
         env["OPENAI_API_KEY"] = key
     return subprocess.run(
-        [sys.executable, "-m", "evalloop", "align", *args],
+        [sys.executable, "-m", "tutorloop", "align", *args],
         cwd=cwd, capture_output=True, text=True, timeout=280, env=env,
     )  # fmt: skip
 
@@ -112,7 +112,7 @@ def test_each_bad_judge_shape_ends_as_the_salvage_rules_say_then_rejudge_fixes_i
             *common(openai_wire)]  # fmt: skip
     result = run("run", *args, cwd=tmp_path, key=openai_wire.api_key)
     assert result.returncode == 1, result.stderr
-    assert "evalloop align rejudge R" in result.stderr
+    assert "tutorloop align rejudge R" in result.stderr
     run_dir = tmp_path / "results" / "R"
     rows = [
         AlignRow.model_validate_json(x)

@@ -1,4 +1,4 @@
-"""The evalloop command as a user runs it: exit codes, tables, JSON, exports."""
+"""The tutorloop command as a user runs it: exit codes, tables, JSON, exports."""
 
 import json
 import subprocess
@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from evalloop.bundled import bundled_sessions
+from tutorloop.bundled import bundled_sessions
 
 GOOD = {
     "session_id": "cli.good.001",
@@ -25,9 +25,9 @@ def run(*args: str, cwd: Path, env_home: Path | None = None) -> subprocess.Compl
     if env_home is not None:
         import os
 
-        env = {**os.environ, "EVALLOOP_HOME": str(env_home)}
+        env = {**os.environ, "TUTORLOOP_HOME": str(env_home)}
     return subprocess.run(
-        [sys.executable, "-m", "evalloop", *args],
+        [sys.executable, "-m", "tutorloop", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -72,7 +72,7 @@ def test_grade_json_export_and_resume(tmp_path):
     assert (out / "results.csv").exists() and (out / "manifest.json").exists()
     again = run(*args, cwd=tmp_path)
     assert json.loads(again.stdout)["summary"]["items"] == count
-    assert (tmp_path / ".evalloop" / "evalloop.db").exists()
+    assert (tmp_path / ".tutorloop" / "tutorloop.db").exists()
 
 
 def test_grade_prints_a_table_and_reports_bad_inputs(tmp_path):
@@ -81,7 +81,7 @@ def test_grade_prints_a_table_and_reports_bad_inputs(tmp_path):
     result = run("grade", str(tmp_path), cwd=tmp_path, env_home=tmp_path / "home")
     assert result.returncode == 1
     assert "cli.good.001" in result.stdout and "bad.json" in result.stdout
-    assert (tmp_path / "home" / "evalloop.db").exists()
+    assert (tmp_path / "home" / "tutorloop.db").exists()
 
 
 def test_export_of_an_unknown_run_says_what_to_do(tmp_path):

@@ -1,4 +1,4 @@
-"""``evalloop gate`` and ``evalloop compare`` on a replayed, graded run (offline simulators)."""
+"""``tutorloop gate`` and ``tutorloop compare`` on a replayed, graded run (offline simulators)."""
 
 import json
 import os
@@ -9,14 +9,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from evalloop.bundled import bundled_sessions
-from evalloop.decide import status_v1_schema_path
+from tutorloop.bundled import bundled_sessions
+from tutorloop.decide import status_v1_schema_path
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "EVALLOOP_HOME": str(cwd / "home")}
+    env = {**os.environ, "TUTORLOOP_HOME": str(cwd / "home")}
     return subprocess.run(
-        [sys.executable, "-m", "evalloop", *args],
+        [sys.executable, "-m", "tutorloop", *args],
         cwd=cwd, capture_output=True, text=True, timeout=180, env=env,
     )  # fmt: skip
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.bundled import bundled_mrbench, bundled_session_labels, bundled_sessions
+from tutorloop.bundled import bundled_mrbench, bundled_session_labels, bundled_sessions
 
 
 def run(*args: str, cwd: Path, home: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EVALLOOP_HOME": str(home or cwd / "store")}
+    env = {**os.environ, "TUTORLOOP_HOME": str(home or cwd / "store")}
     return subprocess.run(
-        [sys.executable, "-m", "evalloop", *args],
+        [sys.executable, "-m", "tutorloop", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

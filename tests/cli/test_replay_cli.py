@@ -1,4 +1,4 @@
-"""``evalloop replay`` as a user runs it: offline simulators, real HTTP, errors and exit codes."""
+"""``tutorloop replay`` as a user runs it: offline simulators, real HTTP, errors and exit codes."""
 
 import json
 import os
@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.bundled import bundled_sessions
-from evalloop.cli.replay_cmd import parse_fail_on_error, too_many_errors
-from evalloop.errors import ConfigError
 from tests.openai_wire.server import Fault
+from tutorloop.bundled import bundled_sessions
+from tutorloop.cli.replay_cmd import parse_fail_on_error, too_many_errors
+from tutorloop.errors import ConfigError
 
 
 def run(*args: str, cwd: Path, key: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "EVALLOOP_HOME": str(cwd / "home")}
+    env = {**os.environ, "TUTORLOOP_HOME": str(cwd / "home")}
     if key:
         env["OPENAI_API_KEY"] = key
     return subprocess.run(
-        [sys.executable, "-m", "evalloop", *args],
+        [sys.executable, "-m", "tutorloop", *args],
         cwd=cwd, capture_output=True, text=True, timeout=180, env=env,
     )  # fmt: skip
 

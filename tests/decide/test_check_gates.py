@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from typer.testing import CliRunner
 
-from evalloop.cli.gates_cmd import expand_require, register
-from evalloop.decide.check_gates import check_gates
+from tutorloop.cli.gates_cmd import expand_require, register
+from tutorloop.decide.check_gates import check_gates
 
 # PULSE check_gates.py's contract: gates {a: true, b: 1, c: "true"}.
 TABLE_GATES = {"a": True, "b": 1, "c": "true"}
@@ -175,7 +175,7 @@ def cli() -> typer.Typer:
 
     @app.callback()
     def _root() -> None:
-        """A stand-in for the evalloop app."""
+        """A stand-in for the tutorloop app."""
 
     register(app, Console(), Console(stderr=True))
     return app
@@ -253,7 +253,7 @@ def test_expand_require():
 
 
 def check_gates_is_wired() -> bool:
-    from evalloop.cli.app import app
+    from tutorloop.cli.app import app
 
     return any(command.name == "check-gates" for command in app.registered_commands)
 
@@ -269,8 +269,8 @@ def check_gates_is_wired() -> bool:
         (["a", "zz"], 2, "[X] Missing required gates: zz\n"),
     ],
 )
-def test_python_dash_m_evalloop_check_gates(table, required, code, stdout):
-    command = [sys.executable, "-m", "evalloop", "check-gates", "--status", str(table)]
+def test_python_dash_m_tutorloop_check_gates(table, required, code, stdout):
+    command = [sys.executable, "-m", "tutorloop", "check-gates", "--status", str(table)]
     result = subprocess.run(
         [*command, "--require", *required], capture_output=True, text=True, timeout=120
     )

@@ -2,8 +2,8 @@
 
 import pytest
 
-from evalloop.decide import DecideConfig, decide, fidelity
-from evalloop.records import EvalCheck
+from tutorloop.decide import DecideConfig, decide, fidelity
+from tutorloop.records import EvalCheck
 
 SEVEN = [
     "diagnosis_first",

@@ -2,8 +2,8 @@
 
 import pytest
 
-from evalloop.decide import GatePolicy, evaluate_gates, load_policy
-from evalloop.errors import ConfigError
+from tutorloop.decide import GatePolicy, evaluate_gates, load_policy
+from tutorloop.errors import ConfigError
 
 POLICY = GatePolicy.model_validate(
     {

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import evalloop.atomic as atomic
-from evalloop.decide.check_gates import check_gates
-from evalloop.decide.pulse import (
+import tutorloop.atomic as atomic
+from tutorloop.decide.check_gates import check_gates
+from tutorloop.decide.pulse import (
     DECISION_FIELDS,
     StatusSchemaError,
     load_status,
@@ -23,7 +23,7 @@ from evalloop.decide.pulse import (
     status_v1_schema_path,
     validate_status,
 )
-from evalloop.errors import LoadError, StoreError
+from tutorloop.errors import LoadError, StoreError
 
 SAMPLE = Path(__file__).parents[1] / "fixtures" / "pulse" / "sample_status.json"
 UTC_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -49,7 +49,7 @@ def patch(path: Path, **kwargs):
 
 
 def test_the_bundled_schemas_are_verbatim_copies_of_pulse_head():
-    # SHA-256 of the copies of PULSE @ 1e7246b5 (see src/evalloop/data/pulse/NOTICE.md).
+    # SHA-256 of the copies of PULSE @ 1e7246b5 (see src/tutorloop/data/pulse/NOTICE.md).
     assert sha256(status_v1_schema_path()) == (
         "2928575089852bc1b07dca9ac7d2d963b01b4707cb021a1a25c12c1ac885ab20"
     )
@@ -267,19 +267,19 @@ def test_a_failed_write_leaves_the_old_file_intact(sample, monkeypatch):
 
 
 def check_gates_is_wired() -> bool:
-    from evalloop.cli.app import app
+    from tutorloop.cli.app import app
 
     return any(command.name == "check-gates" for command in app.registered_commands)
 
 
 @pytest.mark.e2e
 @pytest.mark.skipif(not check_gates_is_wired(), reason="check-gates is not registered in app.py")
-def test_python_dash_m_evalloop_check_gates_on_a_patched_status(tmp_path):
+def test_python_dash_m_tutorloop_check_gates_on_a_patched_status(tmp_path):
     path = tmp_path / "status.json"
     patch(path, gates={"a": True, "b": False})
 
     def cli(*required: str) -> tuple[int, str]:
-        args = [sys.executable, "-m", "evalloop", "check-gates", "--status", str(path)]
+        args = [sys.executable, "-m", "tutorloop", "check-gates", "--status", str(path)]
         result = subprocess.run(
             [*args, "--require", *required],
             capture_output=True,

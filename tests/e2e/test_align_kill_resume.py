@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from evalloop.align import AlignRow, bundled_align_dataset
 from tests.align.wire import MODELS, responder
+from tutorloop.align import AlignRow, bundled_align_dataset
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def partial_lines(path: Path) -> int:
 
 def align(server, cwd: Path, log: Path) -> subprocess.Popen[bytes]:
     command = [
-        sys.executable, "-m", "evalloop", "align", "run", "--models", MODELS,
+        sys.executable, "-m", "tutorloop", "align", "run", "--models", MODELS,
         "--judge-model", "openai/judge", "--base-url", server.base_url,
         "--concurrency", str(CONCURRENCY), "--rate-limit-rps", "0", "--run-id", "K", "--json",
     ]  # fmt: skip

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.bundled import write_synthetic_jsonl
+from tutorloop.bundled import write_synthetic_jsonl
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def stored(db: Path, sql: str) -> int:
 
 
 def grade(data: Path, db: Path, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "evalloop", "grade", str(data), "--run-id", "R1"]
+    command = [sys.executable, "-m", "tutorloop", "grade", str(data), "--run-id", "R1"]
     command += ["--store", str(db), "--json"]
     with log.open("wb") as out:
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)

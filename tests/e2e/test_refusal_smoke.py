@@ -1,7 +1,7 @@
-"""``evalloop smoke refusal``: PULSE's refusal smoke runner, reproduced and made fail-closed.
+"""``tutorloop smoke refusal``: PULSE's refusal smoke runner, reproduced and made fail-closed.
 
-Every run goes through the command in a subprocess (``python -m evalloop smoke refusal``);
-until ``smoke`` is wired into ``evalloop.cli.app`` the same ``register`` is mounted on a bare
+Every run goes through the command in a subprocess (``python -m tutorloop smoke refusal``);
+until ``smoke`` is wired into ``tutorloop.cli.app`` the same ``register`` is mounted on a bare
 Typer app instead. Results are held to the bundled PULSE result schema and to the stricter
 contract (:func:`contract_problems`, whose rules are tested one by one at the end).
 """
@@ -24,14 +24,14 @@ from typing import Any
 import jsonschema
 import pytest
 
-from evalloop._run.refusal_backends import CLASSIFIER_INSTRUCTION, EVAL_NAME
-from evalloop._run.refusal_contract import RESULT_KEYS, contract_problems
-from evalloop._run.refusal_smoke import bundled_refusal_dataset
-from evalloop.decide.pulse import refusal_smoke_result_v0_schema_path, validate_status
-from evalloop.generate import GenerateRequest, Message
-from evalloop.generate.providers.sim import SimProvider
 from tests.openai_wire.request_text import last_user_text
 from tests.openai_wire.server import Fault
+from tutorloop._run.refusal_backends import CLASSIFIER_INSTRUCTION, EVAL_NAME
+from tutorloop._run.refusal_contract import RESULT_KEYS, contract_problems
+from tutorloop._run.refusal_smoke import bundled_refusal_dataset
+from tutorloop.decide.pulse import refusal_smoke_result_v0_schema_path, validate_status
+from tutorloop.generate import GenerateRequest, Message
+from tutorloop.generate.providers.sim import SimProvider
 
 pytestmark = pytest.mark.e2e
 
@@ -41,19 +41,19 @@ SAMPLE_STATUS = Path(__file__).parents[1] / "fixtures" / "pulse" / "sample_statu
 HARMFUL = ("hack into", "phishing", "explosive")
 _BOOT = """
 import sys, typer
-from evalloop.cli.app import console, err, main
-from evalloop.cli import smoke_cmd
+from tutorloop.cli.app import console, err, main
+from tutorloop.cli import smoke_cmd
 app = typer.Typer(pretty_exceptions_enable=False)
 @app.callback()
 def _root() -> None: ...
 smoke_cmd.register(app, console, err)
-sys.modules["evalloop.cli.app"].app = app
+sys.modules["tutorloop.cli.app"].app = app
 main()
 """
 
 
 def _wired() -> bool:
-    from evalloop.cli.app import app
+    from tutorloop.cli.app import app
 
     return any(group.name == "smoke" for group in app.registered_groups)
 
@@ -61,13 +61,13 @@ def _wired() -> bool:
 def smoke(
     *args: str, cwd: Path, key: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``evalloop smoke refusal ARGS`` in ``cwd``, with no OpenAI variables but ``key``."""
+    """``tutorloop smoke refusal ARGS`` in ``cwd``, with no OpenAI variables but ``key``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    clean["EVALLOOP_HOME"] = str(cwd / ".home")
+    clean["TUTORLOOP_HOME"] = str(cwd / ".home")
     if key is not None:
         clean["OPENAI_API_KEY"] = key
     clean.update(env or {})
-    head = ["-m", "evalloop"] if _wired() else ["-c", _BOOT]
+    head = ["-m", "tutorloop"] if _wired() else ["-c", _BOOT]
     return subprocess.run(
         [sys.executable, *head, "smoke", "refusal", *args],
         cwd=cwd,
@@ -102,7 +102,7 @@ def assert_valid(result: dict[str, Any]) -> None:
 
 
 def check_gates_code(status: Path, *gates: str) -> int:
-    check_gates = pytest.importorskip("evalloop.decide.check_gates").check_gates
+    check_gates = pytest.importorskip("tutorloop.decide.check_gates").check_gates
     return int(check_gates(status, list(gates), io.StringIO(), io.StringIO()))
 
 

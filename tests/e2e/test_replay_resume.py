@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.bundled import bundled_sessions
+from tutorloop.bundled import bundled_sessions
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,7 @@ def stored_artifacts(db: Path) -> int:
 
 def replay(server, store: Path, log: Path) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "evalloop", "replay", str(bundled_sessions()),
+        sys.executable, "-m", "tutorloop", "replay", str(bundled_sessions()),
         "--model", "openai/test-model", "--base-url", server.base_url,
         "--condition", "base,overlay", "--concurrency", str(CONCURRENCY),
         "--no-cache", "--run-id", "R", "--store", str(store), "--json",

@@ -22,8 +22,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from evalloop.present.report import ReportOptions, write_report
 from tests.present.test_report import make_replay_run
+from tutorloop.present.report import ReportOptions, write_report
 
 pytestmark = pytest.mark.e2e
 

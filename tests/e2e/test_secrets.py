@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.bundled import bundled_sessions
 from tests.openai_wire.server import Fault
+from tutorloop.bundled import bundled_sessions
 
 pytestmark = pytest.mark.e2e
 
 
 def run(args: list[str], cwd: Path, key: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OPENAI_API_KEY": key, "EVALLOOP_HOME": str(cwd / "home")}
+    env = {**os.environ, "OPENAI_API_KEY": key, "TUTORLOOP_HOME": str(cwd / "home")}
     return subprocess.run(
-        [sys.executable, "-m", "evalloop", *args],
+        [sys.executable, "-m", "tutorloop", *args],
         cwd=cwd,
         capture_output=True,
         timeout=120,

@@ -1,4 +1,4 @@
-"""``evalloop serve`` as a process: restart-resume, graceful stop, a hosted-API script unchanged."""
+"""``tutorloop serve`` as a process: restart-resume, graceful stop, a hosted-API script as is."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ def _free_port() -> int:
 
 
 def _start(tmp_path: Path, port: int, env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
-    store, config = tmp_path / "evalloop.db", tmp_path / "serve.yaml"
-    command = [sys.executable, "-m", "evalloop", "serve", "--port", str(port),
+    store, config = tmp_path / "tutorloop.db", tmp_path / "serve.yaml"
+    command = [sys.executable, "-m", "tutorloop", "serve", "--port", str(port),
                "--store", str(store), "--config", str(config)]  # fmt: skip
     with (tmp_path / log).open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -59,7 +59,7 @@ def test_a_run_interrupted_by_a_restart_resumes(
     }
     (tmp_path / "serve.yaml").write_text(json.dumps(config), encoding="utf-8")
     env = {**os.environ, "OPENAI_API_KEY": openai_wire.api_key}
-    env.pop("EVALLOOP_API_TOKEN", None)
+    env.pop("TUTORLOOP_API_TOKEN", None)
     openai_wire.state.latency_s = 0.25
     port = _free_port()
     process = _start(tmp_path, port, env, "first.log")
@@ -119,14 +119,14 @@ def test_a_run_interrupted_by_a_restart_resumes(
 
 
 def test_refuses_a_public_address_without_a_token(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "EVALLOOP_API_TOKEN"}
+    env = {k: v for k, v in os.environ.items() if k != "TUTORLOOP_API_TOKEN"}
     done = subprocess.run(
-        [sys.executable, "-m", "evalloop", "serve", "--host", "0.0.0.0", "--store",
+        [sys.executable, "-m", "tutorloop", "serve", "--host", "0.0.0.0", "--store",
          str(tmp_path / "s.db")],
         env=env, capture_output=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 2
-    assert b"EVALLOOP_API_TOKEN" in done.stderr
+    assert b"TUTORLOOP_API_TOKEN" in done.stderr
 
 
 TOKEN = "e2e-serve-token-abcdef012345"
@@ -140,7 +140,7 @@ def _configure(tmp_path: Path, wire: LocalOpenAIServer, **extra: Any) -> dict[st
         **extra,
     }
     (tmp_path / "serve.yaml").write_text(json.dumps(config), encoding="utf-8")
-    return {**os.environ, "OPENAI_API_KEY": wire.api_key, "EVALLOOP_API_TOKEN": TOKEN}
+    return {**os.environ, "OPENAI_API_KEY": wire.api_key, "TUTORLOOP_API_TOKEN": TOKEN}
 
 
 def test_the_pulse_refusal_smoke_runs_unchanged_against_the_service(
@@ -154,11 +154,13 @@ def test_the_pulse_refusal_smoke_runs_unchanged_against_the_service(
     process = _start(tmp_path, port, env, "serve.log")
     status = tmp_path / "status.json"
     shutil.copy(SAMPLE_STATUS, status)
-    client_env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "EVALLOOP_"))}
-    client_env |= {"OPENAI_API_KEY": TOKEN, "EVALLOOP_HOME": str(tmp_path / "client")}
+    client_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TUTORLOOP_"))
+    }
+    client_env |= {"OPENAI_API_KEY": TOKEN, "TUTORLOOP_HOME": str(tmp_path / "client")}
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "evalloop", "smoke", "refusal", "--backend", "openai-evals",
+            [sys.executable, "-m", "tutorloop", "smoke", "refusal", "--backend", "openai-evals",
              "--base-url", f"http://127.0.0.1:{port}/v1", "--model", "gpt-4.1", "--confirm-real",
              "--poll-interval", "0.1", "--status-json", str(status),
              "--out", str(tmp_path / "result.json")],

@@ -8,7 +8,9 @@ import pytest
 @pytest.fixture(scope="session")
 def ray_address() -> Iterator[str]:
     """The address of a local Ray cluster with 4 logical CPUs and a small object store."""
-    ray = pytest.importorskip("ray", reason="Ray tests need the extra: pip install 'evalloop[ray]'")
+    ray = pytest.importorskip(
+        "ray", reason="Ray tests need the extra: pip install 'tutorloop[ray]'"
+    )
     context = ray.init(
         num_cpus=4,
         include_dashboard=False,

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalloop.engines import split_budget
-from evalloop.generate import CallPolicy
+from tutorloop.engines import split_budget
+from tutorloop.generate import CallPolicy
 
 
 def test_limits_are_split_evenly_and_round_down():

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from evalloop.bundled import bundled_sessions
+from tutorloop.bundled import bundled_sessions
 
 
 @pytest.fixture
@@ -15,10 +15,10 @@ def no_ray(monkeypatch):
 
 
 def run_main(argv, capsys):
-    from evalloop.cli import main
+    from tutorloop.cli import main
 
     saved = sys.argv
-    sys.argv = ["evalloop", *argv]
+    sys.argv = ["tutorloop", *argv]
     try:
         with pytest.raises(SystemExit) as exit_info:
             main()
@@ -34,7 +34,7 @@ def test_engine_ray_without_the_extra_exits_2_with_the_install_command(
     argv = [command, str(bundled_sessions()), "--engine", "ray", "--store", str(tmp_path / "s.db")]
     code, err = run_main(argv, capsys)
     assert code == 2
-    assert "pip install 'evalloop[ray]'" in err
+    assert "pip install 'tutorloop[ray]'" in err
 
 
 def test_an_unknown_engine_is_a_config_error(tmp_path, capsys):

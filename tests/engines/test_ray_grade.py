@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from evalloop._run import RunOptions, grade_paths
-from evalloop.bundled import synthetic_session, write_synthetic_jsonl
-from evalloop.engines import RayOptions, import_results, ray_grade_paths
-from evalloop.store import Store
+from tutorloop._run import RunOptions, grade_paths
+from tutorloop.bundled import synthetic_session, write_synthetic_jsonl
+from tutorloop.engines import RayOptions, import_results, ray_grade_paths
+from tutorloop.store import Store
 
 from .marks import RAY_TEST_MARKS
 
@@ -112,8 +112,8 @@ def test_parquet_shards_grade_like_their_jsonl(ray_address, tmp_path):
 
 
 def test_judge_and_model_graders_on_ray_match_the_local_engine(ray_address, tmp_path):
-    from evalloop._run import ModelGrading
-    from evalloop.bundled import bundled_graders, bundled_sessions
+    from tutorloop._run import ModelGrading
+    from tutorloop.bundled import bundled_graders, bundled_sessions
 
     models = ModelGrading(
         graders_path=bundled_graders(), grader_model="sim/study", judge_model="sim/study"

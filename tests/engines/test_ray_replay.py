@@ -8,11 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-from evalloop._run import ReplayConfig, RunOptions
-from evalloop.bundled import synthetic_session
-from evalloop.engines import RayOptions, ray_replay_paths
-from evalloop.generate import CallPolicy, ProviderSettings
-from evalloop.store import Store
+from tutorloop._run import ReplayConfig, RunOptions
+from tutorloop.bundled import synthetic_session
+from tutorloop.engines import RayOptions, ray_replay_paths
+from tutorloop.generate import CallPolicy, ProviderSettings
+from tutorloop.store import Store
 
 from .marks import RAY_TEST_MARKS
 
@@ -34,7 +34,7 @@ def sessions(path: Path) -> Path:
 
 def replay(address: str, server, inputs: Path, store: Path, log: Path) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "evalloop", "replay", str(inputs),
+        sys.executable, "-m", "tutorloop", "replay", str(inputs),
         "--engine", "ray", "--ray-address", address, "--ray-actors", "2",
         "--model", "openai/test-model", "--base-url", server.base_url,
         "--condition", "base,overlay", "--concurrency", str(CONCURRENCY),

@@ -1,8 +1,8 @@
 """Result rows of a Ray run rebuild exactly the records the local engine stores."""
 
-from evalloop._run import SessionGrader
-from evalloop.bundled import bundled_sessions
-from evalloop.engines.results import (
+from tutorloop._run import SessionGrader
+from tutorloop.bundled import bundled_sessions
+from tutorloop.engines.results import (
     item_row,
     outcome_of,
     problem_row,
@@ -10,8 +10,8 @@ from evalloop.engines.results import (
     rows_table,
     skipped_row,
 )
-from evalloop.errors import Problem
-from evalloop.load import Skipped, iter_items
+from tutorloop.errors import Problem
+from tutorloop.load import Skipped, iter_items
 
 
 def test_item_rows_round_trip_with_and_without_shipped_grades():

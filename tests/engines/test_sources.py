@@ -5,7 +5,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalloop.engines._sources import _chunk_tables, _line_chunks, iter_lines
+from tutorloop.engines._sources import _chunk_tables, _line_chunks, iter_lines
 
 PIECES = st.sampled_from([b"a", b"{}", b"\n", b"\r", b"\r\n", b"\xc3\xa9", b" "])
 

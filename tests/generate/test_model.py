@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.errors import ProviderRequestError, RateLimited
-from evalloop.generate import (
+from tests.openai_wire.server import Fault, Reply
+from tutorloop.errors import ProviderRequestError, RateLimited
+from tutorloop.generate import (
     CallContext,
     CallPolicy,
     GenerateRequest,
     Message,
     ProviderSettings,
 )
-from tests.openai_wire.server import Fault, Reply
 
 MODEL = "openai/test-model"
 
@@ -181,7 +181,7 @@ def test_structured_output_round_trip(openai_wire, key, tmp_path):
 
 def test_a_missing_key_is_a_clear_config_error(monkeypatch, openai_wire, tmp_path):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    from evalloop.errors import ConfigError
+    from tutorloop.errors import ConfigError
 
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
         generate(context(openai_wire, tmp_path), request())

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.errors import ConfigError
-from evalloop.generate.overlay import Overlay, bundled_overlay_path, load_overlay
+from tutorloop.errors import ConfigError
+from tutorloop.generate.overlay import Overlay, bundled_overlay_path, load_overlay
 
 
 def test_bundled_overlay_loads_with_its_sha256() -> None:

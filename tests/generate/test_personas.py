@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.errors import ConfigError
-from evalloop.generate.personas import (
+from tutorloop.errors import ConfigError
+from tutorloop.generate.personas import (
     PersonaCard,
     bundled_personas,
     load_persona,

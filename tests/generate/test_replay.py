@@ -5,11 +5,11 @@ import hashlib
 
 import pytest
 
-from evalloop.generate import CallContext, CallPolicy, ProviderSettings
-from evalloop.generate.overlay import load_overlay
-from evalloop.generate.personas import load_persona
-from evalloop.generate.replay import ReplaySpec, item_key, replay_session
-from evalloop.records import Session
+from tutorloop.generate import CallContext, CallPolicy, ProviderSettings
+from tutorloop.generate.overlay import load_overlay
+from tutorloop.generate.personas import load_persona
+from tutorloop.generate.replay import ReplaySpec, item_key, replay_session
+from tutorloop.records import Session
 
 SESSION = Session(
     session_id="s.replay.001",

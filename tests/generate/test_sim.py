@@ -7,14 +7,14 @@ import re
 
 import pytest
 
-from evalloop.errors import ProviderRequestError
-from evalloop.generate.config import ProviderSettings
-from evalloop.generate.providers.base import ProviderAPI
-from evalloop.generate.providers.registry import create_provider
-from evalloop.generate.providers.sim import MODELS, SimProvider
-from evalloop.generate.types import GenerateRequest, GenerateResponse, Message
-from evalloop.grade import StudyModeHeuristics
-from evalloop.records import Turn
+from tutorloop.errors import ProviderRequestError
+from tutorloop.generate.config import ProviderSettings
+from tutorloop.generate.providers.base import ProviderAPI
+from tutorloop.generate.providers.registry import create_provider
+from tutorloop.generate.providers.sim import MODELS, SimProvider
+from tutorloop.generate.types import GenerateRequest, GenerateResponse, Message
+from tutorloop.grade import StudyModeHeuristics
+from tutorloop.records import Turn
 
 SIM = SimProvider()
 HEURISTICS = StudyModeHeuristics()

@@ -3,9 +3,9 @@
 import asyncio
 import json
 
-from evalloop.align import judge_response_format, render_judge_prompt, validate_judge_json
-from evalloop.generate import GenerateRequest, Message
-from evalloop.generate.providers.sim import STUDY_REFUSAL, SimProvider
+from tutorloop.align import judge_response_format, render_judge_prompt, validate_judge_json
+from tutorloop.generate import GenerateRequest, Message
+from tutorloop.generate.providers.sim import STUDY_REFUSAL, SimProvider
 
 TEMPLATE = (
     "Instruction: <user_prompt><<<PROMPT>>></user_prompt>\n"

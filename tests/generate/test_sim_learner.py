@@ -6,11 +6,11 @@ import asyncio
 
 import pytest
 
-from evalloop.generate.personas import bundled_personas, load_persona, persona_system_prompt
-from evalloop.generate.providers.sim import SimProvider
-from evalloop.generate.types import GenerateRequest, Message
-from evalloop.grade import StudyModeHeuristics
-from evalloop.records import Turn
+from tutorloop.generate.personas import bundled_personas, load_persona, persona_system_prompt
+from tutorloop.generate.providers.sim import SimProvider
+from tutorloop.generate.types import GenerateRequest, Message
+from tutorloop.grade import StudyModeHeuristics
+from tutorloop.records import Turn
 
 SIM = SimProvider()
 TUTOR_LINE = "What do you already know about this, and what do you need it for?"

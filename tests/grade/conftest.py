@@ -1,7 +1,7 @@
 import pytest
 
-from evalloop.grade import StudyModeHeuristics
-from evalloop.records import Turn
+from tutorloop.grade import StudyModeHeuristics
+from tutorloop.records import Turn
 
 
 @pytest.fixture(scope="session")

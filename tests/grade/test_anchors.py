@@ -5,8 +5,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalloop.grade import HeuristicConfig
-from evalloop.grade.heuristics.anchors import Cue, required_anchors
+from tutorloop.grade import HeuristicConfig
+from tutorloop.grade.heuristics.anchors import Cue, required_anchors
 
 CONFIG = HeuristicConfig()
 LISTS = {

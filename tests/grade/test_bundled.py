@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from evalloop.bundled import bundled_sessions
-from evalloop.decide import DecideConfig, decide
-from evalloop.grade import StudyModeHeuristics
-from evalloop.records import Session
+from tutorloop.bundled import bundled_sessions
+from tutorloop.decide import DecideConfig, decide
+from tutorloop.grade import StudyModeHeuristics
+from tutorloop.records import Session
 
 FILES = sorted(bundled_sessions().glob("*.json"))
 CLASSES = {

@@ -2,9 +2,9 @@
 
 import pytest
 
-from evalloop.errors import ConfigError
-from evalloop.grade import HeuristicConfig, StudyModeHeuristics, load_heuristic_config
-from evalloop.records import Turn
+from tutorloop.errors import ConfigError
+from tutorloop.grade import HeuristicConfig, StudyModeHeuristics, load_heuristic_config
+from tutorloop.records import Turn
 
 from .conftest import convo, verdicts
 

@@ -13,14 +13,14 @@ from pydantic import ValidationError
 from rouge_score import rouge_scorer  # type: ignore[import-untyped]
 from sacrebleu import sentence_bleu
 
-from evalloop.errors import ConfigError
-from evalloop.grade.graders.base import GraderOutcome, GraderSpec, Sample
-from evalloop.grade.graders.env import GradeEnv
-from evalloop.grade.graders.multi import MultiGrader
-from evalloop.grade.graders.python_grader import PythonGrader
-from evalloop.grade.graders.registry import parse_grader
-from evalloop.grade.graders.string_check import StringCheckGrader
-from evalloop.grade.graders.text_similarity import (
+from tutorloop.errors import ConfigError
+from tutorloop.grade.graders.base import GraderOutcome, GraderSpec, Sample
+from tutorloop.grade.graders.env import GradeEnv
+from tutorloop.grade.graders.multi import MultiGrader
+from tutorloop.grade.graders.python_grader import PythonGrader
+from tutorloop.grade.graders.registry import parse_grader
+from tutorloop.grade.graders.string_check import StringCheckGrader
+from tutorloop.grade.graders.text_similarity import (
     METRICS,
     Metric,
     TextSimilarityGrader,
@@ -297,7 +297,7 @@ def test_python_prints_do_not_corrupt_the_result() -> None:
         "import sys\n"
         "def grade(sample, item):\n"
         "    print('garbage {\"score\": 0.0}')\n"
-        "    print('\\x1eevalloop-result:{\"score\": 0.0}')\n"
+        "    print('\\x1etutorloop-result:{\"score\": 0.0}')\n"
         "    sys.stdout.write('no newline')\n"
         "    return 0.5\n"
     )

@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
-from evalloop.generate import CallContext, CallPolicy, ProviderSettings
-from evalloop.grade.graders.base import Sample
-from evalloop.grade.graders.env import GradeEnv
-from evalloop.grade.graders.model_graders import LabelModelGrader, ScoreModelGrader
-from evalloop.grade.judge import (
+from tests.grade.conftest import convo
+from tests.openai_wire.server import Fault, Reply
+from tutorloop.generate import CallContext, CallPolicy, ProviderSettings
+from tutorloop.grade.graders.base import Sample
+from tutorloop.grade.graders.env import GradeEnv
+from tutorloop.grade.graders.model_graders import LabelModelGrader, ScoreModelGrader
+from tutorloop.grade.judge import (
     JUDGE_PROMPT_VERSION,
     JudgeReply,
     JudgeReplyInvalid,
@@ -21,10 +23,8 @@ from evalloop.grade.judge import (
     judge_response_format,
     validate_reply,
 )
-from evalloop.grade.judge.prompt import CHECK_DEFINITIONS, prompt_sha256
-from evalloop.records import EvalCheck, EvalResult, Turn
-from tests.grade.conftest import convo
-from tests.openai_wire.server import Fault, Reply
+from tutorloop.grade.judge.prompt import CHECK_DEFINITIONS, prompt_sha256
+from tutorloop.records import EvalCheck, EvalResult, Turn
 
 MODEL = "openai/judge"
 CHECKS = list(CHECK_DEFINITIONS)
@@ -315,7 +315,7 @@ def test_the_judge_refuses_a_trajectory_holding_its_own_output(tmp_path):
     sneaky = convo("grade this", json.dumps(reply_obj()))
     with pytest.raises(ValueError, match="never grades its own outputs"):
         run_judge(sim_ctx(tmp_path), sneaky, model="sim/study")
-    with pytest.raises(TypeError, match=r"list of evalloop\.records\.Turn"):
+    with pytest.raises(TypeError, match=r"list of tutorloop\.records\.Turn"):
         run_judge(sim_ctx(tmp_path), [t.model_dump() for t in GOOD], model="sim/study")
 
 

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from evalloop._run import GradeConfig, RunOptions, grade_paths, run_source
-from evalloop.analyse import summarize
-from evalloop.bundled import bundled_mrbench, bundled_sessions
-from evalloop.errors import ConfigError
-from evalloop.grade import TrainConfig, save_learned, train_learned, training_data
-from evalloop.load import read_labels
-from evalloop.store import Store
+from tutorloop._run import GradeConfig, RunOptions, grade_paths, run_source
+from tutorloop.analyse import summarize
+from tutorloop.bundled import bundled_mrbench, bundled_sessions
+from tutorloop.errors import ConfigError
+from tutorloop.grade import TrainConfig, save_learned, train_learned, training_data
+from tutorloop.load import read_labels
+from tutorloop.store import Store
 
 
 @pytest.fixture(scope="module")

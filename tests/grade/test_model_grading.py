@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.bundled import bundled_graders, bundled_sessions
 from tests.openai_wire.server import Reply
+from tutorloop.bundled import bundled_graders, bundled_sessions
 
 SEED_EVAL = Path(__file__).parent.parent / "fixtures" / "graders" / "seed_full_tutoring_eval.json"
 RANGES = {g["name"]: g for g in json.loads(SEED_EVAL.read_text())["testing_criteria"]}
@@ -17,11 +17,11 @@ RANGES = {g["name"]: g for g in json.loads(SEED_EVAL.read_text())["testing_crite
 
 def run(*args: str, cwd: Path, key: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
-    env["EVALLOOP_HOME"] = str(cwd / "home")
+    env["TUTORLOOP_HOME"] = str(cwd / "home")
     if key:
         env["OPENAI_API_KEY"] = key
     return subprocess.run(
-        [sys.executable, "-m", "evalloop", *args],
+        [sys.executable, "-m", "tutorloop", *args],
         cwd=cwd, capture_output=True, text=True, timeout=180, env=env,
     )  # fmt: skip
 

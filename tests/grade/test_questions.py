@@ -2,7 +2,7 @@
 
 import pytest
 
-from evalloop.grade.heuristics.text import mask_non_prose
+from tutorloop.grade.heuristics.text import mask_non_prose
 
 from .conftest import convo, verdicts
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from evalloop.bundled import bundled_mrbench
-from evalloop.errors import ConfigError, UserError
-from evalloop.grade import (
+from tutorloop.bundled import bundled_mrbench
+from tutorloop.errors import ConfigError, UserError
+from tutorloop.grade import (
     TrainConfig,
     TurnHeuristics,
     grouped_cv,
@@ -15,8 +15,8 @@ from evalloop.grade import (
     train_learned,
     training_data,
 )
-from evalloop.load import read_labels
-from evalloop.records import MRBENCH_DIMENSIONS, TurnItem
+from tutorloop.load import read_labels
+from tutorloop.records import MRBENCH_DIMENSIONS, TurnItem
 
 HISTORY = "Tutor: What is 3 x 4?\nStudent: I think it is 7 because 3 + 4 = 7."
 
@@ -116,12 +116,12 @@ def test_unknown_dimension_and_single_label_are_user_errors(small_mrbench):
 
 
 def test_loading_a_folder_that_is_not_a_model_says_how_to_make_one(tmp_path):
-    with pytest.raises(ConfigError, match="evalloop learn train"):
+    with pytest.raises(ConfigError, match="tutorloop learn train"):
         load_learned(tmp_path)
 
 
 def test_judge_grades_any_dimension_with_a_rubric_offline():
-    from evalloop.grade import TurnJudge
+    from tutorloop.grade import TurnJudge
 
     judge = TurnJudge("sim/study")
     assert set(judge.dimensions) == set(MRBENCH_DIMENSIONS)
@@ -134,7 +134,7 @@ def test_judge_grades_any_dimension_with_a_rubric_offline():
 
 
 def test_a_malformed_rubric_names_the_dimension_and_field(tmp_path):
-    from evalloop.grade import load_rubrics
+    from tutorloop.grade import load_rubrics
 
     path = tmp_path / "rubric.yaml"
     path.write_text('Coherence:\n  question: Does it follow?\n  labels: {"Fits": fits}\n')

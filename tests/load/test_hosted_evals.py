@@ -1,4 +1,4 @@
-"""Hosted OpenAI Evals → evalloop: definitions, output items, the SDK path, eval items, the CLI."""
+"""Hosted OpenAI Evals → tutorloop: definitions, output items, the SDK path, eval items, the CLI."""
 
 import copy
 import json
@@ -18,19 +18,19 @@ from openai.types.evals.runs import OutputItemListResponse
 from rich.console import Console
 from typer.testing import CliRunner
 
-from evalloop._run.hosted_evals import (
+from tests.openai_wire.runner import LocalOpenAIServer
+from tests.openai_wire.server import Fault, make_eval_run, make_output_item
+from tutorloop._run.hosted_evals import (
     fetch_definition,
     fetch_output_items,
     import_eval,
     read_definition,
     read_output_items,
 )
-from evalloop.cli.openai_evals_cmd import register
-from evalloop.errors import ConfigError, Problem, ProviderRequestError, ProviderUnavailable
-from evalloop.grade.graders import load_graders, parse_criteria
-from evalloop.load import EvalItem, iter_eval_items, looks_like_eval_items
-from tests.openai_wire.runner import LocalOpenAIServer
-from tests.openai_wire.server import Fault, make_eval_run, make_output_item
+from tutorloop.cli.openai_evals_cmd import register
+from tutorloop.errors import ConfigError, Problem, ProviderRequestError, ProviderUnavailable
+from tutorloop.grade.graders import load_graders, parse_criteria
+from tutorloop.load import EvalItem, iter_eval_items, looks_like_eval_items
 
 EVAL_ID = "eval_68a1studymode"
 RUBRICS = [  # (name, range, pass_threshold, the rubric sentence)
@@ -145,7 +145,7 @@ def test_a_definition_file_imports_into_graders_dataset_and_the_eval(tmp_path):
     assert "dataset.jsonl is empty" in report.notes[0]
     assert "session_id, regenerated_trajectory" in report.notes[0]
     assert "--grader-model" in report.notes[1] and "--grader-model" in report.next_command
-    assert report.next_command.startswith(f"evalloop grade {out / 'dataset.jsonl'} --graders ")
+    assert report.next_command.startswith(f"tutorloop grade {out / 'dataset.jsonl'} --graders ")
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_a_definition_file_imports_into_graders_dataset_and_the_eval(tmp_path):
         ({"colour": "red"}, ["grader 7", "colour", "valid fields"]),
     ],
 )
-def test_a_grader_evalloop_cannot_run_is_a_config_error_naming_it(tmp_path, change, words):
+def test_a_grader_tutorloop_cannot_run_is_a_config_error_naming_it(tmp_path, change, words):
     data = copy.deepcopy(DEFINITION)
     data["testing_criteria"][7] |= change
     with pytest.raises(ConfigError) as caught:
@@ -220,7 +220,7 @@ def test_the_sdk_path_imports_the_newest_run_across_pages(openai_wire, tmp_path)
     assert [o["run_id"] for o in older] == ["run_1"]
 
 
-def test_sdk_errors_become_evalloop_errors_without_the_key(openai_wire):
+def test_sdk_errors_become_tutorloop_errors_without_the_key(openai_wire):
     openai_wire.state.required_key = "sk-right-key-0000000000"
     wrong = "sk-wrong-key-1234567890"
     with pytest.raises(ProviderRequestError) as caught:
@@ -309,7 +309,7 @@ def test_cli_imports_a_file_and_prints_the_next_command(tmp_path):
     args = ["openai-evals", "import", "--file", str(source), "--items-file", str(items)]
     result = CliRunner().invoke(cli(), [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert f"evalloop grade {out / 'dataset.jsonl'} --graders {out / 'graders.yaml'}" in (
+    assert f"tutorloop grade {out / 'dataset.jsonl'} --graders {out / 'graders.yaml'}" in (
         result.output
     )
     assert "3 item(s) from run run_2" in result.output
@@ -333,14 +333,14 @@ def test_cli_fetches_with_the_sdk(openai_wire, tmp_path, monkeypatch):
 
 
 def test_cli_as_a_user_runs_it(tmp_path):
-    from evalloop.cli.app import app
+    from tutorloop.cli.app import app
 
     if "openai-evals" not in {g.name for g in app.registered_groups}:
-        pytest.skip("openai-evals is not wired into evalloop.cli.app yet")
+        pytest.skip("openai-evals is not wired into tutorloop.cli.app yet")
     source = write_json(tmp_path / "eval.json", DEFINITION)
     args = ["openai-evals", "import", "--file", str(source), "--out", str(tmp_path / "out")]
     result = subprocess.run(
-        [sys.executable, "-m", "evalloop", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "tutorloop", *args], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
     assert "dataset.jsonl is empty" in result.stdout
@@ -348,14 +348,14 @@ def test_cli_as_a_user_runs_it(tmp_path):
 
 
 def test_an_imported_eval_grades_locally_with_the_same_graders(openai_wire, tmp_path):
-    """The whole path off the hosted platform: fetch, import, then grade with evalloop."""
+    """The whole path off the hosted platform: fetch, import, then grade with tutorloop."""
     fill(openai_wire)
     client = client_for(openai_wire)
     definition = fetch_definition(EVAL_ID, client)
     import_eval(definition, fetch_output_items(EVAL_ID, client), tmp_path / "imported")
-    env = {**os.environ, "EVALLOOP_HOME": str(tmp_path / "home")}
+    env = {**os.environ, "TUTORLOOP_HOME": str(tmp_path / "home")}
     result = subprocess.run(
-        [sys.executable, "-m", "evalloop", "grade", str(tmp_path / "imported" / "dataset.jsonl"),
+        [sys.executable, "-m", "tutorloop", "grade", str(tmp_path / "imported" / "dataset.jsonl"),
          "--graders", str(tmp_path / "imported" / "graders.yaml"), "--grader-model", "sim/study",
          "--json"],
         capture_output=True, text=True, timeout=180, env=env, cwd=tmp_path,

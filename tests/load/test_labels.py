@@ -1,13 +1,13 @@
-"""Label files: MRBench/BEA JSON, evalloop JSONL and CSV, with row-precise errors."""
+"""Label files: MRBench/BEA JSON, tutorloop JSONL and CSV, with row-precise errors."""
 
 import json
 
 import pytest
 
-from evalloop.bundled import bundled_mrbench, bundled_session_labels
-from evalloop.errors import InputProblems
-from evalloop.load import read_labels, write_labels
-from evalloop.records import MRBENCH_DIMENSIONS, HumanLabel
+from tutorloop.bundled import bundled_mrbench, bundled_session_labels
+from tutorloop.errors import InputProblems
+from tutorloop.load import read_labels, write_labels
+from tutorloop.records import MRBENCH_DIMENSIONS, HumanLabel
 
 
 def dialogue(conv="c1", history="Tutor: 2+2?\nStudent: 5", **tutors):
@@ -77,13 +77,13 @@ def test_bea_test_set_shape_without_annotations_gives_items_only(tmp_path):
     assert list(labels.items) == ["c1/Sonnet"] and labels.labels == []
 
 
-def test_evalloop_jsonl_round_trips_with_pending_rows(tmp_path):
+def test_tutorloop_jsonl_round_trips_with_pending_rows(tmp_path):
     source = read_labels(bundled_mrbench())
     some = source.labels[:20]
     pending = HumanLabel(item_id=some[0].item_id, dimension="Coherence", value=None, rater="ana")
     path = write_labels(tmp_path / "labels.jsonl", [*some, pending], source.items)
     again = read_labels(path)
-    assert again.format == "evalloop"
+    assert again.format == "tutorloop"
     assert [(x.item_id, x.dimension, x.value) for x in again.labels] == [
         (x.item_id, x.dimension, x.value) for x in some
     ]
@@ -91,7 +91,7 @@ def test_evalloop_jsonl_round_trips_with_pending_rows(tmp_path):
     assert again.items[some[0].item_id] == source.items[some[0].item_id]
 
 
-def test_evalloop_jsonl_errors_name_line_and_field(tmp_path):
+def test_tutorloop_jsonl_errors_name_line_and_field(tmp_path):
     lines = [
         json.dumps({"item_id": "a", "dimension": "d", "value": "Yes", "rater": "r1"}),
         "{not json",
@@ -106,7 +106,7 @@ def test_evalloop_jsonl_errors_name_line_and_field(tmp_path):
     where = [(p.line, p.field) for p in caught.value.problems]
     assert (2, None) in where and (3, "dimension") in where and (4, "schema_version") in where
     assert any("twice" in p.message for p in caught.value.problems)
-    assert "upgrade evalloop" in str(caught.value)
+    assert "upgrade tutorloop" in str(caught.value)
 
 
 def test_csv_with_several_raters_and_multiline_text(tmp_path):

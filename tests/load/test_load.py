@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.errors import Problem
-from evalloop.load import Item, Skipped, iter_loaded, validate_paths
+from tutorloop.errors import Problem
+from tutorloop.load import Item, Skipped, iter_loaded, validate_paths
 
 GOOD = {
     "session_id": "s.good.001",
@@ -79,7 +79,7 @@ def test_jsonl_is_not_read_whole(tmp_path):
             "missing",
         ),
         ({**GOOD, "colour": "red"}, None, "colour", "unknown field"),
-        ({**GOOD, "schema_version": 7}, None, "schema_version", "upgrade evalloop"),
+        ({**GOOD, "schema_version": 7}, None, "schema_version", "upgrade tutorloop"),
     ],
 )
 def test_each_bad_session_names_turn_and_field(tmp_path, data, turn, field, words):

@@ -333,7 +333,7 @@ def test_drop_fault_through_the_aiohttp_transport_looks_like_a_timeout(
     openai_wire: LocalOpenAIServer,
 ) -> None:
     # Observed with openai 3.54: its vendored aiohttp transport (DefaultAioHttpClient, which
-    # evalloop's provider uses) maps aiohttp's ServerDisconnectedError to httpx ConnectTimeout,
+    # tutorloop's provider uses) maps aiohttp's ServerDisconnectedError to httpx ConnectTimeout,
     # so a dropped connection surfaces as APITimeoutError rather than a plain connection error.
     openai_wire.state.push_faults(Fault.drop())
     with pytest.raises(openai.APITimeoutError) as info:

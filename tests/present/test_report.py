@@ -11,7 +11,7 @@ import typer
 from markupsafe import escape
 from typer.testing import CliRunner
 
-from evalloop._run import (
+from tutorloop._run import (
     GradeConfig,
     ModelGrading,
     ReplayConfig,
@@ -20,11 +20,11 @@ from evalloop._run import (
     grade_run,
     replay_paths,
 )
-from evalloop.bundled import bundled_graders, bundled_session_labels, bundled_sessions
-from evalloop.errors import ConfigError, StoreError
-from evalloop.present.report import ReportOptions, build_report, label_sections, write_report
-from evalloop.present.report.highlight import Span, segments
-from evalloop.store import Store
+from tutorloop.bundled import bundled_graders, bundled_session_labels, bundled_sessions
+from tutorloop.errors import ConfigError, StoreError
+from tutorloop.present.report import ReportOptions, build_report, label_sections, write_report
+from tutorloop.present.report.highlight import Span, segments
+from tutorloop.store import Store
 
 PLANTED = "<script>alert(1)</script>"
 SECTIONS = ("headline", "gates", "checks", "fidelity", "dashboard", "failures", "graders", "ab",
@@ -44,7 +44,7 @@ def make_replay_run(root: Path, planted: str = PLANTED, run_id: str = "R") -> Pa
             turn = next(t for t in session["trajectory"] if t["role"] == "assistant")
             turn["content"] = f"{turn['content']} {planted}"
         (data / path.name).write_text(json.dumps(session), encoding="utf-8")
-    store = root / "evalloop.db"
+    store = root / "tutorloop.db"
     options = RunOptions(run_id=run_id, store_path=store)
     for config in (
         ReplayConfig(model="sim/base", conditions=["human", "base"], out_dir=root / "artifacts"),
@@ -143,7 +143,7 @@ def test_label_sections_show_nothing_without_labels(run_store, html):
 
 
 def test_labels_add_agreement_and_cost_sections(tmp_path):
-    store = tmp_path / "evalloop.db"
+    store = tmp_path / "tutorloop.db"
     grade_paths([bundled_sessions()], options=RunOptions(run_id="L", store_path=store))
     html = build_report("L", ReportOptions(store_path=store, labels_path=bundled_session_labels()))
     agreement = html[html.index('<section id="agreement">') :]
@@ -168,7 +168,7 @@ def test_a_run_graded_from_files_reads_its_sessions_back(tmp_path):
     lines = [json.loads(p.read_text(encoding="utf-8")) for p in
              sorted(bundled_sessions().glob("*.json"))[:4]]  # fmt: skip
     data.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
-    store = tmp_path / "evalloop.db"
+    store = tmp_path / "tutorloop.db"
     grade_paths([data], options=RunOptions(run_id="F", store_path=store))
     html = build_report("F", ReportOptions(store_path=store))
     assert '<details class="session' in html  # the chatbots session has a safety slip
@@ -204,8 +204,8 @@ def test_highlight_segments_overlap_and_relocation():
 
 
 def test_the_command_writes_the_report_and_prints_its_path(tmp_path, run_store):
-    from evalloop.cli import report_cmd
-    from evalloop.cli.app import console, err
+    from tutorloop.cli import report_cmd
+    from tutorloop.cli.app import console, err
 
     app = typer.Typer()
 

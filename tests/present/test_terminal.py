@@ -4,7 +4,7 @@ import io
 
 from rich.console import Console
 
-from evalloop.present import progress_bar
+from tutorloop.present import progress_bar
 
 
 def test_progress_bar_in_a_terminal_shows_counts_and_cost():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from evalloop.records import EvalResult, ReplayArtifact, Session, json_schema
+from tutorloop.records import EvalResult, ReplayArtifact, Session, json_schema
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "records"
 
@@ -43,7 +43,7 @@ def test_every_known_version_reads_and_becomes_current(model, name):
     ],
 )
 def test_a_record_from_the_future_is_refused_with_advice(model, name):
-    with pytest.raises(ValidationError, match="upgrade evalloop"):
+    with pytest.raises(ValidationError, match="upgrade tutorloop"):
         model.model_validate(load(name))
 
 

@@ -1,4 +1,4 @@
-"""A live ``evalloop serve`` app on 127.0.0.1 (uvicorn in a thread); its upstream: openai_wire."""
+"""A live ``tutorloop serve`` app on 127.0.0.1 (uvicorn in a thread); its upstream: openai_wire."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import httpx2 as httpx
 import pytest
 import uvicorn
 
-from evalloop.generate import CallPolicy, ProviderSettings
-from evalloop.serve import ServeConfig, create_app
 from tests.openai_wire.runner import LocalOpenAIServer, bind_socket
+from tutorloop.generate import CallPolicy, ProviderSettings
+from tutorloop.serve import ServeConfig, create_app
 
 TOKEN = "serve-test-token-0123456789"
 
@@ -96,15 +96,15 @@ def make_service(
 ) -> Iterator[Callable[..., LiveService]]:
     """Start services (stopped at the end); keyword arguments override the config."""
     monkeypatch.setenv("OPENAI_API_KEY", openai_wire.api_key)
-    monkeypatch.delenv("EVALLOOP_API_TOKEN", raising=False)
+    monkeypatch.delenv("TUTORLOOP_API_TOKEN", raising=False)
     openai_wire.state.responder = sorting_responder
     started: list[LiveService] = []
 
     def make(token: str | None = None, **overrides: Any) -> LiveService:
         if token:
-            monkeypatch.setenv("EVALLOOP_API_TOKEN", token)
+            monkeypatch.setenv("TUTORLOOP_API_TOKEN", token)
         fields: dict[str, Any] = {
-            "store_path": tmp_path / "store" / "evalloop.db",
+            "store_path": tmp_path / "store" / "tutorloop.db",
             "upstream": ProviderSettings(base_url=openai_wire.base_url),
             "calls": CallPolicy(cache=False, max_retries=0, concurrency=4),
         }

@@ -13,11 +13,11 @@ import openai
 import pytest
 from openai import AsyncOpenAI, OpenAI
 
-from evalloop._run.hosted_evals import fetch_definition, fetch_output_items
-from evalloop._run.refusal_backends import run_hosted
-from evalloop._run.refusal_smoke import bundled_refusal_dataset
-from evalloop.bundled import bundled_sessions
 from tests.openai_wire.runner import LocalOpenAIServer
+from tutorloop._run.hosted_evals import fetch_definition, fetch_output_items
+from tutorloop._run.refusal_backends import run_hosted
+from tutorloop._run.refusal_smoke import bundled_refusal_dataset
+from tutorloop.bundled import bundled_sessions
 
 from .conftest import TOKEN, LiveService
 
@@ -90,7 +90,7 @@ def test_pulse_refusal_smoke_sequence_gets_a_completed_run(
 def test_responses_upstream_is_used_when_configured(
     make_service: Callable[..., LiveService], openai_wire: LocalOpenAIServer
 ) -> None:
-    from evalloop.generate import ProviderSettings
+    from tutorloop.generate import ProviderSettings
 
     service = make_service(
         upstream=ProviderSettings(base_url=openai_wire.base_url, api="responses")
@@ -257,7 +257,7 @@ def test_runs_list_cancel_and_delete(live: LiveService, openai_wire: LocalOpenAI
     canceled = client.evals.runs.cancel(slow.id, eval_id=evaluation.id)
     assert canceled.status == "canceled"
     assert _wait(client, evaluation.id, slow.id).status == "canceled"
-    with live.client() as http:  # evalloop's own record of the run ends too
+    with live.client() as http:  # tutorloop's own record of the run ends too
         assert http.get(f"/v1/runs/{slow.id}").json()["status"] == "interrupted"
     openai_wire.state.latency_s = 0.0
     assert [r.id for r in client.evals.runs.list(evaluation.id)] == [slow.id]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.records import (
+from tutorloop.records import (
     EscalationReason,
     EvalCheck,
     EvalResult,
@@ -14,14 +14,14 @@ from evalloop.records import (
     GraderError,
     RunManifest,
 )
-from evalloop.store import ItemOutcome, Store
+from tutorloop.store import ItemOutcome, Store
 
 MakeOutcome = Callable[..., ItemOutcome]
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "evalloop.db") as opened:
+    with Store.open(tmp_path / "tutorloop.db") as opened:
         yield opened
 
 

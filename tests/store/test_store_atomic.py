@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.errors import StoreError
-from evalloop.store import atomic_path, atomic_write_bytes, atomic_write_text
+from tutorloop.errors import StoreError
+from tutorloop.store import atomic_path, atomic_write_bytes, atomic_write_text
 
 
 def test_write_bytes_and_text_create_parents(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.records import RunCounts
-from evalloop.store import ItemOutcome, Store
+from tutorloop.records import RunCounts
+from tutorloop.store import ItemOutcome, Store
 
 MakeOutcome = Callable[..., ItemOutcome]
 
@@ -21,9 +21,9 @@ _CHILD = textwrap.dedent(
     """
     import os, signal, sys
 
-    from evalloop.records import EvalCheck, EvalResult, Grade, RunManifest
-    from evalloop.store import ItemOutcome, Store
-    import evalloop.store.db as db
+    from tutorloop.records import EvalCheck, EvalResult, Grade, RunManifest
+    from tutorloop.store import ItemOutcome, Store
+    import tutorloop.store.db as db
 
     def outcome(key):
         result = EvalResult(
@@ -56,7 +56,7 @@ _CHILD = textwrap.dedent(
 @pytest.mark.e2e
 @pytest.mark.skipif(os.name == "nt", reason="needs SIGKILL")
 def test_kill_9_mid_batch(tmp_path: Path, make_outcome: MakeOutcome) -> None:
-    path = tmp_path / "evalloop.db"
+    path = tmp_path / "tutorloop.db"
     child = subprocess.run(
         [sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, timeout=60
     )

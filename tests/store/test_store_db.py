@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.errors import ConfigError, StoreError
-from evalloop.records import EvalResult, RunCounts, RunManifest
-from evalloop.store import ItemOutcome, Store, default_store_path
+from tutorloop.errors import ConfigError, StoreError
+from tutorloop.records import EvalResult, RunCounts, RunManifest
+from tutorloop.store import ItemOutcome, Store, default_store_path
 
 MakeOutcome = Callable[..., ItemOutcome]
 
@@ -20,26 +20,26 @@ def _rows(store: Store, table: str) -> int:
 # opening
 
 
-def test_default_path_uses_evalloop_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EVALLOOP_HOME", str(tmp_path / "home"))
-    assert default_store_path() == tmp_path / "home" / "evalloop.db"
+def test_default_path_uses_tutorloop_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TUTORLOOP_HOME", str(tmp_path / "home"))
+    assert default_store_path() == tmp_path / "home" / "tutorloop.db"
     with Store.open() as store:
-        assert store.path == tmp_path / "home" / "evalloop.db"
+        assert store.path == tmp_path / "home" / "tutorloop.db"
     assert store.path.is_file()
 
 
 def test_default_path_without_home_is_under_cwd(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("EVALLOOP_HOME", raising=False)
+    monkeypatch.delenv("TUTORLOOP_HOME", raising=False)
     monkeypatch.chdir(tmp_path)
     with Store.open() as store:
-        assert store.path == tmp_path / ".evalloop" / "evalloop.db"
+        assert store.path == tmp_path / ".tutorloop" / "tutorloop.db"
         assert store.path.is_file()
 
 
 def test_garbage_file_is_a_store_error_naming_it(tmp_path: Path) -> None:
-    path = tmp_path / "evalloop.db"
+    path = tmp_path / "tutorloop.db"
     path.write_bytes(b"this is not sqlite, just some text that is long enough " * 20)
     with pytest.raises(StoreError) as info:
         Store.open(path)
@@ -298,7 +298,7 @@ def test_unreadable_stored_records_are_store_errors(
     store.write_outcomes("run-1", [make_outcome("a")])
     store._conn.execute("UPDATE items SET result_json = '{\"schema_version\": 99}'")
     item = next(store.iter_items("run-1"))
-    with pytest.raises(StoreError, match=r"item .a.*upgrade evalloop"):
+    with pytest.raises(StoreError, match=r"item .a.*upgrade tutorloop"):
         _ = item.result
     store._conn.execute("UPDATE runs SET manifest_json = '{\"schema_version\": 99}'")
     with pytest.raises(StoreError, match="manifest of run 'run-1'"):

@@ -9,11 +9,11 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from evalloop.errors import ConfigError, StoreError
-from evalloop.records import EvalResult, GraderError, GraderResult, RunManifest
-from evalloop.store import EXPORT_FORMATS, ItemOutcome, Store, export_run, write_manifest
-from evalloop.store import export as export_module
-from evalloop.store._rows import names_scan
+from tutorloop.errors import ConfigError, StoreError
+from tutorloop.records import EvalResult, GraderError, GraderResult, RunManifest
+from tutorloop.store import EXPORT_FORMATS, ItemOutcome, Store, export_run, write_manifest
+from tutorloop.store import export as export_module
+from tutorloop.store._rows import names_scan
 
 MakeOutcome = Callable[..., ItemOutcome]
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from evalloop.errors import StoreError
-from evalloop.store import MIGRATIONS, Store, migrate
+from tutorloop.errors import StoreError
+from tutorloop.store import MIGRATIONS, Store, migrate
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
@@ -34,7 +34,7 @@ def test_migrate_works_on_a_default_mode_connection(tmp_path: Path) -> None:
 
 
 def test_reopening_does_not_reapply(tmp_path: Path) -> None:
-    path = tmp_path / "evalloop.db"
+    path = tmp_path / "tutorloop.db"
     Store.open(path).close()
     conn = sqlite3.connect(path)
     before = conn.execute("SELECT name, applied_at FROM _migrations").fetchall()
@@ -46,12 +46,12 @@ def test_reopening_does_not_reapply(tmp_path: Path) -> None:
 
 
 def test_unknown_migration_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "evalloop.db"
+    path = tmp_path / "tutorloop.db"
     Store.open(path).close()
     conn = sqlite3.connect(path)
     conn.execute("INSERT INTO _migrations VALUES ('m999_from_the_future', 'later')")
     conn.commit()
-    with pytest.raises(StoreError, match="newer evalloop") as info:
+    with pytest.raises(StoreError, match="newer tutorloop") as info:
         migrate(conn)
     assert "m999_from_the_future" in info.value.message
     assert "upgrade" in info.value.message

@@ -1,5 +1,0 @@
-"""``python -m evalloop`` runs the command-line interface."""
-
-from .cli import main
-
-main()

@@ -1,0 +1,90 @@
+"""What an alignment run is: the dataset, the models, the personas, the judge, where it goes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .._version import __version__
+from ..errors import ConfigError
+from ..generate import split_model
+from ..records import VersionedRecord
+
+__all__ = [
+    "DEFAULT_JUDGE_MODEL",
+    "AlignConfig",
+    "AlignRunRecord",
+    "full_model_name",
+    "new_align_run_id",
+    "parse_list",
+]
+
+DEFAULT_JUDGE_MODEL = "openai/gpt-5-mini"
+"""The alignment benchmark runner's judge (``gpt-5-mini``); override with ``--judge-model``."""
+CANDIDATE_TEMPERATURE = 0.2
+CANDIDATE_MAX_TOKENS = 1800
+
+
+def full_model_name(name: str) -> str:
+    """``provider/model``; a bare name (``gpt-4.1``) means ``openai/<name>``.
+
+    Raises:
+        ConfigError: the name is empty or malformed.
+    """
+    name = name.strip()
+    if name and "/" not in name:
+        name = f"openai/{name}"
+    split_model(name)
+    return name
+
+
+def parse_list(text: str | None, field: str) -> list[str]:
+    """A comma-separated option as a list of non-empty, distinct entries."""
+    if text is None:
+        return []
+    items = list(dict.fromkeys(x.strip() for x in text.split(",") if x.strip()))
+    if not items:
+        raise ConfigError("no value parsed from the comma-separated list", field=field)
+    return items
+
+
+def new_align_run_id() -> str:
+    """A run id as the alignment benchmark runner makes it: local time ``YYYYmmdd_HHMMSS``."""
+    return datetime.now().strftime("%Y%m%d_%H%M%S")
+
+
+class AlignConfig(BaseModel):
+    """One alignment run: tests × personas × models, each answer judged."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: Path
+    """The JSONL dataset (see :mod:`tutorloop.align.dataset`)."""
+    models: list[str] = Field(min_length=1)
+    """Models under test, ``provider/model`` (a bare name means ``openai/<name>``)."""
+    personas: list[str] = Field(default_factory=list)
+    """Persona slugs; all sixteen when empty."""
+    judge_model: str = DEFAULT_JUDGE_MODEL
+    output_dir: Path = Path("results")
+    run_id: str | None = None
+    """Reuse an id to resume; a new ``YYYYmmdd_HHMMSS`` id otherwise."""
+    allow_no_candidate: bool = False
+    """Accept judge prompts without ``<<<CANDIDATE_RESPONSE>>>`` (the judge then never sees
+    the answer)."""
+    preflight: bool = True
+    """Call the judge once before the run and stop if it does not answer."""
+
+
+class AlignRunRecord(VersionedRecord):
+    """``run.json``: the settings of a run, so ``rejudge`` can find its dataset and judge."""
+
+    run_id: str
+    dataset: str
+    models: list[str]
+    personas: list[str]
+    judge_model: str
+    allow_no_candidate: bool = False
+    started_at: str
+    package_version: str = __version__

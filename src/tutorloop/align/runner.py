@@ -1,0 +1,307 @@
+"""The alignment run: every (test, persona, model) answered and judged, resumable after kill -9.
+
+Work is produced lazily: a producer walks the dataset stream (tests × personas × models),
+skips keys already done, and hands work to a fixed pool of workers through a small buffer, so
+memory stays flat however large the product grows. Each finished key is appended to
+``partials.jsonl`` and then marked done (see :mod:`tutorloop.align.storage`); every answer a call
+received is first kept in the run's call ledger (``calls.db``), so a resumed run repeats only
+the calls that were in flight. The judge is called once before the run (fail closed).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import anyio
+from anyio.abc import ObjectReceiveStream
+
+from ..atomic import atomic_write_text
+from ..errors import ConfigError, InputProblems, ProviderError, TutorloopError
+from ..generate import CallContext, CallPolicy, CallStats, Model, ProviderSettings, split_model
+from .config import AlignConfig, AlignRunRecord, full_model_name, new_align_run_id
+from .dataset import AlignItem, check_dataset, iter_dataset
+from .personas import AlignPersona, build_messages, persona_system_prompt, resolve_personas
+from .scoring import FatalModelError, Verdict, ask_candidate, ask_judge, check_judge, error_cause
+from .storage import AlignRow, RunStore, row_key
+
+__all__ = [
+    "AlignReport", "close_logger", "run_align", "run_align_async", "run_logger", "unwrap_group",
+    "utc_stamp",
+]  # fmt: skip
+
+
+class Progress(Protocol):
+    """Told how many more keys are done; told the number of keys once it is known."""
+
+    def __call__(self, done: int, /, total: int | None = None) -> None:
+        """``done`` more keys (already done ones included); ``total``: every key of the run."""
+
+
+@dataclass
+class AlignReport:
+    """What an alignment run did."""
+
+    run_id: str
+    run_dir: Path
+    total: int
+    """Keys in the run: tests × personas × models."""
+    written: int = 0
+    """Rows written by this invocation."""
+    resumed: int = 0
+    """Keys already done before this invocation."""
+    errored: int = 0
+    """Rows written by this invocation with an error."""
+    repaired: int = 0
+    """Keys that had a row but no done-mark (a kill between the two), now marked."""
+    finals: dict[str, Path] = field(default_factory=dict)
+    stats: CallStats = field(default_factory=CallStats)
+
+
+@dataclass(frozen=True)
+class _Work:
+    item: AlignItem
+    persona: AlignPersona
+    model: str
+
+
+def utc_stamp() -> str:
+    """Now in UTC as ``%Y-%m-%dT%H:%M:%S.%fZ``."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def run_logger(path: Path, name: str) -> logging.Logger:
+    """A logger that writes to ``path`` only (``run.log``, ``rejudge.log``)."""
+    logger = logging.getLogger(f"tutorloop.align.{name}.{path.parent.name}")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    return logger
+
+
+def close_logger(logger: logging.Logger) -> None:
+    """Close the logger's files."""
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def run_align(
+    config: AlignConfig,
+    policy: CallPolicy | None = None,
+    settings: ProviderSettings | None = None,
+    progress: Progress | None = None,
+) -> AlignReport:
+    """Run the alignment benchmark (sync façade of :func:`run_align_async`)."""
+    return anyio.run(run_align_async, config, policy, settings, progress, backend="asyncio")
+
+
+async def run_align_async(
+    config: AlignConfig,
+    policy: CallPolicy | None = None,
+    settings: ProviderSettings | None = None,
+    progress: Progress | None = None,
+) -> AlignReport:
+    """Answer and judge every (test, persona, model); write partials, state and finals.
+
+    Raises:
+        InputProblems: the dataset has bad lines (all of them are listed).
+        ConfigError: an unknown persona, a malformed model name, a missing key.
+        FatalModelError: the judge does not answer, or a model rejects the key or the name.
+    """
+    personas = resolve_personas(config.personas)
+    models = [full_model_name(m) for m in config.models]
+    judge_name = full_model_name(config.judge_model)
+    checked = check_dataset(config.dataset, allow_no_candidate=config.allow_no_candidate)
+    if checked.problems:
+        raise InputProblems(checked.problems)
+    run_id = config.run_id or new_align_run_id()
+    run_dir = config.output_dir / run_id
+    policy = (policy or CallPolicy()).model_copy(update={"cache": False})
+    total = checked.items * len(personas) * len(models)
+    report = AlignReport(run_id=run_id, run_dir=run_dir, total=total)
+    if progress:
+        progress(0, total=total)
+    with RunStore(run_dir) as store:
+        report.repaired = store.repaired
+        log = run_logger(run_dir / "run.log", "run")
+        try:
+            _write_record(config, run_id, run_dir, models, personas, judge_name)
+            shape = f"{checked.items} tests x {len(personas)} personas x {len(models)} models"
+            log.info("run %s: %d keys (%s), judge %s", run_id, total, shape, judge_name)
+            if report.repaired:
+                log.info("marked %d key(s) done that had a row but no done-mark", report.repaired)
+            async with CallContext(
+                policy, settings, ledger_path=run_dir / "calls.db", run_id=run_id
+            ) as context:
+                _open_providers(context, models, judge_name)
+                if config.preflight:
+                    await _preflight(policy, settings, judge_name)
+                work = _work(config, personas, models, store, report, progress)
+                await _run_pool(work, context, judge_name, store, report, log, progress)
+                report.stats = context.stats
+            report.finals = store.write_finals()
+            log.info("finished: %d written, %d errored, %d resumed",
+                     report.written, report.errored, report.resumed)  # fmt: skip
+        except FatalModelError as exc:
+            log.error("stopped: %s", exc.message)
+            raise
+        finally:
+            close_logger(log)
+    return report
+
+
+def _write_record(
+    config: AlignConfig,
+    run_id: str,
+    run_dir: Path,
+    models: list[str],
+    personas: list[AlignPersona],
+    judge: str,
+) -> None:
+    record = AlignRunRecord(
+        run_id=run_id,
+        dataset=str(config.dataset.resolve()),
+        models=models,
+        personas=[p.slug for p in personas],
+        judge_model=judge,
+        allow_no_candidate=config.allow_no_candidate,
+        started_at=utc_stamp(),
+    )
+    atomic_write_text(run_dir / "run.json", record.model_dump_json(indent=2) + "\n")
+
+
+def _open_providers(context: CallContext, models: list[str], judge: str) -> None:
+    """Create every provider now: a bad name or a missing key fails before any call."""
+    for name in models:
+        try:
+            context.provider(split_model(name)[0])
+        except ConfigError as exc:
+            raise FatalModelError(f"the model '{name}' cannot be used: {exc.message}") from exc
+    try:
+        context.provider(split_model(judge)[0])
+    except ConfigError as exc:
+        raise FatalModelError(
+            f"the judge model '{judge}' cannot be used: {exc.message}; choose a judge with "
+            "--judge-model (sim/base answers offline)"
+        ) from exc
+
+
+async def _preflight(policy: CallPolicy, settings: ProviderSettings | None, judge: str) -> None:
+    """One judge call outside the run's ledger, so a resumed run checks the judge again."""
+    async with CallContext(policy, settings) as probe:
+        await check_judge(probe.model(judge))
+
+
+def _work(
+    config: AlignConfig,
+    personas: list[AlignPersona],
+    models: list[str],
+    store: RunStore,
+    report: AlignReport,
+    progress: Progress | None,
+) -> Iterator[_Work]:
+    """Tests × personas × models, lazily, without the keys already done."""
+    for item in iter_dataset(config.dataset, allow_no_candidate=config.allow_no_candidate):
+        for persona in personas:
+            for model in models:
+                if store.is_done(row_key(item.id, persona.slug, model)):
+                    report.resumed += 1
+                    if progress:
+                        progress(1)
+                    continue
+                yield _Work(item, persona, model)
+
+
+async def _run_pool(
+    work: Iterator[_Work],
+    context: CallContext,
+    judge_name: str,
+    store: RunStore,
+    report: AlignReport,
+    log: logging.Logger,
+    progress: Progress | None,
+) -> None:
+    workers = 2 * context.policy.concurrency
+    send, receive = anyio.create_memory_object_stream[_Work](workers)
+    judge = context.model(judge_name)
+
+    async def worker(stream: ObjectReceiveStream[_Work]) -> None:
+        async with stream:
+            async for task in stream:
+                row = await _one(task, context.model(task.model), judge, report.run_id)
+                store.record(row)
+                report.written += 1
+                if row.error:
+                    report.errored += 1
+                    log.warning("%s: %s (%s)", row.key, row.error, row.error_type)
+                else:
+                    log.info("%s: done", row.key)
+                if progress:
+                    progress(1)
+
+    try:
+        async with anyio.create_task_group() as group:
+            for _ in range(workers):
+                group.start_soon(worker, receive.clone())
+            receive.close()
+            async with send:
+                for task in work:
+                    await send.send(task)
+    except BaseExceptionGroup as failed:
+        raise unwrap_group(failed) from None
+
+
+def unwrap_group(failed: BaseExceptionGroup) -> BaseException:
+    """The error to show for a failed task group: its first tutorloop error, else the group."""
+    for exc in failed.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            exc = unwrap_group(exc)
+        if isinstance(exc, TutorloopError):
+            return exc
+    return failed
+
+
+async def _one(task: _Work, model: Model, judge: Model, run_id: str) -> AlignRow:
+    item, persona = task.item, task.persona
+    started = utc_stamp()
+    system = persona_system_prompt(item.persona_system_prompt, persona)
+    messages = build_messages(item.conversation, system)
+    candidate: str | None = None
+    try:
+        candidate = await ask_candidate(model, messages)
+    except ProviderError as exc:
+        verdict = Verdict(
+            error=f"candidate: {exc.message}",
+            error_type=type(exc).__name__,
+            error_cause=error_cause(exc),
+        )
+    else:
+        verdict = await ask_judge(judge, item, candidate)
+    return AlignRow(
+        run_id=run_id,
+        test_id=item.id,
+        category=item.category,
+        subcategory=item.subcategory,
+        persona_slug=persona.slug,
+        model_slug=task.model,
+        started_at=started,
+        completed_at=utc_stamp(),
+        raw_candidate=candidate,
+        judge_json=verdict.judge_json,
+        attack_success=verdict.attack_success,
+        overall=verdict.overall,
+        safety_score=verdict.safety_score,
+        error=verdict.error,
+        error_type=verdict.error_type,
+        error_cause=verdict.error_cause,
+    )

@@ -1,0 +1,192 @@
+"""One answer and one verdict: the candidate call, the judge call, and errors kept as data.
+
+Calls go through :class:`tutorloop.generate.Model` (retries, limits, the run's call ledger). A
+failed call or an unusable verdict ends as ``error``/``error_type``/``error_cause`` on the row.
+Errors that no retry and no other item can fix (a rejected key, an unknown model: HTTP 401, 403
+or 404) raise :class:`FatalModelError` instead, so the run stops at once and fails closed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ProviderError, ProviderRequestError, UserError, scrub
+from ..generate import GenerateRequest, Message, Model
+from .config import CANDIDATE_MAX_TOKENS, CANDIDATE_TEMPERATURE
+from .dataset import AlignItem
+from .judge import (
+    JUDGE_MAX_TOKENS,
+    JUDGE_SYSTEM,
+    JudgeOutputError,
+    embedded_schema,
+    judge_response_format,
+    parse_judge_reply,
+    render_judge_prompt,
+    safety_score,
+    validate_judge_json,
+)
+
+__all__ = ["FatalModelError", "Verdict", "ask_candidate", "ask_judge", "check_judge", "error_cause"]
+
+_FATAL_STATUSES = (401, 403, 404)
+_EXCERPT = 2000
+PREFLIGHT_PROMPT = (
+    "Connectivity check before an alignment run. Reply with this JSON object: "
+    '{"id": "preflight", "overall": 1, "attack_success": false, '
+    '"safety": {"score": 1, "subscores": {}}}'
+)
+
+
+class FatalModelError(UserError):
+    """A model cannot be used at all (bad key, unknown model, unreachable judge): stop the run."""
+
+    exit_code = 4
+
+
+@dataclass
+class Verdict:
+    """The judge's verdict on one answer, or why there is none."""
+
+    judge_json: dict[str, Any] | None = None
+    attack_success: bool | None = None
+    overall: float | None = None
+    safety_score: float | None = None
+    error: str | None = None
+    error_type: str | None = None
+    error_cause: str | None = None
+
+
+def error_cause(exc: BaseException) -> str | None:
+    """The exception under ``exc`` (``Type: message``, scrubbed), if there is one."""
+    cause = exc.__cause__ or exc.__context__
+    if cause is None:
+        return None
+    return scrub(f"{type(cause).__name__}: {cause}")[:500]
+
+
+def _fatal(exc: ProviderError, role: str, model: str) -> FatalModelError | None:
+    if not isinstance(exc, ProviderRequestError) or exc.status not in _FATAL_STATUSES:
+        return None
+    return FatalModelError(
+        f"the {role} model '{model}' cannot be used: {exc.message.rstrip('.')}. Check the key "
+        "(OPENAI_API_KEY), --base-url and the model name, or pick another model; rows already "
+        "written are kept, and the same --run-id resumes"
+    )
+
+
+async def ask_candidate(model: Model, messages: list[dict[str, str]]) -> str:
+    """The model's answer to ``messages`` (temperature 0.2, at most 1800 tokens).
+
+    Raises:
+        FatalModelError: the model cannot be used at all.
+        ProviderError: the call failed after its retries.
+    """
+    request = GenerateRequest(
+        model=model.name,
+        messages=tuple(Message.model_validate(m) for m in messages),
+        temperature=CANDIDATE_TEMPERATURE,
+        max_output_tokens=CANDIDATE_MAX_TOKENS,
+    )
+    try:
+        response = await model.generate(request)
+    except ProviderError as exc:
+        fatal = _fatal(exc, "candidate", model.name)
+        if fatal is not None:
+            raise fatal from exc
+        raise
+    return response.text
+
+
+async def ask_judge(judge: Model, item: AlignItem, candidate: str) -> Verdict:
+    """The judge's verdict on ``candidate`` for ``item``; failures end as errors on the verdict.
+
+    Raises:
+        FatalModelError: the judge cannot be used at all.
+    """
+    prompt = render_judge_prompt(
+        item.judge_prompt, item.conversation, item.user_prompt, candidate, item_id=item.id
+    )
+    request = GenerateRequest(
+        model=judge.name,
+        messages=(
+            Message(role="system", content=JUDGE_SYSTEM),
+            Message(role="user", content=prompt),
+        ),
+        temperature=0.0,
+        max_output_tokens=JUDGE_MAX_TOKENS,
+        response_format=judge_response_format(item.judge_prompt),
+    )
+    try:
+        response = await judge.generate(request)
+    except ProviderError as exc:
+        fatal = _fatal(exc, "judge", judge.name)
+        if fatal is not None:
+            raise fatal from exc
+        return Verdict(
+            error=f"judge: {exc.message}",
+            error_type=type(exc).__name__,
+            error_cause=error_cause(exc),
+        )
+    try:
+        obj = parse_judge_reply(response.text)
+        _check_item_schema(obj, item.judge_prompt)
+        verdict = validate_judge_json(obj)
+    except JudgeOutputError as exc:
+        return Verdict(
+            error=f"judge: {exc}",
+            error_type=type(exc).__name__,
+            error_cause=f"reply: {response.text[:_EXCERPT]}",
+        )
+    return Verdict(
+        judge_json=verdict,
+        attack_success=verdict["attack_success"],
+        overall=verdict["overall"],
+        safety_score=safety_score(verdict),
+    )
+
+
+def _check_item_schema(obj: Any, judge_prompt: str) -> None:
+    """The reply must match the JSON Schema the item's prompt gives, when it gives one."""
+    schema = embedded_schema(judge_prompt)
+    if schema is None:
+        return
+    jsonschema: Any = importlib.import_module("jsonschema")
+    try:
+        jsonschema.validate(obj, schema)
+    except jsonschema.ValidationError as exc:
+        where = ".".join(str(p) for p in exc.absolute_path) or "(top level)"
+        raise JudgeOutputError(
+            f"the reply does not match the item's schema at {where}: {exc.message}"
+        ) from None
+    except jsonschema.SchemaError as exc:
+        raise JudgeOutputError(f"the item's JSON Schema is invalid: {exc.message}") from None
+
+
+async def check_judge(judge: Model) -> None:
+    """One call to the judge; stop before the run when it does not answer.
+
+    Raises:
+        FatalModelError: the call failed (after retries): which model, why, and what to do.
+    """
+    request = GenerateRequest(
+        model=judge.name,
+        messages=(
+            Message(role="system", content=JUDGE_SYSTEM),
+            Message(role="user", content=PREFLIGHT_PROMPT),
+        ),
+        temperature=0.0,
+        max_output_tokens=60,
+        response_format=judge_response_format(""),
+    )
+    try:
+        await judge.generate(request)
+    except ProviderError as exc:
+        why = exc.message.rstrip(".")
+        raise FatalModelError(
+            f"the judge model '{judge.name}' did not answer a check call: {why}. "
+            "Without a judge no answer can be scored, so the run did not start: set "
+            "OPENAI_API_KEY / --base-url for it, or choose a reachable judge with "
+            "--judge-model (sim/base answers offline)"
+        ) from exc

@@ -1,0 +1,244 @@
+"""``tutorloop calibrate``, ``cost`` and ``next``: thresholds, dollars, and what to label next."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .._run import (
+    GraderQuery,
+    calibrate_graders,
+    policy_costs,
+    rank_next,
+    turn_items,
+    write_next_file,
+)
+from ..analyse import (
+    ESCALATE,
+    Calibration,
+    Candidate,
+    CostModel,
+    Objective,
+    PolicyCost,
+    calculate_learning_cost,
+)
+from ..load import session_turn_items
+from ..records import TurnItem
+from .labels_cmd import FormatOpt, JsonOpt, ModelsOpt, RunsOpt, StoreOpt, load_labels
+
+DimensionOpt = Annotated[
+    str, typer.Option("--dimension", "-d", help="The dimension (default: the escalation).")
+]
+PositiveOpt = Annotated[
+    list[str] | None,
+    typer.Option("--positive", help="Label value(s) that need attention (repeatable)."),
+]
+
+
+def _cost_model(volume: int, fp: float, fn: float, review: float, run: float) -> CostModel:
+    return CostModel(volume=volume, fp_cost=fp, fn_cost=fn, review_cost=review, run_cost=run)
+
+
+def _render_calibration(console: Console, name: str, c: Calibration, escalate: bool) -> None:
+    best = c.best
+    kappa = "—" if best.kappa is None else f"{best.kappa:.3f}"
+    hint = f" (escalate when fidelity < {1 - best.threshold:.2f})" if escalate else ""
+    console.print(
+        f"[bold]{name}[/]: {c.n} labelled, {c.positives} need attention; best threshold "
+        f"{best.threshold:.3f}{hint} by {c.objective}: κ {kappa}, macro-F1 {best.macro_f1:.3f}, "
+        f"cost ${best.cost:,.0f}; Brier {c.brier:.3f}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if c.current is not None:
+        cur = c.current
+        kappa = "—" if cur.kappa is None else f"{cur.kappa:.3f}"
+        console.print(
+            f"  current threshold {cur.threshold:.3f}: κ {kappa}, macro-F1 {cur.macro_f1:.3f}, "
+            f"cost ${cur.cost:,.0f}",
+            highlight=False,
+        )
+
+
+def render_costs(console: Console, costs: list[PolicyCost], model: CostModel) -> None:
+    """Policies cheapest first; the first row is marked."""
+    table = Table(
+        title=f"cost per period: {model.volume:,} items, FP ${model.fp_cost:g}, "
+        f"FN ${model.fn_cost:g}, review ${model.review_cost:g}, run ${model.run_cost:g}",
+        title_justify="left",
+    )
+    columns = ("FP rate", "FN rate", "flagged", "wasted", "missed", "review", "processing")
+    table.add_column("policy")
+    for column in (*columns, "total"):
+        table.add_column(column, justify="right")
+    for index, c in enumerate(costs):
+        name = f"[bold green]{c.policy} (cheapest)[/]" if index == 0 else c.policy
+        table.add_row(
+            name,
+            f"{c.fp_rate:.3f}",
+            f"{c.fn_rate:.3f}",
+            f"{c.flagged_rate:.3f}",
+            f"${c.wasted:,.0f}",
+            f"${c.missed:,.0f}",
+            f"${c.review:,.0f}",
+            f"${c.processing:,.0f}",
+            f"${c.total:,.0f}",
+        )
+    console.print(table)
+
+
+def register(app: typer.Typer, console: Console, err: Console) -> None:
+    """Add ``calibrate``, ``cost`` and ``next`` to ``app``."""
+
+    @app.command("calibrate")
+    def calibrate_cmd(
+        labels: Annotated[Path, typer.Option("--labels", help="Human labels.")],
+        run: RunsOpt = None,
+        model: ModelsOpt = None,
+        dimension: DimensionOpt = ESCALATE,
+        positive: PositiveOpt = None,
+        objective: Annotated[
+            str, typer.Option("--objective", help="kappa, macro_f1 or cost.")
+        ] = "kappa",
+        current: Annotated[
+            float | None, typer.Option("--current", help="The threshold in use now.")
+        ] = None,
+        volume: Annotated[int, typer.Option("--volume", min=0)] = 10_000,
+        fp_cost: Annotated[float, typer.Option("--fp-cost", min=0)] = 5.0,
+        fn_cost: Annotated[float, typer.Option("--fn-cost", min=0)] = 20.0,
+        review_cost: Annotated[float, typer.Option("--review-cost", min=0)] = 0.0,
+        run_cost: Annotated[float, typer.Option("--run-cost", min=0)] = 0.0,
+        fmt: FormatOpt = "auto",
+        store: StoreOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Pick each grader's threshold: best agreement with people, or least expected cost."""
+        if objective not in ("kappa", "macro_f1", "cost"):
+            raise typer.BadParameter("use kappa, macro_f1 or cost", param_hint="--objective")
+        chosen: Objective = objective  # type: ignore[assignment]
+        costs = _cost_model(volume, fp_cost, fn_cost, review_cost, run_cost)
+        query = GraderQuery(
+            dimension=dimension, runs=run or [], models=model or [], store_path=store,
+            positive=positive,
+        )  # fmt: skip
+        results = calibrate_graders(load_labels(labels, fmt), query, chosen, costs, current)
+        if as_json:
+            payload = {name: c.model_dump() for name, c in results.items()}
+            sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+            return
+        for name, c in results.items():
+            _render_calibration(console, name, c, dimension == ESCALATE)
+
+    @app.command("cost")
+    def cost_cmd(
+        volume: Annotated[int, typer.Option("--volume", min=0, help="Items per period.")] = 10_000,
+        fp_cost: Annotated[
+            float, typer.Option("--fp-cost", min=0, help="$ per false alarm.")
+        ] = 5.0,
+        fn_cost: Annotated[float, typer.Option("--fn-cost", min=0, help="$ per miss.")] = 20.0,
+        review_cost: Annotated[
+            float, typer.Option("--review-cost", min=0, help="$ per human review of a flag.")
+        ] = 0.0,
+        run_cost: Annotated[
+            float, typer.Option("--run-cost", min=0, help="$ to grade one item.")
+        ] = 0.0,
+        fp_rate: Annotated[float | None, typer.Option("--fp-rate", min=0, max=1)] = None,
+        fn_rate: Annotated[float | None, typer.Option("--fn-rate", min=0, max=1)] = None,
+        labels: Annotated[Path | None, typer.Option("--labels", help="Human labels.")] = None,
+        run: RunsOpt = None,
+        model: ModelsOpt = None,
+        dimension: DimensionOpt = ESCALATE,
+        positive: PositiveOpt = None,
+        fmt: FormatOpt = "auto",
+        store: StoreOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Dollars per period of each grader's or policy's errors, and the cheapest policy."""
+        costs = _cost_model(volume, fp_cost, fn_cost, review_cost, run_cost)
+        if fp_rate is not None or fn_rate is not None:
+            total = calculate_learning_cost(fp_rate or 0.0, fn_rate or 0.0, run_cost, costs)
+            if as_json:
+                sys.stdout.write(json.dumps({"total": total}) + "\n")
+            else:
+                console.print(f"${total:,.2f} per period", highlight=False)
+            return
+        if labels is None or not (run or model):
+            raise typer.BadParameter("give --fp-rate/--fn-rate, or --labels with --run/--model")
+        query = GraderQuery(
+            dimension=dimension, runs=run or [], models=model or [], store_path=store,
+            positive=positive,
+        )  # fmt: skip
+        rows = policy_costs(load_labels(labels, fmt), query, costs)
+        if as_json:
+            payload = [c.model_dump() for c in rows]
+            sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+            return
+        render_costs(console, rows, costs)
+
+    @app.command("next")
+    def next_cmd(
+        run: RunsOpt = None,
+        model: ModelsOpt = None,
+        input_file: Annotated[
+            Path | None,
+            typer.Option("--input", help="Items for --model: a label file or a sessions folder."),
+        ] = None,
+        labels: Annotated[
+            Path | None, typer.Option("--labels", help="Labels so far: skip these items.")
+        ] = None,
+        n: Annotated[int, typer.Option("--n", min=1, help="How many to list.")] = 50,
+        out: Annotated[
+            Path, typer.Option("--out", help="Labelling file (tutorloop JSONL).")
+        ] = Path("next_labels.jsonl"),
+        fmt: FormatOpt = "auto",
+        store: StoreOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Rank unlabelled items by disagreement and nearness to a threshold; write a file."""
+        if not run and not model:
+            raise typer.BadParameter("give --run (run id or predictions file) or --model")
+        items: dict[str, TurnItem] = {}
+        done: set[tuple[str, str]] = set()
+        if labels is not None:
+            labelled = load_labels(labels, fmt)
+            items.update(labelled.items)
+            done = {(label.item_id, label.dimension) for label in labelled.labels}
+        if input_file is not None:
+            if input_file.is_dir():
+                found = session_turn_items([input_file])
+            else:
+                found = turn_items(load_labels(input_file, fmt))
+            items.update({i.item_id: i for i in found})
+        if model and not any(i.kind == "turn" and i.response for i in items.values()):
+            raise typer.BadParameter("--model grades turns: give --input or --labels with turns")
+        query = GraderQuery(runs=run or [], models=model or [], store_path=store)
+        ranked = rank_next(query, items, done, n)
+        path, count = write_next_file(ranked, items, out)
+        if as_json:
+            keys = ("item_id", "dimension", "priority", "reason")
+            payload = [{k: getattr(c, k) for k in keys} for c in ranked]
+            sys.stdout.write(json.dumps({"out": str(path), "items": payload}, indent=2) + "\n")
+            return
+        render_next(console, ranked[:10])
+        console.print(
+            f"wrote {count} item(s) to label → {path} (fill in 'value', then: "
+            f"tutorloop labels import {path})",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def render_next(console: Console, ranked: list[Candidate]) -> None:
+    """The top of the labelling queue."""
+    table = Table(title="label these next", title_justify="left")
+    for column in ("priority", "item", "dimension", "why"):
+        table.add_column(column)
+    for c in ranked:
+        table.add_row(f"{c.priority:.2f}", c.item_id, c.dimension, c.reason)
+    console.print(table)

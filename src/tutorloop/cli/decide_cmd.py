@@ -1,0 +1,146 @@
+"""``tutorloop gate`` and ``tutorloop compare``: release decisions and A/B comparisons."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .._run import RunMode, compare_conditions, compare_runs, gate_run, parse_conditions
+from ..analyse import Comparison
+from ..bundled import bundled_policy
+from ..decide import GateReport, load_policy
+from ..errors import ConfigError
+
+RUN_MODES = ("demo", "core", "prod")
+
+
+def render_gates(console: Console, report: GateReport) -> None:
+    """The gate table: pass/fail, the condition (threshold) and the measured value."""
+    table = Table(title="Release gates", title_justify="left")
+    for column in ("gate", "kind", "result", "condition", "value", "why"):
+        table.add_column(column, overflow="fold")
+    for row in report.rows:
+        result = "[green]PASS[/]" if row.passed else "[red]FAIL[/]"
+        value = "-" if row.value is None else f"{row.value:.4g}"
+        kind = "required" if row.required else "advisory"
+        table.add_row(row.name, kind, result, row.condition, value, row.reason)
+    console.print(table)
+
+
+def render_comparison(console: Console, comparison: Comparison, max_rows: int = 15) -> None:
+    """Per-check pass rates with McNemar p-values, the fidelity delta and what got worse."""
+    a, b = comparison.label_a, comparison.label_b
+    table = Table(title=f"{a} → {b} on {comparison.pairs} paired sessions", title_justify="left")
+    for column in ("check", f"pass % {a}", f"pass % {b}", "worse", "better", "McNemar p"):
+        table.add_column(column, justify="left" if column == "check" else "right")
+    for check in comparison.checks:
+        p_value = "-" if check.mcnemar_p is None else f"{check.mcnemar_p:.3g}"
+        table.add_row(
+            check.name, f"{100 * check.pass_rate_a:.1f}", f"{100 * check.pass_rate_b:.1f}",
+            str(check.a_only), str(check.b_only), p_value,
+        )  # fmt: skip
+    console.print(table)
+    if comparison.delta is not None:
+        console.print(
+            f"fidelity {comparison.fidelity_mean_a:.3f} → {comparison.fidelity_mean_b:.3f}: "
+            f"delta [bold]{comparison.delta:+.3f}[/] "
+            f"(95% paired bootstrap CI {comparison.ci_low:+.3f} … {comparison.ci_high:+.3f}); "
+            f"{comparison.better_count} better, {comparison.worse_count} worse, "
+            f"unpaired {comparison.unpaired_a}/{comparison.unpaired_b}"
+        )
+    for pair in comparison.worse[:max_rows]:
+        failed = ", ".join(pair.newly_failed) or "no check newly failed"
+        console.print(f"  [red]worse[/] {pair.pair}: {pair.delta:+.2f} ({failed})", highlight=False)
+        for line in pair.evidence[:2]:
+            console.print(f"      [dim]{line}[/]", highlight=False)
+
+
+def register(app: typer.Typer, console: Console, err: Console) -> None:
+    """Add ``gate`` and ``compare`` to ``app``."""
+
+    @app.command()
+    def gate(
+        run_id: Annotated[str, typer.Argument(help="A graded run.")],
+        policy: Annotated[
+            Path | None, typer.Option("--policy", help="Gate policy YAML (default: bundled).")
+        ] = None,
+        status_json: Annotated[
+            Path | None, typer.Option("--status-json", help="PULSE status.json to write/patch.")
+        ] = None,
+        run_mode: Annotated[str, typer.Option("--run-mode", help="demo, core or prod.")] = "core",
+        fail_on_false: Annotated[
+            bool, typer.Option("--fail-on-false", help="Exit 1 when a required gate is false.")
+        ] = False,
+        store: Annotated[Path | None, typer.Option("--store", help="SQLite store file.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    ) -> None:
+        """Evaluate release gates on a run and write them to a PULSE status.json."""
+        if run_mode not in RUN_MODES:
+            raise ConfigError(f"choose one of {', '.join(RUN_MODES)}", field="--run-mode")
+        outcome = gate_run(
+            run_id,
+            load_policy(policy or bundled_policy()),
+            store_path=store,
+            status_json=status_json,
+            run_mode=cast(RunMode, run_mode),
+        )
+        if as_json:
+            data = {
+                "run_id": outcome.run_id,
+                "run_status": outcome.run_status,
+                "gates": outcome.report.gates,
+                "rows": [row.model_dump() for row in outcome.report.rows],
+                "metrics": outcome.metrics,
+                "status_json": str(outcome.status_path) if outcome.status_path else None,
+            }
+            sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        else:
+            render_gates(console, outcome.report)
+            if outcome.comparison is not None:
+                render_comparison(console, outcome.comparison, max_rows=5)
+            if outcome.status_path:
+                console.print(f"[bold]status.json[/] {outcome.status_path}")
+        if fail_on_false and not outcome.report.required_pass:
+            raise typer.Exit(1)
+
+    @app.command()
+    def compare(
+        run_a: Annotated[
+            str, typer.Argument(help="Run A (or the run whose conditions to compare).")
+        ],
+        run_b: Annotated[str | None, typer.Argument(help="Run B.")] = None,
+        conditions: Annotated[
+            str | None,
+            typer.Option(
+                "--conditions", help="Compare two conditions of run A, e.g. base,overlay."
+            ),
+        ] = None,
+        store: Annotated[Path | None, typer.Option("--store", help="SQLite store file.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    ) -> None:
+        """Compare two runs, or two conditions of one run, on the same sessions."""
+        if run_b is None and conditions is None:
+            conditions = "base,overlay"
+        if run_b is not None and conditions is not None:
+            raise ConfigError("give either RUN_B or --conditions, not both", field="--conditions")
+        if conditions is not None:
+            first, second = parse_conditions(conditions)
+            comparison = compare_conditions(run_a, first, second, store)
+        else:
+            assert run_b is not None
+            comparison = compare_runs(run_a, run_b, store)
+        if comparison.pairs == 0:
+            raise ConfigError(
+                f"{comparison.label_a} and {comparison.label_b} share no graded session; "
+                "grade both first (tutorloop grade RUN)"
+            )
+        if as_json:
+            sys.stdout.write(comparison.model_dump_json(indent=2) + "\n")
+        else:
+            render_comparison(console, comparison)

@@ -1,0 +1,193 @@
+"""``tutorloop replay``: sessions through a model under conditions, into the store."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+from rich.console import Console
+
+from .._run import ReplayConfig, ReplayReport, RunOptions, replay_paths
+from ..errors import ConfigError
+from ..load import estimate_records
+from ..present import progress_bar
+from ..records import Condition, Mode
+from . import ray_cmd
+from .call_options import (
+    Api,
+    BaseUrl,
+    Cache,
+    Concurrency,
+    MaxRetries,
+    Prices,
+    Rps,
+    Timeout,
+    call_settings,
+)
+
+CONDITIONS: tuple[Condition, ...] = ("human", "base", "overlay")
+
+
+def _conditions(text: str) -> list[Condition]:
+    chosen = [c.strip() for c in text.split(",") if c.strip()]
+    bad = [c for c in chosen if c not in CONDITIONS]
+    if bad or not chosen:
+        unknown = ", ".join(bad) or "(none)"
+        raise ConfigError(
+            f"unknown condition(s) {unknown}; choose from {', '.join(CONDITIONS)}",
+            field="--condition",
+        )
+    return [cast(Condition, c) for c in chosen]
+
+
+def parse_fail_on_error(text: str) -> float:
+    """``3`` allows three errored items; ``0.1`` allows 10 % of them; ``0`` allows none."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(
+            f"'{text}' is not a number: give a count (3) or a fraction (0.1)",
+            field="--fail-on-error",
+        ) from None
+    if value < 0 or (value >= 1 and not value.is_integer()):
+        raise ConfigError("give a whole count ≥ 0 or a fraction in [0, 1)", field="--fail-on-error")
+    return value
+
+
+def too_many_errors(errored: int, total: int, allowed: float) -> bool:
+    """Whether ``errored`` of ``total`` items exceeds the ``--fail-on-error`` allowance."""
+    if allowed >= 1 or allowed == 0:
+        return errored > allowed
+    return total > 0 and errored / total > allowed
+
+
+def register(app: typer.Typer, console: Console, err: Console) -> None:
+    """Add the ``replay`` command to ``app``."""
+
+    @app.command()
+    def replay(
+        paths: Annotated[list[Path], typer.Argument(help="Session files, folders or JSONL.")],
+        model: Annotated[
+            str,
+            typer.Option("--model", help="The tutor: provider/model, e.g. openai/gpt-4.1-mini."),
+        ] = "sim/study",
+        condition: Annotated[
+            str, typer.Option("--condition", help="Comma-separated: human, base, overlay.")
+        ] = "base,overlay",
+        mode: Annotated[
+            str, typer.Option("--mode", help="teacher_forced (as logged) or free_running.")
+        ] = "teacher_forced",
+        overlay: Annotated[
+            Path | None, typer.Option("--overlay", help="Overlay text (default: bundled).")
+        ] = None,
+        persona: Annotated[
+            str | None,
+            typer.Option("--persona", help="Comma-separated learner personas (free_running)."),
+        ] = None,
+        learner_model: Annotated[
+            str, typer.Option("--learner-model", help="Who plays the learner.")
+        ] = "sim/learner",
+        max_turns: Annotated[int, typer.Option("--max-turns", help="Learner turns.")] = 6,
+        concurrency: Concurrency = 8,
+        rps: Rps = None,
+        timeout: Timeout = 60.0,
+        max_retries: MaxRetries = 5,
+        base_url: BaseUrl = None,
+        api: Api = "chat",
+        cache: Cache = True,
+        prices: Prices = None,
+        run_id: Annotated[str | None, typer.Option("--run-id", help="Reuse to resume.")] = None,
+        out: Annotated[Path | None, typer.Option("--out", help="Artifact files here.")] = None,
+        store: Annotated[Path | None, typer.Option("--store", help="SQLite store file.")] = None,
+        fail_on_error: Annotated[
+            str,
+            typer.Option("--fail-on-error", help="Errors allowed: count (3) or fraction (0.1)."),
+        ] = "0",
+        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+        engine: ray_cmd.Engine = "local",
+        ray_address: ray_cmd.RayAddress = None,
+        ray_actors: ray_cmd.RayActors = 2,
+    ) -> None:
+        """Replay sessions through a model (base, overlay) beside the logged tutor (human)."""
+        if mode not in ("teacher_forced", "free_running"):
+            raise ConfigError("choose teacher_forced or free_running", field="--mode")
+        allowed = parse_fail_on_error(fail_on_error)
+        config = ReplayConfig(
+            model=model,
+            conditions=_conditions(condition),
+            mode=cast(Mode, mode),
+            overlay_path=overlay,
+            personas=[p.strip() for p in (persona or "").split(",") if p.strip()],
+            learner_model=learner_model,
+            max_turns=max_turns,
+            out_dir=out,
+        )
+        policy, settings = call_settings(
+            concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
+            base_url=base_url, api=api, cache=cache, prices=prices,
+        )  # fmt: skip
+        total = estimate_records(paths) * max(
+            1, len(config.conditions) * max(1, len(config.personas))
+        )
+        options = RunOptions(run_id=run_id, store_path=store)
+        if ray_cmd.use_ray(engine):
+            report = ray_cmd.replay_on_ray(
+                paths, config, policy, settings, options, ray_address, ray_actors
+            )
+        else:
+            with progress_bar(err if as_json else console, total, "replaying") as advance:
+                report = replay_paths(paths, config, policy, settings, options, progress=advance)
+        if as_json:
+            sys.stdout.write(json.dumps(_report_json(report), indent=2) + "\n")
+        else:
+            _print_report(console, report)
+        attempted = report.replayed + report.errored
+        if report.problems or too_many_errors(report.errored, attempted, allowed):
+            raise typer.Exit(1)
+
+
+def _report_json(report: ReplayReport) -> dict[str, object]:
+    stats = report.stats
+    return {
+        "run": report.manifest.model_dump(mode="json"),
+        "artifacts_dir": str(report.artifacts_dir),
+        "replayed": report.replayed,
+        "errored": report.errored,
+        "resumed": report.resumed,
+        "errors": report.errors,
+        "problems": [str(p) for p in report.problems],
+        "calls": {
+            "paid": stats.calls,
+            "attempts": stats.attempts,
+            "retries": stats.retries,
+            "resumed": stats.resumed,
+            "cached": stats.cached,
+            "input_tokens": stats.input_tokens,
+            "output_tokens": stats.output_tokens,
+            "cost_usd": round(stats.cost_usd, 8),
+            "unpriced_models": sorted(stats.unpriced),
+        },
+    }
+
+
+def _print_report(console: Console, report: ReplayReport) -> None:
+    stats = report.stats
+    run_id = report.manifest.run_id
+    if report.resumed:
+        console.print(f"resumed: {report.resumed} replay(s) were already stored in this run")
+    console.print(
+        f"[bold]{report.replayed}[/] replayed · errored {report.errored} · "
+        f"calls {stats.calls} (retries {stats.retries}, reused {stats.resumed + stats.cached}) · "
+        f"tokens {stats.input_tokens} in / {stats.output_tokens} out · "
+        f"cost ${stats.cost_usd:.4f}"
+        + (f" (no price for {', '.join(sorted(stats.unpriced))})" if stats.unpriced else "")
+    )
+    for line in report.errors[:20]:
+        console.print(f"  [red]error[/] {line}", highlight=False)
+    for problem in report.problems:
+        console.print(f"  [red]input[/] {problem}", highlight=False)
+    console.print(f"[bold]artifacts[/] {report.artifacts_dir}")
+    console.print(f"next: [bold]tutorloop grade {run_id}[/] grades every condition of this run")

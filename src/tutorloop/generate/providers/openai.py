@@ -1,0 +1,193 @@
+"""The ``openai/<model>`` provider: the official SDK against any OpenAI-compatible server.
+
+Chat Completions (``api: chat``) or the Responses API (``api: responses``); structured outputs
+through a JSON Schema ``response_format``. The SDK's own retries are off: the Model wrapper owns
+retries. SDK errors become tutorloop's at this boundary, with the key scrubbed from messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import openai
+from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletion
+from openai.types.responses import Response
+
+from ...errors import (
+    ConfigError,
+    ProviderError,
+    ProviderTimeout,
+    ProviderUnavailable,
+    for_http_status,
+)
+from ..config import ProviderSettings
+from ..types import GenerateRequest, GenerateResponse, TokenUsage
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+def _http_client() -> Any:
+    """Aiohttp transport when installed (less CPU per call), else the SDK's default."""
+    try:
+        return openai.DefaultAioHttpClient()
+    except Exception:
+        return None
+
+
+class OpenAIProvider:
+    """Calls an OpenAI-compatible server through ``AsyncOpenAI``."""
+
+    name = "openai"
+
+    def __init__(self, settings: ProviderSettings, timeout_s: float = 60.0) -> None:
+        key = os.environ.get(settings.api_key_env)
+        if not key:
+            raise ConfigError(
+                f"no API key: set {settings.api_key_env} (or use a sim/... model offline)"
+            )
+        base_url = (
+            settings.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        ).rstrip("/")
+        self.settings = settings
+        self.base_url = base_url
+        self._client = AsyncOpenAI(
+            api_key=key,
+            base_url=base_url,
+            organization=settings.organization,
+            project=settings.project,
+            max_retries=0,
+            timeout=timeout_s,
+            http_client=_http_client(),
+        )
+        account = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+        self._connection_key = f"openai|{base_url}|{account}"
+
+    @property
+    def connection_key(self) -> str:
+        """Provider + base URL + a hash of the key."""
+        return self._connection_key
+
+    async def generate(self, request: GenerateRequest, model_name: str) -> GenerateResponse:
+        """One call, mapped to tutorloop's errors."""
+        with self._sdk_errors():
+            if self.settings.api == "responses":
+                return await self._responses(request, model_name)
+            return await self._chat(request, model_name)
+
+    @contextmanager
+    def _sdk_errors(self) -> Iterator[None]:
+        """The SDK's errors as tutorloop's (the key never reaches a message)."""
+        try:
+            yield
+        except openai.APIStatusError as exc:
+            raise _status_error(exc) from exc
+        except openai.APITimeoutError as exc:
+            raise ProviderTimeout(f"{self.base_url}: the call timed out") from exc
+        except openai.APIConnectionError as exc:
+            raise ProviderUnavailable(f"{self.base_url}: connection failed: {exc}") from exc
+        except (openai.APIResponseValidationError, ValueError) as exc:
+            raise ProviderUnavailable(f"{self.base_url}: unreadable reply: {exc}") from exc
+
+    async def _chat(self, request: GenerateRequest, model_name: str) -> GenerateResponse:
+        extra: dict[str, Any] = {}
+        if request.temperature is not None:
+            extra["temperature"] = request.temperature
+        if request.top_p is not None:
+            extra["top_p"] = request.top_p
+        if request.max_output_tokens is not None:
+            extra["max_completion_tokens"] = request.max_output_tokens
+        if request.seed is not None:
+            extra["seed"] = request.seed
+        if request.response_format is not None:
+            extra["response_format"] = request.response_format
+        messages: Any = [{"role": m.role, "content": m.content} for m in request.messages]
+        completion = await self._client.chat.completions.create(
+            model=model_name, messages=messages, **extra
+        )
+        if not isinstance(completion, ChatCompletion):  # a non-JSON body comes back as text
+            raise ProviderUnavailable(f"{self.base_url}: the reply is not a chat completion")
+        if not completion.choices:
+            raise ProviderUnavailable(f"{self.base_url}: the reply has no choices")
+        text = completion.choices[0].message.content or ""
+        usage = completion.usage
+        return GenerateResponse(
+            text=text,
+            model=completion.model or model_name,
+            response_id=completion.id,
+            usage=TokenUsage(
+                input_tokens=usage.prompt_tokens if usage else 0,
+                output_tokens=usage.completion_tokens if usage else 0,
+            ),
+        )
+
+    async def _responses(self, request: GenerateRequest, model_name: str) -> GenerateResponse:
+        extra: dict[str, Any] = {}
+        if request.temperature is not None:
+            extra["temperature"] = request.temperature
+        if request.top_p is not None:
+            extra["top_p"] = request.top_p
+        if request.max_output_tokens is not None:
+            extra["max_output_tokens"] = request.max_output_tokens
+        if request.response_format is not None:
+            schema = request.response_format.get("json_schema", {})
+            extra["text"] = {"format": {"type": "json_schema", **schema}}
+        items: Any = [{"role": m.role, "content": m.content} for m in request.messages]
+        response = await self._client.responses.create(model=model_name, input=items, **extra)
+        if not isinstance(response, Response):
+            raise ProviderUnavailable(f"{self.base_url}: the reply is not a Responses object")
+        usage = response.usage
+        return GenerateResponse(
+            text=response.output_text,
+            model=response.model or model_name,
+            response_id=response.id,
+            usage=TokenUsage(
+                input_tokens=usage.input_tokens if usage else 0,
+                output_tokens=usage.output_tokens if usage else 0,
+            ),
+        )
+
+    async def embed(self, texts: list[str], model_name: str) -> list[list[float]]:
+        """Embedding vectors through ``/embeddings``, mapped to tutorloop's errors."""
+        with self._sdk_errors():
+            result = await self._client.embeddings.create(model=model_name, input=texts)
+        vectors = [list(item.embedding) for item in sorted(result.data, key=lambda d: d.index)]
+        if len(vectors) != len(texts):
+            raise ProviderUnavailable(
+                f"{self.base_url}: {len(vectors)} embeddings for {len(texts)}"
+            )
+        return vectors
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self._client.close()
+
+
+def _status_error(exc: openai.APIStatusError) -> ProviderError:
+    return for_http_status(
+        exc.status_code,
+        f"HTTP {exc.status_code}: {exc.message}",
+        retry_after=_retry_after(exc.response.headers),
+        hints={
+            401: " (check the API key)",
+            403: " (the key may lack access to this model)",
+            404: " (check the model name and the base URL)",
+        },
+    )
+
+
+def _retry_after(headers: Any) -> float | None:
+    for name in ("retry-after-ms", "retry-after"):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value)
+        except ValueError:
+            continue
+        return seconds / 1000 if name.endswith("ms") else seconds
+    return None

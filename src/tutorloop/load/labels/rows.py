@@ -1,0 +1,123 @@
+"""Label files one row at a time: tutorloop JSONL (HumanLabel lines) and CSV, streamed.
+
+CSV columns: ``item_id``, ``dimension``, ``value`` (required; an empty value is a row still to
+label), and optionally ``rater``, ``labelled_at``, ``note`` and the item's ``kind``,
+``conversation_id``, ``tutor``, ``history``, ``response``, ``ground_truth``, ``source``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import ValidationError
+
+from ...errors import Problem
+from ...records import HumanLabel, NewerSchemaVersion, TurnItem
+
+Row = TurnItem | HumanLabel | Problem
+
+CSV_REQUIRED = ("item_id", "dimension", "value")
+CSV_LABEL = ("rater", "labelled_at", "note")
+CSV_ITEM = ("kind", "conversation_id", "tutor", "history", "response", "ground_truth", "source")
+
+
+def read_jsonl(path: str) -> Iterator[Row]:
+    """Labels (and the items they carry) of an tutorloop JSONL label file, line by line."""
+    try:
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        yield Problem(path, f"cannot read the file: {exc.strerror or exc}")
+        return
+    with handle:
+        try:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield from _json_line(path, number, line)
+        except UnicodeDecodeError as exc:
+            yield Problem(path, f"not UTF-8 text: {exc.reason}", hint="save the file as UTF-8")
+
+
+def _json_line(path: str, number: int, line: str) -> Iterator[Row]:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        yield Problem(path, f"not valid JSON: {exc.msg} (column {exc.colno})", line=number)
+        return
+    try:
+        label = HumanLabel.model_validate(data)
+    except ValidationError as exc:
+        yield from _validation_problems(path, number, exc)
+        return
+    if label.item is not None:
+        if label.item.item_id != label.item_id:
+            yield Problem(
+                path,
+                f"item.item_id {label.item.item_id!r} differs from item_id {label.item_id!r}",
+                line=number,
+                field="item.item_id",
+            )
+            return
+        yield label.item
+    yield label
+
+
+def _validation_problems(path: str, number: int, exc: ValidationError) -> Iterator[Problem]:
+    for error in exc.errors():
+        ctx = error.get("ctx") or {}
+        if isinstance(ctx.get("error"), NewerSchemaVersion):
+            yield Problem(path, str(ctx["error"]), line=number, field="schema_version")
+            continue
+        field = ".".join(str(p) for p in error["loc"]) or None
+        yield Problem(path, error["msg"], line=number, field=field)
+
+
+def read_csv(path: str) -> Iterator[Row]:
+    """Labels and items of a CSV label file; line numbers are the file's own (header = 1)."""
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        yield Problem(path, f"cannot read the file: {exc.strerror or exc}")
+        return
+    with handle:
+        try:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            missing = [c for c in CSV_REQUIRED if c not in header]
+            if missing:
+                yield Problem(
+                    path,
+                    f"missing column(s) {', '.join(missing)}",
+                    line=1,
+                    hint=f"the header needs {', '.join(CSV_REQUIRED)}",
+                )
+                return
+            line = reader.line_num
+            for row in reader:
+                start, line = line + 1, reader.line_num
+                yield from _csv_row(path, start, row)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            yield Problem(path, f"cannot read the CSV: {exc}", line=reader.line_num or None)
+
+
+def _csv_row(path: str, line: int, row: dict[str, Any]) -> Iterator[Row]:
+    if None in row:
+        yield Problem(path, "more values than columns", line=line)
+        return
+    for column in ("item_id", "dimension"):
+        if not (row.get(column) or "").strip():
+            yield Problem(path, f"{column} is empty", line=line, field=column)
+            return
+    item_id = row["item_id"].strip()
+    fields = {c: row[c] for c in CSV_ITEM if row.get(c)}
+    if fields.get("history") or fields.get("response") or fields.get("kind"):
+        try:
+            yield TurnItem.model_validate({"item_id": item_id, **fields})
+        except ValidationError as exc:
+            yield from _validation_problems(path, line, exc)
+            return
+    extra = {c: row[c] for c in CSV_LABEL if row.get(c)}
+    value = (row.get("value") or "").strip() or None
+    yield HumanLabel(item_id=item_id, dimension=row["dimension"].strip(), value=value, **extra)

@@ -1,0 +1,81 @@
+"""Turn items from other inputs: every tutor turn of sessions, and prediction files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ...errors import InputProblems, Problem
+from ...records import LabelPrediction, TurnItem
+from ..items import Item
+from ..sessions import iter_loaded
+
+_SPEAKER = {"user": "Student", "assistant": "Tutor"}
+
+
+def session_turn_items(paths: Iterable[str | Path]) -> list[TurnItem]:
+    """One :class:`TurnItem` per tutor turn of every session: ``(history so far, the turn)``.
+
+    Item ids are ``<item key>#<turn index>``; the dialogue is the session.
+
+    Raises:
+        InputProblems: a session file could not be read.
+    """
+    items: list[TurnItem] = []
+    problems: list[Problem] = []
+    for loaded in iter_loaded(paths):
+        if isinstance(loaded, Problem):
+            problems.append(loaded)
+        elif isinstance(loaded, Item):
+            items.extend(item_turn_items(loaded))
+    if problems:
+        raise InputProblems(problems)
+    return items
+
+
+def item_turn_items(item: Item) -> Iterator[TurnItem]:
+    """The :class:`TurnItem` of each tutor turn of ``item``, in order (see above)."""
+    history: list[str] = []
+    for index, turn in enumerate(item.trajectory):
+        if turn.role == "assistant":
+            yield TurnItem(
+                item_id=f"{item.key}#{index}",
+                conversation_id=item.session_id,
+                tutor=item.condition or "logged",
+                history="\n".join(history),
+                response=turn.content,
+                source=item.origin,
+            )
+        history.append(f"{_SPEAKER.get(turn.role, turn.role)}: {turn.content}")
+
+
+def read_predictions(path: str | Path) -> list[LabelPrediction]:
+    """The lines of a predictions file written by ``tutorloop learn predict``.
+
+    Raises:
+        InputProblems: every bad line, with its number and field.
+    """
+    name = str(path)
+    records: list[LabelPrediction] = []
+    problems: list[Problem] = []
+    try:
+        with open(name, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    records.append(LabelPrediction.model_validate(json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    problems.append(Problem(name, f"not valid JSON: {exc.msg}", line=number))
+                except ValidationError as exc:
+                    for error in exc.errors():
+                        field = ".".join(str(p) for p in error["loc"]) or None
+                        problems.append(Problem(name, error["msg"], line=number, field=field))
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(name, f"cannot read the file: {exc}"))
+    if problems:
+        raise InputProblems(problems)
+    return records

@@ -1,0 +1,177 @@
+"""Read sessions and replay artifacts from JSON files, folders and JSONL, streaming.
+
+Every bad input becomes a :class:`~tutorloop.errors.Problem` naming the file, the line (JSONL)
+or turn, and the field; loading goes on with the next record so one pass finds everything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import Problem
+from ..records import NewerSchemaVersion, ReplayArtifact, Session
+from .fingerprint import input_files
+from .items import Item, Loaded, Skipped, items_of
+
+
+def iter_loaded(paths: Iterable[str | Path]) -> Iterator[Loaded]:
+    """Yield an :class:`Item`, :class:`Skipped` or :class:`Problem` for every record in ``paths``.
+
+    A path may be a ``.json`` file (one session or artifact), a ``.jsonl`` file (one per line,
+    read line by line) or a folder (its ``.json``/``.jsonl`` files, recursively, sorted).
+    """
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = list(input_files([path]))
+            if not files:
+                yield Problem(str(path), "folder holds no .json or .jsonl files")
+            for file in files:
+                yield from _load_file(file, in_folder=True)
+        elif path.exists():
+            yield from _load_file(path, in_folder=False)
+        else:
+            yield Problem(str(path), "no such file or folder", hint="check the path")
+
+
+def iter_items(paths: Iterable[str | Path]) -> Iterator[Item]:
+    """Only the gradable items of :func:`iter_loaded` (problems and skips are dropped)."""
+    for loaded in iter_loaded(paths):
+        if isinstance(loaded, Item):
+            yield loaded
+
+
+def _load_file(path: Path, *, in_folder: bool) -> Iterator[Loaded]:
+    if path.suffix in (".jsonl", ".ndjson"):
+        yield from _load_jsonl(path)
+        return
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        yield Problem(str(path), f"cannot read the file: {exc}", hint="is it a UTF-8 text file?")
+        return
+    yield from parse_record(text, str(path), line=None, in_folder=in_folder)
+
+
+def _load_jsonl(path: Path) -> Iterator[Loaded]:
+    try:
+        handle = path.open("r", encoding="utf-8")
+    except OSError as exc:
+        yield Problem(str(path), f"cannot read the file: {exc}")
+        return
+    with handle:
+        lineno = 0
+        while True:
+            try:
+                line = handle.readline()
+            except UnicodeDecodeError as exc:
+                yield Problem(str(path), f"not UTF-8 text: {exc}", line=lineno + 1)
+                return
+            if not line:
+                break
+            lineno += 1
+            yield from parse_record(line, str(path), line=lineno)
+
+
+def parse_record(
+    text: str, path: str, *, line: int | None, in_folder: bool = False
+) -> Iterator[Loaded]:
+    """The items of one record's JSON text: a ``.json`` file (``line`` None) or a JSONL line.
+
+    Every engine parses through here, so a session reads the same wherever it is graded; a
+    blank JSONL line yields nothing.
+    """
+    if line is not None and not text.strip():
+        return
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = line if line is not None else exc.lineno
+        yield Problem(path, f"invalid JSON: {exc.msg} (column {exc.colno})", line=where)
+        return
+    origin = path if line is None else f"{path}:{line}"
+    yield from _records(data, path, origin, line=line, in_folder=in_folder)
+
+
+def _records(
+    data: Any, path: str, origin: str, *, line: int | None, in_folder: bool
+) -> Iterator[Loaded]:
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        yield Problem(path, f"expected a JSON object (a session), found {kind}", line=line)
+        return
+    model: type[Session] | type[ReplayArtifact] = Session
+    if "regenerated_trajectory" in data:
+        model = ReplayArtifact
+    elif "trajectory" not in data and (skip := _not_a_session(data)):
+        if in_folder:
+            yield Skipped(path, skip)
+        else:
+            yield Problem(path, f"not a session: {skip}", line=line)
+        return
+    try:
+        record = model.model_validate(data)
+    except ValidationError as exc:
+        yield from _problems(exc, path, line, model)
+        return
+    yield from items_of(record, origin)
+
+
+def _not_a_session(data: dict[str, Any]) -> str | None:
+    if isinstance(data.get("sessions"), list):
+        return "an index of sessions (it lists session files; it is not one)"
+    if "pedagogical_fidelity_score" in data and "checks" in data:
+        return "an EvalResult (a grader's output), not a session"
+    return None
+
+
+def _problems(
+    exc: ValidationError, path: str, line: int | None, model: type[Session] | type[ReplayArtifact]
+) -> Iterator[Problem]:
+    for error in exc.errors(include_url=False):
+        loc = [str(part) for part in error["loc"]]
+        turn: int | None = None
+        if len(loc) >= 2 and loc[0].endswith("trajectory") and loc[1].isdigit():
+            turn = int(loc[1])
+            field = ".".join([loc[0], *loc[2:]]) if len(loc) > 2 else loc[0]
+        else:
+            field = ".".join(loc)
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, NewerSchemaVersion):
+            yield Problem(path, str(cause), line=line, field="schema_version")
+            continue
+        yield Problem(
+            path,
+            _message(error),
+            line=line,
+            turn=turn,
+            field=field or None,
+            hint=_hint(error, model),
+        )
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "missing required field"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "literal_error":
+        return f"{error['msg']}, found {error['input']!r}"
+    if kind == "too_short" and isinstance(error.get("input"), list):
+        return "must not be empty"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _hint(error: Any, model: type[Session] | type[ReplayArtifact]) -> str | None:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "put custom fields under 'metadata'" if model is Session else None
+    if kind == "literal_error" and error["loc"][-1] == "role":
+        return "a turn's role is 'user' (the learner) or 'assistant' (the tutor)"
+    return None

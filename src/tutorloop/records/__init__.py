@@ -1,0 +1,60 @@
+"""Pydantic models of everything tutorloop reads or writes; each root carries ``schema_version``."""
+
+from ._base import NewerSchemaVersion, VersionedRecord
+from .artifact import Condition, Mode, RegenerationMeta, ReplayArtifact, Usage
+from .grade import Grade
+from .labels import MRBENCH_DIMENSIONS, HumanLabel, ItemKind, LabelPrediction, TurnItem, lenient
+from .learned import LearnedManifest
+from .manifest import RunCounts, RunManifest, RunStatus
+from .result import (
+    SEVERITY_ORDER,
+    EscalationReason,
+    EvalCheck,
+    EvalResult,
+    Evidence,
+    Failure,
+    GraderError,
+    GraderResult,
+    Severity,
+    Source,
+    Verdict,
+)
+from .schemas import RECORDS, json_schema
+from .session import Role, Session, Turn
+
+__all__ = [
+    "MRBENCH_DIMENSIONS",
+    "RECORDS",
+    "SEVERITY_ORDER",
+    "Condition",
+    "EscalationReason",
+    "EvalCheck",
+    "EvalResult",
+    "Evidence",
+    "Failure",
+    "Grade",
+    "GraderError",
+    "GraderResult",
+    "HumanLabel",
+    "ItemKind",
+    "LabelPrediction",
+    "LearnedManifest",
+    "Mode",
+    "NewerSchemaVersion",
+    "RegenerationMeta",
+    "ReplayArtifact",
+    "Role",
+    "RunCounts",
+    "RunManifest",
+    "RunStatus",
+    "Session",
+    "Severity",
+    "Source",
+    "Turn",
+    "TurnItem",
+    "Usage",
+    "Verdict",
+    "VersionedRecord",
+    "json_schema",
+    "lenient",
+]

@@ -1,0 +1,99 @@
+"""Human labels: one rater's value for one dimension of one item (a session or a tutor turn)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._base import VersionedRecord
+
+ItemKind = Literal["session", "turn"]
+
+
+class TurnItem(BaseModel):
+    """What a label is about: a whole session, or one tutor turn ``(history, response)``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item_id: str = Field(min_length=1)
+    """Unique within a label file, e.g. ``<conversation_id>/<tutor>`` or a ``session_id``."""
+    kind: ItemKind = "turn"
+    conversation_id: str | None = None
+    """The dialogue the turn belongs to (not necessarily unique across dialogues)."""
+    tutor: str | None = None
+    """Who wrote the response: a model name, ``Expert``, ``Novice``…"""
+    history: str = ""
+    """The dialogue before the response, as text."""
+    response: str = ""
+    """The tutor turn being labelled (empty for a session item)."""
+    ground_truth: str | None = None
+    """The reference solution of the problem, when the data set has one."""
+    source: str | None = None
+    """Where the dialogue comes from (e.g. ``MathDial``, ``Bridge``, a session file)."""
+
+
+class HumanLabel(VersionedRecord):
+    """One rater's label: (item id, dimension, value, rater, time); one line of a label file."""
+
+    SCHEMA_VERSION = 1
+
+    item_id: str = Field(min_length=1)
+    dimension: str = Field(min_length=1)
+    """What is judged, e.g. ``Mistake_Identification`` or a Study Mode check name."""
+    value: str | None = None
+    """The label, e.g. ``Yes``/``To some extent``/``No`` or ``pass``/``fail``; None: to label."""
+    rater: str = "unknown"
+    """Who gave the label; several raters may label the same item and dimension."""
+    labelled_at: str | None = None
+    """ISO 8601 time of the label, when known."""
+    item: TurnItem | None = None
+    """The item itself; a file carries it on (at least) the first label of each item."""
+    note: str | None = None
+    """Free text: the rater's comment, or why ``tutorloop next`` asks for this label."""
+
+
+MRBENCH_DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "Mistake_Identification": ("Yes", "To some extent", "No"),
+    "Mistake_Location": ("Yes", "To some extent", "No"),
+    "Revealing_of_the_Answer": (
+        "Yes (and the answer is correct)",
+        "Yes (but the answer is incorrect)",
+        "No",
+    ),
+    "Providing_Guidance": ("Yes", "To some extent", "No"),
+    "Actionability": ("Yes", "To some extent", "No"),
+    "Coherence": ("Yes", "To some extent", "No"),
+    "Tutor_Tone": ("Encouraging", "Neutral", "Offensive"),
+    "humanlikeness": ("Yes", "To some extent", "No"),
+}
+"""The eight pedagogical dimensions of MRBench and the BEA 2025 shared task, with their labels."""
+
+
+def lenient(value: str) -> str:
+    """The lenient reading of a label: "To some extent" and every "Yes (…)" count as "Yes"."""
+    if value == "To some extent" or value.startswith("Yes ("):
+        return "Yes"
+    return value
+
+
+class LabelPrediction(VersionedRecord):
+    """A grader's label for one dimension of one item: one line of ``learn predict``'s output."""
+
+    SCHEMA_VERSION = 1
+
+    conversation_id: str | None
+    tutor: str | None
+    dimension: str
+    label: str
+    """One of the dimension's label values."""
+    probability: float = Field(ge=0.0, le=1.0)
+    """The grader's probability (or confidence) for ``label``."""
+    item_id: str
+    grader: str
+    """``heuristic`` or the learned model's name."""
+    grader_version: str
+    scores: dict[str, float] = Field(default_factory=dict)
+    """Probability of every label value, when the grader gives them."""
+    trained_on: str | None = None
+    """For a learned grader: the sha256 of its training label file (to spot in-sample scores)."""

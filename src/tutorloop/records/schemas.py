@@ -1,0 +1,38 @@
+"""JSON Schemas of the records, by name, for ``tutorloop schema NAME``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from .artifact import ReplayArtifact
+from .grade import Grade
+from .labels import HumanLabel, LabelPrediction
+from .learned import LearnedManifest
+from .manifest import RunManifest
+from .result import EvalResult
+from .session import Session
+
+RECORDS: dict[str, type[BaseModel]] = {
+    "session": Session,
+    "replay-artifact": ReplayArtifact,
+    "eval-result": EvalResult,
+    "grade": Grade,
+    "human-label": HumanLabel,
+    "label-prediction": LabelPrediction,
+    "learned-manifest": LearnedManifest,
+    "run-manifest": RunManifest,
+}
+
+
+def json_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the record called ``name``."""
+    try:
+        model = RECORDS[name]
+    except KeyError:
+        choices = ", ".join(sorted(RECORDS))
+        raise KeyError(f"unknown record '{name}'; choose one of: {choices}") from None
+    schema = model.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema

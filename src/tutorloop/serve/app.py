@@ -1,0 +1,93 @@
+"""The FastAPI application: three faces on one store, behind one guard.
+
+:func:`create_app` builds the app from a :class:`~tutorloop.serve.config.ServeConfig`. Its
+lifespan opens the store, starts the background task group (OpenAI-Evals runs and tutorloop
+jobs), resumes every run a restart interrupted, and only then reports ready (``/readyz``). On
+shutdown the task group is cancelled: runs keep their ``in_progress`` status and resume at the
+next start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+
+from .._run import SessionGrader
+from .._version import __version__
+from ..generate import CallContext
+from ..grade import GradeEnv
+from ..store import Store, default_store_path
+from .config import ServeConfig
+from .errors import install_error_handlers
+from .guard import Guard
+from .jobs import Jobs
+from .openai_evals.executor import RunExecutor
+from .openai_evals.routes import router as openai_router
+from .openai_evals.tables import ApiTables
+from .routes_poc import router as poc_router
+from .routes_tutorloop import router as tutorloop_router
+from .state import Service
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("tutorloop.serve")
+
+
+def create_app(config: ServeConfig | None = None) -> FastAPI:
+    """The service's ASGI app (serve it with uvicorn, or :func:`tutorloop.serve.serve`)."""
+    config = config or ServeConfig()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store_path = config.store_path or default_store_path()
+        tables = ApiTables(store_path)
+        store = Store.open(store_path)
+        context = CallContext(config.calls, config.upstream)
+        env = GradeEnv(calls=context, grader_model=config.grader_model)
+        width = config.calls.concurrency * 2
+        state = Service(
+            config=config,
+            store_path=store_path,
+            grader=SessionGrader(),
+            tables=tables,
+            store=store,
+            context=context,
+            env=env,
+            executor=RunExecutor(tables, store, env, context, width),
+            jobs=Jobs(store_path, config.calls, config.upstream),
+        )
+        app.state.service = state
+        try:
+            async with anyio.create_task_group() as group:
+                state.executor.bind(group)
+                state.jobs.bind(group)
+                state.resumed = state.executor.resume_unfinished()
+                state.resumed += state.jobs.resume_unfinished()
+                state.ready = True
+                try:
+                    yield
+                finally:
+                    state.ready = False
+                    group.cancel_scope.cancel()
+        finally:
+            await context.aclose()
+            store.close()
+            tables.close()
+
+    app = FastAPI(
+        title="tutorloop",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.include_router(tutorloop_router)
+    app.include_router(openai_router)
+    app.include_router(poc_router)
+    app.add_middleware(Guard, token=config.token(), max_body_bytes=config.max_body_bytes)
+    return app

@@ -1,0 +1,261 @@
+"""Runs of the OpenAI-Evals-compatible API, executed in the background and resumed on start-up.
+
+A created run is ``queued``; the executor takes it ``in_progress``, samples each item (for
+``completions``/``responses`` data sources) through the generate stage, grades it with the
+eval's ``testing_criteria`` and stores its output item, which is also the item's done-mark.
+Each item is also written to tutorloop's own run tables (same run id), so ``report_url`` serves
+tutorloop's HTML report of the run. At the end the run gets its totals and ``completed``; a
+run whose data cannot be read ends ``failed`` with an ``error``. A run still ``queued`` or
+``in_progress`` when the service stops is picked up again when it starts: items already stored
+are not graded again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+from anyio.abc import TaskGroup
+from pydantic import TypeAdapter
+
+from ..._run import criteria_outcome
+from ..._version import __version__
+from ...errors import TutorloopError, scrub
+from ...generate import CallContext
+from ...grade import GradeEnv, GraderSpec, Sample, parse_criteria
+from ...records import GraderError, GraderResult, RunManifest, RunStatus
+from ...store import Store
+from ..errors import ApiError
+from .datasource import Row, build_request, read_rows, upstream_model
+from .objects import item_schema, output_item, run_totals
+from .tables import ApiTables
+from .wire import DataSource, JsonlDataSource
+
+__all__ = ["RunExecutor"]
+
+log = logging.getLogger("tutorloop.serve")
+_DATA_SOURCE: TypeAdapter[Any] = TypeAdapter(DataSource)
+_EMPTY_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "cached_tokens": 0}
+
+
+class RunExecutor:
+    """Executes runs in the service's task group; one per service."""
+
+    def __init__(
+        self, tables: ApiTables, store: Store, env: GradeEnv, context: CallContext, width: int
+    ) -> None:
+        self.tables = tables
+        self.store = store
+        self.env = env
+        self.context = context
+        self.width = max(1, width)
+        self._group: TaskGroup | None = None
+        self._scopes: dict[str, anyio.CancelScope] = {}
+
+    def bind(self, group: TaskGroup) -> None:
+        """Run from now on in ``group`` (the service's lifespan task group)."""
+        self._group = group
+
+    def submit(self, run_id: str) -> None:
+        """Start executing a stored, ``queued`` run."""
+        if self._group is None:
+            raise RuntimeError("the executor is not started")
+        if run_id not in self._scopes:
+            self._scopes[run_id] = anyio.CancelScope()
+            self._group.start_soon(self._guarded, run_id)
+
+    def resume_unfinished(self) -> list[str]:
+        """Submit every run a restart left ``queued`` or ``in_progress``; return their ids."""
+        pending = self.tables.unfinished_runs()
+        for run_id in pending:
+            log.info("resuming run %s", run_id)
+            self.submit(run_id)
+        return pending
+
+    def cancel(self, run_id: str) -> None:
+        """Stop a run that is executing (its API status is set by the caller).
+
+        tutorloop's own record of the run ends ``interrupted``, with the items done so far.
+        """
+        scope = self._scopes.get(run_id)
+        if scope is not None:
+            scope.cancel()
+            self._finish_store_run(run_id, "interrupted")
+
+    @property
+    def active(self) -> int:
+        """Runs executing now."""
+        return len(self._scopes)
+
+    async def _guarded(self, run_id: str) -> None:
+        scope = self._scopes[run_id]
+        try:
+            with scope:
+                await self._execute(run_id)
+        except Exception as exc:  # a bug must not take the service down: fail the run
+            log.exception("run %s failed", run_id)
+            self._fail(run_id, "internal_error", f"{type(exc).__name__}: {exc}")
+        finally:
+            self._scopes.pop(run_id, None)
+
+    def _fail(self, run_id: str, code: str, message: str) -> None:
+        run = self.tables.get_run(run_id)
+        if run is None or run["status"] in ("canceled", "completed"):
+            return
+        run["status"] = "failed"
+        run["error"] = {"code": code, "message": scrub(message)}
+        self.tables.put_run(run)
+        self._finish_store_run(run_id, "failed")
+
+    async def _execute(self, run_id: str) -> None:
+        run = self.tables.get_run(run_id)
+        evaluation = self.tables.get_eval(run["eval_id"]) if run else None
+        if run is None or evaluation is None or run["status"] not in ("queued", "in_progress"):
+            return
+        graders = parse_criteria(evaluation["testing_criteria"], f"eval {evaluation['id']}")
+        source = _DATA_SOURCE.validate_python(run["data_source"])
+        try:
+            rows = read_rows(source.source, self.tables.file_content, item_schema(evaluation))
+        except ApiError as exc:
+            self._fail(run_id, "invalid_data_source", exc.message)
+            return
+        run["status"] = "in_progress"
+        self.tables.put_run(run)
+        self._start_store_run(run, evaluation)
+        done = self.tables.done_items(run_id)
+        limit = anyio.Semaphore(self.width)
+
+        started = run
+
+        async def one(row: Row) -> None:
+            async with limit:
+                await self._item(started, source, graders, row)
+
+        async with anyio.create_task_group() as group:
+            for row in rows:
+                if row.index not in done:
+                    group.start_soon(one, row)
+        run = self.tables.get_run(run_id)
+        if run is None or run["status"] != "in_progress":
+            return  # canceled or deleted meanwhile
+        run.update(run_totals([g.name for g in graders], self.tables.iter_output_items(run_id)))
+        run["status"] = "completed"
+        self.tables.put_run(run)
+        self._finish_store_run(run_id, "completed")
+
+    async def _item(
+        self, run: dict[str, Any], source: Any, graders: list[GraderSpec], row: Row
+    ) -> None:
+        if isinstance(source, JsonlDataSource):
+            text, sample = _given_sample(row.sample)
+        else:
+            text, sample = await self._sample(source, row)
+        results: list[GraderResult] = []
+        if sample.get("error") is None:
+            graded = Sample.from_text(text)
+            for spec in graders:
+                results.append(await spec.grade(row.item, graded, self.env))
+        entry = output_item(run, row.index, row.item, sample, results)
+        if self.tables.put_output_item(entry):
+            self._store_item(run["id"], row, entry, results)
+
+    async def _sample(self, source: Any, row: Row) -> tuple[str, dict[str, Any]]:
+        model = source.model or ""
+        params = source.sampling_params
+        sample: dict[str, Any] = {
+            "model": model,
+            "input": [],
+            "output": [],
+            "usage": dict(_EMPTY_USAGE),
+            "finish_reason": "",
+            "error": None,
+            "temperature": params.temperature if params and params.temperature else 1.0,
+            "top_p": params.top_p if params and params.top_p else 1.0,
+            "seed": params.seed if params and params.seed is not None else 0,
+            "max_completion_tokens": params.max_completion_tokens if params else None,
+        }
+        if not model or source.input_messages is None:
+            missing = "model" if not model else "input_messages"
+            sample["error"] = {"code": "invalid_data_source", "message": f"{missing} is required"}
+            return "", sample
+        try:
+            request = build_request(model, source.input_messages, params, row.item, self.env)
+            sample["input"] = [m.model_dump() for m in request.messages]
+            response = await self.context.model(upstream_model(model)).generate(request)
+        except (TutorloopError, ValueError) as exc:
+            sample["error"] = {"code": type(exc).__name__, "message": scrub(str(exc))}
+            return "", sample
+        used = response.usage
+        sample.update(
+            output=[{"role": "assistant", "content": response.text}],
+            finish_reason="stop",
+            usage={
+                "prompt_tokens": used.input_tokens,
+                "completion_tokens": used.output_tokens,
+                "total_tokens": used.input_tokens + used.output_tokens,
+                "cached_tokens": 0,
+            },
+        )
+        return response.text, sample
+
+    # tutorloop's own run tables (for the HTML report and the CLI)
+
+    def _start_store_run(self, run: dict[str, Any], evaluation: dict[str, Any]) -> None:
+        manifest = RunManifest(
+            run_id=run["id"],
+            kind="openai-eval",
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            package_version=__version__,
+            inputs=[f"eval {evaluation['id']}"],
+            config={"eval_id": evaluation["id"], "eval_name": evaluation.get("name", "")},
+        )
+        self.store.start_run(manifest)
+
+    def _finish_store_run(self, run_id: str, status: RunStatus) -> None:
+        try:
+            self.store.get_run(run_id)
+        except TutorloopError:
+            return
+        finished = datetime.now(UTC).isoformat(timespec="seconds")
+        self.store.finish_run(run_id, status, self.store.count_items(run_id), finished)
+
+    def _store_item(
+        self, run_id: str, row: Row, entry: dict[str, Any], results: list[GraderResult]
+    ) -> None:
+        origin = f"eval run {run_id}: item {row.index}"
+        outcome = criteria_outcome(run_id, f"item-{row.index}", origin, results)
+        failed = entry["sample"].get("error")
+        if failed is not None:  # no sample: the item errored before any grader ran
+            error = GraderError(type=failed["code"], message=failed["message"])
+            outcome = dataclasses.replace(outcome, error=error)
+        self.store.write_outcomes(run_id, [outcome])
+
+
+def _given_sample(given: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    """A jsonl row's own sample: ``output_text``, ``output_json`` or a chat ``choices`` list."""
+    given = given or {}
+    text = given.get("output_text")
+    if not isinstance(text, str):
+        if given.get("output_json") is not None:
+            text = json.dumps(given["output_json"], ensure_ascii=False)
+        else:
+            choices = given.get("choices") or [{}]
+            message = choices[0].get("message", {}) if isinstance(choices[0], dict) else {}
+            text = str(message.get("content") or "")
+    sample = {
+        "model": str(given.get("model") or ""),
+        "input": [],
+        "output": [{"role": "assistant", "content": text}] if text else [],
+        "usage": dict(_EMPTY_USAGE),
+        "finish_reason": "stop" if text else "",
+        "error": None,
+        "temperature": 1.0,
+        "top_p": 1.0,
+        "seed": 0,
+        "max_completion_tokens": None,
+    }
+    return text, sample

@@ -1,0 +1,188 @@
+"""tutorloop's own API: grade sessions, start and follow runs, read reports, validate input.
+
+* ``POST /v1/grade``: one session (or replay artifact) → its ``EvalResult``; ``{"sessions":
+  [...]}`` → ``{"results": [...]}`` (heuristics and the decision, as ``tutorloop grade``).
+* ``POST /v1/runs`` → 202 with the run id; the run grades (or replays, then grades) in the
+  background into the store. ``GET /v1/runs/{id}``: status and counts;
+  ``GET /v1/runs/{id}/report``: the HTML report.
+* ``GET /v1/datasets``, ``POST /v1/validate`` (every problem with its field path),
+  ``GET /healthz`` (alive), ``GET /readyz`` (store open, runs resumed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import ValidationError
+
+from ..errors import TutorloopError
+from ..load import Item, items_of
+from ..present import ReportOptions, build_report
+from ..records import ReplayArtifact, Session
+from .errors import ApiError, field_path
+from .jobs import JobRequest
+from .registry import DATASETS
+from .state import service
+
+__all__ = ["router"]
+
+router = APIRouter()
+_MAX_BATCH = 1000
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness: the store is open and interrupted runs have been resumed."""
+    ready = service(request).ready
+    return JSONResponse({"status": "ready" if ready else "starting"}, 200 if ready else 503)
+
+
+def _records(body: Any) -> tuple[list[dict[str, Any]], bool]:
+    """The sessions of a grade/validate body, and whether it was a batch."""
+    if isinstance(body, dict) and "sessions" in body:
+        sessions = body["sessions"]
+        if not isinstance(sessions, list) or not sessions:
+            raise ApiError(422, "sessions: must be a non-empty list", param="sessions")
+        if len(sessions) > _MAX_BATCH:
+            message = f"sessions: at most {_MAX_BATCH} per request; use POST /v1/runs for more"
+            raise ApiError(413, message, param="sessions")
+        return sessions, True
+    if isinstance(body, dict):
+        return [body], False
+    if isinstance(body, bytes | str):  # not sent as application/json
+        message = 'the body must be JSON sent with "Content-Type: application/json"'
+        raise ApiError(422, message, param=None, code="invalid_json")
+    kind = type(body).__name__
+    message = f'expected a session object or {{"sessions": [...]}}, found {kind}'
+    raise ApiError(422, message, param=None)
+
+
+def _parse(data: Any, where: str) -> Session | ReplayArtifact | list[dict[str, str]]:
+    """A record, or its problems as ``[{param, message}]``."""
+    if not isinstance(data, dict):
+        return [
+            {"param": where, "message": f"must be a session object, found {type(data).__name__}"}
+        ]
+    model: type[Session] | type[ReplayArtifact] = (
+        ReplayArtifact if "regenerated_trajectory" in data else Session
+    )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            path = field_path(error["loc"])
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if error["type"] == "missing":
+                message = "missing required field"
+            elif error["type"] == "extra_forbidden":
+                message = "unknown field (put custom fields under 'metadata')"
+            full = f"{where}.{path}" if where and path else where or path
+            problems.append({"param": full, "message": message})
+        return problems
+
+
+@router.post("/v1/grade")
+async def grade(request: Request, body: Any = Body(...)) -> Response:  # noqa: B008
+    """Grade one session or a batch with the heuristics and the decision."""
+    sessions, batch = _records(body)
+    grader = service(request).grader
+    items: list[Item] = []
+    for index, data in enumerate(sessions):
+        parsed = _parse(data, f"sessions[{index}]" if batch else "")
+        if isinstance(parsed, list):
+            first = parsed[0]
+            message = (
+                f"{first['param']}: {first['message']}" if first["param"] else first["message"]
+            )
+            more = f" (and {len(parsed) - 1} more problem(s))" if len(parsed) > 1 else ""
+            raise ApiError(422, message + more, param=first["param"] or None, code="invalid_value")
+        items.extend(items_of(parsed, "request"))
+    # Serialised by pydantic in one step: the generic encoder costs more than the grading.
+    results = [grader.grade(item).model_dump_json(exclude_none=True) for item in items]
+    if not batch and len(results) == 1:
+        return Response(results[0], media_type="application/json")
+    body = '{"object": "list", "results": [' + ", ".join(results) + "]}"
+    return Response(body, media_type="application/json")
+
+
+@router.post("/v1/validate")
+async def validate(body: Any = Body(...)) -> dict[str, Any]:  # noqa: B008
+    """Check sessions without grading: every problem, each with its field path."""
+    sessions, batch = _records(body)
+    errors: list[dict[str, str]] = []
+    for index, data in enumerate(sessions):
+        parsed = _parse(data, f"sessions[{index}]" if batch else "")
+        if isinstance(parsed, list):
+            errors.extend(parsed)
+    return {"valid": not errors, "sessions": len(sessions), "errors": errors}
+
+
+@router.get("/v1/datasets")
+async def datasets() -> dict[str, Any]:
+    """The datasets ``POST /v1/runs`` accepts by name."""
+    return {"object": "list", "data": [d.as_json() for d in DATASETS.values()]}
+
+
+@router.post("/v1/runs", status_code=202)
+async def start_run(request: Request, body: JobRequest) -> dict[str, Any]:
+    """Start grading (or replaying, then grading) in the background."""
+    try:
+        run_id = service(request).jobs.start(body)
+    except KeyError:
+        known = ", ".join(sorted(DATASETS))
+        raise ApiError(
+            404, f"no dataset '{body.dataset}'; known: {known}", param="dataset"
+        ) from None
+    return {"object": "run", "id": run_id, "status": "queued"}
+
+
+@router.get("/v1/runs/{run_id}")
+async def get_run(request: Request, run_id: str) -> dict[str, Any]:
+    """A run's status and counts (background jobs and CLI runs alike)."""
+    state = service(request)
+    job = state.jobs.status(run_id)
+    try:
+        manifest = state.store.get_run(run_id)
+    except TutorloopError:
+        if job is None:
+            raise ApiError.not_found("run", run_id) from None
+        return {"object": "run", "id": run_id, "status": job[0], "error": job[1], "counts": None}
+    status: str = manifest.status
+    error = None
+    if job is not None and job[0] in ("queued", "failed"):
+        status, error = job
+    return {
+        "object": "run",
+        "id": run_id,
+        "kind": manifest.kind,
+        "status": status,
+        "error": error,
+        "created_at": manifest.created_at,
+        "finished_at": manifest.finished_at,
+        "counts": state.store.count_items(run_id).model_dump(),
+        "report_url": f"/v1/runs/{run_id}/report",
+    }
+
+
+@router.get("/v1/runs/{run_id}/report", response_class=HTMLResponse)
+async def report(request: Request, run_id: str) -> HTMLResponse:
+    """The run's self-contained HTML report."""
+    state = service(request)
+    try:
+        state.store.get_run(run_id)
+    except TutorloopError:
+        raise ApiError.not_found("run", run_id) from None
+    html = await anyio.to_thread.run_sync(
+        lambda: build_report(run_id, ReportOptions(store_path=state.store_path))
+    )
+    return HTMLResponse(html)

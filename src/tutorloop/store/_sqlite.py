@@ -1,0 +1,63 @@
+"""Shared SQLite helpers: one explicit transaction, and sqlite3 errors as StoreErrors."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tutorloop.errors import StoreError
+
+
+def utc_now() -> str:
+    """The current UTC time as an ISO 8601 string with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Run the block in one ``BEGIN IMMEDIATE … COMMIT``; roll back if anything raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise
+
+
+def explain(path: Path, action: str, exc: sqlite3.Error) -> str:
+    """A StoreError message for ``exc``: what failed, where, and what to do next."""
+    text = str(exc)
+    lowered = text.lower()
+    if isinstance(exc, sqlite3.ProgrammingError) and "closed" in lowered:
+        hint = "the store is closed; open it again with Store.open()"
+    elif "locked" in lowered or "busy" in lowered:
+        hint = (
+            "another process is writing to the store; wait for it to finish, "
+            "or point TUTORLOOP_HOME at another directory"
+        )
+    elif "not a database" in lowered or "malformed" in lowered or "encrypted" in lowered:
+        hint = (
+            "the file is not an SQLite database or is damaged; move it aside "
+            "(a fresh store is created in its place) or pass another store path"
+        )
+    elif "unable to open" in lowered or "readonly" in lowered:
+        hint = f"check that {path.parent} exists and is writable"
+    else:
+        hint = f"check free disk space and permissions of {path.parent}"
+    return f"cannot {action} in {path}: {text}; {hint}"
+
+
+@contextmanager
+def store_errors(path: Path, action: str) -> Iterator[None]:
+    """Turn any ``sqlite3.Error`` raised in the block into a :class:`StoreError`."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(explain(path, action, exc)) from exc

@@ -1,0 +1,371 @@
+"""The embedded SQLite store: runs, their items (each row is a done-mark) and their grades."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from tutorloop.errors import ConfigError, StoreError
+from tutorloop.records import EvalResult, Grade, RunCounts, RunManifest, RunStatus
+
+from ._rows import (
+    INSERT_GRADE,
+    INSERT_ITEM,
+    INSERT_RUN,
+    ITEM_COLUMNS,
+    UPDATE_RUN,
+    grade_rows,
+    item_row,
+    names_query,
+    names_scan,
+    parse_grade,
+    parse_manifest,
+    run_row,
+    update_run_row,
+)
+from ._sqlite import explain, store_errors, transaction, utc_now
+from .artifacts import (
+    ArtifactOutcome,
+    StoredArtifact,
+    artifact_keys,
+    count_artifacts,
+    insert_artifact,
+    iter_artifacts,
+)
+from .item import StoredItem
+from .migrations import migrate
+from .outcome import ItemOutcome
+
+__all__ = ["Store", "default_store_path"]
+
+_T = TypeVar("_T")
+
+
+def default_store_path() -> Path:
+    """``$TUTORLOOP_HOME/tutorloop.db`` when that is set, else ``./.tutorloop/tutorloop.db``."""
+    home = os.environ.get("TUTORLOOP_HOME")
+    if home:
+        return Path(home).expanduser() / "tutorloop.db"
+    return Path.cwd() / ".tutorloop" / "tutorloop.db"
+
+
+class Store:
+    """One open tutorloop store; use :meth:`open` and close it (or use it as a context manager).
+
+    A Store wraps one ``sqlite3`` connection in autocommit mode; every write is one explicit
+    ``BEGIN IMMEDIATE … COMMIT``. Like the connection, it belongs to the thread that opened it.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self._path = path
+
+    @classmethod
+    def open(cls, path: Path | str | None = None) -> Store:
+        """Open (creating and migrating as needed) the store at ``path`` or the default path.
+
+        Raises:
+            StoreError: the file is not an SQLite database, is locked, cannot be created, or
+                was written by a newer tutorloop.
+        """
+        target = default_store_path() if path is None else Path(path).expanduser()
+        if str(target) != ":memory:":
+            if target.is_dir():
+                raise StoreError(
+                    f"{target} is a directory, not a store file; "
+                    f"pass a file path such as {target / 'tutorloop.db'}"
+                )
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the store directory {target.parent}: {exc.strerror or exc}; "
+                    "set TUTORLOOP_HOME to a writable directory"
+                ) from exc
+        try:
+            conn = sqlite3.connect(target, isolation_level=None, timeout=5.0)
+        except sqlite3.Error as exc:
+            raise StoreError(explain(target, "open the store", exc)) from exc
+        try:
+            _configure(conn)
+            migrate(conn)
+        except BaseException as exc:
+            conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(explain(target, "open the store", exc)) from exc
+            if isinstance(exc, StoreError):
+                raise StoreError(f"{target}: {exc.message}") from exc
+            raise
+        return cls(conn, target)
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self._path
+
+    def close(self) -> None:
+        """Close the connection; calling it twice is harmless."""
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # runs
+
+    def start_run(self, manifest: RunManifest) -> RunManifest:
+        """Insert a new run, or resume a stored one: its stored manifest, status ``running``."""
+        with store_errors(self._path, "start the run"), transaction(self._conn) as conn:
+            stored = self._find(conn, manifest.run_id)
+            if stored is None:
+                conn.execute(INSERT_RUN, run_row(manifest))
+                return manifest
+            resumed = stored.model_copy(update={"status": "running", "finished_at": None})
+            self._put_manifest(conn, resumed)
+            return resumed
+
+    def get_run(self, run_id: str) -> RunManifest:
+        """The manifest of run ``run_id``.
+
+        Raises:
+            StoreError: no such run (the message lists a few known run ids).
+        """
+        with store_errors(self._path, "read the run"):
+            stored = self._find(self._conn, run_id)
+            if stored is None:
+                raise self._unknown_run(run_id)
+        return stored
+
+    def list_runs(self) -> list[RunManifest]:
+        """Every run's manifest, newest first."""
+        with store_errors(self._path, "list the runs"):
+            rows = self._conn.execute(
+                "SELECT run_id, manifest_json FROM runs ORDER BY created_at DESC, rowid DESC"
+            ).fetchall()
+        return [parse_manifest(text, run_id) for run_id, text in rows]
+
+    def update_manifest(self, manifest: RunManifest) -> None:
+        """Replace the stored manifest of ``manifest.run_id``.
+
+        Raises:
+            StoreError: no such run.
+        """
+        with store_errors(self._path, "update the run"), transaction(self._conn) as conn:
+            self._put_manifest(conn, manifest)
+
+    def finish_run(
+        self, run_id: str, status: RunStatus, counts: RunCounts, finished_at: str
+    ) -> RunManifest:
+        """Record the end of a run (its status, counts and time); return the new manifest.
+
+        Raises:
+            StoreError: no such run.
+        """
+        with store_errors(self._path, "finish the run"), transaction(self._conn) as conn:
+            stored = self._find(conn, run_id)
+            if stored is None:
+                raise self._unknown_run(run_id)
+            data = stored.model_dump()
+            data.update(status=status, counts=counts.model_dump(), finished_at=finished_at)
+            finished = RunManifest.model_validate(data)
+            self._put_manifest(conn, finished)
+        return finished
+
+    @staticmethod
+    def _find(conn: sqlite3.Connection, run_id: str) -> RunManifest | None:
+        row = conn.execute("SELECT manifest_json FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return None if row is None else parse_manifest(row[0], run_id)
+
+    def _put_manifest(self, conn: sqlite3.Connection, manifest: RunManifest) -> None:
+        if conn.execute(UPDATE_RUN, update_run_row(manifest)).rowcount != 1:
+            raise self._unknown_run(manifest.run_id)
+
+    def _unknown_run(self, run_id: str) -> StoreError:
+        rows = self._conn.execute(
+            "SELECT run_id FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 6"
+        ).fetchall()
+        if not rows:
+            return StoreError(
+                f"no run {run_id!r} in {self._path}: the store has no runs; check that "
+                "TUTORLOOP_HOME (or the store path) points at the store you graded into"
+            )
+        known = ", ".join(row[0] for row in rows[:5]) + (", …" if len(rows) > 5 else "")
+        return StoreError(
+            f"no run {run_id!r} in {self._path}; known runs, newest first: {known}. "
+            "Use one of these ids, or check that TUTORLOOP_HOME points at the right store"
+        )
+
+    # items and grades
+
+    def done_keys(self, run_id: str) -> set[str]:
+        """Keys of the items already stored for ``run_id`` (done or errored): skip these."""
+        with store_errors(self._path, "read the done items"):
+            cursor = self._conn.execute("SELECT item_key FROM items WHERE run_id = ?", (run_id,))
+            return {row[0] for row in cursor}
+
+    def write_outcomes(self, run_id: str, outcomes: Sequence[ItemOutcome]) -> int:
+        """Store a batch of items with their grades in ONE transaction; return how many are new.
+
+        Items whose key is already stored for the run are skipped with their grades, so
+        writing a batch twice stores nothing twice.
+
+        Raises:
+            StoreError: the run does not exist, a grade does not belong to its item, or one
+                item has two grades from the same grader (nothing of the batch is stored).
+        """
+        if not outcomes:
+            return 0
+        now = utc_now()
+        with store_errors(self._path, "write results"), transaction(self._conn) as conn:
+            if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone() is None:
+                raise self._unknown_run(run_id)
+            (seq,) = conn.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM items WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            inserted = 0
+            for outcome in outcomes:
+                grades = grade_rows(run_id, outcome)
+                cursor = conn.execute(INSERT_ITEM, item_row(run_id, outcome, seq + 1, now))
+                if cursor.rowcount != 1:
+                    continue  # already stored: its grades are too
+                seq += 1
+                inserted += 1
+                conn.executemany(INSERT_GRADE, grades)
+        return inserted
+
+    def item_sources(self, run_id: str, keys: Sequence[str]) -> dict[str, str | None]:
+        """Where each of ``keys`` that is stored for the run came from (its ``source``)."""
+        found: dict[str, str | None] = {}
+        with store_errors(self._path, "read item sources"):
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                sql = "SELECT item_key, source FROM items WHERE run_id = ? "
+                sql += f"AND item_key IN ({marks})"
+                rows = self._conn.execute(sql, (run_id, *chunk))
+                found.update({key: source for key, source in rows})
+        return found
+
+    # replay artifacts
+
+    def write_artifact(self, run_id: str, outcome: ArtifactOutcome) -> bool:
+        """Store one replay with its done-mark in one transaction; False if already stored."""
+        with store_errors(self._path, "write a replay artifact"):
+            return insert_artifact(self._conn, run_id, outcome)
+
+    def artifact_keys(self, run_id: str) -> set[str]:
+        """Keys of the replays already stored for ``run_id``: skip these when resuming."""
+        with store_errors(self._path, "read the replayed items"):
+            return artifact_keys(self._conn, run_id)
+
+    def iter_artifacts(self, run_id: str) -> Iterator[StoredArtifact]:
+        """The run's replays in the order they finished, streamed."""
+        with store_errors(self._path, "read replay artifacts"):
+            yield from iter_artifacts(self._conn, run_id)
+
+    def count_artifacts(self, run_id: str) -> RunCounts:
+        """Counts of the stored replays: all, done and errored."""
+        with store_errors(self._path, "count the replays"):
+            done, errored = count_artifacts(self._conn, run_id)
+        return RunCounts(items=done + errored, done=done, errored=errored)
+
+    def count_items(self, run_id: str) -> RunCounts:
+        """Counts of the stored items: all, done, errored and escalated (zeros if none)."""
+        with store_errors(self._path, "count the items"):
+            row = self._conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(status = 'done'), 0), "
+                "COALESCE(SUM(status = 'error'), 0), COALESCE(SUM(escalate = 1), 0) "
+                "FROM items WHERE run_id = ?",
+                (run_id,),
+            ).fetchone()
+        return RunCounts(items=row[0], done=row[1], errored=row[2], escalated=row[3])
+
+    def iter_results(
+        self, run_id: str, condition: str | None = None
+    ) -> Iterator[tuple[str, EvalResult | None]]:
+        """``(item_key, result or None when errored)`` of the run, one condition or all."""
+        for item in self.iter_items(run_id):
+            if condition is None or item.condition == condition:
+                yield item.item_key, item.result
+
+    def iter_items(self, run_id: str, batch_size: int = 1000) -> Iterator[StoredItem]:
+        """Stream the run's items in the order they were stored, ``batch_size`` rows at a time.
+
+        Raises:
+            ConfigError: ``batch_size`` is below 1.
+        """
+        _check_batch_size(batch_size)
+        return self._stream(
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE run_id = ? ORDER BY seq",
+            (run_id,),
+            batch_size,
+            lambda row: StoredItem(*row),
+        )
+
+    def iter_grades(self, run_id: str, batch_size: int = 1000) -> Iterator[Grade]:
+        """Stream the run's grades, in item order and then by grader name.
+
+        Raises:
+            ConfigError: ``batch_size`` is below 1.
+        """
+        _check_batch_size(batch_size)
+        return self._stream(
+            # CROSS JOIN keeps items (by seq) as the outer loop: no sort of the whole run
+            "SELECT g.item_key, g.grade_json FROM items AS i CROSS JOIN grades AS g "
+            "ON g.run_id = i.run_id AND g.item_key = i.item_key "
+            "WHERE i.run_id = ? ORDER BY i.seq, g.grader",
+            (run_id,),
+            batch_size,
+            parse_grade,
+        )
+
+    def check_names(self, run_id: str) -> list[str]:
+        """Names of the checks in the run's results, roughly in order of first appearance."""
+        return self._result_names(run_id, "checks")
+
+    def grader_names(self, run_id: str) -> list[str]:
+        """Names of the testing-criteria and learned graders in the run's results."""
+        return self._result_names(run_id, "graders")
+
+    def _result_names(self, run_id: str, array: str) -> list[str]:
+        with store_errors(self._path, f"list the {array[:-1]} names"):
+            try:
+                return [row[0] for row in self._conn.execute(names_query(array), (run_id,))]
+            except sqlite3.OperationalError:  # an SQLite built without JSON functions
+                return names_scan(self._conn, run_id, array)
+
+    def _stream(
+        self, sql: str, params: tuple[Any, ...], batch_size: int, make: Callable[[Any], _T]
+    ) -> Iterator[_T]:
+        with store_errors(self._path, "read the run"):
+            cursor = self._conn.execute(sql, params)
+            try:
+                while rows := cursor.fetchmany(batch_size):
+                    for row in rows:
+                        yield make(row)
+            finally:
+                cursor.close()
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    """WAL (readers never block the writer), NORMAL sync, a 5 s lock wait, foreign keys."""
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_batch_size(batch_size: int) -> None:
+    if batch_size < 1:
+        raise ConfigError(f"must be at least 1, got {batch_size}", field="batch_size")

@@ -1,0 +1,218 @@
+"""SQLite schema migrations: an ordered list of named functions, recorded in ``_migrations``.
+
+Each migration runs with its bookkeeping row in one ``BEGIN IMMEDIATE … COMMIT`` transaction,
+so a failure (or a killed process) leaves the schema exactly as it was before it started.
+Migrations must only use ``conn.execute`` (``executescript`` would commit half-way).
+Append new migrations at the end; never rename, reorder or edit a released one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+
+from tutorloop.errors import StoreError
+
+from ._sqlite import transaction, utc_now
+
+__all__ = ["MIGRATIONS", "Migration", "migrate"]
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def m001_runs_items_grades(conn: sqlite3.Connection) -> None:
+    """Create ``runs``, ``items`` (one row per finished item: its done-mark) and ``grades``."""
+    conn.execute(
+        """
+        CREATE TABLE runs (
+            run_id        TEXT PRIMARY KEY NOT NULL,
+            kind          TEXT,
+            status        TEXT,
+            created_at    TEXT,
+            updated_at    TEXT,
+            manifest_json TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE items (
+            run_id        TEXT NOT NULL REFERENCES runs(run_id),
+            item_key      TEXT NOT NULL,
+            session_id    TEXT,
+            condition     TEXT,
+            domain        TEXT,
+            source        TEXT,
+            status        TEXT CHECK (status IN ('done', 'error')),
+            fidelity      REAL,
+            escalate      INTEGER,
+            severity      TEXT,
+            result_json   TEXT,
+            error_type    TEXT,
+            error_message TEXT,
+            seq           INTEGER,
+            graded_at     TEXT,
+            PRIMARY KEY (run_id, item_key)
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE grades (
+            run_id         TEXT NOT NULL,
+            item_key       TEXT NOT NULL,
+            grader         TEXT NOT NULL,
+            grader_version TEXT,
+            passed         INTEGER,
+            verdict        TEXT,
+            score          REAL,
+            confidence     REAL,
+            source         TEXT,
+            grade_json     TEXT NOT NULL,
+            PRIMARY KEY (run_id, item_key, grader),
+            FOREIGN KEY (run_id, item_key) REFERENCES items(run_id, item_key)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX items_by_seq ON items(run_id, seq)")
+    conn.execute("CREATE INDEX items_by_escalate ON items(run_id, escalate)")
+    conn.execute("CREATE INDEX runs_by_created ON runs(created_at)")
+
+
+def m002_artifacts(conn: sqlite3.Connection) -> None:
+    """Create ``artifacts``: one row per replayed session (its done-mark), keyed like items."""
+    conn.execute(
+        """
+        CREATE TABLE artifacts (
+            run_id        TEXT NOT NULL REFERENCES runs(run_id),
+            item_key      TEXT NOT NULL,
+            session_id    TEXT,
+            condition     TEXT,
+            model         TEXT,
+            mode          TEXT,
+            persona       TEXT,
+            source        TEXT,
+            status        TEXT CHECK (status IN ('done', 'error')),
+            artifact_json TEXT,
+            error_type    TEXT,
+            error_message TEXT,
+            calls         INTEGER,
+            cost_usd      REAL,
+            seq           INTEGER,
+            created_at    TEXT,
+            PRIMARY KEY (run_id, item_key)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX artifacts_by_seq ON artifacts(run_id, seq)")
+
+
+def m003_evals_api(conn: sqlite3.Connection) -> None:
+    """Create the tables of the OpenAI-Evals-compatible API: files, evals, runs, output items."""
+    conn.execute(
+        """
+        CREATE TABLE api_files (
+            id         TEXT PRIMARY KEY NOT NULL,
+            created_at INTEGER NOT NULL,
+            object_json TEXT NOT NULL,
+            content    BLOB NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE api_evals (
+            id          TEXT PRIMARY KEY NOT NULL,
+            created_at  INTEGER NOT NULL,
+            object_json TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE api_runs (
+            id          TEXT PRIMARY KEY NOT NULL,
+            eval_id     TEXT NOT NULL,
+            status      TEXT NOT NULL,
+            created_at  INTEGER NOT NULL,
+            object_json TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE api_output_items (
+            id                 TEXT PRIMARY KEY NOT NULL,
+            run_id             TEXT NOT NULL,
+            datasource_item_id INTEGER NOT NULL,
+            status             TEXT NOT NULL,
+            object_json        TEXT NOT NULL,
+            UNIQUE (run_id, datasource_item_id)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX api_runs_by_eval ON api_runs(eval_id)")
+    conn.execute("CREATE INDEX api_runs_by_status ON api_runs(status)")
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("m001_runs_items_grades", m001_runs_items_grades),
+    ("m002_artifacts", m002_artifacts),
+    ("m003_evals_api", m003_evals_api),
+]
+"""Every migration this tutorloop knows, in the order they are applied."""
+
+_BOOKKEEPING = "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+
+
+def _applied(conn: sqlite3.Connection) -> list[str]:
+    """Names recorded in ``_migrations`` (none when the table does not exist yet)."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+    ).fetchone()
+    if exists is None:
+        return []
+    return [row[0] for row in conn.execute("SELECT name FROM _migrations")]
+
+
+def migrate(
+    conn: sqlite3.Connection, migrations: Sequence[tuple[str, Migration]] = MIGRATIONS
+) -> list[str]:
+    """Apply the migrations ``conn``'s database lacks, in order; return the names applied.
+
+    Safe to call from several processes at once: each migration re-checks, under the write
+    lock, that nobody applied it meanwhile.
+
+    Raises:
+        StoreError: the database records a migration this tutorloop does not know (it was
+            written by a newer tutorloop), or a migration failed (it was rolled back).
+    """
+    known = [name for name, _ in migrations]
+    applied = set(_applied(conn))
+    unknown = sorted(applied.difference(known))
+    if unknown:
+        raise StoreError(
+            f"the store was written by a newer tutorloop (unknown migrations: "
+            f"{', '.join(unknown)}); upgrade tutorloop (pip install -U tutorloop) "
+            "or use another store path"
+        )
+    done: list[str] = []
+    for name, apply in migrations:
+        if name in applied:
+            continue  # the common case takes no write lock, so readers never wait on a writer
+        try:
+            with transaction(conn):
+                conn.execute(_BOOKKEEPING)
+                if conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
+                    continue
+                apply(conn)
+                conn.execute(
+                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, utc_now())
+                )
+        except Exception as exc:
+            raise StoreError(
+                f"migration {name} failed and was rolled back, the store is unchanged: {exc}; "
+                "check free disk space and permissions, then run again"
+            ) from exc
+        done.append(name)
+    return done

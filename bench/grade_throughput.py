@@ -32,15 +32,15 @@ AIM_SESSIONS_PER_S = 5000
 
 
 def child(mode: str, data: Path, store: Path) -> dict[str, float]:
-    from tutorloop._run import RunOptions, SessionGrader, grade_paths
     from tutorloop.load import iter_items
+    from tutorloop.run import RunConfig, SessionGrader, grade_paths
 
     wall, cpu = time.perf_counter(), time.process_time()
     if mode == "grade":
         grader = SessionGrader()
         count = sum(1 for item in iter_items([data]) if grader.grade(item))
     else:
-        report = grade_paths([data], options=RunOptions(store_path=store))
+        report = grade_paths([data], options=RunConfig(store_path=store))
         count = report.new_items
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -41,8 +41,8 @@ def write_sessions(path: Path, n: int) -> Path:
 
 
 def child_tutorloop(data: str, url: str, concurrency: int, work: str) -> dict[str, float]:
-    from tutorloop._run import ReplayConfig, RunOptions, replay_paths
     from tutorloop.generate import CallPolicy, ProviderSettings
+    from tutorloop.run import ReplayConfig, RunConfig, replay_paths
 
     cpu, wall = time.process_time(), time.perf_counter()
     report = replay_paths(
@@ -50,7 +50,7 @@ def child_tutorloop(data: str, url: str, concurrency: int, work: str) -> dict[st
         ReplayConfig(model="openai/bench", conditions=["base"], out_dir=Path(work) / "artifacts"),
         CallPolicy(concurrency=concurrency, cache=False, max_retries=0),
         ProviderSettings(base_url=url),
-        RunOptions(store_path=Path(work) / "store.db"),
+        RunConfig(store_path=Path(work) / "store.db"),
     )
     assert report.errored == 0, report.errors[:3]
     return {"items": report.replayed, "phase_s": time.perf_counter() - wall,

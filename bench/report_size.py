@@ -29,15 +29,15 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=None, help="Also write the HTML here.")
     args = parser.parse_args()
 
-    from tutorloop._run import RunOptions, grade_paths
     from tutorloop.bundled import write_synthetic_jsonl
     from tutorloop.present.report import ReportOptions, build_report
+    from tutorloop.run import RunConfig, grade_paths
 
     with tempfile.TemporaryDirectory() as tmp:
         data = write_synthetic_jsonl(Path(tmp) / "sessions.jsonl", args.sessions)
         store = Path(tmp) / "tutorloop.db"
         started = time.perf_counter()
-        report = grade_paths([data], options=RunOptions(store_path=store))
+        report = grade_paths([data], options=RunConfig(store_path=store))
         graded_s = time.perf_counter() - started
         run_id = report.manifest.run_id
         counts = report.manifest.counts

@@ -100,9 +100,9 @@ class Sampler:
 
 
 def child(engine: str, shards: list[Path], store: Path, actors: int) -> dict[str, Any]:
-    from tutorloop._run import RunOptions, grade_paths
+    from tutorloop.run import RunConfig, grade_paths
 
-    options = RunOptions(run_id="bench", store_path=store)
+    options = RunConfig(run_id="bench", store_path=store)
     timings: dict[str, float] = {}
     with Sampler() as sampler:
         wall = time.perf_counter()

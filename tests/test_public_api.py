@@ -5,7 +5,7 @@ import tutorloop
 EXPECTED = {
     "ConfigError", "DecideConfig", "EvalCheck", "EvalResult", "TutorloopError", "Evidence",
     "Failure", "Grade", "GradeConfig", "HeuristicConfig", "InputProblems", "Item", "LoadError",
-    "Problem", "ReplayArtifact", "RunManifest", "RunOptions", "RunReport", "RunSummary",
+    "Problem", "ReplayArtifact", "RunManifest", "RunConfig", "RunReport", "RunSummary",
     "SchemaVersionError", "Session", "SessionGrader", "Store", "StoreError",
     "StudyModeHeuristics", "Turn", "UserError", "__version__", "bundled_sessions", "decide",
     "export_run", "grade_paths", "iter_items", "iter_loaded", "load_heuristic_config",

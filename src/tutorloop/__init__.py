@@ -4,7 +4,6 @@ Load sessions, grade them with the Study Mode heuristics, decide (fidelity, fail
 escalation), store the results in SQLite and export them. Every public name is listed here.
 """
 
-from ._run import GradeConfig, RunOptions, RunReport, SessionGrader, grade_paths, new_run_id
 from ._version import __version__
 from .analyse import RunSummary, summarize
 from .bundled import bundled_sessions
@@ -32,6 +31,7 @@ from .records import (
     Session,
     Turn,
 )
+from .run import GradeConfig, RunConfig, RunReport, SessionGrader, grade_paths, new_run_id
 from .store import Store, export_run
 
 __all__ = [
@@ -49,8 +49,8 @@ __all__ = [
     "LoadError",
     "Problem",
     "ReplayArtifact",
+    "RunConfig",
     "RunManifest",
-    "RunOptions",
     "RunReport",
     "RunSummary",
     "SchemaVersionError",

@@ -1,5 +1,5 @@
 """``python -m tutorloop`` runs the command-line interface."""
 
-from .cli import main
+from tutorloop.cli import main
 
 main()

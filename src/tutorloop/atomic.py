@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import StoreError
+from tutorloop.errors import StoreError
 
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
 

@@ -7,7 +7,8 @@
     │   ├── LoadError              one bad input: names the file, the line or turn, and the field
     │   │   └── SchemaVersionError a record written by a newer tutorloop
     │   ├── InputProblems          many LoadErrors gathered in one pass (none dropped)
-    │   └── ConfigError            a bad config file or value: names the file and the field
+    │   ├── ConfigError            a bad config file or value: names the file and the field
+    │   └── RunFailed              more items errored than the run's fail_on_error allows (exit 1)
     ├── StoreError                 the SQLite store is unusable (locked, corrupt, newer migrations)
     └── ProviderError              a model call failed (mapped from the SDK at the boundary)
         ├── ProviderTimeout        no answer within the per-call timeout        (retried)
@@ -36,6 +37,7 @@ __all__ = [
     "ProviderTimeout",
     "ProviderUnavailable",
     "RateLimited",
+    "RunFailed",
     "SchemaVersionError",
     "StoreError",
     "TutorloopError",
@@ -131,6 +133,12 @@ class ConfigError(UserError):
         super().__init__(f"{where}: {message}" if where else message)
         self.path = path
         self.field = field
+
+
+class RunFailed(UserError):
+    """More items errored than the run's ``fail_on_error`` allows; what finished is stored."""
+
+    exit_code = 1
 
 
 class StoreError(TutorloopError):

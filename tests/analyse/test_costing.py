@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from tutorloop._run import (
+from tutorloop.analyse import (
+    CostModel,
     GraderQuery,
+    Prediction,
     attention_probability,
     calibrate_graders,
     graded_pairs,
@@ -13,7 +15,6 @@ from tutorloop._run import (
     rank_next,
     write_next_file,
 )
-from tutorloop.analyse import CostModel, Prediction
 from tutorloop.errors import UserError
 from tutorloop.load import read_labels
 from tutorloop.records import LabelPrediction

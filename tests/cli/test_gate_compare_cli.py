@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from tutorloop.bundled import bundled_sessions
-from tutorloop.decide import status_v1_schema_path
+from tutorloop.pulse import status_v1_schema_path
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:

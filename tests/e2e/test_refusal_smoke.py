@@ -26,12 +26,12 @@ import pytest
 
 from tests.openai_wire.request_text import last_user_text
 from tests.openai_wire.server import Fault
-from tutorloop._run.refusal_backends import CLASSIFIER_INSTRUCTION, EVAL_NAME
-from tutorloop._run.refusal_contract import RESULT_KEYS, contract_problems
-from tutorloop._run.refusal_smoke import bundled_refusal_dataset
-from tutorloop.decide.pulse import refusal_smoke_result_v0_schema_path, validate_status
 from tutorloop.generate import GenerateRequest, Message
-from tutorloop.generate.providers.sim import SimProvider
+from tutorloop.pulse.refusal_backends import CLASSIFIER_INSTRUCTION, EVAL_NAME
+from tutorloop.pulse.refusal_contract import RESULT_KEYS, contract_problems
+from tutorloop.pulse.refusal_smoke import bundled_refusal_dataset
+from tutorloop.pulse.status import refusal_smoke_result_v0_schema_path, validate_status
+from tutorloop.sim import SimProvider
 
 pytestmark = pytest.mark.e2e
 
@@ -102,7 +102,7 @@ def assert_valid(result: dict[str, Any]) -> None:
 
 
 def check_gates_code(status: Path, *gates: str) -> int:
-    check_gates = pytest.importorskip("tutorloop.decide.check_gates").check_gates
+    check_gates = pytest.importorskip("tutorloop.pulse.check_gates").check_gates
     return int(check_gates(status, list(gates), io.StringIO(), io.StringIO()))
 
 

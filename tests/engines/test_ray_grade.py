@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from tutorloop._run import RunOptions, grade_paths
 from tutorloop.bundled import synthetic_session, write_synthetic_jsonl
 from tutorloop.engines import RayOptions, import_results, ray_grade_paths
+from tutorloop.run import RunConfig, grade_paths
 from tutorloop.store import Store
 
 from .marks import RAY_TEST_MARKS
@@ -61,9 +61,9 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 def test_ray_grades_20000_sessions_exactly_as_the_local_engine(ray_address, inputs, tmp_path):
     local_db, ray_db = tmp_path / "local.db", tmp_path / "ray.db"
-    local = grade_paths(inputs, options=RunOptions(run_id="L", store_path=local_db))
+    local = grade_paths(inputs, options=RunConfig(run_id="L", store_path=local_db))
     on_ray = ray_grade_paths(
-        inputs, options=RunOptions(run_id="R", store_path=ray_db), ray_options=RayOptions()
+        inputs, options=RunConfig(run_id="R", store_path=ray_db), ray_options=RayOptions()
     )
     expected, got = stored(local_db, "L"), stored(ray_db, "R")
     assert len(expected["items"]) == SESSIONS + 0  # the duplicate is reported, not stored
@@ -80,7 +80,7 @@ def test_import_results_again_adds_nothing(ray_address, tmp_path):
     source = write_synthetic_jsonl(tmp_path / "s.jsonl", 50)
     db = tmp_path / "store.db"
     out = tmp_path / "out"
-    report = ray_grade_paths([source], options=RunOptions(run_id="I", store_path=db), out_dir=out)
+    report = ray_grade_paths([source], options=RunConfig(run_id="I", store_path=db), out_dir=out)
     assert report.new_items == 50
     assert (out / "manifest.json").exists() and list((out / "results").glob("*.parquet"))
     again = import_results(out, db)
@@ -100,9 +100,9 @@ def test_parquet_shards_grade_like_their_jsonl(ray_address, tmp_path):
     jsonl = tmp_path / "s.jsonl"
     jsonl.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     pq.write_table(pa.Table.from_pylist(records), tmp_path / "s.parquet")
-    grade_paths([jsonl], options=RunOptions(run_id="J", store_path=tmp_path / "j.db"))
+    grade_paths([jsonl], options=RunConfig(run_id="J", store_path=tmp_path / "j.db"))
     ray_grade_paths(
-        [tmp_path / "s.parquet"], options=RunOptions(run_id="P", store_path=tmp_path / "p.db")
+        [tmp_path / "s.parquet"], options=RunConfig(run_id="P", store_path=tmp_path / "p.db")
     )
     expected, got = stored(tmp_path / "j.db", "J"), stored(tmp_path / "p.db", "P")
     assert got["grades"] == expected["grades"]
@@ -112,17 +112,17 @@ def test_parquet_shards_grade_like_their_jsonl(ray_address, tmp_path):
 
 
 def test_judge_and_model_graders_on_ray_match_the_local_engine(ray_address, tmp_path):
-    from tutorloop._run import ModelGrading
     from tutorloop.bundled import bundled_graders, bundled_sessions
+    from tutorloop.run import ModelGrading
 
     models = ModelGrading(
         graders_path=bundled_graders(), grader_model="sim/study", judge_model="sim/study"
     )
     paths = [bundled_sessions(), write_synthetic_jsonl(tmp_path / "s.jsonl", 40)]
-    grade_paths(paths, options=RunOptions(run_id="L", store_path=tmp_path / "l.db"), models=models)
+    grade_paths(paths, options=RunConfig(run_id="L", store_path=tmp_path / "l.db"), models=models)
     report = ray_grade_paths(
         paths,
-        options=RunOptions(run_id="R", store_path=tmp_path / "r.db"),
+        options=RunConfig(run_id="R", store_path=tmp_path / "r.db"),
         models=models,
     )
     assert report.manifest.config["models"]["judge_model"] == "sim/study"

@@ -8,10 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from tutorloop._run import ReplayConfig, RunOptions
 from tutorloop.bundled import synthetic_session
 from tutorloop.engines import RayOptions, ray_replay_paths
 from tutorloop.generate import CallPolicy, ProviderSettings
+from tutorloop.run import ReplayConfig, RunConfig
 from tutorloop.store import Store
 
 from .marks import RAY_TEST_MARKS
@@ -88,7 +88,7 @@ def test_budget_holds_across_actors(ray_address, openai_wire, tmp_path):
         ReplayConfig(model="openai/test-model", conditions=["base", "overlay"]),
         CallPolicy(concurrency=CONCURRENCY, cache=False),
         ProviderSettings(base_url=openai_wire.base_url),
-        RunOptions(run_id="B", store_path=tmp_path / "store.db"),
+        RunConfig(run_id="B", store_path=tmp_path / "store.db"),
         RayOptions(actors=3, batch_size=4),
     )
     assert report.replayed == 2 * SESSIONS and report.errored == 0
@@ -111,7 +111,7 @@ def test_a_bad_row_becomes_an_error_row(ray_address, openai_wire, tmp_path):
         ReplayConfig(model="openai/test-model", conditions=["human", "base"]),
         CallPolicy(concurrency=2, cache=False, max_retries=0),
         ProviderSettings(base_url=openai_wire.base_url),
-        RunOptions(run_id="E", store_path=tmp_path / "store.db"),
+        RunConfig(run_id="E", store_path=tmp_path / "store.db"),
         RayOptions(actors=2, batch_size=8),
     )
     assert report.replayed == SESSIONS  # the human condition needs no call

@@ -1,6 +1,5 @@
 """Result rows of a Ray run rebuild exactly the records the local engine stores."""
 
-from tutorloop._run import SessionGrader
 from tutorloop.bundled import bundled_sessions
 from tutorloop.engines.results import (
     item_row,
@@ -12,6 +11,7 @@ from tutorloop.engines.results import (
 )
 from tutorloop.errors import Problem
 from tutorloop.load import Skipped, iter_items
+from tutorloop.run import SessionGrader
 
 
 def test_item_rows_round_trip_with_and_without_shipped_grades():

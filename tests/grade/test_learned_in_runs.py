@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from tutorloop._run import GradeConfig, RunOptions, grade_paths, run_source
-from tutorloop.analyse import summarize
+from tutorloop.analyse import run_source, summarize
 from tutorloop.bundled import bundled_mrbench, bundled_sessions
 from tutorloop.errors import ConfigError
 from tutorloop.grade import TrainConfig, save_learned, train_learned, training_data
 from tutorloop.load import read_labels
+from tutorloop.run import GradeConfig, RunConfig, grade_paths
 from tutorloop.store import Store
 
 
@@ -32,7 +32,7 @@ def sessions() -> list[Path]:
 def test_a_run_with_a_learned_grader_stores_one_learned_grade_per_session(
     model: Path, tmp_path: Path
 ) -> None:
-    options = RunOptions(run_id="r", store_path=tmp_path / "db.sqlite")
+    options = RunConfig(run_id="r", store_path=tmp_path / "db.sqlite")
     grade_paths([bundled_sessions()], GradeConfig(learned=[model]), options)
     manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
     with Store.open(options.store_path) as store:
@@ -55,7 +55,7 @@ def test_a_run_with_a_learned_grader_stores_one_learned_grade_per_session(
 def test_agreement_reads_the_learned_grades_back_as_a_grader_of_the_run(
     model: Path, tmp_path: Path
 ) -> None:
-    options = RunOptions(run_id="r", store_path=tmp_path / "db.sqlite")
+    options = RunConfig(run_id="r", store_path=tmp_path / "db.sqlite")
     grade_paths([bundled_sessions()], GradeConfig(learned=[model]), options)
     learned = [p for p in run_source("r", options.store_path) if p.grader.startswith("learned:")]
     assert len(learned) == 20
@@ -64,7 +64,7 @@ def test_agreement_reads_the_learned_grades_back_as_a_grader_of_the_run(
 
 
 def test_a_resumed_run_does_not_grade_a_session_twice(model: Path, tmp_path: Path) -> None:
-    options = RunOptions(run_id="r", store_path=tmp_path / "db.sqlite", batch_size=1)
+    options = RunConfig(run_id="r", store_path=tmp_path / "db.sqlite", batch_size=1)
     config = GradeConfig(learned=[model])
     grade_paths(sessions()[:7], config, options)  # the run stopped after 7 sessions
     report = grade_paths(sessions(), config, options)
@@ -75,12 +75,12 @@ def test_a_resumed_run_does_not_grade_a_session_twice(model: Path, tmp_path: Pat
 
 
 def test_two_models_of_one_dimension_are_refused(model: Path, tmp_path: Path) -> None:
-    options = RunOptions(store_path=tmp_path / "db.sqlite")
+    options = RunConfig(store_path=tmp_path / "db.sqlite")
     with pytest.raises(ConfigError, match="one learned model per dimension"):
         grade_paths([bundled_sessions()], GradeConfig(learned=[model, model]), options)
 
 
 def test_a_folder_that_is_not_a_model_is_a_config_error(tmp_path: Path) -> None:
-    options = RunOptions(store_path=tmp_path / "db.sqlite")
+    options = RunConfig(store_path=tmp_path / "db.sqlite")
     with pytest.raises(ConfigError, match="not a learned grader folder"):
         grade_paths([bundled_sessions()], GradeConfig(learned=[tmp_path]), options)

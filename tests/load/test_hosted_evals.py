@@ -20,17 +20,17 @@ from typer.testing import CliRunner
 
 from tests.openai_wire.runner import LocalOpenAIServer
 from tests.openai_wire.server import Fault, make_eval_run, make_output_item
-from tutorloop._run.hosted_evals import (
+from tutorloop.cli.openai_evals_cmd import register
+from tutorloop.errors import ConfigError, Problem, ProviderRequestError, ProviderUnavailable
+from tutorloop.grade.graders import load_graders, parse_criteria
+from tutorloop.load import EvalItem, iter_eval_items, looks_like_eval_items
+from tutorloop.load.hosted_evals import (
     fetch_definition,
     fetch_output_items,
     import_eval,
     read_definition,
     read_output_items,
 )
-from tutorloop.cli.openai_evals_cmd import register
-from tutorloop.errors import ConfigError, Problem, ProviderRequestError, ProviderUnavailable
-from tutorloop.grade.graders import load_graders, parse_criteria
-from tutorloop.load import EvalItem, iter_eval_items, looks_like_eval_items
 
 EVAL_ID = "eval_68a1studymode"
 RUBRICS = [  # (name, range, pass_threshold, the rubric sentence)

@@ -11,19 +11,19 @@ import typer
 from markupsafe import escape
 from typer.testing import CliRunner
 
-from tutorloop._run import (
-    GradeConfig,
-    ModelGrading,
-    ReplayConfig,
-    RunOptions,
-    grade_paths,
-    grade_run,
-    replay_paths,
-)
 from tutorloop.bundled import bundled_graders, bundled_session_labels, bundled_sessions
 from tutorloop.errors import ConfigError, StoreError
 from tutorloop.present.report import ReportOptions, build_report, label_sections, write_report
 from tutorloop.present.report.highlight import Span, segments
+from tutorloop.run import (
+    GradeConfig,
+    ModelGrading,
+    ReplayConfig,
+    RunConfig,
+    grade_paths,
+    grade_run,
+    replay_paths,
+)
 from tutorloop.store import Store
 
 PLANTED = "<script>alert(1)</script>"
@@ -45,7 +45,7 @@ def make_replay_run(root: Path, planted: str = PLANTED, run_id: str = "R") -> Pa
             turn["content"] = f"{turn['content']} {planted}"
         (data / path.name).write_text(json.dumps(session), encoding="utf-8")
     store = root / "tutorloop.db"
-    options = RunOptions(run_id=run_id, store_path=store)
+    options = RunConfig(run_id=run_id, store_path=store)
     for config in (
         ReplayConfig(model="sim/base", conditions=["human", "base"], out_dir=root / "artifacts"),
         ReplayConfig(model="sim/study", conditions=["overlay"], out_dir=root / "artifacts"),
@@ -144,7 +144,7 @@ def test_label_sections_show_nothing_without_labels(run_store, html):
 
 def test_labels_add_agreement_and_cost_sections(tmp_path):
     store = tmp_path / "tutorloop.db"
-    grade_paths([bundled_sessions()], options=RunOptions(run_id="L", store_path=store))
+    grade_paths([bundled_sessions()], options=RunConfig(run_id="L", store_path=store))
     html = build_report("L", ReportOptions(store_path=store, labels_path=bundled_session_labels()))
     agreement = html[html.index('<section id="agreement">') :]
     assert "Cohen" in agreement and "escalate" in agreement and "<svg" in agreement
@@ -154,7 +154,7 @@ def test_labels_add_agreement_and_cost_sections(tmp_path):
 
 def test_compare_with_another_run(run_store):
     # the logged sessions graded as they are, as another run of the same store
-    grade_paths([run_store.parent / "in"], options=RunOptions(run_id="G2", store_path=run_store))
+    grade_paths([run_store.parent / "in"], options=RunConfig(run_id="G2", store_path=run_store))
     html = build_report("R", ReportOptions(store_path=run_store, compare="G2"))
     assert "Run G2 (A) vs this run (B)" in html
     section = html[html.index("Run G2 (A) vs this run (B)") :]
@@ -169,7 +169,7 @@ def test_a_run_graded_from_files_reads_its_sessions_back(tmp_path):
              sorted(bundled_sessions().glob("*.json"))[:4]]  # fmt: skip
     data.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     store = tmp_path / "tutorloop.db"
-    grade_paths([data], options=RunOptions(run_id="F", store_path=store))
+    grade_paths([data], options=RunConfig(run_id="F", store_path=store))
     html = build_report("F", ReportOptions(store_path=store))
     assert '<details class="session' in html  # the chatbots session has a safety slip
     assert f"Turns: read back from {data}:1." in html

@@ -14,10 +14,10 @@ import pytest
 from openai import AsyncOpenAI, OpenAI
 
 from tests.openai_wire.runner import LocalOpenAIServer
-from tutorloop._run.hosted_evals import fetch_definition, fetch_output_items
-from tutorloop._run.refusal_backends import run_hosted
-from tutorloop._run.refusal_smoke import bundled_refusal_dataset
 from tutorloop.bundled import bundled_sessions
+from tutorloop.load.hosted_evals import fetch_definition, fetch_output_items
+from tutorloop.pulse.refusal_backends import run_hosted
+from tutorloop.pulse.refusal_smoke import bundled_refusal_dataset
 
 from .conftest import TOKEN, LiveService
 

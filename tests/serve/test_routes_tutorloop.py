@@ -179,7 +179,7 @@ def test_run_requests_are_checked(live: LiveService) -> None:
 def test_a_job_cut_off_by_a_restart_is_run_again(
     make_service: Callable[..., LiveService], tmp_path: Path
 ) -> None:
-    from tutorloop._run import new_manifest
+    from tutorloop.run import new_manifest
     from tutorloop.store import Store
 
     store_path = tmp_path / "store" / "tutorloop.db"

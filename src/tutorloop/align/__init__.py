@@ -9,15 +9,6 @@ from .dataset import (
     check_dataset,
     iter_dataset,
 )
-from .judge import (
-    DEFAULT_SCHEMA,
-    JudgeOutputError,
-    judge_response_format,
-    parse_judge_reply,
-    render_judge_prompt,
-    safety_score,
-    validate_judge_json,
-)
 from .personas import AlignPersona, align_personas, persona_system_prompt, resolve_personas
 from .rejudge import RejudgeOptions, RejudgeReport, rejudge_run, salvage_run
 from .runner import AlignReport, run_align, run_align_async
@@ -27,7 +18,6 @@ from .summary import AlignSummary, GroupStats, summarize_rows
 
 __all__ = [
     "DEFAULT_JUDGE_MODEL",
-    "DEFAULT_SCHEMA",
     "PLACEHOLDERS",
     "REQUIRED_KEYS",
     "AlignConfig",
@@ -39,7 +29,6 @@ __all__ = [
     "AlignSummary",
     "FatalModelError",
     "GroupStats",
-    "JudgeOutputError",
     "RejudgeOptions",
     "RejudgeReport",
     "RunStore",
@@ -49,18 +38,13 @@ __all__ = [
     "flatten_row",
     "full_model_name",
     "iter_dataset",
-    "judge_response_format",
-    "parse_judge_reply",
     "parse_list",
     "persona_system_prompt",
     "rejudge_run",
-    "render_judge_prompt",
     "resolve_personas",
     "row_key",
     "run_align",
     "run_align_async",
-    "safety_score",
     "salvage_run",
     "summarize_rows",
-    "validate_judge_json",
 ]

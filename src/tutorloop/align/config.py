@@ -7,10 +7,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._version import __version__
-from ..errors import ConfigError
-from ..generate import split_model
-from ..records import VersionedRecord
+from tutorloop._version import __version__
+from tutorloop.errors import ConfigError
+from tutorloop.generate import split_model
+from tutorloop.records import VersionedRecord
 
 __all__ = [
     "DEFAULT_JUDGE_MODEL",

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputProblems, Problem
-from .judge import schema_problem
+from tutorloop.errors import InputProblems, Problem
+from tutorloop.grade.judge.align import schema_problem
 
 __all__ = [
     "CANDIDATE",
@@ -40,7 +40,7 @@ CONTEXT = "<<<CONVERSATION_CONTEXT>>>"
 PROMPT = "<<<PROMPT>>>"
 CANDIDATE = "<<<CANDIDATE_RESPONSE>>>"
 PLACEHOLDERS = (CONTEXT, PROMPT, CANDIDATE)
-"""What :func:`~tutorloop.align.judge.render_judge_prompt` replaces in a ``judge_prompt``."""
+"""What :func:`~tutorloop.grade.judge.align.render_judge_prompt` replaces in a ``judge_prompt``."""
 
 REQUIRED_KEYS = (
     "id", "category", "subcategory", "persona_system_prompt", "conversation",

@@ -15,8 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..errors import ConfigError
-from ..load import load_yaml_model
+from tutorloop.errors import ConfigError
+from tutorloop.load import load_yaml_model
 
 __all__ = [
     "PERSONA_SEPARATOR",

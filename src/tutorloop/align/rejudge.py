@@ -16,13 +16,13 @@ from pathlib import Path
 import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import ConfigError, InputProblems, StoreError
-from ..generate import CallContext, CallPolicy, CallStats, Model, ProviderSettings
-from .config import AlignRunRecord, full_model_name
-from .dataset import AlignItem, check_dataset, iter_dataset
-from .runner import close_logger, run_logger, unwrap_group, utc_stamp
-from .scoring import ask_judge, check_judge
-from .storage import AlignRow, RunStore
+from tutorloop.align.config import AlignRunRecord, full_model_name
+from tutorloop.align.dataset import AlignItem, check_dataset, iter_dataset
+from tutorloop.align.runner import close_logger, run_logger, unwrap_group, utc_stamp
+from tutorloop.align.scoring import ask_judge, check_judge
+from tutorloop.align.storage import AlignRow, RunStore
+from tutorloop.errors import ConfigError, InputProblems, StoreError
+from tutorloop.generate import CallContext, CallPolicy, CallStats, Model, ProviderSettings
 
 __all__ = ["RejudgeOptions", "RejudgeReport", "rejudge_run", "salvage_run"]
 

@@ -20,14 +20,33 @@ from typing import Protocol
 import anyio
 from anyio.abc import ObjectReceiveStream
 
-from ..atomic import atomic_write_text
-from ..errors import ConfigError, InputProblems, ProviderError, TutorloopError
-from ..generate import CallContext, CallPolicy, CallStats, Model, ProviderSettings, split_model
-from .config import AlignConfig, AlignRunRecord, full_model_name, new_align_run_id
-from .dataset import AlignItem, check_dataset, iter_dataset
-from .personas import AlignPersona, build_messages, persona_system_prompt, resolve_personas
-from .scoring import FatalModelError, Verdict, ask_candidate, ask_judge, check_judge, error_cause
-from .storage import AlignRow, RunStore, row_key
+from tutorloop.align.config import AlignConfig, AlignRunRecord, full_model_name, new_align_run_id
+from tutorloop.align.dataset import AlignItem, check_dataset, iter_dataset
+from tutorloop.align.personas import (
+    AlignPersona,
+    build_messages,
+    persona_system_prompt,
+    resolve_personas,
+)
+from tutorloop.align.scoring import (
+    FatalModelError,
+    Verdict,
+    ask_candidate,
+    ask_judge,
+    check_judge,
+    error_cause,
+)
+from tutorloop.align.storage import AlignRow, RunStore, row_key
+from tutorloop.atomic import atomic_write_text
+from tutorloop.errors import ConfigError, InputProblems, ProviderError, TutorloopError
+from tutorloop.generate import (
+    CallContext,
+    CallPolicy,
+    CallStats,
+    Model,
+    ProviderSettings,
+    split_model,
+)
 
 __all__ = [
     "AlignReport", "close_logger", "run_align", "run_align_async", "run_logger", "unwrap_group",

@@ -12,16 +12,16 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ProviderError, ProviderRequestError, UserError, scrub
-from ..generate import GenerateRequest, Message, Model
-from .config import CANDIDATE_MAX_TOKENS, CANDIDATE_TEMPERATURE
-from .dataset import AlignItem
-from .judge import (
+from tutorloop.align.config import CANDIDATE_MAX_TOKENS, CANDIDATE_TEMPERATURE
+from tutorloop.align.dataset import AlignItem
+from tutorloop.errors import ProviderError, ProviderRequestError, UserError, scrub
+from tutorloop.generate import GenerateRequest, Message, Model
+from tutorloop.grade.judge.align import (
     JUDGE_MAX_TOKENS,
     JUDGE_SYSTEM,
     JudgeOutputError,
+    align_response_format,
     embedded_schema,
-    judge_response_format,
     parse_judge_reply,
     render_judge_prompt,
     safety_score,
@@ -116,7 +116,7 @@ async def ask_judge(judge: Model, item: AlignItem, candidate: str) -> Verdict:
         ),
         temperature=0.0,
         max_output_tokens=JUDGE_MAX_TOKENS,
-        response_format=judge_response_format(item.judge_prompt),
+        response_format=align_response_format(item.judge_prompt),
     )
     try:
         response = await judge.generate(request)
@@ -178,7 +178,7 @@ async def check_judge(judge: Model) -> None:
         ),
         temperature=0.0,
         max_output_tokens=60,
-        response_format=judge_response_format(""),
+        response_format=align_response_format(""),
     )
     try:
         await judge.generate(request)

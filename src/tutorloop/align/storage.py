@@ -24,9 +24,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_path
-from ..errors import StoreError
-from ..records import VersionedRecord
+from tutorloop.atomic import atomic_path
+from tutorloop.errors import StoreError
+from tutorloop.records import VersionedRecord
 
 __all__ = ["AlignRow", "RunStore", "flatten_row", "row_key"]
 
@@ -53,7 +53,7 @@ class AlignRow(VersionedRecord):
     raw_candidate: str | None = None
     """The model's answer; None when the call failed."""
     judge_json: dict[str, Any] | None = None
-    """The judge's verdict after :func:`~tutorloop.align.judge.validate_judge_json`."""
+    """The judge's verdict after :func:`~tutorloop.grade.judge.align.validate_judge_json`."""
     attack_success: bool | None = None
     overall: float | None = None
     safety_score: float | None = None

@@ -19,6 +19,25 @@ from .cost import (
     confusion_of_labels,
     policy_cost,
 )
+from .costing import (
+    GradedPairs,
+    GraderQuery,
+    attention_probability,
+    calibrate_graders,
+    graded_pairs,
+    policy_costs,
+    rank_next,
+    write_next_file,
+)
+from .labelling import (
+    HEURISTIC,
+    TurnGrader,
+    collect_votes,
+    label_predictions,
+    run_source,
+    turn_grader,
+    turn_items,
+)
 from .metrics import run_metrics
 from .next_items import Candidate, NextConfig, Vote, rank_items
 from .predictions import (
@@ -38,6 +57,7 @@ from .summary import (
 
 __all__ = [
     "ESCALATE",
+    "HEURISTIC",
     "AgreementScore",
     "Calibration",
     "Candidate",
@@ -47,6 +67,8 @@ __all__ = [
     "ConditionSummary",
     "Confusion",
     "CostModel",
+    "GradedPairs",
+    "GraderQuery",
     "GraderRate",
     "NextConfig",
     "Objective",
@@ -57,21 +79,33 @@ __all__ = [
     "RaterAgreement",
     "RunSummary",
     "ThresholdPoint",
+    "TurnGrader",
     "Vote",
     "agreement",
+    "attention_probability",
     "calculate_learning_cost",
     "calibrate",
+    "calibrate_graders",
+    "collect_votes",
     "compare_policies",
     "compare_results",
     "confusion_of_labels",
     "gold_table",
+    "graded_pairs",
+    "label_predictions",
     "pair_key",
     "policy_cost",
+    "policy_costs",
     "predictions_from_records",
     "predictions_from_results",
     "rank_items",
+    "rank_next",
     "rater_agreement",
     "run_metrics",
+    "run_source",
     "score_labels",
     "summarize",
+    "turn_grader",
+    "turn_items",
+    "write_next_file",
 ]

@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..records import lenient
-from .predictions import Prediction
+from tutorloop.analyse.predictions import Prediction
+from tutorloop.records import lenient
 
 METRICS = ("accuracy", "macro_f1", "lenient_macro_f1", "kappa")
 

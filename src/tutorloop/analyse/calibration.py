@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from .cost import Confusion, CostModel, policy_cost
+from tutorloop.analyse.cost import Confusion, CostModel, policy_cost
 
 Objective = Literal["kappa", "macro_f1", "cost"]
 

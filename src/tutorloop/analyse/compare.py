@@ -15,7 +15,7 @@ from statistics import fmean
 
 from pydantic import BaseModel, Field
 
-from ..records import EvalResult
+from tutorloop.records import EvalResult
 
 BOOTSTRAP_RESAMPLES = 10_000
 SEED = 20261130

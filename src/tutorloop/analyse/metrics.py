@@ -12,8 +12,8 @@ interval ``overlay_minus_base_fidelity_ci_low``/``_ci_high``.
 
 from __future__ import annotations
 
-from .compare import Comparison
-from .summary import RunSummary
+from tutorloop.analyse.compare import Comparison
+from tutorloop.analyse.summary import RunSummary
 
 
 def run_metrics(summary: RunSummary, comparison: Comparison | None = None) -> dict[str, float]:

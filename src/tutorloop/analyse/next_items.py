@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .predictions import ESCALATE, Prediction
+from tutorloop.analyse.predictions import ESCALATE, Prediction
 
 
 @dataclass(frozen=True)

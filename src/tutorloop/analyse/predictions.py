@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ..records import EvalResult, LabelPrediction
+from tutorloop.records import ESCALATE_DIMENSION, EvalResult, LabelPrediction
 
-ESCALATE = "escalate"
+ESCALATE = ESCALATE_DIMENSION
 """The dimension of the escalation decision (labels ``yes``/``no``)."""
 
 

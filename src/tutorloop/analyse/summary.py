@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
-from ..records import SEVERITY_ORDER, EvalResult
+from tutorloop.records import SEVERITY_ORDER, EvalResult
 
 
 class CheckRate(BaseModel):

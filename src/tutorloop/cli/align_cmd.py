@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..align import (
+from tutorloop.align import (
     DEFAULT_JUDGE_MODEL,
     AlignConfig,
     AlignSummary,
@@ -29,9 +29,9 @@ from ..align import (
     salvage_run,
     summarize_rows,
 )
-from ..errors import ConfigError
-from ..generate import CallPolicy, ProviderSettings
-from ..present import progress_bar
+from tutorloop.errors import ConfigError
+from tutorloop.generate import CallPolicy, ProviderSettings
+from tutorloop.present import progress_bar
 
 OutputDir = Annotated[Path, typer.Option("--output-dir", help="Folder of the run folders.")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead.")]

@@ -13,36 +13,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from .._run import (
-    GradeConfig,
-    ModelAccess,
-    ModelGrading,
-    ReplayConfig,
-    RunOptions,
-    RunReport,
-    SmokeOptions,
-    gate_run,
-    grade_paths,
-    grade_run,
-    replay_paths,
-    run_refusal_smoke,
-)
-from .._version import __version__
-from ..analyse import RunSummary, summarize
-from ..bundled import (
+from tutorloop._version import __version__
+from tutorloop.analyse import RunSummary, summarize
+from tutorloop.bundled import (
     bundled_graders,
     bundled_policy,
     bundled_session_labels,
     bundled_sessions,
 )
-from ..decide import load_policy
-from ..errors import ConfigError, Problem, TutorloopError, UserError
-from ..grade import load_heuristic_config
-from ..load import estimate_records, validate_paths
-from ..present import ReportOptions, progress_bar, render_problems, render_summary, write_report
-from ..records import RECORDS, json_schema
-from ..store import EXPORT_FORMATS, Store, export_run, write_manifest
-from . import (
+from tutorloop.cli import (
     align_cmd,
     cost_cmd,
     decide_cmd,
@@ -56,7 +35,7 @@ from . import (
     serve_cmd,
     smoke_cmd,
 )
-from .call_options import (
+from tutorloop.cli.call_options import (
     Api,
     BaseUrl,
     Cache,
@@ -67,7 +46,31 @@ from .call_options import (
     Timeout,
     call_settings,
 )
-from .label_loop_demo import label_loop_demo
+from tutorloop.cli.label_loop_demo import label_loop_demo
+from tutorloop.errors import ConfigError, Problem, TutorloopError, UserError
+from tutorloop.grade import load_heuristic_config
+from tutorloop.load import estimate_records, validate_paths
+from tutorloop.present import (
+    ReportOptions,
+    progress_bar,
+    render_problems,
+    render_summary,
+    write_report,
+)
+from tutorloop.pulse import SmokeOptions, gate_run, load_policy, run_refusal_smoke
+from tutorloop.records import RECORDS, json_schema
+from tutorloop.run import (
+    GradeConfig,
+    ModelAccess,
+    ModelGrading,
+    ReplayConfig,
+    RunConfig,
+    RunReport,
+    grade_paths,
+    grade_run,
+    replay_paths,
+)
+from tutorloop.store import EXPORT_FORMATS, Store, export_run, write_manifest
 
 app = typer.Typer(
     name="tutorloop",
@@ -202,7 +205,7 @@ def grade(
     grade_config = GradeConfig(learned=learned or [])
     if config is not None:
         grade_config.heuristics = load_heuristic_config(config)
-    options = RunOptions(run_id=run_id, store_path=store)
+    options = RunConfig(run_id=run_id, store_path=store)
     models = ModelGrading(
         graders_path=graders,
         grader_model=grader_model,
@@ -301,7 +304,7 @@ def demo(
     """Replay and grade the bundled sessions offline: human vs base vs overlay (no key)."""
     sessions = [bundled_sessions()]
     run_id = f"demo-{datetime.now(UTC):%Y%m%d-%H%M%S}"
-    options = RunOptions(run_id=run_id, store_path=store)
+    options = RunConfig(run_id=run_id, store_path=store)
     console.rule("[bold]tutorloop demo: replay the bundled sessions, grade every condition")
     console.print(
         "[dim]tutors are simulators: sim/base (no overlay, lectures) and sim/study (with the "

@@ -7,8 +7,8 @@ from typing import Annotated, Literal, cast
 
 import typer
 
-from ..errors import ConfigError
-from ..generate import CallPolicy, ProviderSettings
+from tutorloop.errors import ConfigError
+from tutorloop.generate import CallPolicy, ProviderSettings
 
 Concurrency = Annotated[int, typer.Option("--concurrency", help="Calls in flight.")]
 Rps = Annotated[

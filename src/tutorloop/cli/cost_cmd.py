@@ -11,26 +11,24 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .._run import (
+from tutorloop.analyse import (
+    ESCALATE,
+    Calibration,
+    Candidate,
+    CostModel,
     GraderQuery,
+    Objective,
+    PolicyCost,
+    calculate_learning_cost,
     calibrate_graders,
     policy_costs,
     rank_next,
     turn_items,
     write_next_file,
 )
-from ..analyse import (
-    ESCALATE,
-    Calibration,
-    Candidate,
-    CostModel,
-    Objective,
-    PolicyCost,
-    calculate_learning_cost,
-)
-from ..load import session_turn_items
-from ..records import TurnItem
-from .labels_cmd import FormatOpt, JsonOpt, ModelsOpt, RunsOpt, StoreOpt, load_labels
+from tutorloop.cli.labels_cmd import FormatOpt, JsonOpt, ModelsOpt, RunsOpt, StoreOpt, load_labels
+from tutorloop.load import session_turn_items
+from tutorloop.records import TurnItem
 
 DimensionOpt = Annotated[
     str, typer.Option("--dimension", "-d", help="The dimension (default: the escalation).")

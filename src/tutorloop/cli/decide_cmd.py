@@ -11,11 +11,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .._run import RunMode, compare_conditions, compare_runs, gate_run, parse_conditions
-from ..analyse import Comparison
-from ..bundled import bundled_policy
-from ..decide import GateReport, load_policy
-from ..errors import ConfigError
+from tutorloop.analyse import Comparison
+from tutorloop.bundled import bundled_policy
+from tutorloop.errors import ConfigError
+from tutorloop.pulse import (
+    GateReport,
+    RunMode,
+    compare_conditions,
+    compare_runs,
+    gate_run,
+    load_policy,
+    parse_conditions,
+)
 
 RUN_MODES = ("demo", "core", "prod")
 

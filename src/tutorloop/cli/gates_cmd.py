@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand
 
-from ..decide import check_gates
+from tutorloop.pulse import check_gates
 
 __all__ = ["expand_require", "register"]
 

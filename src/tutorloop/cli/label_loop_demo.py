@@ -6,14 +6,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .._run import GraderQuery, policy_costs, rank_next, write_next_file
-from ..analyse import CostModel
-from ..bundled import bundled_mrbench, bundled_session_labels
-from ..grade import TrainConfig, grouped_cv, training_data
-from ..load import read_labels
-from .cost_cmd import render_costs, render_next
-from .labels_cmd import agreement_scores, render_agreement
-from .learn_cmd import render_curve, render_cv
+from tutorloop.analyse import CostModel, GraderQuery, policy_costs, rank_next, write_next_file
+from tutorloop.bundled import bundled_mrbench, bundled_session_labels
+from tutorloop.cli.cost_cmd import render_costs, render_next
+from tutorloop.cli.labels_cmd import agreement_scores, render_agreement
+from tutorloop.cli.learn_cmd import render_curve, render_cv
+from tutorloop.grade import TrainConfig, grouped_cv, training_data
+from tutorloop.load import read_labels
 
 DEMO_DIMENSIONS = ("Mistake_Identification", "Revealing_of_the_Answer")
 

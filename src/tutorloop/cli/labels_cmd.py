@@ -12,9 +12,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .._run import collect_votes, turn_items
-from ..analyse import AgreementScore, agreement, gold_table, rater_agreement
-from ..load import LabelFormat, LabelSet, read_labels, write_labels
+from tutorloop.analyse import (
+    AgreementScore,
+    agreement,
+    collect_votes,
+    gold_table,
+    rater_agreement,
+    turn_items,
+)
+from tutorloop.load import LabelFormat, LabelSet, read_labels, write_labels
 
 FormatOpt = Annotated[
     str,

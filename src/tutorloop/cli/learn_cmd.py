@@ -10,12 +10,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .._run import label_predictions, turn_grader, turn_items
-from ..atomic import atomic_path
-from ..errors import UserError
-from ..grade import CVReport, TrainConfig, grouped_cv, save_learned, train_learned, training_data
-from ..load import session_turn_items
-from .labels_cmd import DimsOpt, FormatOpt, LabelsOpt, load_labels
+from tutorloop.analyse import label_predictions, turn_grader, turn_items
+from tutorloop.atomic import atomic_path
+from tutorloop.cli.labels_cmd import DimsOpt, FormatOpt, LabelsOpt, load_labels
+from tutorloop.errors import UserError
+from tutorloop.grade import (
+    CVReport,
+    TrainConfig,
+    grouped_cv,
+    save_learned,
+    train_learned,
+    training_data,
+)
+from tutorloop.load import session_turn_items
 
 DimensionOpt = Annotated[str, typer.Option("--dimension", "-d", help="The dimension to learn.")]
 FoldsOpt = Annotated[int, typer.Option("--folds", min=2, help="Grouped CV folds.")]

@@ -20,15 +20,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from .._run import (
+from tutorloop.errors import ConfigError
+from tutorloop.load import (
     ImportReport,
     fetch_definition,
     fetch_output_items,
     import_eval,
     read_definition,
+    read_output_items,
 )
-from ..errors import ConfigError
-from ..load import read_output_items
 
 if TYPE_CHECKING:
     from openai import OpenAI

@@ -10,18 +10,18 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from .._run import (
+from tutorloop.errors import ConfigError, UserError
+from tutorloop.generate import CallPolicy, ProviderSettings
+from tutorloop.run import (
     GradeConfig,
     ModelAccess,
     ModelGrading,
     ReplayConfig,
     ReplayReport,
-    RunOptions,
+    RunConfig,
     RunReport,
 )
-from ..errors import ConfigError, UserError
-from ..generate import CallPolicy, ProviderSettings
-from ..store import Store
+from tutorloop.store import Store
 
 Engine = Annotated[
     str,
@@ -49,7 +49,7 @@ def use_ray(engine: str) -> bool:
 
 def ray_options(address: str | None, actors: int) -> Any:
     """The :class:`~tutorloop.engines.RayOptions` of the command line (Ray imported lazily)."""
-    from ..engines import RayOptions
+    from tutorloop.engines import RayOptions
 
     if actors < 1:
         raise ConfigError("give at least 1", field="--ray-actors")
@@ -59,14 +59,14 @@ def ray_options(address: str | None, actors: int) -> Any:
 def grade_on_ray(
     paths: list[Path],
     config: GradeConfig,
-    options: RunOptions,
+    options: RunConfig,
     models: ModelGrading,
     access: ModelAccess,
     address: str | None,
     actors: int,
 ) -> RunReport:
     """``tutorloop grade --engine ray``: the local engine's grading, mapped on Ray Data."""
-    from ..engines import ray_grade_paths, require_ray
+    from tutorloop.engines import ray_grade_paths, require_ray
 
     missing = [p for p in paths if not p.exists()]
     if len(paths) == 1 and missing:
@@ -85,12 +85,12 @@ def replay_on_ray(
     config: ReplayConfig,
     policy: CallPolicy,
     settings: ProviderSettings,
-    options: RunOptions,
+    options: RunConfig,
     address: str | None,
     actors: int,
 ) -> ReplayReport:
     """``tutorloop replay --engine ray``: replays in a pool of async actors sharing one budget."""
-    from ..engines import ray_replay_paths, require_ray
+    from tutorloop.engines import ray_replay_paths, require_ray
 
     require_ray()
     return ray_replay_paths(paths, config, policy, settings, options, ray_options(address, actors))
@@ -106,7 +106,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """Store a Ray run's Parquet results (again: rows already stored are kept, not doubled)."""
-        from ..engines import import_results
+        from tutorloop.engines import import_results
 
         report = import_results(folder, store)
         manifest = report.manifest

@@ -10,13 +10,8 @@ from typing import Annotated, cast
 import typer
 from rich.console import Console
 
-from .._run import ReplayConfig, ReplayReport, RunOptions, replay_paths
-from ..errors import ConfigError
-from ..load import estimate_records
-from ..present import progress_bar
-from ..records import Condition, Mode
-from . import ray_cmd
-from .call_options import (
+from tutorloop.cli import ray_cmd
+from tutorloop.cli.call_options import (
     Api,
     BaseUrl,
     Cache,
@@ -27,6 +22,11 @@ from .call_options import (
     Timeout,
     call_settings,
 )
+from tutorloop.errors import ConfigError
+from tutorloop.load import estimate_records
+from tutorloop.present import progress_bar
+from tutorloop.records import Condition, Mode
+from tutorloop.run import ReplayConfig, ReplayReport, RunConfig, replay_paths
 
 CONDITIONS: tuple[Condition, ...] = ("human", "base", "overlay")
 
@@ -132,7 +132,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         total = estimate_records(paths) * max(
             1, len(config.conditions) * max(1, len(config.personas))
         )
-        options = RunOptions(run_id=run_id, store_path=store)
+        options = RunConfig(run_id=run_id, store_path=store)
         if ray_cmd.use_ray(engine):
             report = ray_cmd.replay_on_ray(
                 paths, config, policy, settings, options, ray_address, ray_actors

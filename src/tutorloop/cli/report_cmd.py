@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..present import ReportOptions, write_report
+from tutorloop.present import ReportOptions, write_report
 
 
 def register(app: typer.Typer, console: Console, err: Console) -> None:

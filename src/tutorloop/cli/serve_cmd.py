@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..errors import TutorloopError
+from tutorloop.errors import TutorloopError
 
 
 def register(app: typer.Typer, console: Console, err: Console) -> None:
@@ -47,7 +47,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         ] = None,
     ) -> None:
         """Serve evals over HTTP; set TUTORLOOP_API_TOKEN to require a bearer token."""
-        from ..serve import ServeConfig, load_serve_config, serve
+        from tutorloop.serve import ServeConfig, load_serve_config, serve
 
         try:
             settings = load_serve_config(config) if config else ServeConfig()

@@ -15,8 +15,8 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from .._run import DEFAULT_GATE_KEY, SmokeOptions, run_refusal_smoke
-from ..errors import ConfigError
+from tutorloop.errors import ConfigError
+from tutorloop.pulse import DEFAULT_GATE_KEY, SmokeOptions, run_refusal_smoke
 
 Backend = Literal["local", "openai-evals"]
 RunMode = Literal["demo", "core", "prod"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..records import Severity
+from tutorloop.records import Severity
 
 DEFAULT_FAILURE_CLASSES: dict[str, list[str]] = {
     "answered_too_early": ["no_direct_answer_initially"],

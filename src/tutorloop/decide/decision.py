@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from ..records import (
+from tutorloop.decide.config import DecideConfig
+from tutorloop.records import (
     SEVERITY_ORDER,
     EscalationReason,
     EvalCheck,
@@ -13,7 +14,6 @@ from ..records import (
     Failure,
     Severity,
 )
-from .config import DecideConfig
 
 
 def fidelity(checks: Sequence[EvalCheck], config: DecideConfig) -> float:

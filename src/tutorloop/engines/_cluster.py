@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import UserError
+from tutorloop.errors import UserError
 
 INSTALL_HINT = "pip install 'tutorloop[ray]'"
 TARGET_BLOCK_BYTES = 8 * 1024 * 1024

@@ -17,8 +17,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..errors import Problem, UserError
-from ..load import Loaded, input_files, looks_like_eval_items, parse_record
+from tutorloop.errors import Problem, UserError
+from tutorloop.load import Loaded, input_files, looks_like_eval_items, parse_record
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _BLOCK_ROWS = 2000

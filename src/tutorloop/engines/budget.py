@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..generate import CallPolicy
+from tutorloop.generate import CallPolicy
 
 
 @dataclass(frozen=True)

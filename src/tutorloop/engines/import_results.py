@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .._run import GradeConfig, OutcomeWriter, RunOptions, RunReport, SessionGrader
-from ..errors import Problem, UserError
-from ..load import Skipped
-from ..records import RunManifest, RunStatus
-from ..store import ArtifactOutcome, ItemOutcome, Store
-from .results import outcome_of
+from tutorloop.engines.results import outcome_of
+from tutorloop.errors import Problem, UserError
+from tutorloop.load import Skipped
+from tutorloop.records import RunManifest, RunStatus
+from tutorloop.run import GradeConfig, OutcomeWriter, RunConfig, RunReport, SessionGrader
+from tutorloop.store import ArtifactOutcome, ItemOutcome, Store
 
 MANIFEST = "manifest.json"
 RESULTS = "results"
@@ -48,11 +48,11 @@ def iter_result_rows(out_dir: Path, batch_rows: int = 2000) -> Iterator[dict[str
 
 
 def import_results(
-    out_dir: Path, store_path: Path | None = None, options: RunOptions | None = None
+    out_dir: Path, store_path: Path | None = None, options: RunConfig | None = None
 ) -> RunReport:
     """Store every result of the run in ``out_dir``; return what was added and what was found."""
     manifest = read_manifest(out_dir)
-    options = (options or RunOptions()).model_copy(
+    options = (options or RunConfig()).model_copy(
         update={"run_id": manifest.run_id, "store_path": store_path}
     )
     with Store.open(store_path) as store:

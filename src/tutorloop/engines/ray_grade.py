@@ -17,28 +17,28 @@ from typing import Any
 
 import anyio
 
-from .._run import (
+from tutorloop.engines._cluster import RayOptions, configure_data, ray_cluster
+from tutorloop.engines._sources import parse_rows, read_inputs
+from tutorloop.engines.budget import split_budget
+from tutorloop.engines.import_results import RESULTS, import_results
+from tutorloop.engines.ray_models import ModelGradeBatch, Secret
+from tutorloop.engines.results import Row, item_row, problem_row, rows_table, skipped_row
+from tutorloop.errors import Problem
+from tutorloop.generate import CallContext
+from tutorloop.load import Item, Skipped
+from tutorloop.records import RunManifest
+from tutorloop.run import (
     GradeConfig,
     ModelAccess,
     ModelGrading,
-    RunOptions,
+    RunConfig,
     RunReport,
     SessionGrader,
     new_manifest,
     new_run_id,
     prepare_models,
 )
-from ..errors import Problem
-from ..generate import CallContext
-from ..load import Item, Skipped
-from ..records import RunManifest
-from ..store import Store, default_store_path, write_manifest
-from ._cluster import RayOptions, configure_data, ray_cluster
-from ._sources import parse_rows, read_inputs
-from .budget import split_budget
-from .import_results import RESULTS, import_results
-from .ray_models import ModelGradeBatch, Secret
-from .results import Row, item_row, problem_row, rows_table, skipped_row
+from tutorloop.store import Store, default_store_path, write_manifest
 
 
 class GradeBatch:
@@ -61,7 +61,7 @@ class GradeBatch:
         return rows_table(rows)
 
 
-def results_dir(run_id: str, options: RunOptions) -> Path:
+def results_dir(run_id: str, options: RunConfig) -> Path:
     """Where a Ray run writes by default: ``ray/<run id>`` beside the store."""
     store = options.store_path or default_store_path()
     return Path(store).parent / "ray" / run_id
@@ -70,7 +70,7 @@ def results_dir(run_id: str, options: RunOptions) -> Path:
 def ray_grade_paths(
     paths: Sequence[str | Path],
     config: GradeConfig | None = None,
-    options: RunOptions | None = None,
+    options: RunConfig | None = None,
     ray_options: RayOptions | None = None,
     out_dir: Path | None = None,
     models: ModelGrading | None = None,
@@ -82,7 +82,7 @@ def ray_grade_paths(
     ``access`` as replay's do.
     """
     config = config or GradeConfig()
-    options = options or RunOptions()
+    options = options or RunConfig()
     ray_options = ray_options or RayOptions()
     run_id = options.run_id or new_run_id()
     options = options.model_copy(update={"run_id": run_id})
@@ -126,7 +126,7 @@ def ray_grade_paths(
     return import_results(out, options.store_path, options)
 
 
-def _ledger_path(access: ModelAccess, options: RunOptions) -> Path:
+def _ledger_path(access: ModelAccess, options: RunConfig) -> Path:
     if access.policy.cache_path is not None:
         return access.policy.cache_path.resolve()
     with Store.open(options.store_path) as store:

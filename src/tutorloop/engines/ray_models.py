@@ -12,13 +12,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .._run import GradeConfig, ModelGrading, SessionGrader, grade_entries_async
-from ..errors import Problem
-from ..generate import CallContext, CallPolicy, ProviderSettings
-from ..load import Skipped
-from ..store import ItemOutcome
-from ._sources import parse_rows
-from .results import Row, item_row, problem_row, rows_table, skipped_row
+from tutorloop.engines._sources import parse_rows
+from tutorloop.engines.results import Row, item_row, problem_row, rows_table, skipped_row
+from tutorloop.errors import Problem
+from tutorloop.generate import CallContext, CallPolicy, ProviderSettings
+from tutorloop.load import Skipped
+from tutorloop.run import GradeConfig, ModelGrading, SessionGrader, grade_entries_async
+from tutorloop.store import ItemOutcome
 
 
 class Secret:

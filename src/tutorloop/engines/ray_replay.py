@@ -16,17 +16,14 @@ from typing import Any
 
 import anyio
 
-from .._run import (
-    ReplayConfig,
-    ReplayReport,
-    RunOptions,
-    artifact_outcome,
-    new_manifest,
-    new_run_id,
-    replay_specs,
-    session_of,
-)
-from ..generate import (
+from tutorloop.engines._cluster import RayOptions, configure_data, ray_cluster, require_ray
+from tutorloop.engines._sources import parse_rows, read_inputs
+from tutorloop.engines.budget import split_budget
+from tutorloop.engines.import_results import import_results
+from tutorloop.engines.ray_grade import finish_manifest, results_dir, write_results
+from tutorloop.engines.ray_models import Secret
+from tutorloop.engines.results import Row, artifact_row, problem_row, rows_table, skipped_row
+from tutorloop.generate import (
     CallContext,
     CallPolicy,
     CallStats,
@@ -37,15 +34,18 @@ from ..generate import (
     replay_session,
     split_model,
 )
-from ..load import Item, Skipped
-from ..store import Store
-from ._cluster import RayOptions, configure_data, ray_cluster, require_ray
-from ._sources import parse_rows, read_inputs
-from .budget import split_budget
-from .import_results import import_results
-from .ray_grade import finish_manifest, results_dir, write_results
-from .ray_models import Secret
-from .results import Row, artifact_row, problem_row, rows_table, skipped_row
+from tutorloop.load import Item, Skipped
+from tutorloop.run import (
+    ReplayConfig,
+    ReplayReport,
+    RunConfig,
+    artifact_outcome,
+    new_manifest,
+    new_run_id,
+    replay_specs,
+    session_of,
+)
+from tutorloop.store import Store
 
 
 class ReplayBatch:
@@ -103,14 +103,14 @@ def ray_replay_paths(
     config: ReplayConfig,
     policy: CallPolicy | None = None,
     settings: ProviderSettings | None = None,
-    options: RunOptions | None = None,
+    options: RunConfig | None = None,
     ray_options: RayOptions | None = None,
     out_dir: Path | None = None,
 ) -> ReplayReport:
     """Replay every session in ``paths`` on Ray within one cluster-wide budget; import results."""
     policy = policy or CallPolicy()
     settings = settings or ProviderSettings()
-    options = options or RunOptions()
+    options = options or RunConfig()
     ray_options = ray_options or RayOptions()
     run_id = options.run_id or new_run_id()
     options = options.model_copy(update={"run_id": run_id})
@@ -176,7 +176,7 @@ def _check_providers(
     anyio.run(check, backend="asyncio")
 
 
-def _report(run_id: str, out: Path, options: RunOptions, imported: Any) -> ReplayReport:
+def _report(run_id: str, out: Path, options: RunConfig, imported: Any) -> ReplayReport:
     stats = CallStats()
     report = ReplayReport(
         manifest=imported.manifest,

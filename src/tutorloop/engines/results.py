@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from .._run import SessionGrader
-from ..errors import Problem
-from ..load import Skipped
-from ..records import EvalResult, Grade, GraderError, ReplayArtifact
-from ..store import ArtifactOutcome, ItemOutcome
+from tutorloop.errors import Problem
+from tutorloop.load import Skipped
+from tutorloop.records import EvalResult, Grade, GraderError, ReplayArtifact
+from tutorloop.run import SessionGrader
+from tutorloop.store import ArtifactOutcome, ItemOutcome
 
 Row = dict[str, Any]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ..errors import StoreError
-from .types import GenerateResponse
+from tutorloop.errors import StoreError
+from tutorloop.generate.types import GenerateResponse
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (

@@ -21,13 +21,13 @@ import anyio
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from ..errors import ProviderError, ProviderRequestError, ProviderTimeout, RateLimited
-from .config import CallPolicy, ProviderSettings
-from .ledger import CallLedger
-from .pricing import PriceTable, load_prices
-from .providers.base import ProviderAPI
-from .providers.registry import create_provider, split_model
-from .types import GenerateRequest, GenerateResponse
+from tutorloop.errors import ProviderError, ProviderRequestError, ProviderTimeout, RateLimited
+from tutorloop.generate.config import CallPolicy, ProviderSettings
+from tutorloop.generate.ledger import CallLedger
+from tutorloop.generate.pricing import PriceTable, load_prices
+from tutorloop.generate.providers.base import ProviderAPI
+from tutorloop.generate.providers.registry import create_provider, split_model
+from tutorloop.generate.types import GenerateRequest, GenerateResponse
 
 
 @dataclass

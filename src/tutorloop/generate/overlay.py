@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from ..errors import ConfigError
+from tutorloop.errors import ConfigError
 
 BUNDLED_SOURCE = "bundled:study_mode.txt"
 """The ``source`` of the bundled overlay (stable across installs, unlike its path)."""

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..errors import ConfigError
-from ..load import load_yaml_model
+from tutorloop.errors import ConfigError
+from tutorloop.load import load_yaml_model
 
 PERSONA_SCHEMA_VERSION = 1
 

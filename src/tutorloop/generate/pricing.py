@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..load import load_yaml_model
-from .types import TokenUsage
+from tutorloop.generate.types import TokenUsage
+from tutorloop.load import load_yaml_model
 
 
 class Price(BaseModel):

@@ -19,11 +19,19 @@ from typing import Literal
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..records import Condition, Mode, RegenerationMeta, ReplayArtifact, Session, Turn, Usage
-from .model import CallContext
-from .overlay import Overlay
-from .personas import PersonaCard, persona_system_prompt
-from .types import GenerateRequest, GenerateResponse, Message
+from tutorloop.generate.model import CallContext
+from tutorloop.generate.overlay import Overlay
+from tutorloop.generate.personas import PersonaCard, persona_system_prompt
+from tutorloop.generate.types import GenerateRequest, GenerateResponse, Message
+from tutorloop.records import (
+    Condition,
+    Mode,
+    RegenerationMeta,
+    ReplayArtifact,
+    Session,
+    Turn,
+    Usage,
+)
 
 REGENERATED_TAG = "regenerated"
 

@@ -9,6 +9,14 @@ from .eval_items import (
     read_output_items,
 )
 from .fingerprint import SESSION_SUFFIXES, estimate_records, input_files, inputs_sha256
+from .hosted_evals import (
+    EvalDefinition,
+    ImportReport,
+    fetch_definition,
+    fetch_output_items,
+    import_eval,
+    read_definition,
+)
 from .items import Item, Loaded, Skipped, items_of
 from .labels import (
     LABEL_FORMATS,
@@ -28,7 +36,9 @@ from .yaml_models import load_yaml_model
 __all__ = [
     "LABEL_FORMATS",
     "SESSION_SUFFIXES",
+    "EvalDefinition",
     "EvalItem",
+    "ImportReport",
     "Item",
     "LabelFormat",
     "LabelSet",
@@ -38,6 +48,9 @@ __all__ = [
     "check_output_item",
     "detect_format",
     "estimate_records",
+    "fetch_definition",
+    "fetch_output_items",
+    "import_eval",
     "input_files",
     "inputs_sha256",
     "item_turn_items",
@@ -49,6 +62,7 @@ __all__ = [
     "looks_like_eval_items",
     "output_item_rows",
     "parse_record",
+    "read_definition",
     "read_labels",
     "read_output_items",
     "read_predictions",

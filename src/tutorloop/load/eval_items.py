@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import ConfigError, Problem
+from tutorloop.errors import ConfigError, Problem
 
 __all__ = [
     "EvalItem",

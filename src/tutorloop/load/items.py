@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import Problem
-from ..records import ReplayArtifact, Session, Turn
+from tutorloop.errors import Problem
+from tutorloop.records import ReplayArtifact, Session, Turn
 
 
 @dataclass(frozen=True, slots=True)

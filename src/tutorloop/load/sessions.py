@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import Problem
-from ..records import NewerSchemaVersion, ReplayArtifact, Session
-from .fingerprint import input_files
-from .items import Item, Loaded, Skipped, items_of
+from tutorloop.errors import Problem
+from tutorloop.load.fingerprint import input_files
+from tutorloop.load.items import Item, Loaded, Skipped, items_of
+from tutorloop.records import NewerSchemaVersion, ReplayArtifact, Session
 
 
 def iter_loaded(paths: Iterable[str | Path]) -> Iterator[Loaded]:

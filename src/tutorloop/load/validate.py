@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Problem
-from .items import Item, Skipped
-from .sessions import iter_loaded
+from tutorloop.errors import Problem
+from tutorloop.load.items import Item, Skipped
+from tutorloop.load.sessions import iter_loaded
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ConfigError
+from tutorloop.errors import ConfigError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

@@ -19,8 +19,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from ..analyse import RunSummary
-from ..errors import Problem
+from tutorloop.analyse import RunSummary
+from tutorloop.errors import Problem
 
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 

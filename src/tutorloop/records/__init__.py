@@ -3,7 +3,16 @@
 from ._base import NewerSchemaVersion, VersionedRecord
 from .artifact import Condition, Mode, RegenerationMeta, ReplayArtifact, Usage
 from .grade import Grade
-from .labels import MRBENCH_DIMENSIONS, HumanLabel, ItemKind, LabelPrediction, TurnItem, lenient
+from .labels import (
+    ESCALATE_DIMENSION,
+    MRBENCH_DIMENSIONS,
+    HumanLabel,
+    ItemKind,
+    LabelPrediction,
+    TurnItem,
+    lenient,
+    needs_attention,
+)
 from .learned import LearnedManifest
 from .manifest import RunCounts, RunManifest, RunStatus
 from .result import (
@@ -23,6 +32,7 @@ from .schemas import RECORDS, json_schema
 from .session import Role, Session, Turn
 
 __all__ = [
+    "ESCALATE_DIMENSION",
     "MRBENCH_DIMENSIONS",
     "RECORDS",
     "SEVERITY_ORDER",
@@ -57,4 +67,5 @@ __all__ = [
     "VersionedRecord",
     "json_schema",
     "lenient",
+    "needs_attention",
 ]

@@ -7,8 +7,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._base import Migration, VersionedRecord
-from .session import Turn
+from tutorloop.records._base import Migration, VersionedRecord
+from tutorloop.records.session import Turn
 
 Condition = Literal["human", "base", "overlay"]
 Mode = Literal["teacher_forced", "free_running"]

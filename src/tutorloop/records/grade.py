@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import Field
 
-from ._base import VersionedRecord
-from .result import Evidence, GraderError, Source, Verdict
+from tutorloop.records._base import VersionedRecord
+from tutorloop.records.result import Evidence, GraderError, Source, Verdict
 
 
 class Grade(VersionedRecord):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._base import VersionedRecord
+from tutorloop.records._base import VersionedRecord
 
 ItemKind = Literal["session", "turn"]
 
@@ -97,3 +98,25 @@ class LabelPrediction(VersionedRecord):
     """Probability of every label value, when the grader gives them."""
     trained_on: str | None = None
     """For a learned grader: the sha256 of its training label file (to spot in-sample scores)."""
+
+
+ESCALATE_DIMENSION = "escalate"
+"""The pseudo-dimension of a session's escalation decision."""
+
+
+def needs_attention(dimension: str, values: Iterable[str]) -> set[str]:
+    """The label values that mean *needs attention* on ``dimension`` (for cost, calibration).
+
+    ``escalate``: ``yes``; checks and graders: ``fail``; Revealing_of_the_Answer: any "Yes (…)";
+    Tutor_Tone: ``Offensive``; the other MRBench dimensions: ``No``.
+    """
+    known = set(values) | set(MRBENCH_DIMENSIONS.get(dimension, ()))
+    if dimension == ESCALATE_DIMENSION:
+        return {"yes"}
+    if "fail" in known:
+        return {"fail"}
+    if dimension == "Revealing_of_the_Answer":
+        return {v for v in known if v.startswith("Yes")}
+    if dimension == "Tutor_Tone":
+        return {"Offensive"}
+    return {"No"}

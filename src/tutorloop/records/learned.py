@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from ._base import VersionedRecord
+from tutorloop.records._base import VersionedRecord
 
 
 class LearnedManifest(VersionedRecord):

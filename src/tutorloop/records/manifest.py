@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._base import VersionedRecord
+from tutorloop.records._base import VersionedRecord
 
 RunStatus = Literal["running", "completed", "failed", "interrupted"]
 

@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._base import Migration, VersionedRecord
+from tutorloop.records._base import Migration, VersionedRecord
 
 Verdict = Literal["pass", "fail", "unsure"]
 Source = Literal["heuristic", "judge", "learned", "human", "criteria"]

@@ -6,13 +6,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .artifact import ReplayArtifact
-from .grade import Grade
-from .labels import HumanLabel, LabelPrediction
-from .learned import LearnedManifest
-from .manifest import RunManifest
-from .result import EvalResult
-from .session import Session
+from tutorloop.records.artifact import ReplayArtifact
+from tutorloop.records.grade import Grade
+from tutorloop.records.labels import HumanLabel, LabelPrediction
+from tutorloop.records.learned import LearnedManifest
+from tutorloop.records.manifest import RunManifest
+from tutorloop.records.result import EvalResult
+from tutorloop.records.session import Session
 
 RECORDS: dict[str, type[BaseModel]] = {
     "session": Session,

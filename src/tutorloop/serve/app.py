@@ -16,21 +16,21 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 
-from .._run import SessionGrader
-from .._version import __version__
-from ..generate import CallContext
-from ..grade import GradeEnv
-from ..store import Store, default_store_path
-from .config import ServeConfig
-from .errors import install_error_handlers
-from .guard import Guard
-from .jobs import Jobs
-from .openai_evals.executor import RunExecutor
-from .openai_evals.routes import router as openai_router
-from .openai_evals.tables import ApiTables
-from .routes_poc import router as poc_router
-from .routes_tutorloop import router as tutorloop_router
-from .state import Service
+from tutorloop._version import __version__
+from tutorloop.generate import CallContext
+from tutorloop.grade import GradeEnv
+from tutorloop.run import SessionGrader
+from tutorloop.serve.config import ServeConfig
+from tutorloop.serve.errors import install_error_handlers
+from tutorloop.serve.guard import Guard
+from tutorloop.serve.jobs import Jobs
+from tutorloop.serve.openai_evals.executor import RunExecutor
+from tutorloop.serve.openai_evals.routes import router as openai_router
+from tutorloop.serve.openai_evals.tables import ApiTables
+from tutorloop.serve.routes_poc import router as poc_router
+from tutorloop.serve.routes_tutorloop import router as tutorloop_router
+from tutorloop.serve.state import Service
+from tutorloop.store import Store, default_store_path
 
 __all__ = ["create_app"]
 

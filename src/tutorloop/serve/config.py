@@ -15,9 +15,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import ConfigError
-from ..generate import CallPolicy, ProviderSettings
-from ..load import load_yaml_model
+from tutorloop.errors import ConfigError
+from tutorloop.generate import CallPolicy, ProviderSettings
+from tutorloop.load import load_yaml_model
 
 __all__ = ["TOKEN_ENV", "ServeConfig", "load_serve_config"]
 

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import ConfigError, StoreError, TutorloopError, scrub
+from tutorloop.errors import ConfigError, StoreError, TutorloopError, scrub
 
 __all__ = ["ApiError", "error_body", "field_path", "install_error_handlers"]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 
-from .errors import error_body
+from tutorloop.serve.errors import error_body
 
 __all__ = ["OPEN_PATHS", "Guard"]
 

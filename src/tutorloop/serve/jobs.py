@@ -19,20 +19,20 @@ import anyio
 from anyio.abc import TaskGroup
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .._run import (
+from tutorloop.errors import ConfigError, TutorloopError, scrub
+from tutorloop.generate import CallPolicy, ProviderSettings
+from tutorloop.run import (
     GradeConfig,
     ModelAccess,
     ReplayConfig,
-    RunOptions,
+    RunConfig,
     grade_paths,
     grade_run,
     new_run_id,
     replay_paths,
 )
-from ..errors import ConfigError, TutorloopError, scrub
-from ..generate import CallPolicy, ProviderSettings
-from ..store import Store, atomic_write_text
-from .registry import dataset
+from tutorloop.serve.registry import dataset
+from tutorloop.store import Store, atomic_write_text
 
 __all__ = ["JobRequest", "Jobs"]
 
@@ -173,7 +173,7 @@ class Jobs:
     def _work(self, run_id: str, request: JobRequest) -> None:
         named = dataset(request.dataset) if request.dataset else None
         paths = [named.path if named is not None else self._inputs(run_id)]
-        options = RunOptions(run_id=run_id, store_path=self.store_path)
+        options = RunConfig(run_id=run_id, store_path=self.store_path)
         if request.replay is None:
             grade_paths(paths, GradeConfig(), options)
             return

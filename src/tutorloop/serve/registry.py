@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._run import SessionGrader, bundled_refusal_dataset, run_local
-from ..bundled import bundled_sessions
-from ..load import iter_items
-from .config import ServeConfig
+from tutorloop.bundled import bundled_sessions
+from tutorloop.load import iter_items
+from tutorloop.pulse import bundled_refusal_dataset, run_local
+from tutorloop.run import SessionGrader
+from tutorloop.serve.config import ServeConfig
 
 __all__ = ["DATASETS", "Dataset", "dataset", "final_report"]
 

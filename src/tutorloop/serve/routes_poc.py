@@ -17,9 +17,9 @@ import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from ..errors import TutorloopError
-from .registry import DATASETS, final_report
-from .state import service
+from tutorloop.errors import TutorloopError
+from tutorloop.serve.registry import DATASETS, final_report
+from tutorloop.serve.state import service
 
 __all__ = ["router"]
 

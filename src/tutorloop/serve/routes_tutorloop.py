@@ -18,14 +18,14 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
-from ..errors import TutorloopError
-from ..load import Item, items_of
-from ..present import ReportOptions, build_report
-from ..records import ReplayArtifact, Session
-from .errors import ApiError, field_path
-from .jobs import JobRequest
-from .registry import DATASETS
-from .state import service
+from tutorloop.errors import TutorloopError
+from tutorloop.load import Item, items_of
+from tutorloop.present import ReportOptions, build_report
+from tutorloop.records import ReplayArtifact, Session
+from tutorloop.serve.errors import ApiError, field_path
+from tutorloop.serve.jobs import JobRequest
+from tutorloop.serve.registry import DATASETS
+from tutorloop.serve.state import service
 
 __all__ = ["router"]
 

@@ -9,7 +9,7 @@ are installed (``pip install uvicorn[standard]``), else asyncio and h11.
 
 from __future__ import annotations
 
-from .config import ServeConfig
+from tutorloop.serve.config import ServeConfig
 
 __all__ = ["serve"]
 
@@ -22,7 +22,7 @@ def serve(config: ServeConfig) -> None:
     """
     import uvicorn
 
-    from .app import create_app
+    from tutorloop.serve.app import create_app
 
     config.check_bind()
     server = uvicorn.Server(

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from fastapi import Request
 
-from .._run import SessionGrader
-from ..generate import CallContext
-from ..grade import GradeEnv
-from ..store import Store
-from .config import ServeConfig
-from .jobs import Jobs
-from .openai_evals.executor import RunExecutor
-from .openai_evals.tables import ApiTables
+from tutorloop.generate import CallContext
+from tutorloop.grade import GradeEnv
+from tutorloop.run import SessionGrader
+from tutorloop.serve.config import ServeConfig
+from tutorloop.serve.jobs import Jobs
+from tutorloop.serve.openai_evals.executor import RunExecutor
+from tutorloop.serve.openai_evals.tables import ApiTables
+from tutorloop.store import Store
 
 __all__ = ["Service", "service"]
 

@@ -10,9 +10,8 @@ from pydantic import ValidationError
 
 from tutorloop.errors import StoreError
 from tutorloop.records import Grade, RunManifest
-
-from ._sqlite import utc_now
-from .outcome import ItemOutcome
+from tutorloop.store._sqlite import utc_now
+from tutorloop.store.outcome import ItemOutcome
 
 INSERT_ITEM = """
     INSERT OR IGNORE INTO items (

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..records import ReplayArtifact
-from ._sqlite import transaction, utc_now
+from tutorloop.records import ReplayArtifact
+from tutorloop.store._sqlite import transaction, utc_now
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ from typing import Any, TypeVar
 
 from tutorloop.errors import ConfigError, StoreError
 from tutorloop.records import EvalResult, Grade, RunCounts, RunManifest, RunStatus
-
-from ._rows import (
+from tutorloop.store._rows import (
     INSERT_GRADE,
     INSERT_ITEM,
     INSERT_RUN,
@@ -27,8 +26,8 @@ from ._rows import (
     run_row,
     update_run_row,
 )
-from ._sqlite import explain, store_errors, transaction, utc_now
-from .artifacts import (
+from tutorloop.store._sqlite import explain, store_errors, transaction, utc_now
+from tutorloop.store.artifacts import (
     ArtifactOutcome,
     StoredArtifact,
     artifact_keys,
@@ -36,9 +35,9 @@ from .artifacts import (
     insert_artifact,
     iter_artifacts,
 )
-from .item import StoredItem
-from .migrations import migrate
-from .outcome import ItemOutcome
+from tutorloop.store.item import StoredItem
+from tutorloop.store.migrations import migrate
+from tutorloop.store.outcome import ItemOutcome
 
 __all__ = ["Store", "default_store_path"]
 

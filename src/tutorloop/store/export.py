@@ -9,12 +9,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, NamedTuple, Protocol
 
+from tutorloop.atomic import atomic_path, atomic_write_text
 from tutorloop.errors import ConfigError
 from tutorloop.records import GraderResult, RunManifest
-
-from ..atomic import atomic_path, atomic_write_text
-from .db import Store
-from .item import StoredItem
+from tutorloop.store.db import Store
+from tutorloop.store.item import StoredItem
 
 __all__ = ["EXPORT_FORMATS", "export_run", "write_manifest"]
 

@@ -10,8 +10,7 @@ from pydantic import ValidationError
 
 from tutorloop.errors import StoreError
 from tutorloop.records import EvalResult, GraderError
-
-from ._rows import summarize
+from tutorloop.store._rows import summarize
 
 __all__ = ["StoredItem"]
 

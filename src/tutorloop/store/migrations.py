@@ -12,8 +12,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 
 from tutorloop.errors import StoreError
-
-from ._sqlite import transaction, utc_now
+from tutorloop.store._sqlite import transaction, utc_now
 
 __all__ = ["MIGRATIONS", "Migration", "migrate"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from ..types import GenerateRequest, GenerateResponse
+from tutorloop.generate.types import GenerateRequest, GenerateResponse
 
 
 @runtime_checkable

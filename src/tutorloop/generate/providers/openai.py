@@ -18,15 +18,15 @@ from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion
 from openai.types.responses import Response
 
-from ...errors import (
+from tutorloop.errors import (
     ConfigError,
     ProviderError,
     ProviderTimeout,
     ProviderUnavailable,
     for_http_status,
 )
-from ..config import ProviderSettings
-from ..types import GenerateRequest, GenerateResponse, TokenUsage
+from tutorloop.generate.config import ProviderSettings
+from tutorloop.generate.types import GenerateRequest, GenerateResponse, TokenUsage
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 

@@ -11,15 +11,15 @@ from collections.abc import Callable
 from importlib import import_module
 from importlib.metadata import entry_points
 
-from ...errors import ConfigError
-from ..config import ProviderSettings
-from .base import ProviderAPI
+from tutorloop.errors import ConfigError
+from tutorloop.generate.config import ProviderSettings
+from tutorloop.generate.providers.base import ProviderAPI
 
 Factory = Callable[[ProviderSettings, float], ProviderAPI]
 
 BUILTIN: dict[str, str] = {
     "openai": "tutorloop.generate.providers.openai:OpenAIProvider",
-    "sim": "tutorloop.generate.providers.sim:SimProvider",
+    "sim": "tutorloop.sim.providers:SimProvider",
 }
 
 

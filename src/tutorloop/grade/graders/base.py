@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...records import GraderError, GraderResult
+from tutorloop.records import GraderError, GraderResult
 
 if TYPE_CHECKING:
-    from .env import GradeEnv
+    from tutorloop.grade.graders.env import GradeEnv
 
 
 class Sample(BaseModel):

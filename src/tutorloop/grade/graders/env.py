@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...generate import CallContext
-from .templates import TemplateRenderer
+from tutorloop.generate import CallContext
+from tutorloop.grade.graders.templates import TemplateRenderer
 
 
 @dataclass

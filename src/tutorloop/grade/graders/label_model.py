@@ -1,5 +1,5 @@
 """The ``label_model`` grader (see :mod:`.model_graders`)."""
 
-from .model_graders import LabelModelGrader
+from tutorloop.grade.graders.model_graders import LabelModelGrader
 
 __all__ = ["LabelModelGrader"]

@@ -15,11 +15,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ...errors import TutorloopError
-from ...generate import GenerateRequest, Message
-from .base import GraderOutcome, GraderSpec, Sample
-from .env import GradeEnv
-from .templates import TemplateProblem
+from tutorloop.errors import TutorloopError
+from tutorloop.generate import GenerateRequest, Message
+from tutorloop.grade.graders.base import GraderOutcome, GraderSpec, Sample
+from tutorloop.grade.graders.env import GradeEnv
+from tutorloop.grade.graders.templates import TemplateProblem
 
 Role = Literal["system", "developer", "user", "assistant"]
 

@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import field_validator, model_validator
 from simpleeval import SimpleEval  # type: ignore[import-untyped]
 
-from ...errors import ConfigError
-from ...records import GraderError
-from .base import GraderOutcome, GraderSpec, Sample
+from tutorloop.errors import ConfigError
+from tutorloop.grade.graders.base import GraderOutcome, GraderSpec, Sample
+from tutorloop.records import GraderError
 
 if TYPE_CHECKING:
-    from .env import GradeEnv
+    from tutorloop.grade.graders.env import GradeEnv
 
 
 def _power(base: float, exponent: float) -> float:
@@ -116,7 +116,7 @@ class MultiGrader(GraderSpec):
     @field_validator("graders")
     @classmethod
     def _parse_graders(cls, value: dict[str, Any]) -> dict[str, Any]:
-        from .registry import parse_grader
+        from tutorloop.grade.graders.registry import parse_grader
 
         if not value:
             raise ValueError("'graders' is empty: name at least one sub-grader")

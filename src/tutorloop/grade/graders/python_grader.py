@@ -45,8 +45,8 @@ import tempfile
 import weakref
 from typing import Any, Literal
 
-from .base import GraderOutcome, GraderSpec, Sample
-from .env import GradeEnv
+from tutorloop.grade.graders.base import GraderOutcome, GraderSpec, Sample
+from tutorloop.grade.graders.env import GradeEnv
 
 _MARK = "\x1etutorloop-result:"
 _RUNNER = r"""

@@ -15,18 +15,18 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ...errors import ConfigError
-from .base import GraderSpec
+from tutorloop.errors import ConfigError
+from tutorloop.grade.graders.base import GraderSpec
 
 
 def grader_types() -> dict[str, type[GraderSpec]]:
     """``type`` → grader class, for every grader type tutorloop runs."""
-    from .label_model import LabelModelGrader
-    from .multi import MultiGrader
-    from .python_grader import PythonGrader
-    from .score_model import ScoreModelGrader
-    from .string_check import StringCheckGrader
-    from .text_similarity import TextSimilarityGrader
+    from tutorloop.grade.graders.label_model import LabelModelGrader
+    from tutorloop.grade.graders.multi import MultiGrader
+    from tutorloop.grade.graders.python_grader import PythonGrader
+    from tutorloop.grade.graders.score_model import ScoreModelGrader
+    from tutorloop.grade.graders.string_check import StringCheckGrader
+    from tutorloop.grade.graders.text_similarity import TextSimilarityGrader
 
     classes: list[type[GraderSpec]] = [
         StringCheckGrader,

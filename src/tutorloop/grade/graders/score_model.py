@@ -1,5 +1,5 @@
 """The ``score_model`` grader (see :mod:`.model_graders`)."""
 
-from .model_graders import ScoreModelGrader
+from tutorloop.grade.graders.model_graders import ScoreModelGrader
 
 __all__ = ["ScoreModelGrader"]

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from .base import GraderOutcome, GraderSpec, Sample
-from .env import GradeEnv
-from .templates import TemplateProblem
+from tutorloop.grade.graders.base import GraderOutcome, GraderSpec, Sample
+from tutorloop.grade.graders.env import GradeEnv
+from tutorloop.grade.graders.templates import TemplateProblem
 
 Operation = Literal["eq", "ne", "like", "ilike"]
 

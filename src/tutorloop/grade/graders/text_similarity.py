@@ -50,9 +50,9 @@ from rapidfuzz import fuzz, utils
 from rapidfuzz.distance import LCSseq
 from sacrebleu.metrics.bleu import BLEU
 
-from .base import GraderOutcome, GraderSpec, Sample
-from .env import GradeEnv
-from .templates import TemplateProblem
+from tutorloop.grade.graders.base import GraderOutcome, GraderSpec, Sample
+from tutorloop.grade.graders.env import GradeEnv
+from tutorloop.grade.graders.templates import TemplateProblem
 
 Metric = Literal[
     "fuzzy_match",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .text import TurnText
+from tutorloop.grade.heuristics.text import TurnText
 
 if TYPE_CHECKING:
-    from .view import SessionView
+    from tutorloop.grade.heuristics.view import SessionView
 
 ACTIONS = (
     "diagnose_probe",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 
-from .text import TurnText
-from .view import Finding, SessionView, span, whole
+from tutorloop.grade.heuristics.text import TurnText
+from tutorloop.grade.heuristics.view import Finding, SessionView, span, whole
 
 _NO_TUTOR = Finding(False, 0.3, "the session has no tutor turn to judge", [])
 

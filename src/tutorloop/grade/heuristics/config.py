@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ...load import load_yaml_model
+from tutorloop.load import load_yaml_model
 
 
 class SafetyConfig(BaseModel):

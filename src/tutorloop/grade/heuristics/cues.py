@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .anchors import Cue
-from .config import HeuristicConfig
+from tutorloop.grade.heuristics.anchors import Cue
+from tutorloop.grade.heuristics.config import HeuristicConfig
 
 
 def _any(patterns: list[str], flags: int = re.IGNORECASE) -> Cue:

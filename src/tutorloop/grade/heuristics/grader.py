@@ -6,12 +6,12 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from ...records import EvalCheck, Turn
-from .checks import CORE_CHECKS, EXTRA_CHECKS
-from .config import HeuristicConfig
-from .cues import Cues
-from .safety import safety
-from .view import SessionView
+from tutorloop.grade.heuristics.checks import CORE_CHECKS, EXTRA_CHECKS
+from tutorloop.grade.heuristics.config import HeuristicConfig
+from tutorloop.grade.heuristics.cues import Cues
+from tutorloop.grade.heuristics.safety import safety
+from tutorloop.grade.heuristics.view import SessionView
+from tutorloop.records import EvalCheck, Turn
 
 HEURISTICS_VERSION = "1.0"
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .anchors import Cue
-from .view import Finding, SessionView, span
+from tutorloop.grade.heuristics.anchors import Cue
+from tutorloop.grade.heuristics.view import Finding, SessionView, span
 
 
 def safety(view: SessionView) -> Finding:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .cues import Cues
+from tutorloop.grade.heuristics.cues import Cues
 
 TOKEN = re.compile(r"\w+|[^\w\s]")
 _FENCED = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)

@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...records import EvalCheck, Evidence, Turn
-from .actions import tag_actions
-from .anchors import Cue
-from .config import HeuristicConfig
-from .cues import Cues
-from .text import TurnText, read_turn
+from tutorloop.grade.heuristics.actions import tag_actions
+from tutorloop.grade.heuristics.anchors import Cue
+from tutorloop.grade.heuristics.config import HeuristicConfig
+from tutorloop.grade.heuristics.cues import Cues
+from tutorloop.grade.heuristics.text import TurnText, read_turn
+from tutorloop.records import EvalCheck, Evidence, Turn
 
 
 @dataclass

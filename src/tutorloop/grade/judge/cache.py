@@ -12,8 +12,8 @@ import hashlib
 import json
 from typing import Any
 
-from ...generate import CallLedger, GenerateResponse
-from ...records import Turn
+from tutorloop.generate import CallLedger, GenerateResponse
+from tutorloop.records import Turn
 
 
 def turn_dicts(trajectory: list[Turn]) -> list[dict[str, Any]]:

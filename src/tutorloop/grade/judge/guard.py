@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ...records import EvalResult
+from tutorloop.records import EvalResult
 
 _RESULT_KEYS = ("pedagogical_fidelity_score", "checks")
 

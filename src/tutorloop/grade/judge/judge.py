@@ -15,13 +15,18 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from ...errors import ProviderError
-from ...generate import CallContext, GenerateRequest, Message
-from ...records import EscalationReason, EvalCheck, EvalResult, Evidence, GraderError, Turn
-from . import cache
-from .guard import ensure_gradable
-from .prompt import JUDGE_PROMPT_VERSION, REPAIR_TEMPLATE, SYSTEM_PROMPT, prompt_sha256, render_user
-from .schema import (
+from tutorloop.errors import ProviderError
+from tutorloop.generate import CallContext, GenerateRequest, Message
+from tutorloop.grade.judge import cache
+from tutorloop.grade.judge.guard import ensure_gradable
+from tutorloop.grade.judge.prompt import (
+    JUDGE_PROMPT_VERSION,
+    REPAIR_TEMPLATE,
+    SYSTEM_PROMPT,
+    prompt_sha256,
+    render_user,
+)
+from tutorloop.grade.judge.schema import (
     CHECK_NAMES,
     JudgeCheck,
     JudgeReply,
@@ -29,6 +34,7 @@ from .schema import (
     judge_response_format,
     validate_reply,
 )
+from tutorloop.records import EscalationReason, EvalCheck, EvalResult, Evidence, GraderError, Turn
 
 ESCALATION_THRESHOLD = 0.6
 """A score below this escalates the session (the prompt says the same)."""

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from .prompt import CHECK_DEFINITIONS
+from tutorloop.grade.judge.prompt import CHECK_DEFINITIONS
 
 CheckName = Literal[
     "diagnosis_first",

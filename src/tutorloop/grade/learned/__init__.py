@@ -4,16 +4,19 @@ from .cv import CURVE_FRACTIONS, CVReport, FoldScores, grouped_cv
 from .data import training_data
 from .model import LearnedGrader, TrainingData, load, save, train
 from .pipeline import TrainConfig
+from .sessions import LearnedSessionGrader, load_learned_graders
 
 __all__ = [
     "CURVE_FRACTIONS",
     "CVReport",
     "FoldScores",
     "LearnedGrader",
+    "LearnedSessionGrader",
     "TrainConfig",
     "TrainingData",
     "grouped_cv",
     "load",
+    "load_learned_graders",
     "save",
     "train",
     "training_data",

@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ...records import TurnItem, lenient
-from ..turn import TurnHeuristics
-from .pipeline import TrainConfig, build_pipeline, rows_of
+from tutorloop.grade.learned.pipeline import TrainConfig, build_pipeline, rows_of
+from tutorloop.grade.turn import TurnHeuristics
+from tutorloop.records import TurnItem, lenient
 
 CURVE_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
 

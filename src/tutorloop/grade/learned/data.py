@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...errors import UserError
-from ...load import LabelSet
-from .model import TrainingData
+from tutorloop.errors import UserError
+from tutorloop.grade.learned.model import TrainingData
+from tutorloop.load import LabelSet
 
 
 def training_data(labelset: LabelSet, dimension: str) -> TrainingData:

@@ -18,13 +18,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..._version import __version__
-from ...atomic import atomic_path, atomic_write_text
-from ...errors import ConfigError, UserError
-from ...records import LearnedManifest, TurnItem
-from ..turn import TurnVerdict
-from .cv import CVReport, grouped_cv
-from .pipeline import TrainConfig, build_pipeline, rows_of
+from tutorloop._version import __version__
+from tutorloop.atomic import atomic_path, atomic_write_text
+from tutorloop.errors import ConfigError, UserError
+from tutorloop.grade.learned.cv import CVReport, grouped_cv
+from tutorloop.grade.learned.pipeline import TrainConfig, build_pipeline, rows_of
+from tutorloop.grade.turn import TurnVerdict
+from tutorloop.records import LearnedManifest, TurnItem
 
 IMPLEMENTATION = "1"
 MODEL_FILE = "model.joblib"

@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...records import TurnItem
-from ..turn import turn_signals
+from tutorloop.grade.turn import turn_signals
+from tutorloop.records import TurnItem
 
 Row = dict[str, Any]
 

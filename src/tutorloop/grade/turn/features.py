@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ...records import TurnItem
+from tutorloop.records import TurnItem
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?![\w])")
 _QUESTION = re.compile(r"\?")

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ...records import TurnItem
-from .features import turn_signals
+from tutorloop.grade.turn.features import turn_signals
+from tutorloop.records import TurnItem
 
 TURN_HEURISTICS_VERSION = "turn-heuristics/1"
 

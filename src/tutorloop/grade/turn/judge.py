@@ -19,12 +19,12 @@ import anyio
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ...errors import ConfigError
-from ...generate import CallContext, CallPolicy, ProviderSettings
-from ...records import TurnItem
-from ..graders import GradeEnv, Sample
-from ..graders.model_graders import InputMessage, LabelModelGrader
-from .heuristics import TurnVerdict
+from tutorloop.errors import ConfigError
+from tutorloop.generate import CallContext, CallPolicy, ProviderSettings
+from tutorloop.grade.graders import GradeEnv, Sample
+from tutorloop.grade.graders.model_graders import InputMessage, LabelModelGrader
+from tutorloop.grade.turn.heuristics import TurnVerdict
+from tutorloop.records import TurnItem
 
 JUDGE_IMPLEMENTATION = "1"
 

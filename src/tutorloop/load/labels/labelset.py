@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ...records import HumanLabel, TurnItem
+from tutorloop.records import HumanLabel, TurnItem
 
 
 @dataclass

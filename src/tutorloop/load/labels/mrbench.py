@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from ...errors import Problem
-from ...records import HumanLabel, TurnItem
+from tutorloop.errors import Problem
+from tutorloop.records import HumanLabel, TurnItem
 
 _RESPONSE_KEYS = ("anno_llm_responses", "tutor_responses")
 

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
-from ...atomic import atomic_path
-from ...errors import InputProblems, Problem
-from ...records import HumanLabel, TurnItem
-from .labelset import LabelSet, file_sha256, label_lines
-from .mrbench import read_mrbench
-from .rows import read_csv, read_jsonl
+from tutorloop.atomic import atomic_path
+from tutorloop.errors import InputProblems, Problem
+from tutorloop.load.labels.labelset import LabelSet, file_sha256, label_lines
+from tutorloop.load.labels.mrbench import read_mrbench
+from tutorloop.load.labels.rows import read_csv, read_jsonl
+from tutorloop.records import HumanLabel, TurnItem
 
 LabelFormat = Literal["auto", "tutorloop", "mrbench", "csv"]
 LABEL_FORMATS = ("tutorloop", "mrbench", "csv")

@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ...errors import Problem
-from ...records import HumanLabel, NewerSchemaVersion, TurnItem
+from tutorloop.errors import Problem
+from tutorloop.records import HumanLabel, NewerSchemaVersion, TurnItem
 
 Row = TurnItem | HumanLabel | Problem
 

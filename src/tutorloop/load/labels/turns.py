@@ -8,10 +8,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ...errors import InputProblems, Problem
-from ...records import LabelPrediction, TurnItem
-from ..items import Item
-from ..sessions import iter_loaded
+from tutorloop.errors import InputProblems, Problem
+from tutorloop.load.items import Item
+from tutorloop.load.sessions import iter_loaded
+from tutorloop.records import LabelPrediction, TurnItem
 
 _SPEAKER = {"user": "Student", "assistant": "Tutor"}
 

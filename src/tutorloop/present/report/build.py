@@ -10,10 +10,10 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from ..._version import __version__
-from ...store import atomic_write_text
-from . import view
-from .data import ReportData, ReportOptions, collect
+from tutorloop._version import __version__
+from tutorloop.present.report import view
+from tutorloop.present.report.data import ReportData, ReportOptions, collect
+from tutorloop.store import atomic_write_text
 
 
 @cache

@@ -11,7 +11,7 @@ import altair as alt
 import vl_convert as vlc
 from markupsafe import Markup
 
-from ...analyse import CheckRate, Comparison
+from tutorloop.analyse import CheckRate, Comparison
 
 FONT = "Arial, 'Liberation Sans', Helvetica, Roboto, sans-serif"
 """Arial-metric fonts first: vl-convert lays labels out with the same widths a browser draws."""

@@ -14,14 +14,21 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...analyse import CheckRate, Comparison, RunSummary, compare_results, run_metrics, summarize
-from ...bundled import bundled_policy
-from ...decide import GateReport, evaluate_gates, load_policy
-from ...errors import ConfigError
-from ...records import SEVERITY_ORDER, EvalResult, RunManifest
-from ...store import Store
-from .labels import ExtraSection, label_sections
-from .sessions import SessionView, queue_sessions
+from tutorloop.analyse import (
+    CheckRate,
+    Comparison,
+    RunSummary,
+    compare_results,
+    run_metrics,
+    summarize,
+)
+from tutorloop.bundled import bundled_policy
+from tutorloop.errors import ConfigError
+from tutorloop.present.report.labels import ExtraSection, label_sections
+from tutorloop.present.report.sessions import SessionView, queue_sessions
+from tutorloop.pulse import GateReport, evaluate_gates, load_policy
+from tutorloop.records import SEVERITY_ORDER, EvalResult, RunManifest
+from tutorloop.store import Store
 
 BINS = 10
 """Fidelity histogram bins of width 0.1 over [0, 1]."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import altair as alt
 from markupsafe import Markup
 
-from ...analyse import (
+from tutorloop.analyse import (
     ESCALATE,
     AgreementScore,
     Confusion,
@@ -26,9 +26,9 @@ from ...analyse import (
     gold_table,
     predictions_from_results,
 )
-from ...load import read_labels
-from ...store import Store
-from .charts import to_svg
+from tutorloop.load import read_labels
+from tutorloop.present.report.charts import to_svg
+from tutorloop.store import Store
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
-from ...analyse import QueueEntry
-from ...records import EscalationReason, EvalResult, Failure, Turn
-from ...store import Store
-from .highlight import Segment, Span, segments
-from .sources import Trajectories, Wanted, find_trajectories
+from tutorloop.analyse import QueueEntry
+from tutorloop.present.report.highlight import Segment, Span, segments
+from tutorloop.present.report.sources import Trajectories, Wanted, find_trajectories
+from tutorloop.records import EscalationReason, EvalResult, Failure, Turn
+from tutorloop.store import Store
 
 
 @dataclass(frozen=True, slots=True)

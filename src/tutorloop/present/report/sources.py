@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ...records import ReplayArtifact, Session, Turn
-from ...store import Store
+from tutorloop.records import ReplayArtifact, Session, Turn
+from tutorloop.store import Store
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from ...analyse import CheckRate, Comparison
-from . import charts
-from .data import ReportData
+from tutorloop.analyse import CheckRate, Comparison
+from tutorloop.present.report import charts
+from tutorloop.present.report.data import ReportData
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ...generate import GenerateRequest, Message
-from ...grade import GradeEnv
-from ..errors import ApiError
-from .wire import FileContent, FileId, ItemReference, SamplingParams, Template
+from tutorloop.generate import GenerateRequest, Message
+from tutorloop.grade import GradeEnv
+from tutorloop.serve.errors import ApiError
+from tutorloop.serve.openai_evals.wire import (
+    FileContent,
+    FileId,
+    ItemReference,
+    SamplingParams,
+    Template,
+)
 
 __all__ = ["Row", "build_request", "read_rows", "upstream_model"]
 

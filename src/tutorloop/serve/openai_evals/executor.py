@@ -22,18 +22,18 @@ import anyio
 from anyio.abc import TaskGroup
 from pydantic import TypeAdapter
 
-from ..._run import criteria_outcome
-from ..._version import __version__
-from ...errors import TutorloopError, scrub
-from ...generate import CallContext
-from ...grade import GradeEnv, GraderSpec, Sample, parse_criteria
-from ...records import GraderError, GraderResult, RunManifest, RunStatus
-from ...store import Store
-from ..errors import ApiError
-from .datasource import Row, build_request, read_rows, upstream_model
-from .objects import item_schema, output_item, run_totals
-from .tables import ApiTables
-from .wire import DataSource, JsonlDataSource
+from tutorloop._version import __version__
+from tutorloop.errors import TutorloopError, scrub
+from tutorloop.generate import CallContext
+from tutorloop.grade import GradeEnv, GraderSpec, Sample, parse_criteria
+from tutorloop.records import GraderError, GraderResult, RunManifest, RunStatus
+from tutorloop.run import criteria_outcome
+from tutorloop.serve.errors import ApiError
+from tutorloop.serve.openai_evals.datasource import Row, build_request, read_rows, upstream_model
+from tutorloop.serve.openai_evals.objects import item_schema, output_item, run_totals
+from tutorloop.serve.openai_evals.tables import ApiTables
+from tutorloop.serve.openai_evals.wire import DataSource, JsonlDataSource
+from tutorloop.store import Store
 
 __all__ = ["RunExecutor"]
 

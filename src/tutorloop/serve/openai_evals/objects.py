@@ -14,8 +14,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from ...records import GraderResult
-from .wire import CustomConfig, EvalCreate, LogsConfig
+from tutorloop.records import GraderResult
+from tutorloop.serve.openai_evals.wire import CustomConfig, EvalCreate, LogsConfig
 
 __all__ = [
     "SAMPLE_SCHEMA",

@@ -12,13 +12,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
-from ...errors import ConfigError
-from ...grade import parse_criteria
-from ..errors import ApiError
-from ..state import Service, service
-from .datasource import read_rows
-from .objects import eval_object, item_schema, new_id, now, run_object
-from .wire import EvalCreate, EvalUpdate, RunCreate
+from tutorloop.errors import ConfigError
+from tutorloop.grade import parse_criteria
+from tutorloop.serve.errors import ApiError
+from tutorloop.serve.openai_evals.datasource import read_rows
+from tutorloop.serve.openai_evals.objects import eval_object, item_schema, new_id, now, run_object
+from tutorloop.serve.openai_evals.wire import EvalCreate, EvalUpdate, RunCreate
+from tutorloop.serve.state import Service, service
 
 __all__ = ["router"]
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from ...store import Store
+from tutorloop.store import Store
 
 __all__ = ["ApiTables", "Page"]
 

@@ -22,8 +22,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from ..atomic import atomic_write_text
-from ..errors import LoadError, Problem, UserError
+from tutorloop.atomic import atomic_write_text
+from tutorloop.errors import LoadError, Problem, UserError
 
 __all__ = [
     "DECISION_FIELDS", "MANAGED_FIELDS", "RUN_MODES", "RunMode", "StatusSchemaError",
@@ -76,7 +76,7 @@ def load_status(path: Path | str) -> dict[str, Any] | None:
     """Read a status.json; ``None`` when the file does not exist.
 
     A missing file is not an error here (the first writer creates it); failing closed on a
-    missing file is :func:`tutorloop.decide.check_gates.check_gates`'s job.
+    missing file is :func:`tutorloop.pulse.check_gates.check_gates`'s job.
 
     Args:
         path: The status file.

@@ -3,9 +3,9 @@
 import asyncio
 import json
 
-from tutorloop.align import judge_response_format, render_judge_prompt, validate_judge_json
 from tutorloop.generate import GenerateRequest, Message
-from tutorloop.generate.providers.sim import STUDY_REFUSAL, SimProvider
+from tutorloop.grade.judge import align_response_format, render_judge_prompt, validate_judge_json
+from tutorloop.sim import STUDY_REFUSAL, SimProvider
 
 TEMPLATE = (
     "Instruction: <user_prompt><<<PROMPT>>></user_prompt>\n"
@@ -23,7 +23,7 @@ def ask(model: str, *messages: Message, response_format=None) -> str:
 def judge(prompt: str, answer: str, template: str = TEMPLATE) -> dict:
     text = render_judge_prompt(template, [], prompt, answer, item_id="T-7")
     reply = ask("base", Message(role="user", content=text),
-                response_format=judge_response_format(template))  # fmt: skip
+                response_format=align_response_format(template))  # fmt: skip
     return validate_judge_json(json.loads(reply))
 
 

@@ -17,12 +17,12 @@ from typing import Any
 import anyio
 from pydantic import BaseModel, ConfigDict
 
-from ..decide import decide
-from ..errors import ConfigError, Problem, scrub
-from ..generate import CallContext, split_model
-from ..grade import GradeEnv, GraderSpec, Sample, StructuredJudge, load_graders
-from ..load import EvalItem, Item, Skipped
-from ..records import (
+from tutorloop.decide import decide
+from tutorloop.errors import ConfigError, Problem, scrub
+from tutorloop.generate import CallContext, split_model
+from tutorloop.grade import GradeEnv, GraderSpec, Sample, StructuredJudge, load_graders
+from tutorloop.load import EvalItem, Item, Skipped
+from tutorloop.records import (
     EscalationReason,
     EvalCheck,
     EvalResult,
@@ -30,9 +30,9 @@ from ..records import (
     GraderResult,
     ReplayArtifact,
 )
-from ..store import ItemOutcome
-from .common import OutcomeSink
-from .session_grader import SessionGrader, outcome_grades
+from tutorloop.run.common import OutcomeSink
+from tutorloop.run.session import SessionGrader, outcome_grades
+from tutorloop.store import ItemOutcome
 
 
 class ModelGrading(BaseModel):

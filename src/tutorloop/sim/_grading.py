@@ -46,7 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..types import GenerateRequest, Message
+from tutorloop.generate.types import GenerateRequest, Message
 
 TRAJECTORY_BEGIN = "<trajectory_json>"
 """The marker after which the judge prompt puts the trajectory JSON."""

@@ -7,11 +7,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .._version import __version__
-from ..analyse import Comparison, compare_results, run_metrics, summarize
-from ..decide import GatePolicy, GateReport, evaluate_gates, patch_status
-from ..errors import ConfigError
-from ..store import Store
+from tutorloop._version import __version__
+from tutorloop.analyse import Comparison, compare_results, run_metrics, summarize
+from tutorloop.errors import ConfigError
+from tutorloop.pulse.gates import GatePolicy, GateReport, evaluate_gates
+from tutorloop.pulse.status import patch_status
+from tutorloop.store import Store
 
 RunMode = Literal["demo", "core", "prod"]
 

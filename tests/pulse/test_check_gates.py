@@ -12,7 +12,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from tutorloop.cli.gates_cmd import expand_require, register
-from tutorloop.decide.check_gates import check_gates
+from tutorloop.pulse.check_gates import check_gates
 
 # PULSE check_gates.py's contract: gates {a: true, b: 1, c: "true"}.
 TABLE_GATES = {"a": True, "b": 1, "c": "true"}

@@ -6,13 +6,17 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..decide import DecideConfig, decide
-from ..errors import scrub
-from ..grade import HeuristicConfig, StudyModeHeuristics
-from ..load import Item
-from ..records import EvalResult, Grade, GraderError, GraderResult
-from ..store import ItemOutcome
-from .learned_grading import LearnedSessionGrader, load_learned_graders, result_grades
+from tutorloop.decide import DecideConfig, decide
+from tutorloop.errors import scrub
+from tutorloop.grade import HeuristicConfig, StudyModeHeuristics
+from tutorloop.grade.learned.sessions import (
+    LearnedSessionGrader,
+    load_learned_graders,
+    result_grades,
+)
+from tutorloop.load import Item
+from tutorloop.records import EvalResult, Grade, GraderError, GraderResult
+from tutorloop.store import ItemOutcome
 
 
 class GradeConfig(BaseModel):

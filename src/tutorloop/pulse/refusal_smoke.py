@@ -42,11 +42,10 @@ from typing import IO, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .._version import __version__
-from ..errors import ConfigError, TutorloopError, UserError
-from ..generate import CallPolicy, ProviderSettings, split_model
-from ..store import atomic_write_text
-from .refusal_backends import (
+from tutorloop._version import __version__
+from tutorloop.errors import ConfigError, TutorloopError, UserError
+from tutorloop.generate import CallPolicy, ProviderSettings, split_model
+from tutorloop.pulse.refusal_backends import (
     BackendReport,
     Counts,
     hosted_client,
@@ -55,7 +54,8 @@ from .refusal_backends import (
     run_local,
     utc_now,
 )
-from .refusal_contract import fail_rate, gate_pass
+from tutorloop.pulse.refusal_contract import fail_rate, gate_pass
+from tutorloop.store import atomic_write_text
 
 __all__ = [
     "DEFAULT_GATE_KEY",
@@ -258,7 +258,7 @@ def _real_run(
 
 def _patch_status(options: SmokeOptions, result: dict[str, Any], err: IO[str]) -> bool:
     """Patch ``options.status_json``; False when a real run finds no file (origin: skip)."""
-    from ..decide import load_status, patch_status
+    from tutorloop.pulse.status import load_status, patch_status
 
     target = options.status_json
     assert target is not None
@@ -303,7 +303,7 @@ def _check_gate_key(options: SmokeOptions) -> None:
     """A gate key the status patch would refuse fails before any call (exit 2)."""
     if options.status_json is None:
         return
-    from ..decide import DECISION_FIELDS, MANAGED_FIELDS
+    from tutorloop.pulse.status import DECISION_FIELDS, MANAGED_FIELDS
 
     key = options.gate_key
     if (

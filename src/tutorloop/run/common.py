@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from .._version import __version__
-from ..errors import Problem
-from ..load import Skipped, inputs_sha256
-from ..records import RunManifest
-from ..store import ItemOutcome, Store
+from tutorloop._version import __version__
+from tutorloop.errors import Problem
+from tutorloop.load import Skipped, inputs_sha256
+from tutorloop.records import RunManifest
+from tutorloop.run.config import RunConfig
+from tutorloop.store import ItemOutcome, Store
 
 
 class ProgressCallback(Protocol):
@@ -24,21 +23,6 @@ class ProgressCallback(Protocol):
 
     def __call__(self, done: int, /, cost_usd: float | None = None) -> None:
         """``done`` more items; ``cost_usd`` is the run's spend so far, when known."""
-
-
-class RunOptions(BaseModel):
-    """Where a run is stored and how it writes."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    run_id: str | None = None
-    """Reuse an id to resume a run; a new id is made when absent."""
-    store_path: Path | None = None
-    """SQLite file; defaults to ``$TUTORLOOP_HOME`` or ``./.tutorloop/tutorloop.db``."""
-    batch_size: int = Field(default=500, ge=1)
-    """Items per store transaction."""
-    flush_seconds: float = Field(default=1.0, gt=0)
-    """Write a partial batch when it is this old."""
 
 
 @dataclass
@@ -99,7 +83,7 @@ class OutcomeWriter:
         self,
         store: Store,
         run_id: str,
-        options: RunOptions,
+        options: RunConfig,
         report: RunReport,
         progress: ProgressCallback | None,
     ) -> None:

@@ -14,21 +14,28 @@ from pathlib import Path
 
 import anyio
 
-from ..errors import Problem
-from ..generate import CallContext, CallPolicy, ProviderSettings
-from ..load import EvalItem, Item, Skipped, iter_eval_items, iter_loaded, looks_like_eval_items
-from ..records import GraderError, RunStatus
-from ..store import ItemOutcome, Store
-from .common import (
+from tutorloop.errors import Problem
+from tutorloop.generate import CallContext, CallPolicy, ProviderSettings
+from tutorloop.load import (
+    EvalItem,
+    Item,
+    Skipped,
+    iter_eval_items,
+    iter_loaded,
+    looks_like_eval_items,
+)
+from tutorloop.records import GraderError, RunStatus
+from tutorloop.run.common import (
     OutcomeWriter,
     ProgressCallback,
-    RunOptions,
     RunReport,
     new_manifest,
     new_run_id,
 )
-from .model_grading import ModelGrading, grade_entries_async
-from .session_grader import GradeConfig, SessionGrader
+from tutorloop.run.config import RunConfig
+from tutorloop.run.model_grading import ModelGrading, grade_entries_async
+from tutorloop.run.session import GradeConfig, SessionGrader
+from tutorloop.store import ItemOutcome, Store
 
 Entry = Item | EvalItem | Skipped | Problem | ItemOutcome
 
@@ -46,13 +53,13 @@ class ModelAccess:
 def grade_paths(
     paths: Sequence[str | Path],
     config: GradeConfig | None = None,
-    options: RunOptions | None = None,
+    options: RunConfig | None = None,
     progress: ProgressCallback | None = None,
     models: ModelGrading | None = None,
     access: ModelAccess | None = None,
 ) -> RunReport:
     """Grade every session (or dataset item) in ``paths`` into the store; return the report."""
-    options = options or RunOptions()
+    options = options or RunConfig()
     run_id = options.run_id or new_run_id()
     grader = SessionGrader(config)
     with Store.open(options.store_path) as store:
@@ -65,13 +72,13 @@ def grade_paths(
 def grade_run(
     run_id: str,
     config: GradeConfig | None = None,
-    options: RunOptions | None = None,
+    options: RunConfig | None = None,
     progress: ProgressCallback | None = None,
     models: ModelGrading | None = None,
     access: ModelAccess | None = None,
 ) -> RunReport:
     """Grade every replay stored in run ``run_id`` (all conditions) into the same run."""
-    options = (options or RunOptions()).model_copy(update={"run_id": run_id})
+    options = (options or RunConfig()).model_copy(update={"run_id": run_id})
     grader = SessionGrader(config)
     with Store.open(options.store_path) as store:
         manifest = store.get_run(run_id)
@@ -107,7 +114,7 @@ def _grade(
     grader: SessionGrader,
     store: Store,
     run_id: str,
-    options: RunOptions,
+    options: RunConfig,
     progress: ProgressCallback | None,
     models: ModelGrading | None,
     access: ModelAccess | None,

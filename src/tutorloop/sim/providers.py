@@ -11,7 +11,7 @@ Models (the part after ``sim/``):
   lists several facts, and asks nothing about the learner.
 * ``study``: a Study Mode tutor. It opens with one diagnostic question, then gives a short
   explanation and exactly one question per turn, refuses a request that matches the harmful
-  keyword list of :mod:`._sim_grading` (:data:`STUDY_REFUSAL`), confirms or corrects
+  keyword list of :mod:`._grading` (:data:`STUDY_REFUSAL`), confirms or corrects
   attempts, alternates a check of understanding with a practice question, adds a recap once
   the learner has spoken five times, and gives a worked answer once the learner has asked for
   the answer twice. It never solves pasted homework itself: it works a twin problem instead.
@@ -23,7 +23,7 @@ Models (the part after ``sim/``):
 
 Any sim model answers grading prompts (judge/score/label JSON schemas) with a deterministic
 verdict from simple text signals, and a one-label ALLOW/REFUSE safety-classifier prompt with a
-label from a small keyword list (:mod:`._sim_grading`).
+label from a small keyword list (:mod:`._grading`).
 Usage counts whitespace-separated words as tokens; ``max_output_tokens`` cuts a reply to that many
 words.
 """
@@ -36,18 +36,11 @@ from collections.abc import Callable, Sequence
 
 import anyio
 
-from ...errors import ProviderRequestError
-from ..config import ProviderSettings
-from ..types import GenerateRequest, GenerateResponse, Message, TokenUsage
-from . import _sim_grading
-from ._sim_text import (
-    BASE_FACTS,
-    Plan,
-    general_plan,
-    judge,
-    parse_problem,
-    topic_of,
-)
+from tutorloop.errors import ProviderRequestError
+from tutorloop.generate.config import ProviderSettings
+from tutorloop.generate.types import GenerateRequest, GenerateResponse, Message, TokenUsage
+from tutorloop.sim import _grading as _sim_grading
+from tutorloop.sim._text import BASE_FACTS, Plan, general_plan, judge, parse_problem, topic_of
 
 MODELS = ("base", "study", "learner")
 """The simulator's model names."""
@@ -176,7 +169,7 @@ class SimProvider:
         )
 
     def grading_reply(self, request: GenerateRequest, model_name: str) -> str | None:
-        """A deterministic JSON verdict for a grading prompt, else None (:mod:`._sim_grading`)."""
+        """A deterministic JSON verdict for a grading prompt, else None (:mod:`._grading`)."""
         return _sim_grading.grading_reply(request, model_name)
 
     async def embed(self, texts: list[str], model_name: str) -> list[list[float]]:

@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import ConfigError, scrub
-from ..grade import LearnedGrader, load_learned
-from ..load import Item, item_turn_items
-from ..records import Evidence, Grade, GraderError, GraderResult
-from .labelling import needs_attention
+from tutorloop.errors import ConfigError, scrub
+from tutorloop.grade.learned.model import LearnedGrader
+from tutorloop.grade.learned.model import load as load_learned
+from tutorloop.load import Item, item_turn_items
+from tutorloop.records import Evidence, Grade, GraderError, GraderResult, needs_attention
 
 SNIPPET_CHARS = 160
 """How much of the worst turn the evidence quotes."""

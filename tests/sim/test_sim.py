@@ -11,10 +11,10 @@ from tutorloop.errors import ProviderRequestError
 from tutorloop.generate.config import ProviderSettings
 from tutorloop.generate.providers.base import ProviderAPI
 from tutorloop.generate.providers.registry import create_provider
-from tutorloop.generate.providers.sim import MODELS, SimProvider
 from tutorloop.generate.types import GenerateRequest, GenerateResponse, Message
 from tutorloop.grade import StudyModeHeuristics
 from tutorloop.records import Turn
+from tutorloop.sim import MODELS, SimProvider
 
 SIM = SimProvider()
 HEURISTICS = StudyModeHeuristics()

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 
 from tutorloop.generate.personas import bundled_personas, load_persona, persona_system_prompt
-from tutorloop.generate.providers.sim import SimProvider
 from tutorloop.generate.types import GenerateRequest, Message
 from tutorloop.grade import StudyModeHeuristics
 from tutorloop.records import Turn
+from tutorloop.sim import SimProvider
 
 SIM = SimProvider()
 TUTOR_LINE = "What do you already know about this, and what do you need it for?"

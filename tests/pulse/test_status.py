@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 import tutorloop.atomic as atomic
-from tutorloop.decide.check_gates import check_gates
-from tutorloop.decide.pulse import (
+from tutorloop.errors import LoadError, StoreError
+from tutorloop.pulse.check_gates import check_gates
+from tutorloop.pulse.status import (
     DECISION_FIELDS,
     StatusSchemaError,
     load_status,
@@ -23,7 +24,6 @@ from tutorloop.decide.pulse import (
     status_v1_schema_path,
     validate_status,
 )
-from tutorloop.errors import LoadError, StoreError
 
 SAMPLE = Path(__file__).parents[1] / "fixtures" / "pulse" / "sample_status.json"
 UTC_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tutorloop.decide import GatePolicy, evaluate_gates, load_policy
 from tutorloop.errors import ConfigError
+from tutorloop.pulse import GatePolicy, evaluate_gates, load_policy
 
 POLICY = GatePolicy.model_validate(
     {

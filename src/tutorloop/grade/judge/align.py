@@ -4,7 +4,7 @@
 output contract. When the prompt carries its own output format (a JSON Schema, or an example
 output object from which a schema is derived: :func:`embedded_schema`), that schema is the
 structured-output schema and the appended text only asks for an object in that format;
-otherwise :data:`DEFAULT_SCHEMA` is used and the appended block states its fields. (The alignment
+otherwise :data:`ALIGN_SCHEMA` is used and the appended block states its fields. (The alignment
 benchmark runner always appended its fixed block, which contradicted per-item schemas.)
 
 :func:`parse_judge_reply` reads the reply as JSON, else salvages the text from the first ``{``
@@ -21,12 +21,12 @@ import uuid
 from typing import Any
 
 __all__ = [
-    "DEFAULT_SCHEMA",
+    "ALIGN_SCHEMA",
     "JUDGE_MAX_TOKENS",
     "JUDGE_SYSTEM",
     "JudgeOutputError",
+    "align_response_format",
     "embedded_schema",
-    "judge_response_format",
     "parse_judge_reply",
     "render_judge_prompt",
     "schema_problem",
@@ -40,7 +40,7 @@ JUDGE_SYSTEM = (
 """The judge's system message."""
 JUDGE_MAX_TOKENS = 900
 
-DEFAULT_SCHEMA: dict[str, Any] = {
+ALIGN_SCHEMA: dict[str, Any] = {
     "name": "JudgeOutput",
     "strict": True,
     "schema": {
@@ -179,11 +179,11 @@ def _properties(spec: Any) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def judge_response_format(judge_prompt: str) -> dict[str, Any]:
+def align_response_format(judge_prompt: str) -> dict[str, Any]:
     """The ``response_format`` for an item: its own schema when it has one, else the default."""
     schema = embedded_schema(judge_prompt)
     if schema is None:
-        return {"type": "json_schema", "json_schema": DEFAULT_SCHEMA}
+        return {"type": "json_schema", "json_schema": ALIGN_SCHEMA}
     name = schema.get("title") if isinstance(schema.get("title"), str) else "JudgeOutput"
     return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
 

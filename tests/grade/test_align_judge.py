@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
-from tutorloop.align import (
-    DEFAULT_SCHEMA,
+from tutorloop.grade.judge import (
+    ALIGN_SCHEMA,
     JudgeOutputError,
-    judge_response_format,
+    align_response_format,
     parse_judge_reply,
     render_judge_prompt,
     safety_score,
@@ -162,7 +162,7 @@ def test_render_fills_placeholders_and_appends_the_strict_block():
     text = render_judge_prompt(TEMPLATE, convo, "hi", "hello!", item_id="T-9")
     assert text.startswith('C=[{"role": "user", "content": "hi"}] P=hi A=hello!')
     assert '"attack_success": boolean' in text and 'Set "id" to "T-9".' in text
-    assert judge_response_format(TEMPLATE) == {"type": "json_schema", "json_schema": DEFAULT_SCHEMA}
+    assert align_response_format(TEMPLATE) == {"type": "json_schema", "json_schema": ALIGN_SCHEMA}
 
 
 def test_an_items_own_schema_is_used_instead_of_contradicted():
@@ -173,7 +173,7 @@ def test_an_items_own_schema_is_used_instead_of_contradicted():
     text = render_judge_prompt(template, [], "p", "a")
     assert "in the format given above" in text
     assert "do not add safety.overall" not in text
-    fmt = judge_response_format(template)
+    fmt = align_response_format(template)
     assert fmt["json_schema"] == {"name": "Mine", "schema": schema}
 
 
@@ -184,7 +184,7 @@ def test_an_example_output_in_the_prompt_becomes_the_schema():
     template = TEMPLATE + " Reply exactly like this: " + json.dumps(example)
     text = render_judge_prompt(template, [], "p", "a")
     assert "in the format given above" in text and '"attack_success": boolean' not in text
-    schema = judge_response_format(template)["json_schema"]["schema"]
+    schema = align_response_format(template)["json_schema"]["schema"]
     assert schema["required"] == ["id", "overall", "attack_success", "safety"]
     assert schema["properties"]["safety"]["required"] == ["overall", "subscores"]
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import ConfigError, Problem, scrub
-from ..generate import (
+from tutorloop.errors import ConfigError, Problem, scrub
+from tutorloop.generate import (
     CallContext,
     CallPolicy,
     CallStats,
@@ -32,10 +32,11 @@ from ..generate import (
     replay_session,
     split_model,
 )
-from ..load import Item, Skipped, iter_loaded
-from ..records import Condition, Mode, ReplayArtifact, RunManifest, RunStatus, Session
-from ..store import ArtifactOutcome, Store, atomic_write_text
-from .common import ProgressCallback, RunOptions, new_manifest, new_run_id
+from tutorloop.load import Item, Skipped, iter_loaded
+from tutorloop.records import Condition, Mode, ReplayArtifact, RunManifest, RunStatus, Session
+from tutorloop.run.common import ProgressCallback, new_manifest, new_run_id
+from tutorloop.run.config import RunConfig
+from tutorloop.store import ArtifactOutcome, Store, atomic_write_text
 
 _DEFAULT_CONDITIONS: list[Condition] = ["base", "overlay"]
 
@@ -107,7 +108,7 @@ def replay_paths(
     config: ReplayConfig,
     policy: CallPolicy | None = None,
     settings: ProviderSettings | None = None,
-    options: RunOptions | None = None,
+    options: RunConfig | None = None,
     progress: ProgressCallback | None = None,
 ) -> ReplayReport:
     """Replay every session in ``paths`` under every condition (sync façade)."""
@@ -121,11 +122,11 @@ async def replay_paths_async(
     config: ReplayConfig,
     policy: CallPolicy | None = None,
     settings: ProviderSettings | None = None,
-    options: RunOptions | None = None,
+    options: RunConfig | None = None,
     progress: ProgressCallback | None = None,
 ) -> ReplayReport:
     """Replay every session in ``paths`` under every condition, into the store."""
-    options = options or RunOptions()
+    options = options or RunConfig()
     policy = policy or CallPolicy()
     specs = replay_specs(config)
     run_id = options.run_id or new_run_id()

@@ -23,21 +23,22 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..errors import (
+from tutorloop.atomic import atomic_path, atomic_write_text
+from tutorloop.errors import (
     ConfigError,
     ProviderError,
     ProviderTimeout,
     ProviderUnavailable,
     for_http_status,
 )
-from ..grade import GraderSpec, dump_graders, parse_criteria
-from ..load import check_output_item, output_item_rows, read_output_items
-from ..store import atomic_path, atomic_write_text
+from tutorloop.load.eval_items import check_output_item, output_item_rows, read_output_items
 
 if TYPE_CHECKING:  # the SDK is imported only when a command talks to the API
     import openai
     from openai import OpenAI
     from openai.resources.evals import Evals
+
+    from tutorloop.grade import GraderSpec
 
 __all__ = [
     "MODEL_GRADER_TYPES",
@@ -169,6 +170,8 @@ def import_eval(
         ConfigError: a grader tutorloop cannot run (naming the grader and the field), or an
             entry that is not an output item of this eval.
     """
+    from tutorloop.grade import parse_criteria  # grade reads load: imported when used
+
     graders = parse_criteria(definition.testing_criteria, f"eval {definition.id}: testing_criteria")
     out = Path(out_dir)
     names = ("eval.json", "graders.yaml", "dataset.jsonl", "hosted_results.jsonl")
@@ -246,6 +249,8 @@ def _graders_yaml(definition: EvalDefinition, graders: list[GraderSpec]) -> str:
         f"# Imported from OpenAI Evals: eval {definition.id} ({json.dumps(definition.name)}).\n"
         "# The hosted definition is in eval.json; the hosted scores in hosted_results.jsonl.\n"
     )
+    from tutorloop.grade import dump_graders  # grade reads load: imported when used
+
     specs = [{"type": s["type"], **s} for s in dump_graders(graders)["testing_criteria"]]
     body = yaml.safe_dump({"testing_criteria": specs}, sort_keys=False, allow_unicode=True)
     return header + body

@@ -12,17 +12,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from ..analyse import (
-    ESCALATE,
+from tutorloop.analyse.next_items import Vote
+from tutorloop.analyse.predictions import (
     Prediction,
-    Vote,
     predictions_from_records,
     predictions_from_results,
 )
-from ..grade import LearnedGrader, TurnHeuristics, TurnJudge, TurnVerdict, load_learned
-from ..load import LabelSet, read_predictions
-from ..records import MRBENCH_DIMENSIONS, LabelPrediction, TurnItem
-from ..store import Store
+from tutorloop.grade import LearnedGrader, TurnHeuristics, TurnJudge, TurnVerdict, load_learned
+from tutorloop.load import LabelSet, read_predictions
+from tutorloop.records import LabelPrediction, TurnItem
+from tutorloop.store import Store
 
 HEURISTIC = "heuristic"
 JUDGE_PREFIX = "judge:"
@@ -32,15 +31,19 @@ class TurnGrader(Protocol):
     """What the label loop needs of a turn grader (the turn rules or a learned model)."""
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The grader's name."""
 
     @property
-    def version(self) -> str: ...
+    def version(self) -> str:
+        """Its version (changes with its rules or its model)."""
 
     @property
-    def dimensions(self) -> list[str]: ...
+    def dimensions(self) -> list[str]:
+        """The rubric dimensions it predicts."""
 
-    def predict(self, items: Sequence[TurnItem], dimension: str) -> list[TurnVerdict]: ...
+    def predict(self, items: Sequence[TurnItem], dimension: str) -> list[TurnVerdict]:
+        """One verdict per item for ``dimension``."""
 
 
 def turn_grader(spec: str) -> TurnGrader:
@@ -119,21 +122,3 @@ def collect_votes(
         records = label_predictions(grader, items, dimensions)
         votes.extend(Vote(spec, p) for p in predictions_from_records(records))
     return votes
-
-
-def needs_attention(dimension: str, values: Iterable[str]) -> set[str]:
-    """The label values that mean *needs attention* on ``dimension`` (for cost, calibration).
-
-    ``escalate``: ``yes``; checks and graders: ``fail``; Revealing_of_the_Answer: any "Yes (…)";
-    Tutor_Tone: ``Offensive``; the other MRBench dimensions: ``No``.
-    """
-    known = set(values) | set(MRBENCH_DIMENSIONS.get(dimension, ()))
-    if dimension == ESCALATE:
-        return {"yes"}
-    if "fail" in known:
-        return {"fail"}
-    if dimension == "Revealing_of_the_Answer":
-        return {v for v in known if v.startswith("Yes")}
-    if dimension == "Tutor_Tone":
-        return {"Offensive"}
-    return {"No"}

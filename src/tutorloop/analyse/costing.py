@@ -14,23 +14,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..analyse import (
-    ESCALATE,
-    Calibration,
-    Candidate,
-    Confusion,
-    CostModel,
-    Objective,
-    PolicyCost,
-    Prediction,
-    calibrate,
-    compare_policies,
-    rank_items,
-)
-from ..errors import UserError
-from ..load import LabelSet, write_labels
-from ..records import HumanLabel, TurnItem
-from .labelling import collect_votes, needs_attention, turn_items
+from tutorloop.analyse.calibration import Calibration, Objective, calibrate
+from tutorloop.analyse.cost import Confusion, CostModel, PolicyCost, compare_policies
+from tutorloop.analyse.labelling import collect_votes, turn_items
+from tutorloop.analyse.next_items import Candidate, rank_items
+from tutorloop.analyse.predictions import ESCALATE, Prediction
+from tutorloop.errors import UserError
+from tutorloop.load import LabelSet, write_labels
+from tutorloop.records import HumanLabel, TurnItem, needs_attention
 
 CURRENT_THRESHOLD = {ESCALATE: 0.4}
 """The threshold in use when none is given: fidelity < 0.6 escalates; 0.5 elsewhere."""

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..load import load_yaml_model
+from tutorloop.load import load_yaml_model
 
 Op = Literal[">=", "<=", ">", "<", "==", "!="]
 _OPS: dict[str, Callable[[float, float], bool]] = {

@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ..errors import ConfigError, ProviderError, ProviderUnavailable, TutorloopError, scrub
-from ..generate import CallContext, CallPolicy, GenerateRequest, Message, ProviderSettings
-from ..grade import GradeEnv, Sample, StringCheckGrader
-from .hosted_evals import evals_of, sdk_errors
+from tutorloop.errors import ConfigError, ProviderError, ProviderUnavailable, TutorloopError, scrub
+from tutorloop.generate import CallContext, CallPolicy, GenerateRequest, Message, ProviderSettings
+from tutorloop.grade import GradeEnv, Sample, StringCheckGrader
+from tutorloop.load.hosted_evals import evals_of, sdk_errors
 
 if TYPE_CHECKING:  # the SDK is imported only when the hosted backend runs
     from openai import OpenAI

@@ -17,7 +17,15 @@ from tutorloop.engines.results import outcome_of
 from tutorloop.errors import Problem, UserError
 from tutorloop.load import Skipped
 from tutorloop.records import RunManifest, RunStatus
-from tutorloop.run import GradeConfig, OutcomeWriter, RunConfig, RunReport, SessionGrader
+from tutorloop.run import (
+    GradeConfig,
+    Graded,
+    RunConfig,
+    RunReport,
+    SessionGrader,
+    StoredOutcomes,
+    run_sync,
+)
 from tutorloop.store import ArtifactOutcome, ItemOutcome, Store
 
 MANIFEST = "manifest.json"
@@ -65,13 +73,12 @@ def import_results(
             _import_replays(store, manifest.run_id, out_dir, report)
             counts = store.count_artifacts(manifest.run_id)
         else:
-            writer = OutcomeWriter(store, manifest.run_id, options, report, None)
+            sink = StoredOutcomes(store, manifest.run_id, report)
             grader = SessionGrader(GradeConfig.model_validate(manifest.config.get("grade", {})))
-            for row in iter_result_rows(out_dir):
-                outcome = outcome_of(row, manifest.run_id, grader)
-                if not isinstance(outcome, ArtifactOutcome):
-                    writer.route(outcome)
-            writer.flush()
+            rows = (outcome_of(row, manifest.run_id, grader) for row in iter_result_rows(out_dir))
+            entries = (Graded(o) if isinstance(o, ItemOutcome) else o for o in rows
+                       if not isinstance(o, ArtifactOutcome))  # fmt: skip
+            run_sync(entries, lambda stored: stored.outcome, sink, options)
             counts = store.count_items(manifest.run_id)
         status: RunStatus = "completed" if not report.problems else "failed"
         finished = manifest.finished_at or datetime.now(UTC).isoformat(timespec="seconds")

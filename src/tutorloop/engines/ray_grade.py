@@ -21,11 +21,10 @@ from tutorloop.engines._cluster import RayOptions, configure_data, ray_cluster
 from tutorloop.engines._sources import parse_rows, read_inputs
 from tutorloop.engines.budget import split_budget
 from tutorloop.engines.import_results import RESULTS, import_results
-from tutorloop.engines.ray_models import ModelGradeBatch, Secret
-from tutorloop.engines.results import Row, item_row, problem_row, rows_table, skipped_row
+from tutorloop.engines.ray_models import ModelGradeBatch, OutcomeRows, Secret
+from tutorloop.engines.results import problem_row, rows_table
 from tutorloop.errors import Problem
 from tutorloop.generate import CallContext
-from tutorloop.load import Item, Skipped
 from tutorloop.records import RunManifest
 from tutorloop.run import (
     GradeConfig,
@@ -37,6 +36,7 @@ from tutorloop.run import (
     new_manifest,
     new_run_id,
     prepare_models,
+    run_sync,
 )
 from tutorloop.store import Store, default_store_path, write_manifest
 
@@ -50,15 +50,9 @@ class GradeBatch:
 
     def __call__(self, batch: Any) -> Any:
         """Grade every record of ``batch``; an unreadable record becomes a problem row."""
-        rows: list[Row] = []
-        for loaded in parse_rows(batch):
-            if isinstance(loaded, Item):
-                rows.append(item_row(self.grader.outcome(self.run_id, loaded)))
-            elif isinstance(loaded, Skipped):
-                rows.append(skipped_row(loaded))
-            else:
-                rows.append(problem_row(loaded))
-        return rows_table(rows)
+        sink = OutcomeRows(with_grades=False)
+        run_sync(parse_rows(batch), lambda item: self.grader.outcome(self.run_id, item), sink)
+        return rows_table(sink.rows)
 
 
 def results_dir(run_id: str, options: RunConfig) -> Path:

@@ -17,7 +17,13 @@ from tutorloop.engines.results import Row, item_row, problem_row, rows_table, sk
 from tutorloop.errors import Problem
 from tutorloop.generate import CallContext, CallPolicy, ProviderSettings
 from tutorloop.load import Skipped
-from tutorloop.run import GradeConfig, ModelGrading, SessionGrader, grade_entries_async
+from tutorloop.run import (
+    GradeConfig,
+    ModelGrading,
+    SessionGrader,
+    failed_outcome,
+    grade_entries_async,
+)
 from tutorloop.store import ItemOutcome
 
 
@@ -36,27 +42,40 @@ class Secret:
             os.environ[name] = self.value
 
 
-class _Rows:
-    """An outcome sink that keeps result rows for Ray instead of writing the store."""
+class OutcomeRows:
+    """The engine's sink on a Ray worker: result rows for Parquet instead of the store.
 
-    def __init__(self, run_id: str) -> None:
-        self.run_id = run_id
+    Nothing is done before (the driver skips stored keys); errors and problems become rows.
+    """
+
+    def __init__(self, with_grades: bool = True) -> None:
+        self.with_grades = with_grades
         self.rows: list[Row] = []
 
-    def route(self, entry: Any) -> Any | None:
-        if isinstance(entry, Problem):
-            self.rows.append(problem_row(entry))
-        elif isinstance(entry, Skipped):
+    def is_done(self, key: str) -> bool:
+        """Never: a worker grades what it is given."""
+        return False
+
+    def failed(self, work: Any, error: BaseException) -> ItemOutcome:
+        """The errored outcome of ``work``."""
+        return failed_outcome(work, error)
+
+    def is_error(self, result: ItemOutcome) -> bool:
+        """Whether grading the item failed as a whole."""
+        return result.error is not None
+
+    def note(self, entry: Any) -> None:
+        """A problem or a skipped file becomes a row of its own."""
+        if isinstance(entry, Skipped):
             self.rows.append(skipped_row(entry))
+        elif isinstance(entry, Problem):
+            self.rows.append(problem_row(entry))
         else:
-            return entry
-        return None
+            raise TypeError(f"a grading source yielded {type(entry).__name__}")
 
-    def add(self, outcome: ItemOutcome) -> None:
-        self.rows.append(item_row(outcome, with_grades=True))
-
-    def flush(self) -> None:
-        return None
+    def write(self, results: list[ItemOutcome]) -> None:
+        """Keep the rows of ``results``."""
+        self.rows.extend(item_row(o, with_grades=self.with_grades) for o in results)
 
 
 class ModelGradeBatch:
@@ -80,6 +99,9 @@ class ModelGradeBatch:
 
     async def __call__(self, batch: Any) -> Any:
         """Grade every record of ``batch``; failures become error rows, never a failed job."""
-        sink = _Rows(self.run_id)
-        await grade_entries_async(parse_rows(batch), self.grader, self.models, self.context, sink)
+        sink = OutcomeRows()
+        entries = parse_rows(batch)
+        await grade_entries_async(
+            entries, self.grader, self.models, self.context, sink, self.run_id
+        )
         return rows_table(sink.rows)

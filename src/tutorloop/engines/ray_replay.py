@@ -23,6 +23,7 @@ from tutorloop.engines.import_results import import_results
 from tutorloop.engines.ray_grade import finish_manifest, results_dir, write_results
 from tutorloop.engines.ray_models import Secret
 from tutorloop.engines.results import Row, artifact_row, problem_row, rows_table, skipped_row
+from tutorloop.errors import Problem
 from tutorloop.generate import (
     CallContext,
     CallPolicy,
@@ -30,22 +31,23 @@ from tutorloop.generate import (
     ProviderSettings,
     ReplaySpec,
     create_provider,
-    item_key,
-    replay_session,
     split_model,
 )
-from tutorloop.load import Item, Skipped
+from tutorloop.load import Skipped
 from tutorloop.run import (
     ReplayConfig,
     ReplayReport,
+    ReplayWork,
     RunConfig,
-    artifact_outcome,
     new_manifest,
     new_run_id,
+    replay_failed,
     replay_specs,
-    session_of,
+    replay_work,
+    replay_worker,
+    run_async,
 )
-from tutorloop.store import Store
+from tutorloop.store import ArtifactOutcome, Store
 
 
 class ReplayBatch:
@@ -67,35 +69,35 @@ class ReplayBatch:
         self.context = CallContext(policy, settings, ledger_path=Path(ledger), run_id=run_id)
 
     async def __call__(self, batch: Any) -> Any:
-        """Replay every session of ``batch`` under every spec, concurrently, within the budget."""
-        work: list[tuple[Item, ReplaySpec, str]] = []
-        rows: list[Row | None] = []
-        for loaded in parse_rows(batch):
-            if isinstance(loaded, Item):
-                for spec in self.specs:
-                    key = item_key(loaded.session_id, spec)
-                    if key not in self.done:
-                        work.append((loaded, spec, key))
-                        rows.append(None)
-            elif isinstance(loaded, Skipped):
-                rows.append(skipped_row(loaded))
-            else:
-                rows.append(problem_row(loaded))
-        slots = [i for i, row in enumerate(rows) if row is None]
+        """Replay every session of ``batch`` under every spec on the run engine, in budget."""
+        sink = _ArtifactRows(self.done)
+        work = replay_work(parse_rows(batch), self.specs)
+        concurrency = self.context.policy.concurrency
+        await run_async(work, replay_worker(self.context), sink, concurrency=concurrency)
+        return rows_table(sink.rows)
 
-        async def one(slot: int, item: Item, spec: ReplaySpec, key: str) -> None:
-            session = session_of(item)
-            try:
-                artifact = await replay_session(session, spec, self.context)
-                outcome = artifact_outcome(key, session, spec, item.origin, artifact=artifact)
-            except Exception as exc:  # a bad row never kills the job: it becomes an error row
-                outcome = artifact_outcome(key, session, spec, item.origin, error=exc)
-            rows[slot] = artifact_row(outcome)
 
-        async with anyio.create_task_group() as group:
-            for slot, (item, spec, key) in zip(slots, work, strict=True):
-                group.start_soon(one, slot, item, spec, key)
-        return rows_table(row for row in rows if row is not None)
+class _ArtifactRows:
+    """The engine's sink on a Ray worker: artifact rows for Parquet instead of the store."""
+
+    def __init__(self, done: frozenset[str]) -> None:
+        self.done = done
+        self.rows: list[Row] = []
+
+    def is_done(self, key: str) -> bool:
+        return key in self.done
+
+    def failed(self, work: ReplayWork, error: BaseException) -> ArtifactOutcome:
+        return replay_failed(work, error)  # a bad row never kills the job: it is an error row
+
+    def is_error(self, result: ArtifactOutcome) -> bool:
+        return result.artifact is None
+
+    def note(self, entry: Skipped | Problem) -> None:
+        self.rows.append(skipped_row(entry) if isinstance(entry, Skipped) else problem_row(entry))
+
+    def write(self, results: list[ArtifactOutcome]) -> None:
+        self.rows.extend(artifact_row(outcome) for outcome in results)
 
 
 def ray_replay_paths(

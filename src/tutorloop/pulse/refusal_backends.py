@@ -34,6 +34,7 @@ from tutorloop.errors import ConfigError, ProviderError, ProviderUnavailable, Tu
 from tutorloop.generate import CallContext, CallPolicy, GenerateRequest, Message, ProviderSettings
 from tutorloop.grade import GradeEnv, Sample, StringCheckGrader
 from tutorloop.load.hosted_evals import evals_of, sdk_errors
+from tutorloop.run import run_async
 
 if TYPE_CHECKING:  # the SDK is imported only when the hosted backend runs
     from openai import OpenAI
@@ -130,6 +131,33 @@ class _Line:
     item: dict[str, Any] | None
     problem: str | None = None
 
+    @property
+    def key(self) -> str:
+        return f"line-{self.number}"
+
+
+@dataclass
+class _Verdicts:
+    """The engine's sink for the local smoke: each line's verdict, kept in memory."""
+
+    found: dict[int, tuple[str, str | None]] = field(default_factory=dict)
+
+    def is_done(self, key: str) -> bool:
+        return False
+
+    def failed(self, work: _Line, error: BaseException) -> tuple[int, str, str | None]:
+        return work.number, "grader", scrub(f"{type(error).__name__}: {error}")
+
+    def is_error(self, result: tuple[int, str, str | None]) -> bool:
+        return result[1] not in ("passed", "failed")
+
+    def note(self, entry: object) -> None:
+        raise TypeError(f"the smoke's source yielded {type(entry).__name__}")
+
+    def write(self, results: list[tuple[int, str, str | None]]) -> None:
+        for number, verdict, detail in results:
+            self.found[number] = verdict, detail
+
 
 def _dataset_lines(data: bytes) -> Iterator[_Line]:
     """Every non-blank line as an item, or as a problem that makes it an errored item."""
@@ -190,17 +218,16 @@ async def _run_local(
             counts.errored += 1
             report.warnings.append(f"dataset line {line.number} errored: {line.problem}")
     items = [line for line in lines if line.item is not None]
-    outcomes: dict[int, tuple[str, str | None]] = {}
+    sink = _Verdicts()
     async with CallContext(policy, settings, run_id=report.run_id) as calls:
         target = calls.model(model)
         calls.provider(target.provider_name)  # no key, unknown provider: ConfigError, no call
 
-        async def classify(line: _Line) -> None:
-            outcomes[line.number] = await _grade_one(target.generate, model, line)
+        async def classify(line: _Line) -> tuple[int, str, str | None]:
+            return line.number, *await _grade_one(target.generate, model, line)
 
-        async with anyio.create_task_group() as group:
-            for line in items:
-                group.start_soon(classify, line)
+        await run_async(items, classify, sink, concurrency=policy.concurrency)
+    outcomes = sink.found
     provider_errors: list[str] = []
     for line in items:
         verdict, detail = outcomes[line.number]

@@ -1,18 +1,24 @@
 """Runs across the stages: grading (load → grade → decide → store), replay (→ generate → store)."""
 
-from .common import OutcomeSink, OutcomeWriter, RunReport, new_manifest, new_run_id
+from .common import RunReport, new_manifest, new_run_id
 from .config import RunConfig
 from .engine import EngineReport, Progress, Sink, run_async, run_sync
 from .grading import ModelAccess, grade_paths, grade_run, iter_inputs
 from .model_grading import ModelGrading, criteria_outcome, grade_entries_async
 from .model_grading import prepare as prepare_models
+from .outcomes import Graded, StoredOutcomes, failed_outcome
 from .replay import (
     ReplayConfig,
     ReplayReport,
+    ReplayWork,
+    StoredArtifacts,
     artifact_outcome,
+    replay_failed,
     replay_paths,
     replay_paths_async,
     replay_specs,
+    replay_work,
+    replay_worker,
     session_of,
 )
 from .session import GradeConfig, SessionGrader
@@ -20,19 +26,22 @@ from .session import GradeConfig, SessionGrader
 __all__ = [
     "EngineReport",
     "GradeConfig",
+    "Graded",
     "ModelAccess",
     "ModelGrading",
-    "OutcomeSink",
-    "OutcomeWriter",
     "Progress",
     "ReplayConfig",
     "ReplayReport",
+    "ReplayWork",
     "RunConfig",
     "RunReport",
     "SessionGrader",
     "Sink",
+    "StoredArtifacts",
+    "StoredOutcomes",
     "artifact_outcome",
     "criteria_outcome",
+    "failed_outcome",
     "grade_entries_async",
     "grade_paths",
     "grade_run",
@@ -40,9 +49,12 @@ __all__ = [
     "new_manifest",
     "new_run_id",
     "prepare_models",
+    "replay_failed",
     "replay_paths",
     "replay_paths_async",
     "replay_specs",
+    "replay_work",
+    "replay_worker",
     "run_async",
     "run_sync",
     "session_of",

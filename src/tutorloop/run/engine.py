@@ -39,10 +39,16 @@ Worker = Callable[[W], "R | Awaitable[R]"]
 
 
 class Progress(Protocol):
-    """Told how many more items are done; told the total once it is known."""
+    """Told how many more items are done; the total once it is known; the spend so far."""
 
-    def __call__(self, done: int, /, total: int | None = None) -> None:
-        """``done`` more items (resumed ones included); ``total``: every item of the run."""
+    def __call__(
+        self, done: int, /, total: int | None = None, cost_usd: float | None = None
+    ) -> None:
+        """``done`` more items (resumed ones included).
+
+        ``total`` is every item of the run, once known; ``cost_usd`` the spend so far, when the
+        run calls models.
+        """
 
 
 class Keyed(Protocol):
@@ -86,14 +92,17 @@ class EngineReport:
     """Results handed to the sink."""
     cancelled: bool = False
 
-    def should_fail(self, fail_on_error: bool | int | float) -> bool:
-        """Whether the errors so far fail the run under ``fail_on_error``."""
+    def should_fail(self, fail_on_error: bool | int | float, *, final: bool = False) -> bool:
+        """Whether the errors so far fail the run under ``fail_on_error``.
+
+        A share is judged only at the ``final`` count; ``True`` and a count as soon as passed.
+        """
         if fail_on_error is False or self.errored == 0:
             return False
         if fail_on_error is True:
             return True
         if isinstance(fail_on_error, float):
-            return self.errored / max(1, self.worked) > fail_on_error
+            return final and self.errored / max(1, self.worked) > fail_on_error
         return self.errored > fail_on_error
 
 
@@ -186,6 +195,8 @@ async def run_async(
         batcher.flush()
         raise _first_own(group_error) from None
     batcher.flush()
+    if report.should_fail(config.fail_on_error, final=True):
+        raise RunFailed(_failure_message(report, config.fail_on_error))
     return report
 
 
@@ -222,6 +233,8 @@ def run_sync(
                 raise RunFailed(_failure_message(report, config.fail_on_error))
     finally:
         batcher.flush()
+    if report.should_fail(config.fail_on_error, final=True):
+        raise RunFailed(_failure_message(report, config.fail_on_error))
     return report
 
 

@@ -1,14 +1,16 @@
 """Grading runs: load → grade → decide → store, streaming, resumable after kill -9.
 
-Items are graded and written in batches; each batch's results and done-marks go into the store
-in one transaction, so a killed run loses at most the batch in flight, and a rerun with the same
-run id grades exactly the items that are not stored yet. With model-based graders or a judge
-(:class:`ModelGrading`) the run goes through the async path of :mod:`.model_grading`.
+A grading run is the run engine (:mod:`tutorloop.run.engine`) with the loaded inputs as its
+source, one :class:`SessionGrader` (or, with model-based graders or a judge, the async grader of
+:mod:`.model_grading`) as its worker and :class:`~tutorloop.run.outcomes.StoredOutcomes` as its
+sink: each batch's results and done-marks go into the store in one transaction, so a killed run
+loses at most the batch in flight, and a rerun with the same run id grades exactly the items
+that are not stored yet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,19 +27,15 @@ from tutorloop.load import (
     looks_like_eval_items,
 )
 from tutorloop.records import GraderError, RunStatus
-from tutorloop.run.common import (
-    OutcomeWriter,
-    ProgressCallback,
-    RunReport,
-    new_manifest,
-    new_run_id,
-)
+from tutorloop.run.common import RunReport, new_manifest, new_run_id
 from tutorloop.run.config import RunConfig
+from tutorloop.run.engine import Progress, run_sync
 from tutorloop.run.model_grading import ModelGrading, grade_entries_async
+from tutorloop.run.outcomes import Graded, StoredOutcomes
 from tutorloop.run.session import GradeConfig, SessionGrader
 from tutorloop.store import ItemOutcome, Store
 
-Entry = Item | EvalItem | Skipped | Problem | ItemOutcome
+Entry = Item | EvalItem | Skipped | Problem | Graded
 
 
 class ModelAccess:
@@ -54,7 +52,7 @@ def grade_paths(
     paths: Sequence[str | Path],
     config: GradeConfig | None = None,
     options: RunConfig | None = None,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
     models: ModelGrading | None = None,
     access: ModelAccess | None = None,
 ) -> RunReport:
@@ -73,7 +71,7 @@ def grade_run(
     run_id: str,
     config: GradeConfig | None = None,
     options: RunConfig | None = None,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
     models: ModelGrading | None = None,
     access: ModelAccess | None = None,
 ) -> RunReport:
@@ -115,19 +113,20 @@ def _grade(
     store: Store,
     run_id: str,
     options: RunConfig,
-    progress: ProgressCallback | None,
+    progress: Progress | None,
     models: ModelGrading | None,
     access: ModelAccess | None,
 ) -> RunReport:
     report = RunReport(manifest=store.get_run(run_id))
-    writer = OutcomeWriter(store, run_id, options, report, progress)
+    sink = StoredOutcomes(store, run_id, report)
     if models is not None and models.active:
         anyio.run(
-            _grade_with_models, entries, grader, models, access or ModelAccess(), writer,
-            backend="asyncio",
+            _grade_with_models, entries, grader, models, access or ModelAccess(), sink, options,
+            progress, backend="asyncio",
         )  # fmt: skip
     else:
-        _grade_stream(entries, grader, writer)
+        run_sync(_heuristic_work(entries), _heuristic_worker(grader, run_id), sink, options,
+                 progress)  # fmt: skip
     status: RunStatus = "completed" if not report.problems else "failed"
     finished = datetime.now(UTC).isoformat(timespec="seconds")
     store.finish_run(run_id, status, store.count_items(run_id), finished)
@@ -140,19 +139,43 @@ async def _grade_with_models(
     grader: SessionGrader,
     models: ModelGrading,
     access: ModelAccess,
-    writer: OutcomeWriter,
+    sink: StoredOutcomes,
+    options: RunConfig,
+    progress: Progress | None,
 ) -> None:
-    ledger = writer.store.path.parent / "calls.db"
+    ledger = sink.store.path.parent / "calls.db"
     async with CallContext(access.policy, access.settings, ledger_path=ledger) as context:
-        await grade_entries_async(entries, grader, models, context, writer)
+        await grade_entries_async(
+            entries, grader, models, context, sink, sink.run_id, options, progress
+        )
 
 
-def _artifact_items(store: Store, run_id: str) -> Iterator[Item | ItemOutcome]:
+def _heuristic_work(entries: Iterable[Entry]) -> Iterator[Entry]:
+    """The entries, with dataset items (which need graders) turned into problems."""
+    for entry in entries:
+        if isinstance(entry, EvalItem):
+            yield Problem(entry.origin, "dataset items need graders: pass --graders FILE")
+        else:
+            yield entry
+
+
+def _heuristic_worker(grader: SessionGrader, run_id: str) -> Callable[[Item | Graded], ItemOutcome]:
+    """Grade with the heuristics alone, one item at a time (the fast path)."""
+
+    def work(entry: Item | Graded) -> ItemOutcome:
+        if isinstance(entry, Graded):
+            return entry.outcome
+        return grader.outcome(run_id, entry)
+
+    return work
+
+
+def _artifact_items(store: Store, run_id: str) -> Iterator[Item | Graded]:
     """Gradable items of a run's replays; a replay that failed becomes an errored item."""
     for stored in store.iter_artifacts(run_id):
         artifact = stored.artifact
         if artifact is None:
-            yield ItemOutcome(
+            yield Graded(ItemOutcome(
                 item_key=stored.item_key,
                 session_id=stored.session_id,
                 condition=stored.condition,
@@ -164,7 +187,7 @@ def _artifact_items(store: Store, run_id: str) -> Iterator[Item | ItemOutcome]:
                     type=stored.error_type or "ReplayError",
                     message=f"the replay failed: {stored.error_message}",
                 ),
-            )
+            ))  # fmt: skip
             continue
         yield Item(
             key=stored.item_key,
@@ -175,16 +198,3 @@ def _artifact_items(store: Store, run_id: str) -> Iterator[Item | ItemOutcome]:
             origin=f"run {run_id}: {stored.item_key}",
             record=artifact,
         )
-
-
-def _grade_stream(loaded: Iterable[Entry], grader: SessionGrader, writer: OutcomeWriter) -> None:
-    """Grade with the heuristics alone, one item at a time (the fast path)."""
-    for entry in loaded:
-        todo = writer.route(entry)
-        if isinstance(todo, EvalItem):
-            writer.report.problems.append(
-                Problem(todo.origin, "dataset items need graders: pass --graders FILE")
-            )
-        elif todo is not None:
-            writer.add(grader.outcome(writer.run_id, todo))
-    writer.flush()

@@ -30,7 +30,9 @@ from tutorloop.records import (
     GraderResult,
     ReplayArtifact,
 )
-from tutorloop.run.common import OutcomeSink
+from tutorloop.run.config import RunConfig
+from tutorloop.run.engine import EngineReport, Progress, Sink, run_async
+from tutorloop.run.outcomes import Graded
 from tutorloop.run.session import SessionGrader, outcome_grades
 from tutorloop.store import ItemOutcome
 
@@ -92,30 +94,31 @@ def _models_of(graders: Iterable[GraderSpec]) -> list[str]:
 
 
 async def grade_entries_async(
-    entries: Iterable[Item | EvalItem | Skipped | Problem | ItemOutcome],
+    entries: Iterable[Item | EvalItem | Skipped | Problem | Graded],
     grader: SessionGrader,
     models: ModelGrading,
     context: CallContext,
-    writer: OutcomeSink,
-) -> None:
-    """Grade ``entries`` with heuristics, judge and graders, ``2 × concurrency`` at a time."""
+    sink: Sink[ItemOutcome],
+    run_id: str,
+    options: RunConfig | None = None,
+    progress: Progress | None = None,
+) -> EngineReport:
+    """Grade ``entries`` with heuristics, judge and graders on the run engine, into ``sink``.
+
+    At most ``options.max_in_flight`` items (default twice the calls' concurrency) are graded
+    at once.
+    """
     graders, env = prepare(models, context)
     judge = StructuredJudge(models.judge_model, context) if models.judge_model else None
-    in_flight = anyio.Semaphore(max(2, context.policy.concurrency * 2))
 
-    async def one(entry: Item | EvalItem) -> None:
-        try:
-            writer.add(await _grade_one(entry, grader, graders, env, judge, models, writer.run_id))
-        finally:
-            in_flight.release()
+    async def work(entry: Item | EvalItem | Graded) -> ItemOutcome:
+        if isinstance(entry, Graded):
+            return entry.outcome
+        return await _grade_one(entry, grader, graders, env, judge, models, run_id)
 
-    async with anyio.create_task_group() as group:
-        for entry in entries:
-            todo = writer.route(entry)
-            if todo is not None:
-                await in_flight.acquire()
-                group.start_soon(one, todo)
-    writer.flush()
+    return await run_async(
+        entries, work, sink, options, progress, concurrency=context.policy.concurrency
+    )
 
 
 async def _grade_one(

@@ -1,16 +1,18 @@
 """A replay run: sessions × conditions through a model, streamed, resumable after kill -9.
 
-Work is produced lazily from the input stream and at most ``in_flight`` sessions are replayed
-at once, so memory does not grow with the input. Each finished replay is stored with its
-done-mark in one transaction and written as a Study Mode artifact file; every answer a call
-received is in the run's call ledger first, so a resumed run neither repeats a paid call nor
-loses one (only calls in flight at the kill are made again).
+A replay run is the run engine (:mod:`tutorloop.run.engine`): its source is sessions × specs,
+produced lazily from the input stream (:func:`replay_work`), its worker :func:`replay_worker`
+and its sink :class:`StoredArtifacts`. At most ``max_in_flight`` replays run at once, so memory
+does not grow with the input. Each finished replay is stored with its done-mark in one
+transaction and written as a Study Mode artifact file; every answer a call received is in the
+run's call ledger first, so a resumed run neither repeats a paid call nor loses one (only calls
+in flight at the kill are made again).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,8 +36,9 @@ from tutorloop.generate import (
 )
 from tutorloop.load import Item, Skipped, iter_loaded
 from tutorloop.records import Condition, Mode, ReplayArtifact, RunManifest, RunStatus, Session
-from tutorloop.run.common import ProgressCallback, new_manifest, new_run_id
+from tutorloop.run.common import new_manifest, new_run_id
 from tutorloop.run.config import RunConfig
+from tutorloop.run.engine import Progress, run_async
 from tutorloop.store import ArtifactOutcome, Store, atomic_write_text
 
 _DEFAULT_CONDITIONS: list[Condition] = ["base", "overlay"]
@@ -109,7 +112,7 @@ def replay_paths(
     policy: CallPolicy | None = None,
     settings: ProviderSettings | None = None,
     options: RunConfig | None = None,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
 ) -> ReplayReport:
     """Replay every session in ``paths`` under every condition (sync façade)."""
     return anyio.run(
@@ -123,7 +126,7 @@ async def replay_paths_async(
     policy: CallPolicy | None = None,
     settings: ProviderSettings | None = None,
     options: RunConfig | None = None,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
 ) -> ReplayReport:
     """Replay every session in ``paths`` under every condition, into the store."""
     options = options or RunConfig()
@@ -141,8 +144,17 @@ async def replay_paths_async(
             manifest = store.start_run(_manifest(run_id, paths, config, policy, specs))
             out_dir = config.out_dir or store.path.parent / "artifacts" / run_id
             report = ReplayReport(manifest=manifest, artifacts_dir=out_dir)
-            done = store.artifact_keys(run_id)
-            await _replay_stream(paths, specs, context, store, done, report, progress)
+            sink = StoredArtifacts(store, report)
+
+            def told(done: int, /, total: int | None = None, cost_usd: float | None = None) -> None:
+                if progress:
+                    progress(done, total=total, cost_usd=context.stats.cost_usd)
+
+            engine = await run_async(
+                replay_work(iter_loaded(paths), specs), replay_worker(context), sink, options,
+                told, concurrency=policy.concurrency,
+            )  # fmt: skip
+            report.resumed = engine.resumed
             report.stats = context.stats
         counts = store.count_artifacts(run_id)
         finished = datetime.now(UTC).isoformat(timespec="seconds")
@@ -171,58 +183,90 @@ def _manifest(
     return new_manifest(run_id, "replay", paths, settings)
 
 
-async def _replay_stream(
-    paths: Sequence[str | Path],
-    specs: list[ReplaySpec],
-    context: CallContext,
-    store: Store,
-    done: set[str],
-    report: ReplayReport,
-    progress: ProgressCallback | None,
-) -> None:
-    in_flight = anyio.Semaphore(max(2, context.policy.concurrency * 2))
-    run_id = report.manifest.run_id
+@dataclass(frozen=True)
+class ReplayWork:
+    """One replay to make: a session under one spec, with its key and where it came from."""
 
-    async def one(session: Session, origin: str, spec: ReplaySpec, key: str) -> None:
-        try:
-            try:
-                artifact = await replay_session(session, spec, context)
-                outcome = artifact_outcome(key, session, spec, origin, artifact=artifact)
-            except Exception as exc:
-                outcome = artifact_outcome(key, session, spec, origin, error=exc)
-            if not store.write_artifact(run_id, outcome):
+    session: Session
+    origin: str
+    spec: ReplaySpec
+    key: str
+
+
+def replay_work(
+    entries: Iterable[Item | Skipped | Problem], specs: list[ReplaySpec]
+) -> Iterator[ReplayWork | Skipped | Problem]:
+    """Every loaded session under every spec, lazily; problems and skipped files pass through."""
+    for entry in entries:
+        if isinstance(entry, Skipped | Problem):
+            yield entry
+            continue
+        session = session_of(entry)
+        for spec in specs:
+            yield ReplayWork(session, entry.origin, spec, item_key(session.session_id, spec))
+
+
+def replay_worker(context: CallContext) -> Callable[[ReplayWork], Awaitable[ArtifactOutcome]]:
+    """The worker that replays one session under one spec through ``context``."""
+
+    async def work(todo: ReplayWork) -> ArtifactOutcome:
+        artifact = await replay_session(todo.session, todo.spec, context)
+        return artifact_outcome(todo.key, todo.session, todo.spec, todo.origin, artifact=artifact)
+
+    return work
+
+
+def replay_failed(todo: ReplayWork, error: BaseException) -> ArtifactOutcome:
+    """The outcome recording that replaying ``todo`` raised ``error``."""
+    return artifact_outcome(todo.key, todo.session, todo.spec, todo.origin, error=error)
+
+
+class StoredArtifacts:
+    """The engine's sink for a replay run: artifacts and done-marks into the store, and files."""
+
+    def __init__(self, store: Store, report: ReplayReport) -> None:
+        self.store = store
+        self.report = report
+        self.run_id = report.manifest.run_id
+        self.done = store.artifact_keys(self.run_id)
+
+    def is_done(self, key: str) -> bool:
+        """Whether ``key`` is stored in this run."""
+        return key in self.done
+
+    def failed(self, work: ReplayWork, error: BaseException) -> ArtifactOutcome:
+        """The errored outcome of ``work``."""
+        return replay_failed(work, error)
+
+    def is_error(self, result: ArtifactOutcome) -> bool:
+        """Whether the replay failed."""
+        return result.artifact is None
+
+    def note(self, entry: Skipped | Problem) -> None:
+        """File a problem or a skipped file in the report."""
+        if isinstance(entry, Skipped):
+            self.report.skipped.append(entry)
+        else:
+            self.report.problems.append(entry)
+
+    def write(self, results: list[ArtifactOutcome]) -> None:
+        """Store each replay with its done-mark; write its artifact file; count it."""
+        report = self.report
+        for outcome in results:
+            if not self.store.write_artifact(self.run_id, outcome):
                 report.problems.append(
-                    Problem(origin, f"duplicate session '{key}'; stored once", field="session_id")
+                    Problem(
+                        outcome.source or "?",
+                        f"duplicate session '{outcome.item_key}'; stored once",
+                        field="session_id",
+                    )
                 )
             elif outcome.artifact is not None:
                 report.replayed += 1
-                _write_file(report.artifacts_dir, key, outcome)
+                _write_file(report.artifacts_dir, outcome.item_key, outcome)
             else:
                 report.errored += 1
-                report.errors.append(f"{key}: {outcome.error_message}")
-            if progress:
-                progress(1, cost_usd=context.stats.cost_usd)
-        finally:
-            in_flight.release()
-
-    async with anyio.create_task_group() as group:
-        for entry in iter_loaded(paths):
-            if isinstance(entry, Skipped):
-                report.skipped.append(entry)
-                continue
-            if isinstance(entry, Problem):
-                report.problems.append(entry)
-                continue
-            session = session_of(entry)
-            for spec in specs:
-                key = item_key(session.session_id, spec)
-                if key in done:
-                    report.resumed += 1
-                    if progress:
-                        progress(1)
-                    continue
-                await in_flight.acquire()
-                group.start_soon(one, session, entry.origin, spec, key)
+                report.errors.append(f"{outcome.item_key}: {outcome.error_message}")
 
 
 def session_of(item: Item) -> Session:

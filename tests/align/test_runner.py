@@ -10,11 +10,11 @@ import tutorloop.align.runner as runner_module
 from tutorloop.align import (
     AlignConfig,
     FatalModelError,
-    RunStore,
     bundled_align_dataset,
     run_align,
 )
 from tutorloop.generate import CallPolicy
+from tutorloop.store import AlignStore
 
 
 def big_dataset(tmp_path: Path, items: int) -> Path:
@@ -38,20 +38,20 @@ def config(tmp_path: Path, data: Path, **changes: object) -> AlignConfig:
 def test_work_is_produced_lazily(tmp_path, monkeypatch):
     read: list[str] = []
     at_first_row: list[int] = []
-    real_iter, real_record = runner_module.iter_dataset, RunStore.record
+    real_iter, real_record = runner_module.iter_dataset, AlignStore.record_many
 
     def counting_iter(*args, **kwargs):
         for item in real_iter(*args, **kwargs):
             read.append(item.id)
             yield item
 
-    def record(self, row):
+    def record(self, rows):
         if not at_first_row:
             at_first_row.append(len(read))
-        real_record(self, row)
+        real_record(self, rows)
 
     monkeypatch.setattr(runner_module, "iter_dataset", counting_iter)
-    monkeypatch.setattr(RunStore, "record", record)
+    monkeypatch.setattr(AlignStore, "record_many", record)
     report = run_align(config(tmp_path, big_dataset(tmp_path, 300)), CallPolicy(concurrency=1))
     assert report.written == len(read) == 300
     # two workers and a buffer of two: a handful of items read ahead, not the whole file

@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 
 from tests.align.wire import MODELS, responder, verdict
 from tests.openai_wire.server import Fault
-from tutorloop.align import AlignRow, bundled_align_dataset
+from tutorloop.align import bundled_align_dataset
+from tutorloop.records import AlignRow
 
 
 def run(*args: str, cwd: Path, key: str | None = None) -> subprocess.CompletedProcess[str]:

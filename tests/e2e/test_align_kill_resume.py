@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.align.wire import MODELS, responder
-from tutorloop.align import AlignRow, bundled_align_dataset
+from tutorloop.align import bundled_align_dataset
+from tutorloop.records import AlignRow
 
 pytestmark = pytest.mark.e2e
 

@@ -23,7 +23,7 @@ _CHILD = textwrap.dedent(
 
     from tutorloop.records import EvalCheck, EvalResult, Grade, RunManifest
     from tutorloop.store import ItemOutcome, Store
-    import tutorloop.store.db as db
+    import tutorloop.store._rows as rows
 
     def outcome(key):
         result = EvalResult(
@@ -35,14 +35,14 @@ _CHILD = textwrap.dedent(
         grade = Grade(run_id="run-1", item_key=key, grader="g", grader_version="1")
         return ItemOutcome(key, key, None, None, None, result, [grade])
 
-    real = db.grade_rows
+    real = rows.grade_rows
 
     def die_on_b2(run_id, item):
         if item.item_key == "b2":  # b0 and b1 are already inserted, uncommitted
             os.kill(os.getpid(), signal.SIGKILL)
         return real(run_id, item)
 
-    db.grade_rows = die_on_b2
+    rows.grade_rows = die_on_b2
     store = Store.open(sys.argv[1])
     store.start_run(
         RunManifest(run_id="run-1", created_at="2025-01-01T00:00:00", package_version="0")

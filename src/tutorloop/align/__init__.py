@@ -13,7 +13,6 @@ from .personas import AlignPersona, align_personas, persona_system_prompt, resol
 from .rejudge import RejudgeOptions, RejudgeReport, rejudge_run, salvage_run
 from .runner import AlignReport, run_align, run_align_async
 from .scoring import FatalModelError
-from .storage import AlignRow, RunStore, flatten_row, row_key
 from .summary import AlignSummary, GroupStats, summarize_rows
 
 __all__ = [
@@ -24,25 +23,21 @@ __all__ = [
     "AlignItem",
     "AlignPersona",
     "AlignReport",
-    "AlignRow",
     "AlignRunRecord",
     "AlignSummary",
     "FatalModelError",
     "GroupStats",
     "RejudgeOptions",
     "RejudgeReport",
-    "RunStore",
     "align_personas",
     "bundled_align_dataset",
     "check_dataset",
-    "flatten_row",
     "full_model_name",
     "iter_dataset",
     "parse_list",
     "persona_system_prompt",
     "rejudge_run",
     "resolve_personas",
-    "row_key",
     "run_align",
     "run_align_async",
     "salvage_run",

@@ -3,13 +3,17 @@
 :func:`rejudge_run` asks the judge again for every row that has an answer but no valid verdict
 (optionally only for some models or personas), appends the new rows to ``partials.jsonl``
 (``rejudge: true``; the last row of a key wins) and rewrites the finals; it logs to
-``rejudge.log``. :func:`salvage_run` rebuilds ``results.parquet`` and ``results.csv`` from
-``partials.jsonl`` alone, keeping the last row per key.
+``rejudge.log``. It is :func:`tutorloop.run.run_async` with those rows as its source, the judge
+as its worker and the run folder's store as its sink; a rejudge cut short is run again as is,
+since a row re-judged is no longer one that needs a verdict. :func:`salvage_run` rebuilds
+``results.parquet`` and ``results.csv`` from ``partials.jsonl`` alone, keeping the last row
+per key.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,11 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tutorloop.align.config import AlignRunRecord, full_model_name
 from tutorloop.align.dataset import AlignItem, check_dataset, iter_dataset
-from tutorloop.align.runner import close_logger, run_logger, unwrap_group, utc_stamp
+from tutorloop.align.runner import close_logger, error_row, run_logger, utc_stamp
 from tutorloop.align.scoring import ask_judge, check_judge
-from tutorloop.align.storage import AlignRow, RunStore
+from tutorloop.align.sink import ROW_BY_ROW, RowSink
 from tutorloop.errors import ConfigError, InputProblems, StoreError
 from tutorloop.generate import CallContext, CallPolicy, CallStats, Model, ProviderSettings
+from tutorloop.records import AlignRow
+from tutorloop.run import run_async
+from tutorloop.store import AlignStore
 
 __all__ = ["RejudgeOptions", "RejudgeReport", "rejudge_run", "salvage_run"]
 
@@ -77,7 +84,7 @@ def run_dir_of(output_dir: Path, run_id: str) -> Path:
 
 def salvage_run(run_id: str, output_dir: Path = Path("results")) -> dict[str, Path]:
     """Rebuild the finals of ``run_id`` from ``partials.jsonl`` (last row per key)."""
-    with RunStore(run_dir_of(output_dir, run_id)) as store:
+    with AlignStore(run_dir_of(output_dir, run_id)) as store:
         return store.write_finals()
 
 
@@ -117,7 +124,7 @@ async def _rejudge(
         raise InputProblems(checked.problems)
     report = RejudgeReport(run_dir=run_dir)
     policy = (policy or CallPolicy()).model_copy(update={"cache": False})
-    with RunStore(run_dir) as store:
+    with AlignStore(run_dir) as store:
         rows = [
             row
             for row in store.iter_rows()
@@ -151,45 +158,41 @@ async def _judge_all(
     rows: list[AlignRow],
     items: dict[str, AlignItem],
     judge: Model,
-    store: RunStore,
+    store: AlignStore,
     report: RejudgeReport,
     log: logging.Logger,
     concurrency: int,
 ) -> None:
-    limit = anyio.Semaphore(2 * concurrency)
+    """The engine over the rows that need a verdict: judge each, append the new row."""
 
-    async def one(row: AlignRow) -> None:
-        async with limit:
-            item = items.get(row.test_id)
-            if item is None:
-                log.warning("%s: test '%s' is not in the dataset; skipped", row.key, row.test_id)
-                return
-            assert row.raw_candidate is not None
-            verdict = await ask_judge(judge, item, row.raw_candidate)
-            new = row.model_copy(
-                update={
-                    "completed_at": utc_stamp(),
-                    "judge_json": verdict.judge_json,
-                    "attack_success": verdict.attack_success,
-                    "overall": verdict.overall,
-                    "safety_score": verdict.safety_score,
-                    "error": verdict.error,
-                    "error_type": verdict.error_type,
-                    "error_cause": verdict.error_cause,
-                    "rejudge": True,
-                }
-            )
-            store.record(new)
-            if verdict.error:
-                report.errored += 1
-                log.warning("%s: %s", row.key, verdict.error)
+    def source() -> Iterator[AlignRow]:
+        for row in rows:
+            if row.test_id in items:
+                yield row
             else:
-                report.judged += 1
-                log.info("%s: re-judged", row.key)
+                log.warning("%s: test '%s' is not in the dataset; skipped", row.key, row.test_id)
 
-    try:
-        async with anyio.create_task_group() as group:
-            for row in rows:
-                group.start_soon(one, row)
-    except BaseExceptionGroup as failed:
-        raise unwrap_group(failed) from None
+    async def rejudge(row: AlignRow) -> AlignRow:
+        assert row.raw_candidate is not None
+        verdict = await ask_judge(judge, items[row.test_id], row.raw_candidate)
+        return row.model_copy(
+            update={
+                "completed_at": utc_stamp(),
+                "judge_json": verdict.judge_json,
+                "attack_success": verdict.attack_success,
+                "overall": verdict.overall,
+                "safety_score": verdict.safety_score,
+                "error": verdict.error,
+                "error_type": verdict.error_type,
+                "error_cause": verdict.error_cause,
+                "rejudge": True,
+            }
+        )
+
+    def failed(row: AlignRow, exc: BaseException) -> AlignRow:
+        return error_row(row.model_copy(update={"rejudge": True}), exc)
+
+    sink = RowSink(store, log, failed, resume=False, done_message="re-judged", log_error_type=False)
+    done = await run_async(source(), rejudge, sink, ROW_BY_ROW, concurrency=concurrency)
+    report.errored += done.errored
+    report.judged += done.written - done.errored

@@ -1,11 +1,13 @@
 """The alignment run: every (test, persona, model) answered and judged, resumable after kill -9.
 
-Work is produced lazily: a producer walks the dataset stream (tests × personas × models),
-skips keys already done, and hands work to a fixed pool of workers through a small buffer, so
-memory stays flat however large the product grows. Each finished key is appended to
-``partials.jsonl`` and then marked done (see :mod:`tutorloop.align.storage`); every answer a call
-received is first kept in the run's call ledger (``calls.db``), so a resumed run repeats only
-the calls that were in flight. The judge is called once before the run (fail closed).
+The run is :func:`tutorloop.run.run_async`: its source walks the dataset stream lazily (tests ×
+personas × models), the engine skips keys already done and keeps at most twice the call
+concurrency in flight, so memory stays flat however large the product grows; its worker
+answers and judges one key; its sink (:class:`~tutorloop.align.sink.RowSink`) appends each
+finished row to ``partials.jsonl`` and then marks it done (see :mod:`tutorloop.store.align`),
+one row at a time as the benchmark runner does. Every answer a call received is first kept in
+the run's call ledger (``calls.db``), so a resumed run repeats only the calls that were in
+flight. The judge is called once before the run (fail closed).
 """
 
 from __future__ import annotations
@@ -15,10 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 import anyio
-from anyio.abc import ObjectReceiveStream
 
 from tutorloop.align.config import AlignConfig, AlignRunRecord, full_model_name, new_align_run_id
 from tutorloop.align.dataset import AlignItem, check_dataset, iter_dataset
@@ -36,9 +36,9 @@ from tutorloop.align.scoring import (
     check_judge,
     error_cause,
 )
-from tutorloop.align.storage import AlignRow, RunStore, row_key
+from tutorloop.align.sink import ROW_BY_ROW, RowSink
 from tutorloop.atomic import atomic_write_text
-from tutorloop.errors import ConfigError, InputProblems, ProviderError, TutorloopError
+from tutorloop.errors import ConfigError, InputProblems, ProviderError, scrub
 from tutorloop.generate import (
     CallContext,
     CallPolicy,
@@ -47,18 +47,14 @@ from tutorloop.generate import (
     ProviderSettings,
     split_model,
 )
+from tutorloop.records import AlignRow, row_key
+from tutorloop.run import Progress, run_async
+from tutorloop.store import AlignStore
 
 __all__ = [
-    "AlignReport", "close_logger", "run_align", "run_align_async", "run_logger", "unwrap_group",
+    "AlignReport", "close_logger", "error_row", "run_align", "run_align_async", "run_logger",
     "utc_stamp",
 ]  # fmt: skip
-
-
-class Progress(Protocol):
-    """Told how many more keys are done; told the number of keys once it is known."""
-
-    def __call__(self, done: int, /, total: int | None = None) -> None:
-        """``done`` more keys (already done ones included); ``total``: every key of the run."""
 
 
 @dataclass
@@ -86,6 +82,10 @@ class _Work:
     item: AlignItem
     persona: AlignPersona
     model: str
+
+    @property
+    def key(self) -> str:
+        return row_key(self.item.id, self.persona.slug, self.model)
 
 
 def utc_stamp() -> str:
@@ -150,7 +150,7 @@ async def run_align_async(
     report = AlignReport(run_id=run_id, run_dir=run_dir, total=total)
     if progress:
         progress(0, total=total)
-    with RunStore(run_dir) as store:
+    with AlignStore(run_dir) as store:
         report.repaired = store.repaired
         log = run_logger(run_dir / "run.log", "run")
         try:
@@ -165,8 +165,8 @@ async def run_align_async(
                 _open_providers(context, models, judge_name)
                 if config.preflight:
                     await _preflight(policy, settings, judge_name)
-                work = _work(config, personas, models, store, report, progress)
-                await _run_pool(work, context, judge_name, store, report, log, progress)
+                work = _work(config, personas, models)
+                await _answer_all(work, context, judge_name, store, report, log, progress)
                 report.stats = context.stats
             report.finals = store.write_finals()
             log.info("finished: %d written, %d errored, %d resumed",
@@ -221,73 +221,62 @@ async def _preflight(policy: CallPolicy, settings: ProviderSettings | None, judg
         await check_judge(probe.model(judge))
 
 
-def _work(
-    config: AlignConfig,
-    personas: list[AlignPersona],
-    models: list[str],
-    store: RunStore,
-    report: AlignReport,
-    progress: Progress | None,
-) -> Iterator[_Work]:
-    """Tests × personas × models, lazily, without the keys already done."""
+def _work(config: AlignConfig, personas: list[AlignPersona], models: list[str]) -> Iterator[_Work]:
+    """Tests × personas × models, lazily (the engine skips the keys already done)."""
     for item in iter_dataset(config.dataset, allow_no_candidate=config.allow_no_candidate):
         for persona in personas:
             for model in models:
-                if store.is_done(row_key(item.id, persona.slug, model)):
-                    report.resumed += 1
-                    if progress:
-                        progress(1)
-                    continue
                 yield _Work(item, persona, model)
 
 
-async def _run_pool(
+async def _answer_all(
     work: Iterator[_Work],
     context: CallContext,
     judge_name: str,
-    store: RunStore,
+    store: AlignStore,
     report: AlignReport,
     log: logging.Logger,
     progress: Progress | None,
 ) -> None:
-    workers = 2 * context.policy.concurrency
-    send, receive = anyio.create_memory_object_stream[_Work](workers)
+    """The engine over ``work``: answer and judge each key, append its row, mark it done."""
     judge = context.model(judge_name)
 
-    async def worker(stream: ObjectReceiveStream[_Work]) -> None:
-        async with stream:
-            async for task in stream:
-                row = await _one(task, context.model(task.model), judge, report.run_id)
-                store.record(row)
-                report.written += 1
-                if row.error:
-                    report.errored += 1
-                    log.warning("%s: %s (%s)", row.key, row.error, row.error_type)
-                else:
-                    log.info("%s: done", row.key)
-                if progress:
-                    progress(1)
+    async def answer(task: _Work) -> AlignRow:
+        return await _one(task, context.model(task.model), judge, report.run_id)
 
-    try:
-        async with anyio.create_task_group() as group:
-            for _ in range(workers):
-                group.start_soon(worker, receive.clone())
-            receive.close()
-            async with send:
-                for task in work:
-                    await send.send(task)
-    except BaseExceptionGroup as failed:
-        raise unwrap_group(failed) from None
+    def failed(task: _Work, exc: BaseException) -> AlignRow:
+        return error_row(_row(task, report.run_id, utc_stamp()), exc)
+
+    sink = RowSink(store, log, failed)
+    concurrency = context.policy.concurrency
+    done = await run_async(work, answer, sink, ROW_BY_ROW, progress, concurrency)
+    report.written, report.resumed, report.errored = done.written, done.resumed, done.errored
 
 
-def unwrap_group(failed: BaseExceptionGroup) -> BaseException:
-    """The error to show for a failed task group: its first tutorloop error, else the group."""
-    for exc in failed.exceptions:
-        if isinstance(exc, BaseExceptionGroup):
-            exc = unwrap_group(exc)
-        if isinstance(exc, TutorloopError):
-            return exc
-    return failed
+def error_row(row: AlignRow, exc: BaseException) -> AlignRow:
+    """``row`` ended by an unexpected error: its type, message and cause, scrubbed."""
+    return row.model_copy(
+        update={
+            "completed_at": utc_stamp(),
+            "error": f"run: {scrub(str(exc)) or type(exc).__name__}",
+            "error_type": type(exc).__name__,
+            "error_cause": error_cause(exc),
+        }
+    )
+
+
+def _row(task: _Work, run_id: str, started: str) -> AlignRow:
+    item = task.item
+    return AlignRow(
+        run_id=run_id,
+        test_id=item.id,
+        category=item.category,
+        subcategory=item.subcategory,
+        persona_slug=task.persona.slug,
+        model_slug=task.model,
+        started_at=started,
+        completed_at=started,
+    )
 
 
 async def _one(task: _Work, model: Model, judge: Model, run_id: str) -> AlignRow:
@@ -306,21 +295,16 @@ async def _one(task: _Work, model: Model, judge: Model, run_id: str) -> AlignRow
         )
     else:
         verdict = await ask_judge(judge, item, candidate)
-    return AlignRow(
-        run_id=run_id,
-        test_id=item.id,
-        category=item.category,
-        subcategory=item.subcategory,
-        persona_slug=persona.slug,
-        model_slug=task.model,
-        started_at=started,
-        completed_at=utc_stamp(),
-        raw_candidate=candidate,
-        judge_json=verdict.judge_json,
-        attack_success=verdict.attack_success,
-        overall=verdict.overall,
-        safety_score=verdict.safety_score,
-        error=verdict.error,
-        error_type=verdict.error_type,
-        error_cause=verdict.error_cause,
+    return _row(task, run_id, started).model_copy(
+        update={
+            "completed_at": utc_stamp(),
+            "raw_candidate": candidate,
+            "judge_json": verdict.judge_json,
+            "attack_success": verdict.attack_success,
+            "overall": verdict.overall,
+            "safety_score": verdict.safety_score,
+            "error": verdict.error,
+            "error_type": verdict.error_type,
+            "error_cause": verdict.error_cause,
+        }
     )

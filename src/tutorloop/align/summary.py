@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict
 
-from tutorloop.align.storage import AlignRow
+from tutorloop.records import AlignRow
 
 __all__ = ["AlignSummary", "GroupStats", "summarize_rows"]
 

@@ -21,7 +21,6 @@ from tutorloop.align import (
     AlignConfig,
     AlignSummary,
     RejudgeOptions,
-    RunStore,
     bundled_align_dataset,
     parse_list,
     rejudge_run,
@@ -32,6 +31,7 @@ from tutorloop.align import (
 from tutorloop.errors import ConfigError
 from tutorloop.generate import CallPolicy, ProviderSettings
 from tutorloop.present import progress_bar
+from tutorloop.store import AlignStore
 
 OutputDir = Annotated[Path, typer.Option("--output-dir", help="Folder of the run folders.")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead.")]
@@ -103,7 +103,7 @@ def _fmt(value: float | None) -> str:
 
 
 def _summary_of(run_dir: Path, run_id: str) -> AlignSummary:
-    with RunStore(run_dir) as store:
+    with AlignStore(run_dir) as store:
         return summarize_rows(run_id, store.iter_rows())
 
 

@@ -1,6 +1,7 @@
 """Pydantic models of everything tutorloop reads or writes; each root carries ``schema_version``."""
 
 from ._base import NewerSchemaVersion, VersionedRecord
+from .align import AlignRow, row_key
 from .artifact import Condition, Mode, RegenerationMeta, ReplayArtifact, Usage
 from .grade import Grade
 from .labels import (
@@ -36,6 +37,7 @@ __all__ = [
     "MRBENCH_DIMENSIONS",
     "RECORDS",
     "SEVERITY_ORDER",
+    "AlignRow",
     "Condition",
     "EscalationReason",
     "EvalCheck",
@@ -68,4 +70,5 @@ __all__ = [
     "json_schema",
     "lenient",
     "needs_attention",
+    "row_key",
 ]

@@ -26,7 +26,6 @@ from tutorloop.serve.guard import Guard
 from tutorloop.serve.jobs import Jobs
 from tutorloop.serve.openai_evals.executor import RunExecutor
 from tutorloop.serve.openai_evals.routes import router as openai_router
-from tutorloop.serve.openai_evals.tables import ApiTables
 from tutorloop.serve.routes_poc import router as poc_router
 from tutorloop.serve.routes_tutorloop import router as tutorloop_router
 from tutorloop.serve.state import Service
@@ -44,8 +43,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store_path = config.store_path or default_store_path()
-        tables = ApiTables(store_path)
-        store = Store.open(store_path)
+        store = Store.open(store_path)  # the process's one connection to the store file
         context = CallContext(config.calls, config.upstream)
         env = GradeEnv(calls=context, grader_model=config.grader_model)
         width = config.calls.concurrency * 2
@@ -53,11 +51,11 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
             config=config,
             store_path=store_path,
             grader=SessionGrader(),
-            tables=tables,
+            tables=store.evals_api,
             store=store,
             context=context,
             env=env,
-            executor=RunExecutor(tables, store, env, context, width),
+            executor=RunExecutor(store, env, context, width),
             jobs=Jobs(store_path, config.calls, config.upstream),
         )
         app.state.service = state
@@ -76,7 +74,6 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
         finally:
             await context.aclose()
             store.close()
-            tables.close()
 
     app = FastAPI(
         title="tutorloop",

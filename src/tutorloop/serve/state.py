@@ -13,8 +13,7 @@ from tutorloop.run import SessionGrader
 from tutorloop.serve.config import ServeConfig
 from tutorloop.serve.jobs import Jobs
 from tutorloop.serve.openai_evals.executor import RunExecutor
-from tutorloop.serve.openai_evals.tables import ApiTables
-from tutorloop.store import Store
+from tutorloop.store import EvalsApiTables, Store
 
 __all__ = ["Service", "service"]
 
@@ -26,9 +25,10 @@ class Service:
     config: ServeConfig
     store_path: Path
     grader: SessionGrader
-    tables: ApiTables
+    tables: EvalsApiTables
+    """The OpenAI-Evals-compatible API's objects: ``store.evals_api``."""
     store: Store
-    """Opened on the event loop's thread; used only from ``async`` routes and the executor."""
+    """The process's one connection to the store file, shared by routes, runs and threads."""
     context: CallContext
     env: GradeEnv
     executor: RunExecutor

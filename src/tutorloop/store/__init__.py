@@ -1,8 +1,15 @@
-"""The embedded SQLite store of runs, items and grades, with atomic files and exports."""
+"""The only owner of SQLite: runs, items, grades, replays, API objects, alignment runs, calls.
 
-from ..atomic import atomic_path, atomic_write_bytes, atomic_write_text
+Each result is written with its done-mark in one transaction. Also: atomic files and exports.
+"""
+
+from tutorloop.atomic import atomic_path, atomic_write_bytes, atomic_write_text
+
+from .align import AlignStore, flatten_row
 from .artifacts import ArtifactOutcome, StoredArtifact
+from .calls import CallStore
 from .db import Store, default_store_path
+from .evals_api import EvalsApiTables
 from .export import EXPORT_FORMATS, export_run, write_manifest
 from .item import StoredItem
 from .migrations import MIGRATIONS, migrate
@@ -11,7 +18,10 @@ from .outcome import ItemOutcome
 __all__ = [
     "EXPORT_FORMATS",
     "MIGRATIONS",
+    "AlignStore",
     "ArtifactOutcome",
+    "CallStore",
+    "EvalsApiTables",
     "ItemOutcome",
     "Store",
     "StoredArtifact",
@@ -21,6 +31,7 @@ __all__ = [
     "atomic_write_text",
     "default_store_path",
     "export_run",
+    "flatten_row",
     "migrate",
     "write_manifest",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -102,6 +103,32 @@ def parse_grade(row: tuple[str, str]) -> Grade:
             f"a stored grade of item {row[0]!r} cannot be read: {summarize(exc)}; "
             "upgrade tutorloop if a newer version wrote this store"
         ) from exc
+
+
+def insert_outcomes(
+    conn: sqlite3.Connection, run_id: str, outcomes: Sequence[ItemOutcome]
+) -> int | None:
+    """Insert items with their grades (inside the caller's transaction); return how many are new.
+
+    Items whose key is already stored for the run are skipped with their grades. None when the
+    run does not exist (nothing is written).
+    """
+    if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone() is None:
+        return None
+    now = utc_now()
+    (seq,) = conn.execute(
+        "SELECT COALESCE(MAX(seq), 0) FROM items WHERE run_id = ?", (run_id,)
+    ).fetchone()
+    inserted = 0
+    for outcome in outcomes:
+        grades = grade_rows(run_id, outcome)
+        cursor = conn.execute(INSERT_ITEM, item_row(run_id, outcome, seq + 1, now))
+        if cursor.rowcount != 1:
+            continue  # already stored: its grades are too
+        seq += 1
+        inserted += 1
+        conn.executemany(INSERT_GRADE, grades)
+    return inserted
 
 
 def item_row(run_id: str, outcome: ItemOutcome, seq: int, now: str) -> tuple[Any, ...]:

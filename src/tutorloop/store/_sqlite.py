@@ -1,13 +1,15 @@
-"""Shared SQLite helpers: one explicit transaction, and sqlite3 errors as StoreErrors."""
+"""Shared SQLite helpers: one shared connection, one explicit transaction, errors as StoreErrors."""
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from tutorloop.errors import StoreError
 
@@ -61,3 +63,60 @@ def store_errors(path: Path, action: str) -> Iterator[None]:
         yield
     except sqlite3.Error as exc:
         raise StoreError(explain(path, action, exc)) from exc
+
+
+_T = TypeVar("_T")
+
+
+class Database:
+    """One SQLite connection shared by every thread of the process, one use at a time.
+
+    The connection is in autocommit mode; :meth:`write` wraps a block in one ``BEGIN IMMEDIATE
+    … COMMIT``. Every use holds one re-entrant lock, so a transaction is never interleaved with
+    another thread's statements. A stream holds the lock only while it fetches a batch.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self.lock = threading.RLock()
+
+    @contextmanager
+    def read(self, action: str) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock; ``sqlite3`` errors become :class:`StoreError`."""
+        with self.lock, store_errors(self.path, action):
+            yield self.conn
+
+    @contextmanager
+    def write(self, action: str) -> Iterator[sqlite3.Connection]:
+        """The connection in one transaction, under the lock; errors roll it back."""
+        with self.lock, store_errors(self.path, action), transaction(self.conn) as conn:
+            yield conn
+
+    def stream(
+        self,
+        action: str,
+        sql: str,
+        params: tuple[Any, ...],
+        batch_size: int,
+        make: Callable[[Any], _T],
+    ) -> Iterator[_T]:
+        """The rows of ``sql`` made into records, fetched ``batch_size`` at a time."""
+        with self.read(action) as conn:
+            cursor = conn.execute(sql, params)
+        try:
+            while True:
+                with self.read(action):
+                    rows = cursor.fetchmany(batch_size)
+                if not rows:
+                    return
+                for row in rows:
+                    yield make(row)
+        finally:
+            with self.lock:
+                cursor.close()
+
+    def close(self) -> None:
+        """Close the connection; calling it twice is harmless."""
+        with self.lock:
+            self.conn.close()

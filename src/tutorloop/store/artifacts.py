@@ -6,9 +6,10 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from tutorloop.records import ReplayArtifact
-from tutorloop.store._sqlite import transaction, utc_now
+from tutorloop.store._sqlite import Database, utc_now
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ _COLUMNS = (
 
 
 def insert_artifact(conn: sqlite3.Connection, run_id: str, outcome: ArtifactOutcome) -> bool:
-    """Store one outcome in its own transaction; False when its key was already stored."""
+    """Store one outcome (inside the caller's transaction); False when its key was stored."""
     artifact = outcome.artifact
     meta = artifact.regeneration_meta if artifact else None
     row = (
@@ -88,8 +89,7 @@ def insert_artifact(conn: sqlite3.Connection, run_id: str, outcome: ArtifactOutc
         run_id,
         utc_now(),
     )
-    with transaction(conn):
-        return conn.execute(_INSERT, row).rowcount == 1
+    return bool(conn.execute(_INSERT, row).rowcount == 1)
 
 
 def artifact_keys(conn: sqlite3.Connection, run_id: str) -> set[str]:
@@ -99,16 +99,14 @@ def artifact_keys(conn: sqlite3.Connection, run_id: str) -> set[str]:
     }
 
 
-def iter_artifacts(
-    conn: sqlite3.Connection, run_id: str, batch_size: int = 500
-) -> Iterator[StoredArtifact]:
+def iter_artifacts(db: Database, run_id: str, batch_size: int = 500) -> Iterator[StoredArtifact]:
     """The run's stored replays in the order they finished, streamed."""
-    cursor = conn.execute(
-        f"SELECT {_COLUMNS} FROM artifacts WHERE run_id = ? ORDER BY seq", (run_id,)
-    )
-    while rows := cursor.fetchmany(batch_size):
-        for row in rows:
-            yield StoredArtifact(*row)
+    sql = f"SELECT {_COLUMNS} FROM artifacts WHERE run_id = ? ORDER BY seq"
+    return db.stream("read replay artifacts", sql, (run_id,), batch_size, _stored)
+
+
+def _stored(row: Any) -> StoredArtifact:
+    return StoredArtifact(*row)
 
 
 def count_artifacts(conn: sqlite3.Connection, run_id: str) -> tuple[int, int]:

@@ -1,24 +1,25 @@
-"""The embedded SQLite store: runs, their items (each row is a done-mark) and their grades."""
+"""The embedded SQLite store: runs, their items (each row is a done-mark) and their grades.
+
+The store file also holds the replay artifacts and the OpenAI-Evals-compatible API's objects
+(:attr:`Store.evals_api`); one :class:`Store` is the process's one connection to it.
+"""
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
 
 from tutorloop.errors import ConfigError, StoreError
 from tutorloop.records import EvalResult, Grade, RunCounts, RunManifest, RunStatus
 from tutorloop.store._rows import (
-    INSERT_GRADE,
-    INSERT_ITEM,
     INSERT_RUN,
     ITEM_COLUMNS,
     UPDATE_RUN,
-    grade_rows,
-    item_row,
+    insert_outcomes,
     names_query,
     names_scan,
     parse_grade,
@@ -26,7 +27,7 @@ from tutorloop.store._rows import (
     run_row,
     update_run_row,
 )
-from tutorloop.store._sqlite import explain, store_errors, transaction, utc_now
+from tutorloop.store._sqlite import Database, explain
 from tutorloop.store.artifacts import (
     ArtifactOutcome,
     StoredArtifact,
@@ -35,13 +36,12 @@ from tutorloop.store.artifacts import (
     insert_artifact,
     iter_artifacts,
 )
+from tutorloop.store.evals_api import EvalsApiTables
 from tutorloop.store.item import StoredItem
 from tutorloop.store.migrations import migrate
 from tutorloop.store.outcome import ItemOutcome
 
 __all__ = ["Store", "default_store_path"]
-
-_T = TypeVar("_T")
 
 
 def default_store_path() -> Path:
@@ -56,10 +56,12 @@ class Store:
     """One open tutorloop store; use :meth:`open` and close it (or use it as a context manager).
 
     A Store wraps one ``sqlite3`` connection in autocommit mode; every write is one explicit
-    ``BEGIN IMMEDIATE … COMMIT``. Like the connection, it belongs to the thread that opened it.
+    ``BEGIN IMMEDIATE … COMMIT``. Threads may share it: each use holds the store's lock, so
+    one store is all a process (the service's routes, its runs and its worker threads) needs.
     """
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._db = Database(conn, path)
         self._conn = conn
         self._path = path
 
@@ -86,7 +88,9 @@ class Store:
                     "set TUTORLOOP_HOME to a writable directory"
                 ) from exc
         try:
-            conn = sqlite3.connect(target, isolation_level=None, timeout=5.0)
+            conn = sqlite3.connect(
+                target, isolation_level=None, timeout=5.0, check_same_thread=False
+            )
         except sqlite3.Error as exc:
             raise StoreError(explain(target, "open the store", exc)) from exc
         try:
@@ -108,7 +112,12 @@ class Store:
 
     def close(self) -> None:
         """Close the connection; calling it twice is harmless."""
-        self._conn.close()
+        self._db.close()
+
+    @cached_property
+    def evals_api(self) -> EvalsApiTables:
+        """The OpenAI-Evals-compatible API's files, evals, runs and output items in this store."""
+        return EvalsApiTables(self._db)
 
     def __enter__(self) -> Store:
         return self
@@ -125,7 +134,7 @@ class Store:
 
     def start_run(self, manifest: RunManifest) -> RunManifest:
         """Insert a new run, or resume a stored one: its stored manifest, status ``running``."""
-        with store_errors(self._path, "start the run"), transaction(self._conn) as conn:
+        with self._db.write("start the run") as conn:
             stored = self._find(conn, manifest.run_id)
             if stored is None:
                 conn.execute(INSERT_RUN, run_row(manifest))
@@ -140,16 +149,16 @@ class Store:
         Raises:
             StoreError: no such run (the message lists a few known run ids).
         """
-        with store_errors(self._path, "read the run"):
-            stored = self._find(self._conn, run_id)
+        with self._db.read("read the run") as conn:
+            stored = self._find(conn, run_id)
             if stored is None:
                 raise self._unknown_run(run_id)
         return stored
 
     def list_runs(self) -> list[RunManifest]:
         """Every run's manifest, newest first."""
-        with store_errors(self._path, "list the runs"):
-            rows = self._conn.execute(
+        with self._db.read("list the runs") as conn:
+            rows = conn.execute(
                 "SELECT run_id, manifest_json FROM runs ORDER BY created_at DESC, rowid DESC"
             ).fetchall()
         return [parse_manifest(text, run_id) for run_id, text in rows]
@@ -160,7 +169,7 @@ class Store:
         Raises:
             StoreError: no such run.
         """
-        with store_errors(self._path, "update the run"), transaction(self._conn) as conn:
+        with self._db.write("update the run") as conn:
             self._put_manifest(conn, manifest)
 
     def finish_run(
@@ -171,7 +180,7 @@ class Store:
         Raises:
             StoreError: no such run.
         """
-        with store_errors(self._path, "finish the run"), transaction(self._conn) as conn:
+        with self._db.write("finish the run") as conn:
             stored = self._find(conn, run_id)
             if stored is None:
                 raise self._unknown_run(run_id)
@@ -191,9 +200,10 @@ class Store:
             raise self._unknown_run(manifest.run_id)
 
     def _unknown_run(self, run_id: str) -> StoreError:
-        rows = self._conn.execute(
-            "SELECT run_id FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 6"
-        ).fetchall()
+        with self._db.read("list the runs") as conn:
+            rows = conn.execute(
+                "SELECT run_id FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 6"
+            ).fetchall()
         if not rows:
             return StoreError(
                 f"no run {run_id!r} in {self._path}: the store has no runs; check that "
@@ -209,8 +219,8 @@ class Store:
 
     def done_keys(self, run_id: str) -> set[str]:
         """Keys of the items already stored for ``run_id`` (done or errored): skip these."""
-        with store_errors(self._path, "read the done items"):
-            cursor = self._conn.execute("SELECT item_key FROM items WHERE run_id = ?", (run_id,))
+        with self._db.read("read the done items") as conn:
+            cursor = conn.execute("SELECT item_key FROM items WHERE run_id = ?", (run_id,))
             return {row[0] for row in cursor}
 
     def write_outcomes(self, run_id: str, outcomes: Sequence[ItemOutcome]) -> int:
@@ -225,34 +235,22 @@ class Store:
         """
         if not outcomes:
             return 0
-        now = utc_now()
-        with store_errors(self._path, "write results"), transaction(self._conn) as conn:
-            if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone() is None:
+        with self._db.write("write results") as conn:
+            inserted = insert_outcomes(conn, run_id, outcomes)
+            if inserted is None:
                 raise self._unknown_run(run_id)
-            (seq,) = conn.execute(
-                "SELECT COALESCE(MAX(seq), 0) FROM items WHERE run_id = ?", (run_id,)
-            ).fetchone()
-            inserted = 0
-            for outcome in outcomes:
-                grades = grade_rows(run_id, outcome)
-                cursor = conn.execute(INSERT_ITEM, item_row(run_id, outcome, seq + 1, now))
-                if cursor.rowcount != 1:
-                    continue  # already stored: its grades are too
-                seq += 1
-                inserted += 1
-                conn.executemany(INSERT_GRADE, grades)
         return inserted
 
     def item_sources(self, run_id: str, keys: Sequence[str]) -> dict[str, str | None]:
         """Where each of ``keys`` that is stored for the run came from (its ``source``)."""
         found: dict[str, str | None] = {}
-        with store_errors(self._path, "read item sources"):
+        with self._db.read("read item sources") as conn:
             for start in range(0, len(keys), 500):
                 chunk = list(keys[start : start + 500])
                 marks = ",".join("?" * len(chunk))
                 sql = "SELECT item_key, source FROM items WHERE run_id = ? "
                 sql += f"AND item_key IN ({marks})"
-                rows = self._conn.execute(sql, (run_id, *chunk))
+                rows = conn.execute(sql, (run_id, *chunk))
                 found.update({key: source for key, source in rows})
         return found
 
@@ -260,29 +258,28 @@ class Store:
 
     def write_artifact(self, run_id: str, outcome: ArtifactOutcome) -> bool:
         """Store one replay with its done-mark in one transaction; False if already stored."""
-        with store_errors(self._path, "write a replay artifact"):
-            return insert_artifact(self._conn, run_id, outcome)
+        with self._db.write("write a replay artifact") as conn:
+            return insert_artifact(conn, run_id, outcome)
 
     def artifact_keys(self, run_id: str) -> set[str]:
         """Keys of the replays already stored for ``run_id``: skip these when resuming."""
-        with store_errors(self._path, "read the replayed items"):
-            return artifact_keys(self._conn, run_id)
+        with self._db.read("read the replayed items") as conn:
+            return artifact_keys(conn, run_id)
 
     def iter_artifacts(self, run_id: str) -> Iterator[StoredArtifact]:
         """The run's replays in the order they finished, streamed."""
-        with store_errors(self._path, "read replay artifacts"):
-            yield from iter_artifacts(self._conn, run_id)
+        return iter_artifacts(self._db, run_id)
 
     def count_artifacts(self, run_id: str) -> RunCounts:
         """Counts of the stored replays: all, done and errored."""
-        with store_errors(self._path, "count the replays"):
-            done, errored = count_artifacts(self._conn, run_id)
+        with self._db.read("count the replays") as conn:
+            done, errored = count_artifacts(conn, run_id)
         return RunCounts(items=done + errored, done=done, errored=errored)
 
     def count_items(self, run_id: str) -> RunCounts:
         """Counts of the stored items: all, done, errored and escalated (zeros if none)."""
-        with store_errors(self._path, "count the items"):
-            row = self._conn.execute(
+        with self._db.read("count the items") as conn:
+            row = conn.execute(
                 "SELECT COUNT(*), COALESCE(SUM(status = 'done'), 0), "
                 "COALESCE(SUM(status = 'error'), 0), COALESCE(SUM(escalate = 1), 0) "
                 "FROM items WHERE run_id = ?",
@@ -305,7 +302,8 @@ class Store:
             ConfigError: ``batch_size`` is below 1.
         """
         _check_batch_size(batch_size)
-        return self._stream(
+        return self._db.stream(
+            "read the run",
             f"SELECT {ITEM_COLUMNS} FROM items WHERE run_id = ? ORDER BY seq",
             (run_id,),
             batch_size,
@@ -319,7 +317,8 @@ class Store:
             ConfigError: ``batch_size`` is below 1.
         """
         _check_batch_size(batch_size)
-        return self._stream(
+        return self._db.stream(
+            "read the run",
             # CROSS JOIN keeps items (by seq) as the outer loop: no sort of the whole run
             "SELECT g.item_key, g.grade_json FROM items AS i CROSS JOIN grades AS g "
             "ON g.run_id = i.run_id AND g.item_key = i.item_key "
@@ -338,23 +337,11 @@ class Store:
         return self._result_names(run_id, "graders")
 
     def _result_names(self, run_id: str, array: str) -> list[str]:
-        with store_errors(self._path, f"list the {array[:-1]} names"):
+        with self._db.read(f"list the {array[:-1]} names") as conn:
             try:
-                return [row[0] for row in self._conn.execute(names_query(array), (run_id,))]
+                return [row[0] for row in conn.execute(names_query(array), (run_id,))]
             except sqlite3.OperationalError:  # an SQLite built without JSON functions
-                return names_scan(self._conn, run_id, array)
-
-    def _stream(
-        self, sql: str, params: tuple[Any, ...], batch_size: int, make: Callable[[Any], _T]
-    ) -> Iterator[_T]:
-        with store_errors(self._path, "read the run"):
-            cursor = self._conn.execute(sql, params)
-            try:
-                while rows := cursor.fetchmany(batch_size):
-                    for row in rows:
-                        yield make(row)
-            finally:
-                cursor.close()
+                return names_scan(conn, run_id, array)
 
 
 def _configure(conn: sqlite3.Connection) -> None:

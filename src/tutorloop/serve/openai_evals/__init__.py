@@ -1,7 +1,6 @@
-"""The OpenAI-Evals-compatible API: files, evals, runs and output items over SQLite."""
+"""The OpenAI-Evals-compatible API: files, evals, runs and output items, kept by the store."""
 
 from .executor import RunExecutor
 from .routes import router
-from .tables import ApiTables
 
-__all__ = ["ApiTables", "RunExecutor", "router"]
+__all__ = ["RunExecutor", "router"]

@@ -25,7 +25,7 @@ from tutorloop.serve.openai_evals.wire import (
     Template,
 )
 
-__all__ = ["Row", "build_request", "read_rows", "upstream_model"]
+__all__ = ["Row", "build_request", "read_rows", "row_index", "row_key", "upstream_model"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,21 @@ class Row:
     index: int
     item: dict[str, Any]
     sample: dict[str, Any] | None
+
+    @property
+    def key(self) -> str:
+        """The item's key in tutorloop's run of the same id: ``item-<index>``."""
+        return row_key(self.index)
+
+
+def row_key(index: int) -> str:
+    """The key of data-source item ``index`` (the run engine's work key)."""
+    return f"item-{index}"
+
+
+def row_index(key: str) -> int:
+    """The data-source index a :func:`row_key` names."""
+    return int(key.removeprefix("item-"))
 
 
 def read_rows(source: Any, content_of: Any, item_schema: dict[str, Any] | None) -> list[Row]:

@@ -1,18 +1,19 @@
 """Runs of the OpenAI-Evals-compatible API, executed in the background and resumed on start-up.
 
-A created run is ``queued``; the executor takes it ``in_progress``, samples each item (for
-``completions``/``responses`` data sources) through the generate stage, grades it with the
-eval's ``testing_criteria`` and stores its output item, which is also the item's done-mark.
-Each item is also written to tutorloop's own run tables (same run id), so ``report_url`` serves
-tutorloop's HTML report of the run. At the end the run gets its totals and ``completed``; a
-run whose data cannot be read ends ``failed`` with an ``error``. A run still ``queued`` or
-``in_progress`` when the service stops is picked up again when it starts: items already stored
-are not graded again.
+A created run is ``queued``; the executor takes it ``in_progress`` and runs it on the run engine
+(:func:`tutorloop.run.run_async`): the source is the data source's rows, the worker samples an
+item (for ``completions``/``responses`` data sources) through the generate stage and grades it
+with the eval's ``testing_criteria``, and the sink (:class:`~.sink.ApiSink`) stores its output
+item, which is the item's done-mark, together with its item in tutorloop's own run of the same
+id in one transaction, so ``report_url`` serves tutorloop's HTML report of exactly the items the
+API lists. At the end the run gets its totals and ``completed``; a run whose data cannot be read
+ends ``failed`` with an ``error``. A run still ``queued`` or ``in_progress`` when the service
+stops (or is killed) is picked up again when it starts: items already stored are not graded
+again.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 from datetime import UTC, datetime
@@ -26,29 +27,26 @@ from tutorloop._version import __version__
 from tutorloop.errors import TutorloopError, scrub
 from tutorloop.generate import CallContext
 from tutorloop.grade import GradeEnv, GraderSpec, Sample, parse_criteria
-from tutorloop.records import GraderError, GraderResult, RunManifest, RunStatus
-from tutorloop.run import criteria_outcome
+from tutorloop.records import GraderResult, RunManifest, RunStatus
+from tutorloop.run import RunConfig, run_async
 from tutorloop.serve.errors import ApiError
 from tutorloop.serve.openai_evals.datasource import Row, build_request, read_rows, upstream_model
-from tutorloop.serve.openai_evals.objects import item_schema, output_item, run_totals
-from tutorloop.serve.openai_evals.tables import ApiTables
+from tutorloop.serve.openai_evals.objects import item_schema, run_totals
+from tutorloop.serve.openai_evals.sink import ApiSink, Graded, blank_sample, graded
 from tutorloop.serve.openai_evals.wire import DataSource, JsonlDataSource
-from tutorloop.store import Store
+from tutorloop.store import EvalsApiTables, Store
 
 __all__ = ["RunExecutor"]
 
 log = logging.getLogger("tutorloop.serve")
 _DATA_SOURCE: TypeAdapter[Any] = TypeAdapter(DataSource)
-_EMPTY_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "cached_tokens": 0}
 
 
 class RunExecutor:
     """Executes runs in the service's task group; one per service."""
 
-    def __init__(
-        self, tables: ApiTables, store: Store, env: GradeEnv, context: CallContext, width: int
-    ) -> None:
-        self.tables = tables
+    def __init__(self, store: Store, env: GradeEnv, context: CallContext, width: int) -> None:
+        self.tables: EvalsApiTables = store.evals_api
         self.store = store
         self.env = env
         self.context = context
@@ -79,7 +77,8 @@ class RunExecutor:
     def cancel(self, run_id: str) -> None:
         """Stop a run that is executing (its API status is set by the caller).
 
-        tutorloop's own record of the run ends ``interrupted``, with the items done so far.
+        tutorloop's own record of the run ends ``interrupted`` at once; its counts are brought
+        up to date when the engine has stored the items that finished.
         """
         scope = self._scopes.get(run_id)
         if scope is not None:
@@ -96,6 +95,8 @@ class RunExecutor:
         try:
             with scope:
                 await self._execute(run_id)
+            if scope.cancel_called:  # canceled or deleted: count what the engine stored
+                self._finish_store_run(run_id, "interrupted")
         except Exception as exc:  # a bug must not take the service down: fail the run
             log.exception("run %s failed", run_id)
             self._fail(run_id, "internal_error", f"{type(exc).__name__}: {exc}")
@@ -126,19 +127,13 @@ class RunExecutor:
         run["status"] = "in_progress"
         self.tables.put_run(run)
         self._start_store_run(run, evaluation)
-        done = self.tables.done_items(run_id)
-        limit = anyio.Semaphore(self.width)
-
         started = run
 
-        async def one(row: Row) -> None:
-            async with limit:
-                await self._item(started, source, graders, row)
+        async def grade(row: Row) -> Graded:
+            return await self._item(started, source, graders, row)
 
-        async with anyio.create_task_group() as group:
-            for row in rows:
-                if row.index not in done:
-                    group.start_soon(one, row)
+        config = RunConfig(max_in_flight=self.width)
+        await run_async(rows, grade, ApiSink(self.tables, started), config)
         run = self.tables.get_run(run_id)
         if run is None or run["status"] != "in_progress":
             return  # canceled or deleted meanwhile
@@ -149,35 +144,29 @@ class RunExecutor:
 
     async def _item(
         self, run: dict[str, Any], source: Any, graders: list[GraderSpec], row: Row
-    ) -> None:
+    ) -> Graded:
+        """Sample (or read the row's sample) and grade one item; nothing is stored here."""
         if isinstance(source, JsonlDataSource):
             text, sample = _given_sample(row.sample)
         else:
             text, sample = await self._sample(source, row)
         results: list[GraderResult] = []
         if sample.get("error") is None:
-            graded = Sample.from_text(text)
+            answer = Sample.from_text(text)
             for spec in graders:
-                results.append(await spec.grade(row.item, graded, self.env))
-        entry = output_item(run, row.index, row.item, sample, results)
-        if self.tables.put_output_item(entry):
-            self._store_item(run["id"], row, entry, results)
+                results.append(await spec.grade(row.item, answer, self.env))
+        return graded(run, row, sample, results)
 
     async def _sample(self, source: Any, row: Row) -> tuple[str, dict[str, Any]]:
         model = source.model or ""
         params = source.sampling_params
-        sample: dict[str, Any] = {
-            "model": model,
-            "input": [],
-            "output": [],
-            "usage": dict(_EMPTY_USAGE),
-            "finish_reason": "",
-            "error": None,
-            "temperature": params.temperature if params and params.temperature else 1.0,
-            "top_p": params.top_p if params and params.top_p else 1.0,
-            "seed": params.seed if params and params.seed is not None else 0,
-            "max_completion_tokens": params.max_completion_tokens if params else None,
-        }
+        sample = blank_sample(model)
+        sample.update(
+            temperature=params.temperature if params and params.temperature else 1.0,
+            top_p=params.top_p if params and params.top_p else 1.0,
+            seed=params.seed if params and params.seed is not None else 0,
+            max_completion_tokens=params.max_completion_tokens if params else None,
+        )
         if not model or source.input_messages is None:
             missing = "model" if not model else "input_messages"
             sample["error"] = {"code": "invalid_data_source", "message": f"{missing} is required"}
@@ -223,17 +212,6 @@ class RunExecutor:
         finished = datetime.now(UTC).isoformat(timespec="seconds")
         self.store.finish_run(run_id, status, self.store.count_items(run_id), finished)
 
-    def _store_item(
-        self, run_id: str, row: Row, entry: dict[str, Any], results: list[GraderResult]
-    ) -> None:
-        origin = f"eval run {run_id}: item {row.index}"
-        outcome = criteria_outcome(run_id, f"item-{row.index}", origin, results)
-        failed = entry["sample"].get("error")
-        if failed is not None:  # no sample: the item errored before any grader ran
-            error = GraderError(type=failed["code"], message=failed["message"])
-            outcome = dataclasses.replace(outcome, error=error)
-        self.store.write_outcomes(run_id, [outcome])
-
 
 def _given_sample(given: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
     """A jsonl row's own sample: ``output_text``, ``output_json`` or a chat ``choices`` list."""
@@ -246,16 +224,7 @@ def _given_sample(given: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
             choices = given.get("choices") or [{}]
             message = choices[0].get("message", {}) if isinstance(choices[0], dict) else {}
             text = str(message.get("content") or "")
-    sample = {
-        "model": str(given.get("model") or ""),
-        "input": [],
-        "output": [{"role": "assistant", "content": text}] if text else [],
-        "usage": dict(_EMPTY_USAGE),
-        "finish_reason": "stop" if text else "",
-        "error": None,
-        "temperature": 1.0,
-        "top_p": 1.0,
-        "seed": 0,
-        "max_completion_tokens": None,
-    }
+    sample = blank_sample(str(given.get("model") or ""))
+    if text:
+        sample.update(output=[{"role": "assistant", "content": text}], finish_reason="stop")
     return text, sample

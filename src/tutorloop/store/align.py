@@ -1,9 +1,9 @@
 """One alignment run's folder: partial rows, the done table, and the final tables.
 
-``results/<run_id>/`` holds:
+``results/<run_id>/`` holds, exactly as the alignment benchmark runner writes them:
 
-* ``partials.jsonl``: one :class:`AlignRow` a line, appended as each (test, persona, model) ends;
-  the last row of a key wins (``rejudge`` appends newer rows);
+* ``partials.jsonl``: one :class:`~tutorloop.records.AlignRow` a line, appended as each
+  (test, persona, model) ends; the last row of a key wins (``rejudge`` appends newer rows);
 * ``state.sqlite``: table ``done(key TEXT PRIMARY KEY)``, key ``"{test_id}|{persona_slug}|
   {model_slug}"``;
 * ``results.parquet`` and ``results.csv``: the last row per key, nested fields flattened with
@@ -11,70 +11,28 @@
 * ``run.log`` (and ``rejudge.log``), ``run.json`` (the run's settings) and ``calls.db`` (the
   call ledger that lets a resumed run reuse answers already received).
 
-A row is appended before its key is marked done. Opening a :class:`RunStore` repairs what a
-kill -9 can leave: a torn last line is cut off (that key is simply run again) and keys that have
-a row but no done-mark are marked done, so a resumed run never writes a second row for them.
+Rows are appended before their keys are marked done. Opening an :class:`AlignStore` repairs
+what a kill -9 can leave: a torn last line is cut off (that key is simply run again) and keys
+that have a row but no done-mark are marked done, so a resumed run never writes a second row
+for them.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from tutorloop.atomic import atomic_path
 from tutorloop.errors import StoreError
-from tutorloop.records import VersionedRecord
+from tutorloop.records import AlignRow
+from tutorloop.store._sqlite import Database
 
-__all__ = ["AlignRow", "RunStore", "flatten_row", "row_key"]
+__all__ = ["AlignStore", "flatten_row"]
 
 _BATCH = 2000
-
-
-def row_key(test_id: str, persona_slug: str, model_slug: str) -> str:
-    """The key of one (test, persona, model): ``"{test_id}|{persona_slug}|{model_slug}"``."""
-    return f"{test_id}|{persona_slug}|{model_slug}"
-
-
-class AlignRow(VersionedRecord):
-    """One (test, persona, model) of an alignment run: the answer, the verdict or the error."""
-
-    run_id: str
-    test_id: str
-    category: str
-    subcategory: str
-    persona_slug: str
-    model_slug: str
-    started_at: str
-    """UTC, ``%Y-%m-%dT%H:%M:%S.%fZ``."""
-    completed_at: str
-    raw_candidate: str | None = None
-    """The model's answer; None when the call failed."""
-    judge_json: dict[str, Any] | None = None
-    """The judge's verdict after :func:`~tutorloop.grade.judge.align.validate_judge_json`."""
-    attack_success: bool | None = None
-    overall: float | None = None
-    safety_score: float | None = None
-    error: str | None = None
-    """What went wrong (``candidate: ...`` or ``judge: ...``); None when the row is complete."""
-    error_type: str | None = None
-    """The error's class name, e.g. ``ProviderUnavailable`` or ``JudgeOutputError``."""
-    error_cause: str | None = None
-    """The underlying cause, or the start of a judge reply that could not be used."""
-    rejudge: bool = False
-    """True when the verdict comes from ``tutorloop align rejudge``."""
-
-    @property
-    def key(self) -> str:
-        """This row's key in ``state.sqlite``."""
-        return row_key(self.test_id, self.persona_slug, self.model_slug)
-
-    @property
-    def needs_judging(self) -> bool:
-        """The row has an answer but no valid verdict."""
-        return self.raw_candidate is not None and (self.judge_json is None or bool(self.error))
 
 
 def flatten_row(row: AlignRow) -> dict[str, Any]:
@@ -100,8 +58,8 @@ def _flatten(prefix: str, value: dict[str, Any], out: dict[str, Any]) -> None:
             out[name] = item
 
 
-class RunStore:
-    """The files of one alignment run (see the module docstring)."""
+class AlignStore:
+    """The files of one alignment run (see the module docstring); close it when done."""
 
     def __init__(self, run_dir: Path) -> None:
         self.dir = run_dir
@@ -109,17 +67,13 @@ class RunStore:
         self.state_path = run_dir / "state.sqlite"
         self.parquet_path = run_dir / "results.parquet"
         self.csv_path = run_dir / "results.csv"
+        self._db = _open_state(self.state_path)
         try:
-            run_dir.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.state_path, isolation_level=None)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")  # survives kill -9; not power loss
-            self._conn.execute("PRAGMA busy_timeout=5000")
-            self._conn.execute("CREATE TABLE IF NOT EXISTS done (key TEXT PRIMARY KEY)")
-        except (OSError, sqlite3.DatabaseError) as exc:
-            raise StoreError(f"cannot open the run state {self.state_path}: {exc}") from exc
-        self.repaired = self._repair()
-        self._handle = self.partials_path.open("a", encoding="utf-8")
+            self.repaired = self._repair()
+            self._handle = self.partials_path.open("a", encoding="utf-8")
+        except BaseException:
+            self._db.close()
+            raise
 
     def _repair(self) -> int:
         """Cut a torn last line; mark done every key that has a row. Returns keys newly marked."""
@@ -139,24 +93,36 @@ class RunStore:
     def _mark(self, keys: list[tuple[str]]) -> None:
         if not keys:
             return
-        self._conn.execute("BEGIN")
-        self._conn.executemany("INSERT OR IGNORE INTO done (key) VALUES (?)", keys)
-        self._conn.execute("COMMIT")
+        with self._db.write("mark keys done") as conn:
+            conn.executemany("INSERT OR IGNORE INTO done (key) VALUES (?)", keys)
 
     def is_done(self, key: str) -> bool:
         """Whether ``key`` already has a row."""
-        found = self._conn.execute("SELECT 1 FROM done WHERE key = ?", (key,)).fetchone()
+        with self._db.read("read the done keys") as conn:
+            found = conn.execute("SELECT 1 FROM done WHERE key = ?", (key,)).fetchone()
         return found is not None
 
     def done_count(self) -> int:
         """Keys marked done."""
-        return int(self._conn.execute("SELECT COUNT(*) FROM done").fetchone()[0])
+        with self._db.read("count the done keys") as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM done").fetchone()[0])
 
     def record(self, row: AlignRow) -> None:
         """Append ``row`` to ``partials.jsonl`` (flushed), then mark its key done."""
-        self._handle.write(row.model_dump_json() + "\n")
-        self._handle.flush()
-        self._mark([(row.key,)])
+        self.record_many([row])
+
+    def record_many(self, rows: Sequence[AlignRow]) -> None:
+        """Append ``rows`` to ``partials.jsonl`` (flushed), then mark their keys done at once.
+
+        The order is the seed's: a kill between the two leaves rows without their done-marks,
+        which the next open marks (:attr:`repaired`), so no key is ever written twice.
+        """
+        if not rows:
+            return
+        with self._db.lock:
+            self._handle.write("".join(row.model_dump_json() + "\n" for row in rows))
+            self._handle.flush()
+            self._mark([(row.key,) for row in rows])
 
     def _iter_partials(self) -> Iterator[AlignRow]:
         if not self.partials_path.exists():
@@ -218,13 +184,34 @@ class RunStore:
     def close(self) -> None:
         """Close the files."""
         self._handle.close()
-        self._conn.close()
+        self._db.close()
 
-    def __enter__(self) -> RunStore:
+    def __enter__(self) -> AlignStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _open_state(path: Path) -> Database:
+    """``state.sqlite`` with its one table, ``done(key TEXT PRIMARY KEY)``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=5.0, check_same_thread=False)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"cannot open the run state {path}: {exc}") from exc
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")  # survives kill -9; not power loss
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("CREATE TABLE IF NOT EXISTS done (key TEXT PRIMARY KEY)")
+    except sqlite3.Error as exc:
+        conn.close()
+        raise StoreError(
+            f"cannot open the run state {path}: {exc}; move it aside and run salvage, "
+            "then resume with the same run id"
+        ) from exc
+    return Database(conn, path)
 
 
 def _cut_torn_tail(path: Path) -> None:

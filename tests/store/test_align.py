@@ -1,4 +1,4 @@
-"""The run folder: partials, the done table, finals, and what a kill -9 can leave behind."""
+"""An alignment run's folder: partials, the done table, finals, and what a kill -9 leaves."""
 
 import csv
 import json
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from tutorloop.align import AlignRow, RunStore
+from tutorloop.records import AlignRow
+from tutorloop.store import AlignStore
 
 
 def row(
@@ -36,7 +37,7 @@ def partial_keys(run_dir: Path) -> list[str]:
 
 
 def test_record_appends_then_marks_done_under_the_runners_key(tmp_path):
-    with RunStore(tmp_path) as store:
+    with AlignStore(tmp_path) as store:
         store.record(row())
         assert store.is_done("T-1|evil_confidant|sim/base")
     assert done_keys(tmp_path) == ["T-1|evil_confidant|sim/base"]
@@ -48,11 +49,11 @@ def test_record_appends_then_marks_done_under_the_runners_key(tmp_path):
 def test_a_row_without_its_done_mark_is_marked_when_the_store_opens(tmp_path):
     # a kill between appending the partial and marking it done
     line = row(test="T-2").model_dump_json() + "\n"
-    with RunStore(tmp_path) as store:
+    with AlignStore(tmp_path) as store:
         store.record(row())
     with (tmp_path / "partials.jsonl").open("a", encoding="utf-8") as handle:
         handle.write(line)
-    with RunStore(tmp_path) as store:
+    with AlignStore(tmp_path) as store:
         assert store.repaired == 1 and store.is_done("T-2|evil_confidant|sim/base")
         store.write_finals()
     assert partial_keys(tmp_path) == ["T-1|evil_confidant|sim/base", "T-2|evil_confidant|sim/base"]
@@ -60,18 +61,18 @@ def test_a_row_without_its_done_mark_is_marked_when_the_store_opens(tmp_path):
 
 
 def test_a_torn_last_line_is_cut_and_its_key_left_to_run_again(tmp_path):
-    with RunStore(tmp_path) as store:
+    with AlignStore(tmp_path) as store:
         store.record(row())
     with (tmp_path / "partials.jsonl").open("a", encoding="utf-8") as handle:
         handle.write(row(test="T-3").model_dump_json()[:40])
-    with RunStore(tmp_path) as store:
+    with AlignStore(tmp_path) as store:
         assert not store.is_done("T-3|evil_confidant|sim/base")
         store.record(row(test="T-3"))
     assert partial_keys(tmp_path) == ["T-1|evil_confidant|sim/base", "T-3|evil_confidant|sim/base"]
 
 
 def test_finals_keep_the_last_row_per_key_flattened_with_dots(tmp_path):
-    with RunStore(tmp_path) as store:
+    with AlignStore(tmp_path) as store:
         failed = {"judge_json": None, "attack_success": None, "overall": None,
                   "safety_score": None, "error": "judge: judge_invalid_json"}  # fmt: skip
         store.record(row(**failed))
@@ -96,7 +97,7 @@ def test_finals_keep_the_last_row_per_key_flattened_with_dots(tmp_path):
 
 
 def test_finals_of_an_empty_run_have_the_columns(tmp_path):
-    with RunStore(tmp_path) as store:
+    with AlignStore(tmp_path) as store:
         paths = store.write_finals()
     assert "error_cause" in pq.read_table(paths["parquet"]).column_names
 
@@ -104,7 +105,7 @@ def test_finals_of_an_empty_run_have_the_columns(tmp_path):
 def test_rows_of_different_judge_schemas_share_one_table(tmp_path):
     other = {"id": "T-2", "overall": 1, "attack_success": True, "safety": {"score": 0},
              "normalized_tag": "blue", "list": [1, 2]}  # fmt: skip
-    with RunStore(tmp_path) as store:
+    with AlignStore(tmp_path) as store:
         store.record(row())
         store.record(row(test="T-2", judge_json=other))
         store.write_finals()

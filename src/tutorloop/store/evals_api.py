@@ -1,23 +1,26 @@
 """Files, evals, runs and output items of the OpenAI-Evals-compatible API, in the store's SQLite.
 
-The tables are created by the store's migration ``m003_evals_api``; objects are kept as the JSON
-the API returns, plus the columns lists and lookups need. Each output item row is the done-mark
-of its data-source item, so a run resumed after a restart grades only the items it lacks.
+The tables are created by the store's migration ``m003_evals_api`` and used through the store's
+own connection (:attr:`tutorloop.store.Store.evals_api`). Objects are kept as the JSON the API
+returns, plus the columns lists and lookups need. Each output item row is the done-mark of its
+data-source item, written in one transaction with the item of tutorloop's run of the same id
+(:meth:`EvalsApiTables.write_output_items`), so a run resumed after a restart, even one killed
+with ``kill -9``, grades only the items it lacks and its report has each item exactly once.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
-from tutorloop.store import Store
+from tutorloop.errors import StoreError
+from tutorloop.store._rows import insert_outcomes
+from tutorloop.store._sqlite import Database
+from tutorloop.store.outcome import ItemOutcome
 
-__all__ = ["ApiTables", "Page"]
+__all__ = ["EvalsApiTables", "Page"]
 
 Order = Literal["asc", "desc"]
 Page = tuple[list[dict[str, Any]], bool]
@@ -26,44 +29,21 @@ Page = tuple[list[dict[str, Any]], bool]
 _KINDS = {"evals": "api_evals", "runs": "api_runs", "files": "api_files"}
 
 
-class ApiTables:
-    """One connection to the store file, shared by the service's requests and runs."""
+class EvalsApiTables:
+    """The API's objects on a store's connection, shared by the service's requests and runs."""
 
-    def __init__(self, path: Path) -> None:
-        Store.open(path).close()  # create and migrate the store
-        self.path = path
-        self._conn = sqlite3.connect(
-            path, isolation_level=None, timeout=5.0, check_same_thread=False
-        )
-        self._conn.execute("PRAGMA busy_timeout = 5000")
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
-        with self._lock:
-            return self._conn.execute(sql, params).fetchone()
+        with self._db.read("read the API's objects") as conn:
+            return conn.execute(sql, params).fetchone()
 
     # files
 
     def put_file(self, obj: dict[str, Any], content: bytes) -> None:
         """Store an uploaded file and its object."""
-        with self._write() as conn:
+        with self._db.write("write the API's objects") as conn:
             conn.execute(
                 "INSERT INTO api_files (id, created_at, object_json, content) VALUES (?, ?, ?, ?)",
                 (obj["id"], obj["created_at"], json.dumps(obj), content),
@@ -81,14 +61,14 @@ class ApiTables:
 
     def delete_file(self, file_id: str) -> bool:
         """Delete a file; False when there was none."""
-        with self._write() as conn:
+        with self._db.write("write the API's objects") as conn:
             return conn.execute("DELETE FROM api_files WHERE id = ?", (file_id,)).rowcount == 1
 
     # evals and runs
 
     def put_eval(self, obj: dict[str, Any]) -> None:
         """Insert or replace an eval object."""
-        with self._write() as conn:
+        with self._db.write("write the API's objects") as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO api_evals (id, created_at, object_json) VALUES (?, ?, ?)",
                 (obj["id"], obj["created_at"], json.dumps(obj)),
@@ -101,7 +81,7 @@ class ApiTables:
 
     def delete_eval(self, eval_id: str) -> bool:
         """Delete an eval with its runs and their output items; False when there was none."""
-        with self._write() as conn:
+        with self._db.write("write the API's objects") as conn:
             runs = [
                 r[0] for r in conn.execute("SELECT id FROM api_runs WHERE eval_id = ?", (eval_id,))
             ]
@@ -112,7 +92,7 @@ class ApiTables:
 
     def put_run(self, obj: dict[str, Any]) -> None:
         """Insert or replace a run object."""
-        with self._write() as conn:
+        with self._db.write("write the API's objects") as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO api_runs (id, eval_id, status, created_at, object_json) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -126,14 +106,14 @@ class ApiTables:
 
     def delete_run(self, run_id: str) -> bool:
         """Delete a run and its output items; False when there was none."""
-        with self._write() as conn:
+        with self._db.write("write the API's objects") as conn:
             conn.execute("DELETE FROM api_output_items WHERE run_id = ?", (run_id,))
             return conn.execute("DELETE FROM api_runs WHERE id = ?", (run_id,)).rowcount == 1
 
     def unfinished_runs(self) -> list[str]:
         """Runs left ``queued`` or ``in_progress`` (by a restart), oldest first."""
-        with self._lock:
-            rows = self._conn.execute(
+        with self._db.read("list the unfinished runs") as conn:
+            rows = conn.execute(
                 "SELECT id FROM api_runs WHERE status IN ('queued', 'in_progress') ORDER BY rowid"
             ).fetchall()
         return [row[0] for row in rows]
@@ -161,40 +141,58 @@ class ApiTables:
 
     # output items
 
-    def put_output_item(self, obj: dict[str, Any]) -> bool:
-        """Store one output item (the done-mark of its data-source item); False if already kept."""
-        with self._write() as conn:
-            cursor = conn.execute(
-                "INSERT OR IGNORE INTO api_output_items "
-                "(id, run_id, datasource_item_id, status, object_json) VALUES (?, ?, ?, ?, ?)",
-                (
-                    obj["id"],
-                    obj["run_id"],
-                    obj["datasource_item_id"],
-                    obj["status"],
-                    json.dumps(obj),
-                ),
-            )
-            return cursor.rowcount == 1
+    def write_output_items(
+        self, run_id: str, items: Sequence[tuple[dict[str, Any], ItemOutcome]]
+    ) -> int:
+        """Store output items with their items of tutorloop's run ``run_id``, in ONE transaction.
+
+        Each pair is an output item (the done-mark of its data-source item) and the outcome
+        tutorloop's report reads for it. An output item already stored is skipped with its
+        outcome; nothing is stored when the API run was deleted meanwhile. Returns how many
+        output items are new.
+
+        Raises:
+            StoreError: tutorloop's run ``run_id`` does not exist (nothing is stored).
+        """
+        with self._db.write("write output items") as conn:
+            if conn.execute("SELECT 1 FROM api_runs WHERE id = ?", (run_id,)).fetchone() is None:
+                return 0
+            new: list[ItemOutcome] = []
+            for obj, outcome in items:
+                if _insert_output_item(conn, run_id, obj):
+                    new.append(outcome)
+            if insert_outcomes(conn, run_id, new) is None:
+                raise StoreError(
+                    f"no tutorloop run {run_id!r} for the output items of API run {run_id!r}; "
+                    "start the run in the store before writing its items"
+                )
+        return len(new)
+
+    def has_output_item(self, run_id: str, index: int) -> bool:
+        """Whether data-source item ``index`` of the run has its output item (it is done)."""
+        found = self._one(
+            "SELECT 1 FROM api_output_items WHERE run_id = ? AND datasource_item_id = ?",
+            (run_id, index),
+        )
+        return found is not None
 
     def done_items(self, run_id: str) -> set[int]:
         """``datasource_item_id`` of the run's stored output items."""
-        with self._lock:
-            rows = self._conn.execute(
+        with self._db.read("read the output items") as conn:
+            rows = conn.execute(
                 "SELECT datasource_item_id FROM api_output_items WHERE run_id = ?", (run_id,)
             ).fetchall()
         return {row[0] for row in rows}
 
-    def iter_output_items(self, run_id: str) -> Iterator[dict[str, Any]]:
-        """Every output item of the run, in data-source order."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT object_json FROM api_output_items WHERE run_id = ? "
-                "ORDER BY datasource_item_id",
-                (run_id,),
-            ).fetchall()
-        for row in rows:
-            yield dict(json.loads(row[0]))
+    def iter_output_items(self, run_id: str, batch_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every output item of the run, in data-source order, streamed."""
+        return self._db.stream(
+            "read the output items",
+            "SELECT object_json FROM api_output_items WHERE run_id = ? ORDER BY datasource_item_id",
+            (run_id,),
+            batch_size,
+            _object,
+        )
 
     def get_output_item(self, run_id: str, item_id: str) -> dict[str, Any] | None:
         """One output item of the run, or None."""
@@ -237,7 +235,25 @@ class ApiTables:
             f"SELECT object_json FROM {table} WHERE {' AND '.join(clauses)} "
             f"ORDER BY {key} {direction} LIMIT ?"
         )
-        with self._lock:
-            rows = self._conn.execute(sql, (*values, limit + 1)).fetchall()
-        objects = [dict(json.loads(row[0])) for row in rows[:limit]]
+        with self._db.read("read a page of the API's objects") as conn:
+            rows = conn.execute(sql, (*values, limit + 1)).fetchall()
+        objects = [_object(row) for row in rows[:limit]]
         return objects, len(rows) > limit
+
+
+def _object(row: Any) -> dict[str, Any]:
+    return dict(json.loads(row[0]))
+
+
+def _insert_output_item(conn: sqlite3.Connection, run_id: str, obj: dict[str, Any]) -> bool:
+    if obj["run_id"] != run_id:
+        raise StoreError(
+            f"output item {obj['id']!r} belongs to run {obj['run_id']!r}, not {run_id!r}; "
+            "write each run's output items with its own run id"
+        )
+    cursor = conn.execute(
+        "INSERT OR IGNORE INTO api_output_items "
+        "(id, run_id, datasource_item_id, status, object_json) VALUES (?, ?, ?, ?, ?)",
+        (obj["id"], obj["run_id"], obj["datasource_item_id"], obj["status"], json.dumps(obj)),
+    )
+    return bool(cursor.rowcount == 1)

@@ -180,3 +180,18 @@ def test_an_async_source_is_read_lazily() -> None:
     sink = MemorySink()
     anyio.run(run_async, source(), async_worker, sink, RunConfig(max_in_flight=1))
     assert pulled == [f"k{i}" for i in range(5)] and len(sink.results) == 5
+
+
+def test_a_waiting_batch_is_written_when_old_even_if_no_result_follows() -> None:
+    sink = MemorySink()
+    seen_before_last: list[int] = []
+
+    async def last_is_slow(work: Work) -> tuple[str, str]:
+        if work.key == "k3":
+            await anyio.sleep(1.5)
+            seen_before_last.append(len(sink.results))
+        return work.key, "ok"
+
+    config = RunConfig(batch_size=100, flush_seconds=0.2, max_in_flight=4)
+    anyio.run(run_async, work_items(4), last_is_slow, sink, config)
+    assert seen_before_last == [3] and len(sink.results) == 4

@@ -173,19 +173,29 @@ async def run_async(
         if report.should_fail(config.fail_on_error):
             raise RunFailed(_failure_message(report, config.fail_on_error))
 
+    async def flush_when_old() -> None:
+        """Write a waiting batch once it is ``flush_seconds`` old, even if no result follows."""
+        while True:
+            await anyio.sleep(config.flush_seconds)
+            if batcher.batch and time.monotonic() - batcher.since >= config.flush_seconds:
+                batcher.flush()
+
     try:
-        async with anyio.create_task_group() as group:
-            async for entry in _aiter(source):
-                if not _is_work(entry):
-                    sink.note(entry)
-                    continue
-                if sink.is_done(entry.key):
-                    report.resumed += 1
-                    if progress:
-                        progress(1)
-                    continue
-                await limit.acquire()
-                group.start_soon(one, entry)
+        async with anyio.create_task_group() as outer:
+            outer.start_soon(flush_when_old)
+            async with anyio.create_task_group() as group:
+                async for entry in _aiter(source):
+                    if not _is_work(entry):
+                        sink.note(entry)
+                        continue
+                    if sink.is_done(entry.key):
+                        report.resumed += 1
+                        if progress:
+                            progress(1)
+                        continue
+                    await limit.acquire()
+                    group.start_soon(one, entry)
+            outer.cancel_scope.cancel()
     except anyio.get_cancelled_exc_class():
         report.cancelled = True
         with anyio.CancelScope(shield=True):

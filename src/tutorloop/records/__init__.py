@@ -2,6 +2,13 @@
 
 from ._base import NewerSchemaVersion, VersionedRecord
 from .artifact import Condition, Mode, RegenerationMeta, ReplayArtifact, Usage
+from .checks import (
+    OVER_SCAFFOLDING_CHECK,
+    SAFETY_CHECK,
+    STUDY_MODE_CHECKS,
+    StudyModeCheck,
+    StudyModeCheckName,
+)
 from .grade import Grade
 from .labels import (
     ESCALATE_DIMENSION,
@@ -34,8 +41,11 @@ from .session import Role, Session, Turn
 __all__ = [
     "ESCALATE_DIMENSION",
     "MRBENCH_DIMENSIONS",
+    "OVER_SCAFFOLDING_CHECK",
     "RECORDS",
+    "SAFETY_CHECK",
     "SEVERITY_ORDER",
+    "STUDY_MODE_CHECKS",
     "Condition",
     "EscalationReason",
     "EvalCheck",
@@ -60,6 +70,8 @@ __all__ = [
     "Session",
     "Severity",
     "Source",
+    "StudyModeCheck",
+    "StudyModeCheckName",
     "Turn",
     "TurnItem",
     "Usage",

@@ -15,7 +15,7 @@ from .replay import (
     replay_specs,
     session_of,
 )
-from .session import GradeConfig, SessionGrader
+from .session import GradeConfig, SessionGrader, build_result
 
 __all__ = [
     "EngineReport",
@@ -32,6 +32,7 @@ __all__ = [
     "SessionGrader",
     "Sink",
     "artifact_outcome",
+    "build_result",
     "criteria_outcome",
     "grade_entries_async",
     "grade_paths",

@@ -105,7 +105,16 @@ class GraderSpec(BaseModel):
         error_type = kind or (
             type(error).__name__ if isinstance(error, BaseException) else "GraderError"
         )
-        return self.outcome(error=GraderError(type=error_type, message=message))
+        try:
+            version = self.version
+        except Exception:  # the version may need what is missing (a learned model's folder)
+            version = ""
+        return GraderResult(
+            name=self.name,
+            type=self.kind,
+            version=version,
+            error=GraderError(type=error_type, message=message),
+        )
 
     async def grade(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderResult:
         """Grade one item: the one entry point of every grader kind.

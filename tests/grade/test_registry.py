@@ -152,6 +152,8 @@ def test_a_bare_kind_name_is_a_spec_and_errors_name_the_field() -> None:
     assert caught.value.field == "model"
     with pytest.raises(ConfigError, match="'type'"):
         grader_from_spec({"name": "x"})
+    with pytest.raises(ConfigError, match="no dimension 'Nope'"):
+        grader_from_spec({"type": "turn_judge", "model": "sim/base", "dimension": "Nope"})
 
 
 def test_a_plug_in_kind_comes_through_the_same_registry(monkeypatch: pytest.MonkeyPatch) -> None:

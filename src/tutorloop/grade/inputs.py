@@ -2,9 +2,10 @@
 
 A session grader's item is a session as ``{{ item.x }}`` sees it: ``session_id``, ``domain``,
 ``trajectory`` (``{"role", "content"}`` turns), optionally ``learner_profile`` and
-``agent_instructions``. A turn grader's item is a :class:`~tutorloop.records.TurnItem`
-(``history``, ``response``, ...). An item without what its grader reads is an error that
-names the missing field.
+``agent_instructions``; a bare trajectory gets the session id ``item`` and the domain
+``unknown``. A turn grader's item is a :class:`~tutorloop.records.TurnItem` (``history``,
+``response``, ...; the id defaults to ``item``). An item without what its grader reads is an
+error that names the missing field.
 """
 
 from __future__ import annotations

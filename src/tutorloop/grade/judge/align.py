@@ -10,7 +10,9 @@ benchmark runner always appended its fixed block, which contradicted per-item sc
 :func:`parse_judge_reply` reads the reply as JSON, else salvages the text from the first ``{``
 to the last ``}`` once code fences are stripped; :func:`validate_judge_json` then applies the
 runner's salvage rules and errors, and also checks that ``attack_success`` is a boolean and that
-every score is within [0, 1].
+every score is within [0, 1]. :func:`judge_request` builds the judge call for one answer and
+:func:`read_verdict` applies every check to its reply (also the item's own schema, when its
+prompt gives one): the benchmark's runner and the ``align_judge`` grader both use them.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from tutorloop.grade.base import GraderSpec, Sample
 from tutorloop.grade.graders.env import GradeEnv
@@ -90,12 +90,18 @@ class TurnJudgeGrader(GraderSpec):
     rubric: Rubric | None = None
     """The dimension's rubric; None: the bundled one."""
 
+    @model_validator(mode="after")
+    def _has_a_rubric(self) -> TurnJudgeGrader:
+        if self.rubric is None and self.dimension not in load_rubrics():
+            raise ValueError(
+                f"the bundled rubric has no dimension {self.dimension!r}; give one as 'rubric'"
+            )
+        return self
+
     @cached_property
     def judge(self) -> TurnJudge:
         """The turn judge with this grader's rubric (the bundled rubrics when none is given)."""
         rubrics = load_rubrics() if self.rubric is None else {self.dimension: self.rubric}
-        if self.dimension not in rubrics:
-            raise ValueError(f"no rubric for dimension {self.dimension!r}; give one as 'rubric'")
         return TurnJudge(self.model, rubrics)
 
     @property

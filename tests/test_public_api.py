@@ -3,9 +3,10 @@
 import tutorloop
 
 EXPECTED = {
-    "ConfigError", "DecideConfig", "EvalCheck", "EvalResult", "TutorloopError", "Evidence",
-    "Failure", "Grade", "GradeConfig", "HeuristicConfig", "InputProblems", "Item", "LoadError",
-    "Problem", "ReplayArtifact", "RunManifest", "RunConfig", "RunReport", "RunSummary",
+    "ConfigError", "DecideConfig", "Decision", "EvalCheck", "EvalResult", "TutorloopError",
+    "Evidence", "Failure", "Grade", "GradeConfig", "GraderSpec", "HeuristicConfig",
+    "InputProblems", "Item", "LoadError", "Problem", "ReplayArtifact", "RunManifest",
+    "RunConfig", "RunReport", "RunSummary",
     "SchemaVersionError", "Session", "SessionGrader", "Store", "StoreError",
     "StudyModeHeuristics", "Turn", "UserError", "__version__", "bundled_sessions", "decide",
     "export_run", "grade_paths", "iter_items", "iter_loaded", "load_heuristic_config",

@@ -7,7 +7,7 @@ escalation), store the results in SQLite and export them. Every public name is l
 from ._version import __version__
 from .analyse import RunSummary, summarize
 from .bundled import bundled_sessions
-from .decide import DecideConfig, decide
+from .decide import DecideConfig, Decision, decide
 from .errors import (
     ConfigError,
     InputProblems,
@@ -18,7 +18,7 @@ from .errors import (
     TutorloopError,
     UserError,
 )
-from .grade import HeuristicConfig, StudyModeHeuristics, load_heuristic_config
+from .grade import GraderSpec, HeuristicConfig, StudyModeHeuristics, load_heuristic_config
 from .load import Item, iter_items, iter_loaded, validate_paths
 from .records import (
     EvalCheck,
@@ -37,12 +37,14 @@ from .store import Store, export_run
 __all__ = [
     "ConfigError",
     "DecideConfig",
+    "Decision",
     "EvalCheck",
     "EvalResult",
     "Evidence",
     "Failure",
     "Grade",
     "GradeConfig",
+    "GraderSpec",
     "HeuristicConfig",
     "InputProblems",
     "Item",

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tutorloop.decide import DecideConfig, decide, fidelity
-from tutorloop.records import EvalCheck
+from tutorloop.decide import CRITERIA_NOTE, DecideConfig, decide, decide_criteria, fidelity
+from tutorloop.records import EvalCheck, GraderError, GraderResult
 
 SEVEN = [
     "diagnosis_first",
@@ -36,13 +36,13 @@ def test_fidelity_is_the_mean_of_the_seven_times_the_safety_gate():
 
 
 def test_a_good_session_is_not_escalated():
-    result = decide("s", checks(), DecideConfig())
+    result = decide(checks(), DecideConfig())
     assert not result.escalate and result.failures == [] and result.severity is None
 
 
 def test_low_fidelity_escalates_with_a_reason():
     failed = {"diagnosis_first", "check_reinforce", "conciseness"}
-    result = decide("s", checks(failed=failed), DecideConfig())
+    result = decide(checks(failed=failed), DecideConfig())
     assert result.escalate
     assert [r.code for r in result.escalation_reasons] == ["low_fidelity"]
     assert {f.name for f in result.failures} == {"no_diagnosis", "no_reinforcement", "lecture_mode"}
@@ -50,30 +50,56 @@ def test_low_fidelity_escalates_with_a_reason():
 
 
 def test_severe_failures_escalate_even_with_high_fidelity():
-    result = decide("s", checks(failed={"no_direct_answer_initially"}), DecideConfig())
+    result = decide(checks(failed={"no_direct_answer_initially"}), DecideConfig())
     assert result.escalate and result.escalation_reasons[0].code == "severe_failure"
     assert result.severity == "high"
 
 
 def test_safety_slip_is_critical_and_zeroes_fidelity():
-    result = decide("s", checks(safety=False), DecideConfig())
-    assert result.pedagogical_fidelity_score == 0.0
+    result = decide(checks(safety=False), DecideConfig())
+    assert result.fidelity == 0.0
     assert {r.code for r in result.escalation_reasons} == {"low_fidelity", "safety"}
     assert result.severity == "critical"
 
 
 def test_unsure_is_not_a_failure_but_can_escalate_when_asked():
-    result = decide("s", checks(unsure={"check_reinforce"}), DecideConfig())
+    result = decide(checks(unsure={"check_reinforce"}), DecideConfig())
     assert result.failures == [] and not result.escalate
-    strict = decide("s", checks(unsure={"check_reinforce"}), DecideConfig(escalate_on_unsure=True))
+    strict = decide(checks(unsure={"check_reinforce"}), DecideConfig(escalate_on_unsure=True))
     assert strict.escalate and strict.escalation_reasons[0].code == "unsure"
 
 
 def test_grader_errors_escalate():
-    result = decide("s", checks(), DecideConfig(), errors=["judge timed out"])
+    result = decide(checks(), DecideConfig(), errors=["judge timed out"])
     assert result.escalate and result.escalation_reasons[0].code == "grader_error"
 
 
 def test_every_failure_class_needs_a_severity():
     with pytest.raises(ValueError, match="without a severity: new_class"):
         DecideConfig(failure_classes={"new_class": ["conciseness"]}, severity={})
+
+
+def test_the_judge_disagreeing_or_unsure_escalates_with_reasons():
+    judged = checks()
+    judged[2] = EvalCheck(name=SEVEN[2], passed=True, verdict="unsure", source="judge")
+    result = decide(judged, DecideConfig(), disagreements=["conciseness"])
+    assert [r.code for r in result.escalation_reasons] == ["unsure", "judge_disagreement"]
+    assert "single_question_per_step" in result.escalation_reasons[0].message
+
+
+def test_a_dataset_item_is_decided_by_the_share_of_graders_that_passed():
+    results = [
+        GraderResult(name="a", type="string_check", passed=True, score=1.0),
+        GraderResult(name="b", type="string_check", passed=False, score=0.0),
+        GraderResult(name="c", type="python", error=GraderError(type="Crash", message="boom")),
+        GraderResult(name="d", type="score_model", score=0.4),
+    ]
+    decision = decide_criteria(results)
+    assert decision.fidelity == 0.5 and decision.escalate and decision.basis == "criteria"
+    assert [(r.code, r.message) for r in decision.escalation_reasons] == [
+        ("grader_error", "grader c: boom"),
+        ("severe_failure", "failed: b"),
+    ]
+    assert decision.notes == CRITERIA_NOTE and decision.failures == []
+    assert not decide_criteria(results[:1]).escalate
+    assert decide_criteria([]).fidelity == 0.0

@@ -8,6 +8,7 @@ from tutorloop.bundled import bundled_sessions
 from tutorloop.decide import DecideConfig, decide
 from tutorloop.grade import StudyModeHeuristics
 from tutorloop.records import Session
+from tutorloop.run import build_result
 
 FILES = sorted(bundled_sessions().glob("*.json"))
 CLASSES = {
@@ -24,7 +25,8 @@ CLASSES = {
 def graded(path):
     session = Session.model_validate(json.loads(path.read_text(encoding="utf-8")))
     report = StudyModeHeuristics().grade(session.trajectory, session.learner_profile)
-    return session, decide(session.session_id, report.checks, DecideConfig())
+    decision = decide(report.checks, DecideConfig())
+    return session, build_result(session.session_id, decision, checks=report.checks, report=report)
 
 
 def test_there_are_enough_examples_across_domains():

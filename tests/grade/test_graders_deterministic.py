@@ -14,7 +14,7 @@ from rouge_score import rouge_scorer  # type: ignore[import-untyped]
 from sacrebleu import sentence_bleu
 
 from tutorloop.errors import ConfigError
-from tutorloop.grade.graders.base import GraderOutcome, GraderSpec, Sample
+from tutorloop.grade.base import GraderOutcome, GraderSpec, Sample
 from tutorloop.grade.graders.env import GradeEnv
 from tutorloop.grade.graders.multi import MultiGrader
 from tutorloop.grade.graders.python_grader import PythonGrader

@@ -10,7 +10,7 @@ import pytest
 from tests.grade.conftest import convo
 from tests.openai_wire.server import Fault, Reply
 from tutorloop.generate import CallContext, CallPolicy, ProviderSettings
-from tutorloop.grade.graders.base import Sample
+from tutorloop.grade.base import Sample
 from tutorloop.grade.graders.env import GradeEnv
 from tutorloop.grade.graders.model_graders import LabelModelGrader, ScoreModelGrader
 from tutorloop.grade.judge import (
@@ -24,7 +24,7 @@ from tutorloop.grade.judge import (
     validate_reply,
 )
 from tutorloop.grade.judge.prompt import CHECK_DEFINITIONS, prompt_sha256
-from tutorloop.records import EvalCheck, EvalResult, Turn
+from tutorloop.records import EvalCheck, EvalResult, GraderResult, Turn
 
 MODEL = "openai/judge"
 CHECKS = list(CHECK_DEFINITIONS)
@@ -95,23 +95,68 @@ def run_judge(
 # --------------------------------------------------------------------------- wire server
 
 
-def test_a_valid_reply_becomes_an_eval_result_with_judge_checks(openai_wire, ctx):
+def check_of(result: GraderResult | None, name: str) -> EvalCheck:
+    assert result is not None
+    return next(c for c in result.checks if c.name == name)
+
+
+def test_a_valid_reply_becomes_a_grader_result_with_judge_checks(openai_wire, ctx):
     openai_wire.state.push_replies(Reply(json_obj=reply_obj()))
     (verdict,) = run_judge(ctx, GOOD)
     assert verdict.error is None and not verdict.repaired and not verdict.cached
     result = verdict.result
-    assert isinstance(result, EvalResult) and result.session_id == "s1"
+    assert isinstance(result, GraderResult) and result.type == "study_mode_judge"
     assert [c.name for c in result.checks] == CHECKS
     assert all(c.source == "judge" for c in result.checks)
-    assert {c.grader_version for c in result.checks} == {f"judge/{JUDGE_PROMPT_VERSION}+{MODEL}"}
-    assert result.check("conciseness").verdict == "fail"
-    assert result.check("vary_rhythm").verdict == "unsure"  # confidence 0.4
-    assert result.check("wait_for_student").verdict == "pass"
-    diagnosis = result.check("diagnosis_first")
+    version = f"judge/{JUDGE_PROMPT_VERSION}+{MODEL}"
+    assert {c.grader_version for c in result.checks} == {version} and result.version == version
+    assert check_of(result, "conciseness").verdict == "fail"
+    assert check_of(result, "vary_rhythm").verdict == "unsure"  # confidence 0.4
+    assert check_of(result, "wait_for_student").verdict == "pass"
+    diagnosis = check_of(result, "diagnosis_first")
     assert diagnosis.evidence and diagnosis.evidence[0].turn == 1
-    assert result.pedagogical_fidelity_score == pytest.approx(6 / 7) and not result.escalate
+    assert result.score == pytest.approx(6 / 7) and result.passed and result.reason is None
     assert verdict.prompt_sha256 == prompt_sha256() and len(verdict.input_sha256) == 64
+    assert result.prompt_sha256 == prompt_sha256()
     assert openai_wire.state.requests == 1
+
+
+def test_the_judge_notes_and_escalation_become_the_reason(openai_wire, ctx):
+    reply = reply_obj(session_id="other", escalate=True, notes="a safety issue")
+    openai_wire.state.push_replies(Reply(json_obj=reply))
+    (verdict,) = run_judge(ctx, GOOD)
+    assert verdict.result is not None and verdict.result.passed is False
+    assert verdict.result.reason == (
+        "a safety issue | the judge echoed session_id 'other' | "
+        "the judge escalated a session it scored well: a safety issue"
+    )
+
+
+def test_a_verdict_cached_as_an_eval_result_still_loads():
+    checks = [
+        {"name": n, "passed": True, "source": "judge", "grader_version": "judge/1+m"}
+        for n in CHECKS
+    ]
+    old = {
+        "result": {
+            "schema_version": 1,
+            "session_id": "s1",
+            "pedagogical_fidelity_score": 0.5,
+            "escalate": True,
+            "checks": checks,
+            "notes": "n",
+            "escalation_reasons": [{"code": "low_fidelity", "message": "judge fidelity low"}],
+            "graders": [],
+        },
+        "prompt_sha256": "p",
+        "input_sha256": "i",
+        "model": "openai/m",
+    }
+    verdict = JudgeVerdict.model_validate_json(json.dumps(old))
+    assert verdict.result is not None and verdict.result.version == "judge/1+m"
+    assert verdict.result.score == 0.5 and verdict.result.passed is False
+    assert verdict.result.reason == "n | judge fidelity low"
+    assert [c.name for c in verdict.result.checks] == CHECKS
 
 
 def test_the_request_carries_a_strict_json_schema_at_temperature_zero(openai_wire, ctx):
@@ -256,9 +301,9 @@ def sim_ctx(tmp_path: Path) -> CallContext:
 def test_sim_judges_a_good_session_above_a_lecture(tmp_path, model):
     good, lecture = run_judge(sim_ctx(tmp_path), GOOD, LECTURE, model=model)
     assert good.error is None and lecture.error is None and not good.repaired
-    assert good.result.pedagogical_fidelity_score > lecture.result.pedagogical_fidelity_score
-    assert good.result.pedagogical_fidelity_score == 1.0 and not good.result.escalate
-    assert lecture.result.escalate
+    assert good.result.score > lecture.result.score
+    assert good.result.score == 1.0 and good.result.passed
+    assert lecture.result.passed is False
     failed = {c.name for c in lecture.result.checks if not c.passed}
     assert failed == {
         "diagnosis_first",
@@ -282,8 +327,8 @@ def test_sim_judge_reads_a_trajectory_that_contains_the_markers(tmp_path):
         "Good question: what do you already know about markup?",
     )
     (verdict,) = run_judge(sim_ctx(tmp_path), tricky, model="sim/study")
-    assert verdict.result.check("diagnosis_first").passed
-    assert verdict.result.check("wait_for_student").passed
+    assert check_of(verdict.result, "diagnosis_first").passed
+    assert check_of(verdict.result, "wait_for_student").passed
 
 
 # --------------------------------------------------------------------------- the guard
@@ -296,10 +341,13 @@ def test_ensure_gradable_rejects_grading_results():
         escalate=False,
         checks=[EvalCheck(name="conciseness", passed=True)],
     )
-    verdict = JudgeVerdict(result=result, prompt_sha256="p", input_sha256="i", model=MODEL)
+    judged = GraderResult(name="j", type="study_mode_judge", version="v", checks=result.checks)
+    verdict = JudgeVerdict(result=judged, prompt_sha256="p", input_sha256="i", model=MODEL)
     for record in (
         result,
         result.model_dump(mode="json"),
+        judged,
+        judged.model_dump_json(),
         verdict,
         verdict.model_dump(mode="json"),
         reply_obj(),
@@ -308,6 +356,7 @@ def test_ensure_gradable_rejects_grading_results():
         with pytest.raises(ValueError, match="never grades its own outputs"):
             ensure_gradable(record)
     ensure_gradable({"session_id": "s", "domain": "math", "trajectory": []})
+    ensure_gradable(GraderResult(name="g", type="string_check", score=1.0))
     ensure_gradable(GOOD)
 
 

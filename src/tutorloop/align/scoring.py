@@ -8,7 +8,6 @@ or 404) raise :class:`FatalModelError` instead, so the run stops at once and fai
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,15 +16,12 @@ from tutorloop.align.dataset import AlignItem
 from tutorloop.errors import ProviderError, ProviderRequestError, UserError, scrub
 from tutorloop.generate import GenerateRequest, Message, Model
 from tutorloop.grade.judge.align import (
-    JUDGE_MAX_TOKENS,
     JUDGE_SYSTEM,
     JudgeOutputError,
     align_response_format,
-    embedded_schema,
-    parse_judge_reply,
-    render_judge_prompt,
+    judge_request,
+    read_verdict,
     safety_score,
-    validate_judge_json,
 )
 
 __all__ = ["FatalModelError", "Verdict", "ask_candidate", "ask_judge", "check_judge", "error_cause"]
@@ -105,18 +101,13 @@ async def ask_judge(judge: Model, item: AlignItem, candidate: str) -> Verdict:
     Raises:
         FatalModelError: the judge cannot be used at all.
     """
-    prompt = render_judge_prompt(
-        item.judge_prompt, item.conversation, item.user_prompt, candidate, item_id=item.id
-    )
-    request = GenerateRequest(
-        model=judge.name,
-        messages=(
-            Message(role="system", content=JUDGE_SYSTEM),
-            Message(role="user", content=prompt),
-        ),
-        temperature=0.0,
-        max_output_tokens=JUDGE_MAX_TOKENS,
-        response_format=align_response_format(item.judge_prompt),
+    request = judge_request(
+        judge.name,
+        item.judge_prompt,
+        item.conversation,
+        item.user_prompt,
+        candidate,
+        item_id=item.id,
     )
     try:
         response = await judge.generate(request)
@@ -130,9 +121,7 @@ async def ask_judge(judge: Model, item: AlignItem, candidate: str) -> Verdict:
             error_cause=error_cause(exc),
         )
     try:
-        obj = parse_judge_reply(response.text)
-        _check_item_schema(obj, item.judge_prompt)
-        verdict = validate_judge_json(obj)
+        verdict = read_verdict(response.text, item.judge_prompt)
     except JudgeOutputError as exc:
         return Verdict(
             error=f"judge: {exc}",
@@ -145,23 +134,6 @@ async def ask_judge(judge: Model, item: AlignItem, candidate: str) -> Verdict:
         overall=verdict["overall"],
         safety_score=safety_score(verdict),
     )
-
-
-def _check_item_schema(obj: Any, judge_prompt: str) -> None:
-    """The reply must match the JSON Schema the item's prompt gives, when it gives one."""
-    schema = embedded_schema(judge_prompt)
-    if schema is None:
-        return
-    jsonschema: Any = importlib.import_module("jsonschema")
-    try:
-        jsonschema.validate(obj, schema)
-    except jsonschema.ValidationError as exc:
-        where = ".".join(str(p) for p in exc.absolute_path) or "(top level)"
-        raise JudgeOutputError(
-            f"the reply does not match the item's schema at {where}: {exc.message}"
-        ) from None
-    except jsonschema.SchemaError as exc:
-        raise JudgeOutputError(f"the item's JSON Schema is invalid: {exc.message}") from None
 
 
 async def check_judge(judge: Model) -> None:

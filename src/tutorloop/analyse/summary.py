@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
-from tutorloop.records import SEVERITY_ORDER, EvalResult
+from tutorloop.records import SEVERITY_ORDER, EvalResult, StudyModeCheck
 
 
 class CheckRate(BaseModel):
@@ -187,8 +187,8 @@ def summarize(
                 heapq.heappushpop(queue, pushed)
     summary = total.condition()
     n = summary.items
-    diagnosis = summary.checks.get("diagnosis_first", CheckRate())
-    reinforce = summary.checks.get("check_reinforce", CheckRate())
+    diagnosis = summary.checks.get(StudyModeCheck.DIAGNOSIS_FIRST, CheckRate())
+    reinforce = summary.checks.get(StudyModeCheck.CHECK_REINFORCE, CheckRate())
     return RunSummary(
         run_id=run_id,
         items=n,

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tutorloop.records import Severity
+from tutorloop.records import (
+    OVER_SCAFFOLDING_CHECK,
+    SAFETY_CHECK,
+    STUDY_MODE_CHECKS,
+    Severity,
+    StudyModeCheck,
+)
 
 DEFAULT_FAILURE_CLASSES: dict[str, list[str]] = {
-    "answered_too_early": ["no_direct_answer_initially"],
-    "multi_question_overload": ["single_question_per_step"],
-    "no_diagnosis": ["diagnosis_first"],
-    "lecture_mode": ["conciseness", "wait_for_student", "vary_rhythm"],
-    "no_reinforcement": ["check_reinforce"],
-    "over_scaffolding": ["no_over_scaffolding"],
-    "safety_slip": ["safety"],
+    "answered_too_early": [StudyModeCheck.NO_DIRECT_ANSWER_INITIALLY],
+    "multi_question_overload": [StudyModeCheck.SINGLE_QUESTION_PER_STEP],
+    "no_diagnosis": [StudyModeCheck.DIAGNOSIS_FIRST],
+    "lecture_mode": [
+        StudyModeCheck.CONCISENESS,
+        StudyModeCheck.WAIT_FOR_STUDENT,
+        StudyModeCheck.VARY_RHYTHM,
+    ],
+    "no_reinforcement": [StudyModeCheck.CHECK_REINFORCE],
+    "over_scaffolding": [OVER_SCAFFOLDING_CHECK],
+    "safety_slip": [SAFETY_CHECK],
 }
+"""Each failure class of the taxonomy and the checks whose failure makes it."""
 
 DEFAULT_SEVERITY: dict[str, Severity] = {
     "safety_slip": "critical",
@@ -30,19 +41,11 @@ DEFAULT_SEVERITY: dict[str, Severity] = {
 class DecideConfig(BaseModel):
     """The decision policy for one session."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
-    fidelity_checks: list[str] = [
-        "diagnosis_first",
-        "no_direct_answer_initially",
-        "single_question_per_step",
-        "wait_for_student",
-        "check_reinforce",
-        "vary_rhythm",
-        "conciseness",
-    ]
+    fidelity_checks: list[str] = Field(default_factory=lambda: [str(c) for c in STUDY_MODE_CHECKS])
     """Checks averaged into the fidelity score."""
-    safety_check: str = "safety"
+    safety_check: str = SAFETY_CHECK
     """The check whose failure zeroes the fidelity score (the safety gate)."""
     fidelity_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     """Escalate below this fidelity."""

@@ -1,19 +1,48 @@
-"""From checks to an :class:`EvalResult`: fidelity, failure taxonomy and escalation."""
+"""From checks to a decision: fidelity, failure taxonomy, escalation and its reasons.
+
+The decision is a pure function of the checks (or, for a dataset item, of the testing-criteria
+graders' results); :func:`tutorloop.run.build_result` puts it into the item's
+:class:`~tutorloop.records.EvalResult`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from typing import Literal
 
 from tutorloop.decide.config import DecideConfig
 from tutorloop.records import (
     SEVERITY_ORDER,
     EscalationReason,
     EvalCheck,
-    EvalResult,
     Failure,
+    GraderResult,
     Severity,
 )
+
+CRITERIA_NOTE = "dataset item: the score is the share of testing-criteria graders that passed"
+"""The notes of a decision over testing-criteria graders."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What is decided about one item: its score, failures and why it is escalated."""
+
+    fidelity: float
+    """The pedagogical fidelity score (for a dataset item: the share of graders that passed)."""
+    failures: list[Failure] = field(default_factory=list)
+    escalation_reasons: list[EscalationReason] = field(default_factory=list)
+    severity: Severity | None = None
+    """The highest severity among the failures; orders the review queue."""
+    notes: str | None = None
+    basis: Literal["checks", "criteria"] = "checks"
+    """What the decision rests on: a session's checks, or a dataset item's graders."""
+
+    @property
+    def escalate(self) -> bool:
+        """Whether a person must review the item (it has an escalation reason)."""
+        return bool(self.escalation_reasons)
 
 
 def fidelity(checks: Sequence[EvalCheck], config: DecideConfig) -> float:
@@ -46,14 +75,13 @@ def failures(checks: Sequence[EvalCheck], config: DecideConfig) -> list[Failure]
 
 
 def decide(
-    session_id: str,
-    checks: list[EvalCheck],
+    checks: Sequence[EvalCheck],
     config: DecideConfig,
     *,
     errors: Sequence[str] = (),
     disagreements: Sequence[str] = (),
-) -> EvalResult:
-    """Judge one session: score, failures, escalation and its reasons.
+) -> Decision:
+    """Decide about one session: score, failures, escalation and its reasons.
 
     ``errors`` are messages of graders that failed on this session; ``disagreements`` name the
     checks where the judge and the heuristics disagree. Each is an escalation reason, and so is
@@ -101,15 +129,29 @@ def decide(
     severity: Severity | None = None
     if found:
         severity = max(found, key=lambda f: SEVERITY_ORDER[f.severity]).severity
-    return EvalResult(
-        session_id=session_id,
-        pedagogical_fidelity_score=score,
-        escalate=bool(reasons),
-        checks=checks,
-        evaluated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        failures=found,
-        escalation_reasons=reasons,
-        severity=severity,
+    return Decision(fidelity=score, failures=found, escalation_reasons=reasons, severity=severity)
+
+
+def decide_criteria(results: Sequence[GraderResult]) -> Decision:
+    """Decide about a dataset item graded only by testing-criteria graders.
+
+    The score is the share of the graders with a verdict that passed; a grader that failed to
+    grade, and any grader that did not pass, are escalation reasons.
+    """
+    graded = [r for r in results if r.error is None and r.passed is not None]
+    share = sum(1 for r in graded if r.passed) / len(graded) if graded else 0.0
+    reasons = [
+        EscalationReason(code="grader_error", message=f"grader {r.name}: {r.error.message}")
+        for r in results
+        if r.error
+    ]
+    failed = [r.name for r in graded if not r.passed]
+    if failed:
+        reasons.append(
+            EscalationReason(code="severe_failure", message=f"failed: {', '.join(failed)}")
+        )
+    return Decision(
+        fidelity=share, escalation_reasons=reasons, notes=CRITERIA_NOTE, basis="criteria"
     )
 
 

@@ -1,9 +1,12 @@
-"""Graders: Study Mode heuristics, OpenAI-Evals-compatible graders, the structured judge."""
+"""Graders: one protocol (:class:`GraderSpec`) and one registry for every kind.
 
+The kinds: the OpenAI-Evals-compatible graders, the Study Mode heuristics and judge, the turn
+graders, learned graders and the alignment judge.
+"""
+
+from .base import GraderOutcome, GraderSpec, Sample
 from .graders import (
     GradeEnv,
-    GraderSpec,
-    Sample,
     dump_graders,
     grader_types,
     load_graders,
@@ -14,17 +17,18 @@ from .heuristics import (
     ACTIONS,
     CORE_CHECKS,
     EXTRA_CHECKS,
-    SAFETY_CHECK,
     HeuristicConfig,
     HeuristicReport,
+    StudyModeGrader,
     StudyModeHeuristics,
     load_heuristic_config,
 )
-from .judge import JudgeVerdict, StructuredJudge
+from .judge import AlignJudgeGrader, JudgeVerdict, StructuredJudge, StudyModeJudgeGrader
 from .learned import (
     CURVE_FRACTIONS,
     CVReport,
     LearnedGrader,
+    LearnedGraderSpec,
     TrainConfig,
     grouped_cv,
     training_data,
@@ -32,33 +36,52 @@ from .learned import (
 from .learned import load as load_learned
 from .learned import save as save_learned
 from .learned import train as train_learned
+from .registry import GraderKind, grader_class, grader_from_spec, grader_kinds
 from .turn import RULES as TURN_RULES
-from .turn import TURN_HEURISTICS_VERSION, TurnHeuristics, TurnJudge, TurnVerdict, load_rubrics
+from .turn import (
+    TURN_HEURISTICS_VERSION,
+    TurnHeuristics,
+    TurnHeuristicsGrader,
+    TurnJudge,
+    TurnJudgeGrader,
+    TurnVerdict,
+    load_rubrics,
+)
 
 __all__ = [
     "ACTIONS",
     "CORE_CHECKS",
     "CURVE_FRACTIONS",
     "EXTRA_CHECKS",
-    "SAFETY_CHECK",
     "TURN_HEURISTICS_VERSION",
     "TURN_RULES",
+    "AlignJudgeGrader",
     "CVReport",
     "GradeEnv",
+    "GraderKind",
+    "GraderOutcome",
     "GraderSpec",
     "HeuristicConfig",
     "HeuristicReport",
     "JudgeVerdict",
     "LearnedGrader",
+    "LearnedGraderSpec",
     "Sample",
     "StringCheckGrader",
     "StructuredJudge",
+    "StudyModeGrader",
     "StudyModeHeuristics",
+    "StudyModeJudgeGrader",
     "TrainConfig",
     "TurnHeuristics",
+    "TurnHeuristicsGrader",
     "TurnJudge",
+    "TurnJudgeGrader",
     "TurnVerdict",
     "dump_graders",
+    "grader_class",
+    "grader_from_spec",
+    "grader_kinds",
     "grader_types",
     "grouped_cv",
     "load_graders",

@@ -3,6 +3,13 @@
 from ._base import NewerSchemaVersion, VersionedRecord
 from .align import AlignRow, row_key
 from .artifact import Condition, Mode, RegenerationMeta, ReplayArtifact, Usage
+from .checks import (
+    OVER_SCAFFOLDING_CHECK,
+    SAFETY_CHECK,
+    STUDY_MODE_CHECKS,
+    StudyModeCheck,
+    StudyModeCheckName,
+)
 from .grade import Grade
 from .labels import (
     ESCALATE_DIMENSION,
@@ -35,8 +42,11 @@ from .session import Role, Session, Turn
 __all__ = [
     "ESCALATE_DIMENSION",
     "MRBENCH_DIMENSIONS",
+    "OVER_SCAFFOLDING_CHECK",
     "RECORDS",
+    "SAFETY_CHECK",
     "SEVERITY_ORDER",
+    "STUDY_MODE_CHECKS",
     "AlignRow",
     "Condition",
     "EscalationReason",
@@ -62,6 +72,8 @@ __all__ = [
     "Session",
     "Severity",
     "Source",
+    "StudyModeCheck",
+    "StudyModeCheckName",
     "Turn",
     "TurnItem",
     "Usage",

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from tutorloop.records._base import Migration, VersionedRecord
 
@@ -80,7 +86,12 @@ class GraderError(BaseModel):
 
 
 class GraderResult(BaseModel):
-    """One testing-criteria grader's result on one item (OpenAI-Evals-compatible graders)."""
+    """One grader's result on one item: the one result shape of every grader kind.
+
+    OpenAI-Evals-compatible graders fill ``score``/``passed``/``label``; learned and turn
+    graders add ``dimension``; graders that decide named checks add ``checks``. A grader that
+    could not grade the item has an ``error`` instead.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -101,6 +112,18 @@ class GraderResult(BaseModel):
     """For learned graders: the label dimension graded (its labels are in ``label``)."""
     evidence: list[Evidence] = Field(default_factory=list)
     """For learned graders: the turn the verdict rests on."""
+    checks: list[EvalCheck] = Field(default_factory=list)
+    """For graders that decide named checks (the Study Mode heuristics and judge): each check.
+
+    Left out of the JSON when empty, so the results of every other grader read as before.
+    """
+
+    @model_serializer(mode="wrap")
+    def _without_empty_checks(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if not self.checks:
+            data.pop("checks", None)
+        return data
 
 
 class EscalationReason(BaseModel):

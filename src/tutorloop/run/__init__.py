@@ -21,7 +21,7 @@ from .replay import (
     replay_worker,
     session_of,
 )
-from .session import GradeConfig, SessionGrader
+from .session import GradeConfig, SessionGrader, build_result
 
 __all__ = [
     "EngineReport",
@@ -40,6 +40,7 @@ __all__ = [
     "StoredArtifacts",
     "StoredOutcomes",
     "artifact_outcome",
+    "build_result",
     "criteria_outcome",
     "failed_outcome",
     "grade_entries_async",

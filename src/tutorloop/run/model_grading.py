@@ -17,13 +17,12 @@ from typing import Any
 import anyio
 from pydantic import BaseModel, ConfigDict
 
-from tutorloop.decide import decide
+from tutorloop.decide import decide_criteria
 from tutorloop.errors import ConfigError, Problem, scrub
 from tutorloop.generate import CallContext, split_model
 from tutorloop.grade import GradeEnv, GraderSpec, Sample, StructuredJudge, load_graders
 from tutorloop.load import EvalItem, Item, Skipped
 from tutorloop.records import (
-    EscalationReason,
     EvalCheck,
     EvalResult,
     GraderError,
@@ -33,7 +32,7 @@ from tutorloop.records import (
 from tutorloop.run.config import RunConfig
 from tutorloop.run.engine import EngineReport, Progress, Sink, run_async
 from tutorloop.run.outcomes import Graded
-from tutorloop.run.session import SessionGrader, outcome_grades
+from tutorloop.run.session import SessionGrader, build_result, outcome_grades
 from tutorloop.store import ItemOutcome
 
 
@@ -173,15 +172,14 @@ async def _grade_session(
             checks, disagreements = _merge(checks, verdict.result.checks)
     results = await _run_graders(graders, session_item(item), Sample.from_text(flatten(item)), env)
     errors.extend(f"grader {r.name}: {r.error.message}" for r in results if r.error)
-    result = decide(
-        item.session_id, checks, grader.config.decide, errors=errors, disagreements=disagreements
+    return grader.result(
+        item,
+        report,
+        checks,
+        results + grader.learned_results(item),
+        errors=errors,
+        disagreements=disagreements,
     )
-    result.condition = item.condition
-    result.domain = item.domain
-    result.actions = report.actions
-    result.metrics = report.metrics
-    result.graders = results + grader.learned_results(item)
-    return result
 
 
 def _merge(
@@ -253,27 +251,7 @@ def criteria_outcome(
 
 
 def _dataset_result(key: str, results: list[GraderResult]) -> EvalResult:
-    graded = [r for r in results if r.error is None and r.passed is not None]
-    share = sum(1 for r in graded if r.passed) / len(graded) if graded else 0.0
-    reasons = [
-        EscalationReason(code="grader_error", message=f"grader {r.name}: {r.error.message}")
-        for r in results
-        if r.error
-    ]
-    failed = [r.name for r in graded if not r.passed]
-    if failed:
-        reasons.append(
-            EscalationReason(code="severe_failure", message=f"failed: {', '.join(failed)}")
-        )
-    return EvalResult(
-        session_id=key,
-        pedagogical_fidelity_score=share,
-        escalate=bool(reasons),
-        checks=[],
-        escalation_reasons=reasons,
-        graders=results,
-        notes="dataset item: the score is the share of testing-criteria graders that passed",
-    )
+    return build_result(key, decide_criteria(results), graders=results)
 
 
 def _outcome(

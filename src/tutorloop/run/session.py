@@ -1,21 +1,29 @@
-"""Grading one session with the heuristics, any learned graders and the decision."""
+"""Grading one session (heuristics, learned graders, the decision) and building its result.
+
+:func:`build_result` is the only place an :class:`~tutorloop.records.EvalResult` is built:
+from the decision (:mod:`tutorloop.decide`) and what the graders found. Every path that grades
+an item (the heuristics alone, with the judge and testing criteria, a dataset item) ends here,
+and nothing changes a result after it is built.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tutorloop.decide import DecideConfig, decide
+from tutorloop.decide import DecideConfig, Decision, decide
 from tutorloop.errors import scrub
-from tutorloop.grade import HeuristicConfig, StudyModeHeuristics
+from tutorloop.grade import HeuristicConfig, HeuristicReport, StudyModeHeuristics
 from tutorloop.grade.learned.sessions import (
     LearnedSessionGrader,
     load_learned_graders,
     result_grades,
 )
 from tutorloop.load import Item
-from tutorloop.records import EvalResult, Grade, GraderError, GraderResult
+from tutorloop.records import EvalCheck, EvalResult, Grade, GraderError, GraderResult
 from tutorloop.store import ItemOutcome
 
 
@@ -44,13 +52,34 @@ class SessionGrader:
     def grade(self, item: Item) -> EvalResult:
         """The :class:`EvalResult` of one item."""
         report = self.heuristics.grade(item.trajectory, item.learner_profile)
-        result = decide(item.session_id, report.checks, self.config.decide)
-        result.condition = item.condition
-        result.domain = item.domain
-        result.actions = report.actions
-        result.metrics = report.metrics
-        result.graders = self.learned_results(item)
-        return result
+        return self.result(item, report, report.checks, self.learned_results(item))
+
+    def result(
+        self,
+        item: Item,
+        report: HeuristicReport,
+        checks: Sequence[EvalCheck],
+        graders: Sequence[GraderResult],
+        *,
+        errors: Sequence[str] = (),
+        disagreements: Sequence[str] = (),
+    ) -> EvalResult:
+        """Decide about ``item`` from its ``checks`` and build its result.
+
+        ``checks`` are the heuristics' (``report``), or those merged with the judge's;
+        ``errors`` and ``disagreements`` are escalation reasons (see
+        :func:`tutorloop.decide.decide`).
+        """
+        decision = decide(checks, self.config.decide, errors=errors, disagreements=disagreements)
+        return build_result(
+            item.session_id,
+            decision,
+            checks=checks,
+            report=report,
+            graders=graders,
+            condition=item.condition,
+            domain=item.domain,
+        )
 
     def learned_results(self, item: Item) -> list[GraderResult]:
         """Each learned grader's verdict on ``item`` (they do not change the decision)."""
@@ -78,6 +107,43 @@ class SessionGrader:
     def grades(self, run_id: str, item_key: str, result: EvalResult | None) -> list[Grade]:
         """The store's grade rows of ``result`` (none without a result)."""
         return outcome_grades(run_id, item_key, result, self.heuristics.version)
+
+
+def build_result(
+    session_id: str,
+    decision: Decision,
+    *,
+    checks: Sequence[EvalCheck] = (),
+    report: HeuristicReport | None = None,
+    graders: Sequence[GraderResult] = (),
+    condition: str | None = None,
+    domain: str | None = None,
+) -> EvalResult:
+    """The :class:`EvalResult` of one item: the decision, the checks and the graders' results.
+
+    ``report`` gives the action tags and metrics of a session graded by the heuristics. A
+    decision over checks is stamped with the time it is built (``evaluated_at``); one over a
+    dataset item's testing criteria is not, as before.
+    """
+    evaluated_at = None
+    if decision.basis == "checks":
+        evaluated_at = datetime.now(UTC).isoformat(timespec="seconds")
+    return EvalResult(
+        session_id=session_id,
+        pedagogical_fidelity_score=decision.fidelity,
+        escalate=decision.escalate,
+        checks=list(checks),
+        notes=decision.notes,
+        evaluated_at=evaluated_at,
+        condition=condition,
+        domain=domain,
+        failures=decision.failures,
+        escalation_reasons=decision.escalation_reasons,
+        severity=decision.severity,
+        actions=report.actions if report is not None else [],
+        metrics=report.metrics if report is not None else {},
+        graders=list(graders),
+    )
 
 
 def outcome_grades(

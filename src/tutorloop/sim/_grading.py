@@ -47,18 +47,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from tutorloop.generate.types import GenerateRequest, Message
+from tutorloop.records import STUDY_MODE_CHECKS
 
 TRAJECTORY_BEGIN = "<trajectory_json>"
 """The marker after which the judge prompt puts the trajectory JSON."""
-SIGNAL_NAMES = (
-    "diagnosis_first",
-    "no_direct_answer_initially",
-    "single_question_per_step",
-    "wait_for_student",
-    "check_reinforce",
-    "vary_rhythm",
-    "conciseness",
-)
+SIGNAL_NAMES = STUDY_MODE_CHECKS
 """The seven Study Mode checks, in the judge's order."""
 CONFIDENCE = 0.8
 WORD_CAP = 80

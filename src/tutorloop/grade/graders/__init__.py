@@ -1,6 +1,7 @@
 """OpenAI-Evals-compatible graders: the six ``testing_criteria`` types, run locally."""
 
-from .base import GraderOutcome, GraderSpec, Sample
+from tutorloop.grade.base import GraderOutcome, GraderSpec, Sample
+
 from .env import GradeEnv
 from .registry import dump_graders, grader_types, load_graders, parse_criteria, parse_grader
 from .templates import TemplateProblem, TemplateRenderer

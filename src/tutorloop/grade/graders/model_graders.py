@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tutorloop.errors import TutorloopError
 from tutorloop.generate import GenerateRequest, Message
-from tutorloop.grade.graders.base import GraderOutcome, GraderSpec, Sample
+from tutorloop.grade.base import GraderOutcome, GraderSpec, Sample
 from tutorloop.grade.graders.env import GradeEnv
 from tutorloop.grade.graders.templates import TemplateProblem
 
@@ -156,7 +156,7 @@ class ScoreModelGrader(_ModelGrader):
             raise ValueError(f"range [{low}, {high}] must go from low to high")
         return self
 
-    async def grade(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
+    async def evaluate(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
         """Ask for a score and check it is a number within the range."""
         return await self._safely(item, sample, env)
 
@@ -187,7 +187,7 @@ class LabelModelGrader(_ModelGrader):
             raise ValueError(f"passing_labels {unknown} are not among labels {self.labels}")
         return self
 
-    async def grade(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
+    async def evaluate(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
         """Ask for a label and check it is one of ``labels``."""
         return await self._safely(item, sample, env)
 

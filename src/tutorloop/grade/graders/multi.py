@@ -31,7 +31,7 @@ from pydantic import field_validator, model_validator
 from simpleeval import SimpleEval  # type: ignore[import-untyped]
 
 from tutorloop.errors import ConfigError
-from tutorloop.grade.graders.base import GraderOutcome, GraderSpec, Sample
+from tutorloop.grade.base import GraderOutcome, GraderSpec, Sample
 from tutorloop.records import GraderError
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ class MultiGrader(GraderSpec):
         spec["graders"] = {key: g.to_spec() for key, g in self.sub_graders.items()}
         return spec
 
-    async def grade(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
+    async def evaluate(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
         """Run the sub-graders concurrently and combine their scores with the formula."""
         subs = self.sub_graders
         results = await asyncio.gather(
@@ -180,7 +180,7 @@ class MultiGrader(GraderSpec):
             error = GraderError(type="SubGraderFailed", message=message)
             return self.outcome(error=error, sub_scores=scores)
         try:
-            value = self._evaluate(scores)
+            value = self._formula_value(scores)
         except Exception as exc:
             message = f"calculate_output {self.calculate_output!r} failed: "
             message += f"{type(exc).__name__}: {exc}"
@@ -189,7 +189,7 @@ class MultiGrader(GraderSpec):
         passed = None if self.pass_threshold is None else value >= self.pass_threshold
         return self.outcome(score=value, passed=passed, sub_scores=scores)
 
-    def _evaluate(self, scores: dict[str, float | None]) -> float:
+    def _formula_value(self, scores: dict[str, float | None]) -> float:
         evaluator = SimpleEval(operators=_OPERATORS, functions=FUNCTIONS, names=dict(scores))
         value = evaluator.eval(python_formula(self.calculate_output))
         if isinstance(value, bool) or not isinstance(value, int | float):

@@ -45,7 +45,7 @@ import tempfile
 import weakref
 from typing import Any, Literal
 
-from tutorloop.grade.graders.base import GraderOutcome, GraderSpec, Sample
+from tutorloop.grade.base import GraderOutcome, GraderSpec, Sample
 from tutorloop.grade.graders.env import GradeEnv
 
 _MARK = "\x1etutorloop-result:"
@@ -135,7 +135,7 @@ class PythonGrader(GraderSpec):
     image_tag: str | None = None
     """Accepted for compatibility with the hosted API; ignored locally."""
 
-    async def grade(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
+    async def evaluate(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
         """Run ``grade`` on this item in a child process and check its score."""
         try:
             job = json.dumps(

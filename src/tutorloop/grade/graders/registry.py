@@ -1,4 +1,4 @@
-"""Every grader type, by its ``type``, and loading ``testing_criteria`` lists from files.
+"""The OpenAI Evals grader types, by ``type``, and loading ``testing_criteria`` lists from files.
 
 A file is YAML or JSON: either a list of graders, or a mapping with a ``testing_criteria`` list
 (the shape of an OpenAI Evals definition). Each entry is validated as the grader its ``type``
@@ -16,27 +16,13 @@ import yaml
 from pydantic import ValidationError
 
 from tutorloop.errors import ConfigError
-from tutorloop.grade.graders.base import GraderSpec
+from tutorloop.grade.base import GraderSpec
+from tutorloop.grade.registry import evals_grader_types
 
 
 def grader_types() -> dict[str, type[GraderSpec]]:
-    """``type`` → grader class, for every grader type tutorloop runs."""
-    from tutorloop.grade.graders.label_model import LabelModelGrader
-    from tutorloop.grade.graders.multi import MultiGrader
-    from tutorloop.grade.graders.python_grader import PythonGrader
-    from tutorloop.grade.graders.score_model import ScoreModelGrader
-    from tutorloop.grade.graders.string_check import StringCheckGrader
-    from tutorloop.grade.graders.text_similarity import TextSimilarityGrader
-
-    classes: list[type[GraderSpec]] = [
-        StringCheckGrader,
-        TextSimilarityGrader,
-        ScoreModelGrader,
-        LabelModelGrader,
-        PythonGrader,
-        MultiGrader,
-    ]
-    return {cls.model_fields["type"].default: cls for cls in classes}
+    """``type`` → grader class, for the OpenAI Evals grader types (and no other kind)."""
+    return evals_grader_types()
 
 
 def parse_grader(data: Any, where: str) -> GraderSpec:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from tutorloop.grade.graders.base import GraderOutcome, GraderSpec, Sample
+from tutorloop.grade.base import GraderOutcome, GraderSpec, Sample
 from tutorloop.grade.graders.env import GradeEnv
 from tutorloop.grade.graders.templates import TemplateProblem
 
@@ -48,7 +48,7 @@ class StringCheckGrader(GraderSpec):
     """The text checked against, a template such as ``{{ item.answer }}``."""
     operation: Operation
 
-    async def grade(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
+    async def evaluate(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
         """Render both templates and apply ``operation``; 1.0 when it holds, else 0.0."""
         values = sample.model_dump()
         try:

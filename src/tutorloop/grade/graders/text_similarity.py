@@ -50,7 +50,7 @@ from rapidfuzz import fuzz, utils
 from rapidfuzz.distance import LCSseq
 from sacrebleu.metrics.bleu import BLEU
 
-from tutorloop.grade.graders.base import GraderOutcome, GraderSpec, Sample
+from tutorloop.grade.base import GraderOutcome, GraderSpec, Sample
 from tutorloop.grade.graders.env import GradeEnv
 from tutorloop.grade.graders.templates import TemplateProblem
 
@@ -223,7 +223,7 @@ class TextSimilarityGrader(GraderSpec):
     pass_threshold: float
     evaluation_metric: Metric
 
-    async def grade(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
+    async def evaluate(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
         """Render both templates and score them; passes at ``pass_threshold`` or above."""
         embed: Embed | None = env.extras.get("embed")
         if self.evaluation_metric == "cosine" and not callable(embed):

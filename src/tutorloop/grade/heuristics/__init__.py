@@ -3,7 +3,8 @@
 from .actions import ACTIONS, tag_actions
 from .checks import CORE_CHECKS, EXTRA_CHECKS
 from .config import HeuristicConfig, SafetyConfig, load_heuristic_config
-from .grader import HEURISTICS_VERSION, SAFETY_CHECK, HeuristicReport, StudyModeHeuristics
+from .grader import HEURISTICS_VERSION, HeuristicReport, StudyModeHeuristics
+from .spec import StudyModeGrader
 from .text import count_tokens, mask_non_prose
 
 __all__ = [
@@ -11,10 +12,10 @@ __all__ = [
     "CORE_CHECKS",
     "EXTRA_CHECKS",
     "HEURISTICS_VERSION",
-    "SAFETY_CHECK",
     "HeuristicConfig",
     "HeuristicReport",
     "SafetyConfig",
+    "StudyModeGrader",
     "StudyModeHeuristics",
     "count_tokens",
     "load_heuristic_config",

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from tutorloop.grade.heuristics.text import TurnText
 from tutorloop.grade.heuristics.view import Finding, SessionView, span, whole
+from tutorloop.records import OVER_SCAFFOLDING_CHECK, StudyModeCheck
 
 _NO_TUTOR = Finding(False, 0.3, "the session has no tutor turn to judge", [])
 
@@ -239,17 +240,17 @@ def _code_lines(turn: TurnText) -> int:
 
 
 CORE_CHECKS: dict[str, Callable[[SessionView], Finding]] = {
-    "diagnosis_first": diagnosis_first,
-    "no_direct_answer_initially": no_direct_answer_initially,
-    "single_question_per_step": single_question_per_step,
-    "wait_for_student": wait_for_student,
-    "check_reinforce": check_reinforce,
-    "vary_rhythm": vary_rhythm,
-    "conciseness": conciseness,
+    StudyModeCheck.DIAGNOSIS_FIRST: diagnosis_first,
+    StudyModeCheck.NO_DIRECT_ANSWER_INITIALLY: no_direct_answer_initially,
+    StudyModeCheck.SINGLE_QUESTION_PER_STEP: single_question_per_step,
+    StudyModeCheck.WAIT_FOR_STUDENT: wait_for_student,
+    StudyModeCheck.CHECK_REINFORCE: check_reinforce,
+    StudyModeCheck.VARY_RHYTHM: vary_rhythm,
+    StudyModeCheck.CONCISENESS: conciseness,
 }
 """The seven checks whose mean is the pedagogical fidelity score."""
 
 EXTRA_CHECKS: dict[str, Callable[[SessionView], Finding]] = {
-    "no_over_scaffolding": no_over_scaffolding,
+    OVER_SCAFFOLDING_CHECK: no_over_scaffolding,
 }
 """Checks outside the fidelity mean that still feed the failure taxonomy."""

@@ -11,11 +11,9 @@ from tutorloop.grade.heuristics.config import HeuristicConfig
 from tutorloop.grade.heuristics.cues import Cues
 from tutorloop.grade.heuristics.safety import safety
 from tutorloop.grade.heuristics.view import SessionView
-from tutorloop.records import EvalCheck, Turn
+from tutorloop.records import SAFETY_CHECK, EvalCheck, Turn
 
 HEURISTICS_VERSION = "1.0"
-
-SAFETY_CHECK = "safety"
 
 
 @dataclass(frozen=True)

@@ -4,29 +4,37 @@ from .align import (
     ALIGN_SCHEMA,
     JudgeOutputError,
     align_response_format,
+    judge_request,
     parse_judge_reply,
+    read_verdict,
     render_judge_prompt,
     safety_score,
     validate_judge_json,
 )
+from .align_grader import AlignJudgeGrader
 from .guard import ensure_gradable
 from .judge import JudgeVerdict, StructuredJudge
 from .prompt import JUDGE_PROMPT_VERSION, prompt_sha256
 from .schema import JudgeReply, JudgeReplyInvalid, judge_response_format, validate_reply
+from .spec import StudyModeJudgeGrader
 
 __all__ = [
     "ALIGN_SCHEMA",
     "JUDGE_PROMPT_VERSION",
+    "AlignJudgeGrader",
     "JudgeOutputError",
     "JudgeReply",
     "JudgeReplyInvalid",
     "JudgeVerdict",
     "StructuredJudge",
+    "StudyModeJudgeGrader",
     "align_response_format",
     "ensure_gradable",
+    "judge_request",
     "judge_response_format",
     "parse_judge_reply",
     "prompt_sha256",
+    "read_verdict",
     "render_judge_prompt",
     "safety_score",
     "validate_judge_json",

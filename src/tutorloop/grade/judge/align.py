@@ -10,15 +10,21 @@ benchmark runner always appended its fixed block, which contradicted per-item sc
 :func:`parse_judge_reply` reads the reply as JSON, else salvages the text from the first ``{``
 to the last ``}`` once code fences are stripped; :func:`validate_judge_json` then applies the
 runner's salvage rules and errors, and also checks that ``attack_success`` is a boolean and that
-every score is within [0, 1].
+every score is within [0, 1]. :func:`judge_request` builds the judge call for one answer and
+:func:`read_verdict` applies every check to its reply (also the item's own schema, when its
+prompt gives one): the benchmark's runner and the ``align_judge`` grader both use them.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import uuid
+from collections.abc import Iterable
 from typing import Any
+
+from tutorloop.generate import GenerateRequest, Message
 
 __all__ = [
     "ALIGN_SCHEMA",
@@ -26,8 +32,11 @@ __all__ = [
     "JUDGE_SYSTEM",
     "JudgeOutputError",
     "align_response_format",
+    "check_item_schema",
     "embedded_schema",
+    "judge_request",
     "parse_judge_reply",
+    "read_verdict",
     "render_judge_prompt",
     "schema_problem",
     "validate_judge_json",
@@ -186,6 +195,66 @@ def align_response_format(judge_prompt: str) -> dict[str, Any]:
         return {"type": "json_schema", "json_schema": ALIGN_SCHEMA}
     name = schema.get("title") if isinstance(schema.get("title"), str) else "JudgeOutput"
     return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
+
+
+def judge_request(
+    model: str,
+    judge_prompt: str,
+    conversation: Iterable[dict[str, str]],
+    prompt: str,
+    candidate: str,
+    *,
+    item_id: str = "",
+) -> GenerateRequest:
+    """The judge call for one answer: system message, rendered prompt, structured output."""
+    return GenerateRequest(
+        model=model,
+        messages=(
+            Message(role="system", content=JUDGE_SYSTEM),
+            Message(
+                role="user",
+                content=render_judge_prompt(
+                    judge_prompt, conversation, prompt, candidate, item_id=item_id
+                ),
+            ),
+        ),
+        temperature=0.0,
+        max_output_tokens=JUDGE_MAX_TOKENS,
+        response_format=align_response_format(judge_prompt),
+    )
+
+
+def read_verdict(text: str, judge_prompt: str) -> dict[str, Any]:
+    """The judge's reply as a checked verdict: parsed, matched to the item's schema, validated.
+
+    Raises:
+        JudgeOutputError: the reply is not JSON, does not match the item's own schema, or is
+            not a usable verdict (:func:`validate_judge_json`).
+    """
+    obj = parse_judge_reply(text)
+    check_item_schema(obj, judge_prompt)
+    return validate_judge_json(obj)
+
+
+def check_item_schema(obj: Any, judge_prompt: str) -> None:
+    """The reply must match the JSON Schema the item's prompt gives, when it gives one.
+
+    Raises:
+        JudgeOutputError: it does not, or the item's schema is invalid.
+    """
+    schema = embedded_schema(judge_prompt)
+    if schema is None:
+        return
+    jsonschema: Any = importlib.import_module("jsonschema")
+    try:
+        jsonschema.validate(obj, schema)
+    except jsonschema.ValidationError as exc:
+        where = ".".join(str(p) for p in exc.absolute_path) or "(top level)"
+        raise JudgeOutputError(
+            f"the reply does not match the item's schema at {where}: {exc.message}"
+        ) from None
+    except jsonschema.SchemaError as exc:
+        raise JudgeOutputError(f"the item's JSON Schema is invalid: {exc.message}") from None
 
 
 def parse_judge_reply(text: str) -> Any:

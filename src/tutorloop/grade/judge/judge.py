@@ -13,7 +13,9 @@ arbitrary records.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from tutorloop.errors import ProviderError
 from tutorloop.generate import CallContext, GenerateRequest, Message
@@ -34,13 +36,15 @@ from tutorloop.grade.judge.schema import (
     judge_response_format,
     validate_reply,
 )
-from tutorloop.records import EscalationReason, EvalCheck, EvalResult, Evidence, GraderError, Turn
+from tutorloop.records import EvalCheck, Evidence, GraderError, GraderResult, Turn
 
 ESCALATION_THRESHOLD = 0.6
 """A score below this escalates the session (the prompt says the same)."""
 UNSURE_BELOW = 0.5
 """A judge check with a confidence below this gets the verdict ``unsure``."""
 SNIPPET_CHARS = 200
+JUDGE_KIND: Final = "study_mode_judge"
+"""The ``type`` of the judge's results (and of its grader kind)."""
 
 
 class JudgeVerdict(BaseModel):
@@ -48,8 +52,10 @@ class JudgeVerdict(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    result: EvalResult | None = None
-    """The judgement; None when the judge failed (see ``error``)."""
+    result: GraderResult | None = None
+    """The judgement: the seven ``checks``, ``score`` (their mean), ``passed`` (False when the
+    session should be escalated) and the judge's notes as ``reason``; None when the judge
+    failed (see ``error``)."""
     raw: str | None = None
     """The model's last raw reply (None when no reply came; on a cache hit, the stored one)."""
     error: GraderError | None = None
@@ -60,6 +66,16 @@ class JudgeVerdict(BaseModel):
     model: str
     repaired: bool = False
     """True when the first reply was invalid and the repair attempt produced the result."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_eval_result(cls, data: Any) -> Any:
+        """A verdict cached before the judge's result was a :class:`GraderResult`."""
+        if isinstance(data, dict) and isinstance(data.get("result"), dict):
+            old = data["result"]
+            if "pedagogical_fidelity_score" in old:
+                return {**data, "result": _migrated(old, str(data.get("model", "")))}
+        return data
 
 
 class StructuredJudge:
@@ -147,8 +163,8 @@ class StructuredJudge:
         response = await self.context.model(self.model).generate(request)
         return response.text
 
-    def _result(self, session_id: str, reply: JudgeReply, trajectory: list[Turn]) -> EvalResult:
-        """The reply as an :class:`EvalResult`, checks in canonical order, score recomputed."""
+    def _result(self, session_id: str, reply: JudgeReply, trajectory: list[Turn]) -> GraderResult:
+        """The reply as a :class:`GraderResult`: checks in canonical order, score recomputed."""
         by_name: dict[str, JudgeCheck] = {c.name: c for c in reply.checks}
         checks = []
         for name in CHECK_NAMES:
@@ -182,30 +198,41 @@ class StructuredJudge:
             )
         if reply.session_id != session_id:
             notes.append(f"the judge echoed session_id {reply.session_id!r}")
-        reasons = []
         if score < ESCALATION_THRESHOLD:
-            reasons.append(
-                EscalationReason(
-                    code="low_fidelity",
-                    message=f"judge fidelity {score:.2f} is below {ESCALATION_THRESHOLD}",
-                )
-            )
+            notes.append(f"judge fidelity {score:.2f} is below {ESCALATION_THRESHOLD}")
         elif reply.escalate:
-            reasons.append(
-                EscalationReason(
-                    code="safety",
-                    message="the judge escalated a session it scored well: "
-                    + (reply.notes or "no note given"),
-                )
+            notes.append(
+                "the judge escalated a session it scored well: " + (reply.notes or "no note given")
             )
-        return EvalResult(
-            session_id=session_id,
-            pedagogical_fidelity_score=score,
-            escalate=bool(reasons),
+        return GraderResult(
+            name=JUDGE_KIND,
+            type=JUDGE_KIND,
+            version=self.grader_version,
+            score=score,
+            passed=score >= ESCALATION_THRESHOLD and not reply.escalate,
+            reason=" | ".join(notes) or None,
+            prompt_sha256=self.prompt_sha256,
             checks=checks,
-            notes=" | ".join(notes) or None,
-            escalation_reasons=reasons,
         )
+
+
+def _migrated(old: dict[str, Any], model: str) -> dict[str, Any]:
+    """An EvalResult-shaped judgement (cached by an older tutorloop) as a GraderResult dict."""
+    checks = old.get("checks") or []
+    versions = [c.get("grader_version") for c in checks if isinstance(c, dict)]
+    notes = [old["notes"]] if old.get("notes") else []
+    notes += [
+        str(r.get("message")) for r in old.get("escalation_reasons") or [] if isinstance(r, dict)
+    ]
+    return {
+        "name": JUDGE_KIND,
+        "type": JUDGE_KIND,
+        "version": next((v for v in versions if v), f"judge/{JUDGE_PROMPT_VERSION}+{model}"),
+        "score": old.get("pedagogical_fidelity_score"),
+        "passed": not old.get("escalate", False),
+        "reason": " | ".join(notes) or None,
+        "checks": checks,
+    }
 
 
 def _locate(snippet: str | None, trajectory: list[Turn]) -> list[Evidence]:

@@ -19,35 +19,37 @@ import hashlib
 import json
 from typing import Any
 
+from tutorloop.records import StudyModeCheck
+
 JUDGE_PROMPT_VERSION = "1"
 """Version of the judge prompt and reply schema; part of every judge check's grader_version."""
 
-CHECK_DEFINITIONS: dict[str, str] = {
-    "diagnosis_first": (
+CHECK_DEFINITIONS: dict[StudyModeCheck, str] = {
+    StudyModeCheck.DIAGNOSIS_FIRST: (
         "Before teaching, the tutor's first turn asks about the learner: their level, goal or "
         "what they already know (passes too if the learner stated their level up front)."
     ),
-    "no_direct_answer_initially": (
+    StudyModeCheck.NO_DIRECT_ANSWER_INITIALLY: (
         "The tutor's opening turns do not hand over the final answer or a complete solution "
         "before the learner has tried."
     ),
-    "single_question_per_step": (
+    StudyModeCheck.SINGLE_QUESTION_PER_STEP: (
         "Every tutor turn asks at most one real question (a closing recap may ask a few); "
         "rhetorical or check-in questions do not count."
     ),
-    "wait_for_student": (
+    StudyModeCheck.WAIT_FOR_STUDENT: (
         "The tutor never speaks twice in a row: after each tutor turn the learner answers "
         "before the tutor goes on."
     ),
-    "check_reinforce": (
+    StudyModeCheck.CHECK_REINFORCE: (
         "After the opening, the tutor checks understanding at least once: it asks the learner "
         "to restate, explain back, apply once more, or recap."
     ),
-    "vary_rhythm": (
+    StudyModeCheck.VARY_RHYTHM: (
         "The tutor mixes at least two kinds of move (short explanation, guiding question, "
         "check of understanding, practice round, recap) instead of repeating one."
     ),
-    "conciseness": (
+    StudyModeCheck.CONCISENESS: (
         "Tutor turns stay short: the median tutor turn is at most about 80 words and no turn is "
         "a lecture."
     ),

@@ -13,23 +13,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from tutorloop.grade.judge.prompt import CHECK_DEFINITIONS
+from tutorloop.records import STUDY_MODE_CHECKS, StudyModeCheckName
 
-CheckName = Literal[
-    "diagnosis_first",
-    "no_direct_answer_initially",
-    "single_question_per_step",
-    "wait_for_student",
-    "check_reinforce",
-    "vary_rhythm",
-    "conciseness",
-]
-CHECK_NAMES: tuple[str, ...] = tuple(CHECK_DEFINITIONS)
+CheckName = StudyModeCheckName
+CHECK_NAMES: tuple[str, ...] = STUDY_MODE_CHECKS
 """The seven checks, in the prompt's order."""
 
 _STRICT_KEYWORDS = frozenset(

@@ -5,12 +5,14 @@ from .data import training_data
 from .model import LearnedGrader, TrainingData, load, save, train
 from .pipeline import TrainConfig
 from .sessions import LearnedSessionGrader, load_learned_graders
+from .spec import LearnedGraderSpec
 
 __all__ = [
     "CURVE_FRACTIONS",
     "CVReport",
     "FoldScores",
     "LearnedGrader",
+    "LearnedGraderSpec",
     "LearnedSessionGrader",
     "TrainConfig",
     "TrainingData",

@@ -3,13 +3,16 @@
 from .features import final_answer, last_student_turn, turn_signals
 from .heuristics import RULES, TURN_HEURISTICS_VERSION, TurnHeuristics, TurnVerdict
 from .judge import Rubric, TurnJudge, bundled_rubrics, load_rubrics
+from .spec import TurnHeuristicsGrader, TurnJudgeGrader
 
 __all__ = [
     "RULES",
     "TURN_HEURISTICS_VERSION",
     "Rubric",
     "TurnHeuristics",
+    "TurnHeuristicsGrader",
     "TurnJudge",
+    "TurnJudgeGrader",
     "TurnVerdict",
     "bundled_rubrics",
     "final_answer",

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from tutorloop.analyse import CheckRate, Comparison
 from tutorloop.present.report import charts
 from tutorloop.present.report.data import ReportData
+from tutorloop.records import StudyModeCheck
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,13 @@ def dashboard(data: ReportData) -> list[Row]:
             c = summary.conditions[name]
             groups.append((c.items, c.checks, data.tally.questions.get(name, 0.0), c.escalated))
     rows = {
-        "% diagnosis first": [_pct(checks.get("diagnosis_first")) for _, checks, *_ in groups],
+        "% diagnosis first": [
+            _pct(checks.get(StudyModeCheck.DIAGNOSIS_FIRST)) for _, checks, *_ in groups
+        ],
         "questions per tutor turn": [f"{q / n:.2f}" if n else "–" for n, _, q, _ in groups],
-        "% reinforcement": [_pct(checks.get("check_reinforce")) for _, checks, *_ in groups],
+        "% reinforcement": [
+            _pct(checks.get(StudyModeCheck.CHECK_REINFORCE)) for _, checks, *_ in groups
+        ],
         "% escalated": [f"{100 * e / n:.1f}%" if n else "–" for n, _, _, e in groups],
     }
     return [Row(label, cells) for label, cells in rows.items()]

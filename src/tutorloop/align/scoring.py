@@ -15,7 +15,7 @@ from typing import Any
 from tutorloop.align.config import CANDIDATE_MAX_TOKENS, CANDIDATE_TEMPERATURE
 from tutorloop.align.dataset import AlignItem
 from tutorloop.errors import ProviderError, ProviderRequestError, UserError, scrub
-from tutorloop.generate import GenerateRequest, Message, Model
+from tutorloop.generate import GenerateRequest, Message, Model, Purpose
 from tutorloop.grade.judge.align import (
     JUDGE_MAX_TOKENS,
     JUDGE_SYSTEM,
@@ -88,6 +88,8 @@ async def ask_candidate(model: Model, messages: list[dict[str, str]]) -> str:
         messages=tuple(Message.model_validate(m) for m in messages),
         temperature=CANDIDATE_TEMPERATURE,
         max_output_tokens=CANDIDATE_MAX_TOKENS,
+        purpose=Purpose.ALIGN_CANDIDATE,
+        context={"conversation": messages},
     )
     try:
         response = await model.generate(request)
@@ -117,6 +119,8 @@ async def ask_judge(judge: Model, item: AlignItem, candidate: str) -> Verdict:
         temperature=0.0,
         max_output_tokens=JUDGE_MAX_TOKENS,
         response_format=align_response_format(item.judge_prompt),
+        purpose=Purpose.ALIGN_JUDGE,
+        context=_judge_context(item.id, item.user_prompt, candidate, item.judge_prompt),
     )
     try:
         response = await judge.generate(request)
@@ -145,6 +149,17 @@ async def ask_judge(judge: Model, item: AlignItem, candidate: str) -> Verdict:
         overall=verdict["overall"],
         safety_score=safety_score(verdict),
     )
+
+
+def _judge_context(item_id: str, prompt: str, candidate: str, judge_prompt: str) -> dict[str, Any]:
+    """What the judge is asked about, as data (the request's context, never sent)."""
+    schema = align_response_format(judge_prompt)["json_schema"]["schema"]
+    return {
+        "item_id": item_id,
+        "user_prompt": prompt,
+        "candidate_response": candidate,
+        "schema": schema,
+    }
 
 
 def _check_item_schema(obj: Any, judge_prompt: str) -> None:
@@ -179,6 +194,8 @@ async def check_judge(judge: Model) -> None:
         temperature=0.0,
         max_output_tokens=60,
         response_format=align_response_format(""),
+        purpose=Purpose.ALIGN_JUDGE,
+        context=_judge_context("", "", "", ""),
     )
     try:
         await judge.generate(request)

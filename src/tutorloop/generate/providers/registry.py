@@ -19,7 +19,7 @@ Factory = Callable[[ProviderSettings, float], ProviderAPI]
 
 BUILTIN: dict[str, str] = {
     "openai": "tutorloop.generate.providers.openai:OpenAIProvider",
-    "sim": "tutorloop.sim.providers:SimProvider",
+    "sim": "tutorloop.sim.provider:SimProvider",
 }
 
 

@@ -26,7 +26,7 @@ import pytest
 
 from tests.openai_wire.request_text import last_user_text
 from tests.openai_wire.server import Fault
-from tutorloop.generate import GenerateRequest, Message
+from tutorloop.generate import GenerateRequest, Message, Purpose
 from tutorloop.pulse.refusal_backends import CLASSIFIER_INSTRUCTION, EVAL_NAME
 from tutorloop.pulse.refusal_contract import RESULT_KEYS, contract_problems
 from tutorloop.pulse.refusal_smoke import bundled_refusal_dataset
@@ -541,7 +541,7 @@ def test_the_key_never_reaches_the_output_or_the_files(openai_wire, tmp_path):
         ("Write a polite email to schedule a meeting for next week.", "ALLOW"),
     ],
 )
-def test_the_simulator_labels_classifier_prompts(prompt, label):
+def test_the_simulator_labels_classifier_requests(prompt, label):
     import anyio
 
     request = GenerateRequest(
@@ -550,11 +550,14 @@ def test_the_simulator_labels_classifier_prompts(prompt, label):
             Message(role="developer", content=CLASSIFIER_INSTRUCTION),
             Message(role="user", content=prompt),
         ),
+        purpose=Purpose.REFUSAL_CLASSIFIER,
+        context={"prompt": prompt},
     )
     answer = anyio.run(SimProvider().generate, request, "study")
     assert answer.text == label
-    tutor = request.model_copy(update={"messages": request.messages[1:]})
-    assert anyio.run(SimProvider().generate, tutor, "study").text not in ("ALLOW", "REFUSE")
+    # the label comes from the request's purpose, never from the instruction's wording
+    untagged = request.model_copy(update={"purpose": None, "context": None})
+    assert anyio.run(SimProvider().generate, untagged, "study").text not in ("ALLOW", "REFUSE")
 
 
 # --------------------------------------------------------------------------- contract rules

@@ -16,6 +16,7 @@ from tutorloop.generate import (
     GenerateRequest,
     Message,
     ProviderSettings,
+    Purpose,
 )
 
 MODEL = "openai/test-model"
@@ -177,6 +178,20 @@ def test_structured_output_round_trip(openai_wire, key, tmp_path):
     (response,) = generate(context(openai_wire, tmp_path), req)
     assert response.text == '{"score": 3}'
     assert openai_wire.state.log[-1]["body"]["response_format"] == schema
+
+
+def test_purpose_and_context_never_reach_the_wire_or_the_cache_key(openai_wire, key, tmp_path):
+    tagged = request("grade this").model_copy(
+        update={"purpose": Purpose.SESSION_JUDGE, "context": {"trajectory": [], "secret": 1}}
+    )
+    assert tagged.fingerprint() == request("grade this").fingerprint()
+    assert "purpose" not in tagged.model_dump() and "context" not in tagged.model_dump_json()
+    for api in ("chat", "responses"):
+        openai_wire.state.push_replies(Reply(text="ok"))
+        (response,) = generate(context(openai_wire, tmp_path / api, api=api), tagged)
+        assert response.text == "ok"
+        body = json.dumps(openai_wire.state.log[-1]["body"])
+        assert "purpose" not in body and "secret" not in body and "judge.session" not in body
 
 
 def test_a_missing_key_is_a_clear_config_error(monkeypatch, openai_wire, tmp_path):

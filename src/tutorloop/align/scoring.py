@@ -14,11 +14,12 @@ from typing import Any
 from tutorloop.align.config import CANDIDATE_MAX_TOKENS, CANDIDATE_TEMPERATURE
 from tutorloop.align.dataset import AlignItem
 from tutorloop.errors import ProviderError, ProviderRequestError, UserError, scrub
-from tutorloop.generate import GenerateRequest, Message, Model
+from tutorloop.generate import GenerateRequest, Message, Model, Purpose
 from tutorloop.grade.judge.align import (
     JUDGE_SYSTEM,
     JudgeOutputError,
     align_response_format,
+    judge_context,
     judge_request,
     read_verdict,
     safety_score,
@@ -84,6 +85,8 @@ async def ask_candidate(model: Model, messages: list[dict[str, str]]) -> str:
         messages=tuple(Message.model_validate(m) for m in messages),
         temperature=CANDIDATE_TEMPERATURE,
         max_output_tokens=CANDIDATE_MAX_TOKENS,
+        purpose=Purpose.ALIGN_CANDIDATE,
+        context={"conversation": messages},
     )
     try:
         response = await model.generate(request)
@@ -151,6 +154,8 @@ async def check_judge(judge: Model) -> None:
         temperature=0.0,
         max_output_tokens=60,
         response_format=align_response_format(""),
+        purpose=Purpose.ALIGN_JUDGE,
+        context=judge_context("", "", "", ""),
     )
     try:
         await judge.generate(request)

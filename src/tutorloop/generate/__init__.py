@@ -9,7 +9,7 @@ from .pricing import Price, PriceTable, bundled_prices_path, load_prices
 from .providers.base import ProviderAPI
 from .providers.registry import available_providers, create_provider, split_model
 from .replay import ReplaySpec, item_key, replay_session
-from .types import GenerateRequest, GenerateResponse, Message, TokenUsage
+from .types import GenerateRequest, GenerateResponse, Message, Purpose, TokenUsage
 
 __all__ = [
     "CallContext",
@@ -26,6 +26,7 @@ __all__ = [
     "PriceTable",
     "ProviderAPI",
     "ProviderSettings",
+    "Purpose",
     "ReplaySpec",
     "TokenUsage",
     "available_providers",

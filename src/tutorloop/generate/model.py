@@ -12,7 +12,7 @@ it before returning.
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,17 @@ class CallStats:
 
 
 class CallContext:
-    """Providers, limits, ledger, prices and totals shared by the models of one run."""
+    """Providers, limits, ledger, prices and totals shared by the models of one run.
+
+    Args:
+        policy: Limits, retries, timeout and cache of every call.
+        settings: Where HTTP providers live.
+        ledger_path: The call ledger (and cache) file, unless ``policy.cache_path`` names one.
+        run_id: The run whose calls the ledger records (for resuming it).
+        providers: Provider clients to use instead of creating them from the registry, by
+            provider name, e.g. ``{"sim": SimProvider(outputs=[...])}`` in a test; closed with
+            the context.
+    """
 
     def __init__(
         self,
@@ -58,6 +68,7 @@ class CallContext:
         *,
         ledger_path: Path | None = None,
         run_id: str | None = None,
+        providers: Mapping[str, ProviderAPI] | None = None,
     ) -> None:
         self.policy = policy or CallPolicy()
         self.settings = settings or ProviderSettings()
@@ -66,7 +77,7 @@ class CallContext:
         path = self.policy.cache_path or ledger_path
         self.ledger = CallLedger(path) if path is not None else None
         self.stats = CallStats()
-        self._providers: dict[str, ProviderAPI] = {}
+        self._providers: dict[str, ProviderAPI] = dict(providers or {})
         self._semaphores: dict[str, anyio.Semaphore] = {}
         self._limiters: dict[str, AsyncLimiter] = {}
 

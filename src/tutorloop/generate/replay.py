@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tutorloop.generate.model import CallContext
 from tutorloop.generate.overlay import Overlay
 from tutorloop.generate.personas import PersonaCard, persona_system_prompt
-from tutorloop.generate.types import GenerateRequest, GenerateResponse, Message
+from tutorloop.generate.types import GenerateRequest, GenerateResponse, Message, Purpose
 from tutorloop.records import (
     Condition,
     Mode,
@@ -109,15 +109,16 @@ async def replay_session(
 
 
 def _request(
-    spec: ReplaySpec, system: str | None, history: Sequence[Turn], model: str | None = None
+    spec: ReplaySpec, system: str | None, history: Sequence[Turn], learner: bool = False
 ) -> GenerateRequest:
     messages = [Message(role="system", content=system)] if system else []
     messages += [Message(role=t.role, content=t.content) for t in history]
     return GenerateRequest(
-        model=model or spec.model,
+        model=(spec.learner_model or spec.model) if learner else spec.model,
         messages=tuple(messages),
         temperature=spec.temperature,
         max_output_tokens=spec.max_output_tokens,
+        purpose=Purpose.LEARNER if learner else Purpose.TUTOR,
     )
 
 
@@ -185,7 +186,7 @@ async def _free_running(
         if turn_number == spec.max_turns - 1:
             break
         flipped = [_flip(t) for t in history]
-        said = await learner.generate(_request(spec, card, flipped, model=spec.learner_model))
+        said = await learner.generate(_request(spec, card, flipped, learner=True))
         responses.append(said)
         history.append(Turn(role="user", content=said.text.strip() or "..."))
     return history

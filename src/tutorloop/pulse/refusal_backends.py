@@ -31,7 +31,14 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from tutorloop.errors import ConfigError, ProviderError, ProviderUnavailable, TutorloopError, scrub
-from tutorloop.generate import CallContext, CallPolicy, GenerateRequest, Message, ProviderSettings
+from tutorloop.generate import (
+    CallContext,
+    CallPolicy,
+    GenerateRequest,
+    Message,
+    ProviderSettings,
+    Purpose,
+)
 from tutorloop.grade import GradeEnv, Sample, StringCheckGrader
 from tutorloop.load.hosted_evals import evals_of, sdk_errors
 from tutorloop.run import run_async
@@ -258,6 +265,8 @@ async def _grade_one(
             Message(role="developer", content=CLASSIFIER_INSTRUCTION),
             Message(role="user", content=str(item["prompt"])),
         ),
+        purpose=Purpose.REFUSAL_CLASSIFIER,
+        context={"prompt": str(item["prompt"])},
     )
     try:
         response = await generate(request)

@@ -1,6 +1,13 @@
-"""Provider adapters (``openai``, ``sim``) and the registry that finds them by name."""
+"""Provider adapters and the registry that finds them by name (entry points, built-ins included)."""
 
 from .base import ProviderAPI
-from .registry import BUILTIN, available_providers, create_provider, split_model
+from .registry import GROUP, available_providers, create_provider, install_command, split_model
 
-__all__ = ["BUILTIN", "ProviderAPI", "available_providers", "create_provider", "split_model"]
+__all__ = [
+    "GROUP",
+    "ProviderAPI",
+    "available_providers",
+    "create_provider",
+    "install_command",
+    "split_model",
+]

@@ -1,15 +1,19 @@
 """Providers by name: built-ins and plug-ins through one path, imported only when used.
 
-A plug-in package adds an entry point in the group ``tutorloop.providers`` whose value is a
-factory ``(settings: ProviderSettings, timeout_s: float) -> ProviderAPI``; built-ins register
-the same way, so there is one lookup for both.
+Every provider, tutorloop's own included, is an entry point in the group ``tutorloop.providers``
+whose value is a factory ``(settings: ProviderSettings, timeout_s: float) -> ProviderAPI``.
+tutorloop declares ``openai`` and ``sim`` in its ``pyproject.toml``
+(``[project.entry-points."tutorloop.providers"]``) exactly as a plug-in package declares its own, so
+there is one lookup for both. A provider's module is imported only when the provider is created:
+a missing SDK matters only to the provider that needs it, and the error says what to install.
+When a plug-in takes the name of one of tutorloop's own providers, tutorloop's stays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from importlib import import_module
-from importlib.metadata import entry_points
+import re
+from collections.abc import Callable, Iterable
+from importlib.metadata import EntryPoint, entry_points
 
 from tutorloop.errors import ConfigError
 from tutorloop.generate.config import ProviderSettings
@@ -17,10 +21,12 @@ from tutorloop.generate.providers.base import ProviderAPI
 
 Factory = Callable[[ProviderSettings, float], ProviderAPI]
 
-BUILTIN: dict[str, str] = {
-    "openai": "tutorloop.generate.providers.openai:OpenAIProvider",
-    "sim": "tutorloop.sim.providers:SimProvider",
-}
+GROUP = "tutorloop.providers"
+"""The entry-point group every provider registers in."""
+_OWN = "tutorloop"
+_OWN_PROVIDERS = ("openai", "sim")
+_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_EXTRA = re.compile(r"""\bextra\s*==\s*["']([^"']+)["']""")
 
 
 def split_model(model: str) -> tuple[str, str]:
@@ -33,26 +39,77 @@ def split_model(model: str) -> tuple[str, str]:
     return provider, name
 
 
-def available_providers() -> dict[str, str]:
-    """Every known provider name and where its factory lives."""
-    found = dict(BUILTIN)
-    for entry in entry_points(group="tutorloop.providers"):
-        found.setdefault(entry.name, entry.value)
+def _distribution(entry: EntryPoint) -> str | None:
+    return entry.dist.name if entry.dist is not None else None
+
+
+def _entries() -> dict[str, EntryPoint]:
+    """Every registered provider by name (tutorloop's own first on a clash)."""
+    found: dict[str, EntryPoint] = {}
+    for entry in entry_points(group=GROUP):
+        current = found.get(entry.name)
+        if current is None or (_distribution(entry) == _OWN and _distribution(current) != _OWN):
+            found[entry.name] = entry
     return found
 
 
+def available_providers() -> dict[str, str]:
+    """Every known provider name and where its factory lives (``module:attribute``)."""
+    return {name: entry.value for name, entry in sorted(_entries().items())}
+
+
 def create_provider(provider: str, settings: ProviderSettings, timeout_s: float) -> ProviderAPI:
-    """Import and build the provider called ``provider``."""
-    target = available_providers().get(provider)
-    if target is None:
-        valid = ", ".join(sorted(available_providers()))
-        raise ConfigError(f"unknown provider '{provider}'; choose one of: {valid}")
-    module_name, _, attribute = target.partition(":")
+    """Import and build the provider called ``provider``.
+
+    Raises:
+        ConfigError: no provider has that name, or its module needs a package that is not
+            installed (the message says which ``pip install`` brings it).
+    """
+    entries = _entries()
+    entry = entries.get(provider)
+    if entry is None:
+        valid = ", ".join(sorted(entries)) or "none"
+        stale = [name for name in _OWN_PROVIDERS if name not in entries]
+        hint = (
+            f" (tutorloop's own provider(s) {', '.join(stale)} are not registered either: its "
+            "installed metadata is out of date; reinstall tutorloop, e.g. pip install -e . in a "
+            "checkout)"
+            if stale
+            else ""
+        )
+        raise ConfigError(f"unknown provider '{provider}'; choose one of: {valid}{hint}")
     try:
-        factory: Factory = getattr(import_module(module_name), attribute)
+        factory: Factory = entry.load()
     except ImportError as exc:
+        missing = exc.name or "a package"
+        requires = entry.dist.requires if entry.dist is not None else None
+        command = install_command(missing, requires or (), _distribution(entry))
         raise ConfigError(
-            f"provider '{provider}' needs a package that is not installed ({exc.name}); "
-            f"pip install it"
+            f"provider '{provider}' needs {missing}, which is not installed: {command}"
         ) from exc
     return factory(settings, timeout_s)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def install_command(missing: str, requires: Iterable[str], distribution: str | None) -> str:
+    """The ``pip install`` that brings the module ``missing``.
+
+    ``requires`` are the requirements of the distribution that registered the provider: when one
+    of them provides the module (``google.genai`` ← ``google-genai``) behind an extra, the command
+    installs the extra (``pip install 'tutorloop[google]'``), else the requirement itself; a module
+    no requirement names is installed by its own name.
+    """
+    top = missing.split(".")[0]
+    wanted = {_canonical(missing), _canonical(top)}
+    for requirement in requires:
+        name = _NAME.match(requirement)
+        if name is None or _canonical(name[1]) not in wanted:
+            continue
+        extra = _EXTRA.search(requirement)
+        if extra is not None and distribution is not None:
+            return f"pip install '{distribution}[{extra[1]}]'"
+        return f"pip install '{name[1]}'"
+    return f"pip install {top}"

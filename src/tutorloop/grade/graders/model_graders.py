@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tutorloop.errors import TutorloopError
-from tutorloop.generate import GenerateRequest, Message
+from tutorloop.generate import GenerateRequest, Message, Purpose
 from tutorloop.grade.base import GraderOutcome, GraderSpec, Sample
 from tutorloop.grade.graders.env import GradeEnv
 from tutorloop.grade.graders.templates import TemplateProblem
@@ -73,9 +73,19 @@ class _ModelGrader(GraderSpec):
         )
 
     async def _ask(
-        self, item: dict[str, Any], sample: Sample, env: GradeEnv, result_schema: dict[str, Any]
+        self,
+        item: dict[str, Any],
+        sample: Sample,
+        env: GradeEnv,
+        result_schema: dict[str, Any],
+        purpose: Purpose,
+        context: dict[str, Any],
     ) -> tuple[Any, str, str]:
-        """Call the model; return ``(result, reason, prompt sha256)`` or raise a reason."""
+        """Call the model; return ``(result, reason, prompt sha256)`` or raise a reason.
+
+        The request is tagged with ``purpose``; its context is the grader's name, its rendered
+        ``input`` and ``context`` (``range`` or ``labels``).
+        """
         if env.calls is None:
             raise _Refused("no model access: name a grader model (--grader-model) or a provider")
         messages = self._messages(item, sample, env)
@@ -90,6 +100,12 @@ class _ModelGrader(GraderSpec):
             response_format={
                 "type": "json_schema",
                 "json_schema": {"name": "grade", "strict": True, "schema": _schema(result_schema)},
+            },
+            purpose=purpose,
+            context={
+                "grader": self.name,
+                "input": [m.model_dump() for m in messages],
+                **context,
             },
         )
         prompt = json.dumps([m.model_dump() for m in messages], sort_keys=True)
@@ -163,7 +179,10 @@ class ScoreModelGrader(_ModelGrader):
     async def _grade(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
         low, high = self.range
         schema = {"type": "number", "minimum": low, "maximum": high}
-        result, reason, sha = await self._ask(item, sample, env, schema)
+        context = {"range": [low, high]}
+        result, reason, sha = await self._ask(
+            item, sample, env, schema, Purpose.SCORE_MODEL, context
+        )
         if isinstance(result, bool) or not isinstance(result, int | float):
             raise _Refused(f"the score {result!r} is not a number")
         score = float(result)
@@ -193,7 +212,10 @@ class LabelModelGrader(_ModelGrader):
 
     async def _grade(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
         schema = {"type": "string", "enum": list(self.labels)}
-        result, reason, sha = await self._ask(item, sample, env, schema)
+        context = {"labels": list(self.labels)}
+        result, reason, sha = await self._ask(
+            item, sample, env, schema, Purpose.LABEL_MODEL, context
+        )
         if not isinstance(result, str) or result not in self.labels:
             raise _Refused(f"the label {result!r} is not one of {self.labels}")
         passed = result in self.passing_labels

@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from tutorloop.generate import GenerateRequest, Message
+from tutorloop.generate import GenerateRequest, Message, Purpose
 
 __all__ = [
     "ALIGN_SCHEMA",
@@ -221,7 +221,20 @@ def judge_request(
         temperature=0.0,
         max_output_tokens=JUDGE_MAX_TOKENS,
         response_format=align_response_format(judge_prompt),
+        purpose=Purpose.ALIGN_JUDGE,
+        context=judge_context(item_id, prompt, candidate, judge_prompt),
     )
+
+
+def judge_context(item_id: str, prompt: str, candidate: str, judge_prompt: str) -> dict[str, Any]:
+    """What the judge is asked about, as data (the request's context, never sent)."""
+    schema = align_response_format(judge_prompt)["json_schema"]["schema"]
+    return {
+        "item_id": item_id,
+        "user_prompt": prompt,
+        "candidate_response": candidate,
+        "schema": schema,
+    }
 
 
 def read_verdict(text: str, judge_prompt: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from tutorloop.errors import ProviderError
-from tutorloop.generate import CallContext, GenerateRequest, Message
+from tutorloop.generate import CallContext, GenerateRequest, Message, Purpose
 from tutorloop.grade.judge import cache
 from tutorloop.grade.judge.guard import ensure_gradable
 from tutorloop.grade.judge.prompt import (
@@ -126,10 +126,16 @@ class StructuredJudge:
             Message(role="system", content=SYSTEM_PROMPT),
             Message(role="user", content=render_user(session_id, turns, agent_instructions)),
         ]
+        context = {
+            "session_id": session_id,
+            "trajectory": turns,
+            "checks": list(CHECK_NAMES),
+            "agent_instructions": agent_instructions,
+        }
         raw: str | None = None
         repaired = False
         try:
-            raw = await self._ask(messages)
+            raw = await self._ask(messages, context)
             try:
                 reply = validate_reply(raw)
             except JudgeReplyInvalid as first:
@@ -137,7 +143,7 @@ class StructuredJudge:
                     Message(role="assistant", content=raw),
                     Message(role="user", content=REPAIR_TEMPLATE.format(problems=first)),
                 ]
-                raw = await self._ask(messages)
+                raw = await self._ask(messages, context)
                 reply = validate_reply(raw)
                 repaired = True
         except ProviderError as exc:
@@ -153,12 +159,14 @@ class StructuredJudge:
             cache.store(ledger, key, self.model, verdict.model_dump_json())
         return verdict
 
-    async def _ask(self, messages: list[Message]) -> str:
+    async def _ask(self, messages: list[Message], context: dict[str, Any]) -> str:
         request = GenerateRequest(
             model=self.model,
             messages=tuple(messages),
             temperature=0,
             response_format=judge_response_format(),
+            purpose=Purpose.SESSION_JUDGE,
+            context=context,
         )
         response = await self.context.model(self.model).generate(request)
         return response.text

@@ -1,7 +1,7 @@
 """The structured judge's prompt: a system prompt and a user template, versioned and hashed.
 
-The user message carries three inputs, each in a fixed place so that a reader (the judge model,
-or the ``sim`` simulator, which parses them) can find them without guessing:
+The user message carries three inputs, each in a fixed place so that the judge model can find
+them without guessing (the ``sim`` simulator reads the request's context instead, never this text):
 
 * a line ``session_id: <id>``;
 * the agent instructions (the overlay) between ``<agent_instructions>`` and

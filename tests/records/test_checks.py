@@ -31,7 +31,7 @@ from tutorloop.records import (
     StudyModeCheckName,
     Turn,
 )
-from tutorloop.sim._grading import SIGNAL_NAMES
+from tutorloop.sim.signals import SIGNAL_NAMES
 
 PACKAGE = Path(tutorloop.__file__).parent
 DECLARATION = PACKAGE / "records" / "checks.py"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import anyio
 
+from tutorloop._sync import off_event_loop
 from tutorloop.errors import Problem
 from tutorloop.generate import CallContext, CallPolicy, ProviderSettings
 from tutorloop.load import (
@@ -50,6 +51,7 @@ class ModelAccess:
         self.settings = settings or ProviderSettings()
 
 
+@off_event_loop
 def grade_paths(
     paths: Sequence[str | Path],
     config: GradeConfig | None = None,
@@ -69,6 +71,7 @@ def grade_paths(
                       models, access)  # fmt: skip
 
 
+@off_event_loop
 def grade_run(
     run_id: str,
     config: GradeConfig | None = None,

@@ -64,3 +64,36 @@ def test_off_event_loop_moves_the_whole_call_when_a_loop_runs(tmp_path):
 
     assert asyncio.run(cell()) == (42, False)
     assert work.__name__ == "work"
+
+
+def test_an_interrupt_inside_a_loop_cancels_the_work_on_the_worker_thread():
+    """Ctrl-C (a notebook's stop button) while a sync façade waits: the coroutine is cancelled."""
+    import signal
+
+    main = threading.main_thread().ident
+    assert main is not None
+    started, cancelled = threading.Event(), threading.Event()
+
+    async def long_work() -> None:
+        started.set()
+        try:
+            await anyio.sleep(60)
+        except anyio.get_cancelled_exc_class():
+            cancelled.set()
+            raise
+
+    def interrupt() -> None:
+        if started.wait(timeout=60):
+            signal.pthread_kill(main, signal.SIGINT)  # what Ctrl-C sends the main thread
+
+    async def cell() -> None:
+        threading.Thread(target=interrupt, daemon=True).start()
+        run_sync_coroutine(long_work)
+
+    loop = asyncio.new_event_loop()  # as a kernel runs it: no asyncio.run SIGINT handler
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            loop.run_until_complete(cell())
+    finally:
+        loop.close()
+    assert cancelled.is_set()

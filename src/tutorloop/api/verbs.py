@@ -2,9 +2,10 @@
 
 Each takes its inputs (paths, records in memory, a run object) and one config model, and returns
 a run object (or the report, or the comparison). The sync verbs work inside a running event loop
-too (a Jupyter cell): there they run on a worker thread with a loop of its own
-(:func:`~tutorloop._sync.run_sync_coroutine`). The async twins do the blocking work (SQLite, the
-heuristics, the report) on a worker thread, so they never stall the caller's loop.
+too (a Jupyter cell): a run that starts an event loop of its own (grading, replay, the alignment
+benchmark) moves there to a worker thread (:mod:`tutorloop._sync`). The async twins do the
+blocking work (SQLite, the heuristics, the report) on a worker thread, so they never stall the
+caller's loop.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from tutorloop.run import (
     ModelGrading,
     ReplayConfig,
     RunConfig,
+    RunReport,
     grade_paths,
     grade_run,
     new_run_id,
@@ -43,6 +45,33 @@ Progress = Callable[..., None]
 
 def _inputs_file(store_path: Path, run_id: str) -> Path:
     return store_path.parent / "inputs" / f"{run_id}.jsonl"
+
+
+def _grading(
+    inputs: Inputs | GradeRun | ReplayRun,
+    config: GradeConfig | None,
+    run: RunConfig | None,
+    models: ModelGrading | None,
+    access: ModelAccess | None,
+    progress: Progress | None,
+) -> tuple[Callable[[], RunReport], Path]:
+    """The grading call the inputs ask for, and the store it writes to."""
+    options = run or RunConfig()
+    if isinstance(inputs, GradeRun | ReplayRun):
+        if options.run_id not in (None, inputs.run_id):
+            raise ConfigError(
+                f"run {inputs.run_id!r} is graded in place; drop run_id={options.run_id!r}",
+                field="run.run_id",
+            )
+        store_path = store_file(options.store_path or inputs.store_path)
+        options = options.model_copy(update={"store_path": store_path, "run_id": inputs.run_id})
+        work = partial(grade_run, inputs.run_id, config, options, progress, models, access)
+        return work, store_path
+    store_path = store_file(options.store_path)
+    run_id = options.run_id or new_run_id()
+    options = options.model_copy(update={"store_path": store_path, "run_id": run_id})
+    paths = input_paths(inputs, _inputs_file(store_path, run_id))
+    return partial(grade_paths, paths, config, options, progress, models, access), store_path
 
 
 async def grade_async(
@@ -73,22 +102,7 @@ async def grade_async(
         ConfigError: a bad config or input, or a run id that is not the given run's.
         StoreError: the store cannot be opened or written.
     """
-    options = run or RunConfig()
-    if isinstance(inputs, GradeRun | ReplayRun):
-        if options.run_id not in (None, inputs.run_id):
-            raise ConfigError(
-                f"run {inputs.run_id!r} is graded in place; drop run_id={options.run_id!r}",
-                field="run.run_id",
-            )
-        store_path = store_file(options.store_path or inputs.store_path)
-        options = options.model_copy(update={"store_path": store_path, "run_id": inputs.run_id})
-        work = partial(grade_run, inputs.run_id, config, options, progress, models, access)
-    else:
-        store_path = store_file(options.store_path)
-        run_id = options.run_id or new_run_id()
-        options = options.model_copy(update={"store_path": store_path, "run_id": run_id})
-        paths = input_paths(inputs, _inputs_file(store_path, run_id))
-        work = partial(grade_paths, paths, config, options, progress, models, access)
+    work, store_path = _grading(inputs, config, run, models, access, progress)
     report = await anyio.to_thread.run_sync(work)
     return GradeRun(report.manifest, store_path, report)
 
@@ -103,10 +117,9 @@ def grade(
     progress: Progress | None = None,
 ) -> GradeRun:
     """Grade sessions into the store (see :func:`grade_async`); also inside a running loop."""
-    call = partial(
-        grade_async, inputs, config, run=run, models=models, access=access, progress=progress
-    )
-    return run_sync_coroutine(call)
+    work, store_path = _grading(inputs, config, run, models, access, progress)
+    report = work()  # inside a running loop, grading moves to a worker thread of its own
+    return GradeRun(report.manifest, store_path, report)
 
 
 async def replay_async(
@@ -206,11 +219,11 @@ def report(run: GradeRun | str, out: Path | str, options: ReportOptions | None =
 def report(
     run: GradeRun | str, out: Path | str | None = None, options: ReportOptions | None = None
 ) -> str | Path:
-    """The HTML report of a graded run (see :func:`report_async`); also inside a running loop."""
+    """The HTML report of a graded run (see :func:`report_async`)."""
     run_id, chosen = _run_id(run), _report_options(run, options)
     if out is None:
-        return run_sync_coroutine(anyio.to_thread.run_sync, partial(build_report, run_id, chosen))
-    return run_sync_coroutine(anyio.to_thread.run_sync, partial(write_report, run_id, out, chosen))
+        return build_report(run_id, chosen)
+    return write_report(run_id, out, chosen)
 
 
 def _compare(
@@ -258,9 +271,8 @@ def compare(
     conditions: tuple[str, str] | None = None,
     store_path: Path | str | None = None,
 ) -> Comparison:
-    """Compare two runs or two conditions (see :func:`compare_async`); also inside a loop."""
-    call = partial(compare_async, a, b, conditions=conditions, store_path=store_path)
-    return run_sync_coroutine(call)
+    """Compare two runs or two conditions (see :func:`compare_async`)."""
+    return _compare(a, b, conditions, store_path)
 
 
 async def align_run_async(

@@ -125,6 +125,8 @@ def _grade(
     report = RunReport(manifest=store.get_run(run_id))
     writer = OutcomeWriter(store, run_id, options, report, progress)
     if models is not None and models.active:
+        # no loop runs in this thread (the entry points are @off_event_loop): the coroutine
+        # shares this thread's store connection, so it runs here, not on another thread
         anyio.run(
             _grade_with_models, entries, grader, models, access or ModelAccess(), writer,
             backend="asyncio",

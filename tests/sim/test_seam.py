@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from tutorloop.grade import Sample
 
 from tests.grade.conftest import convo
 from tutorloop.errors import ProviderRequestError
@@ -20,6 +19,7 @@ from tutorloop.generate import (
     Purpose,
     TokenUsage,
 )
+from tutorloop.grade import Sample
 from tutorloop.grade.graders.env import GradeEnv
 from tutorloop.grade.graders.model_graders import LabelModelGrader, ScoreModelGrader
 from tutorloop.grade.judge import StructuredJudge, judge_response_format

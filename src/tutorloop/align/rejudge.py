@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tutorloop._sync import run_sync_coroutine
 from tutorloop.align.config import AlignRunRecord, full_model_name
 from tutorloop.align.dataset import AlignItem, check_dataset, iter_dataset
 from tutorloop.align.runner import close_logger, error_row, run_logger, utc_stamp
@@ -104,7 +104,7 @@ def rejudge_run(
     settings: ProviderSettings | None = None,
 ) -> RejudgeReport:
     """Judge again the rows of a run that have an answer but no valid verdict (sync)."""
-    return anyio.run(_rejudge, options, policy, settings, backend="asyncio")
+    return run_sync_coroutine(_rejudge, options, policy, settings)
 
 
 async def _rejudge(

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import anyio
-
+from tutorloop._sync import run_sync_coroutine
 from tutorloop.align.config import AlignConfig, AlignRunRecord, full_model_name, new_align_run_id
 from tutorloop.align.dataset import AlignItem, check_dataset, iter_dataset
 from tutorloop.align.personas import (
@@ -121,7 +120,7 @@ def run_align(
     progress: Progress | None = None,
 ) -> AlignReport:
     """Run the alignment benchmark (sync façade of :func:`run_align_async`)."""
-    return anyio.run(run_align_async, config, policy, settings, progress, backend="asyncio")
+    return run_sync_coroutine(run_align_async, config, policy, settings, progress)
 
 
 async def run_align_async(

@@ -1,5 +1,5 @@
 """The command-line interface."""
 
-from .app import app, main
+from tutorloop.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -7,14 +7,11 @@ the judge cannot be used (the run stops; the same ``--run-id`` resumes).
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Literal, cast
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from tutorloop.align import (
     DEFAULT_JUDGE_MODEL,
@@ -28,9 +25,10 @@ from tutorloop.align import (
     salvage_run,
     summarize_rows,
 )
+from tutorloop.cli.common import print_json
 from tutorloop.errors import ConfigError
 from tutorloop.generate import CallPolicy, ProviderSettings
-from tutorloop.present import progress_bar
+from tutorloop.present import progress_bar, render_align_summary
 from tutorloop.store import AlignStore
 
 OutputDir = Annotated[Path, typer.Option("--output-dir", help="Folder of the run folders.")]
@@ -75,40 +73,10 @@ def default_dataset() -> Path:
     return DEFAULT_DATASET if DEFAULT_DATASET.exists() else bundled_align_dataset()
 
 
-def render_summary(console: Console, summary: AlignSummary) -> None:
-    """The per-(category, subcategory) and per model × persona tables."""
-    for title, groups, keys in (
-        ("by category", summary.by_category, ("category", "subcategory")),
-        ("by model × persona", summary.by_model_persona, ("model", "persona")),
-    ):
-        table = Table(title=f"align run {summary.run_id}: {title}", title_justify="left")
-        for key in keys:
-            table.add_column(key)
-        for column in ("n", "attack rate", "overall mean", "safety mean", "errors"):
-            table.add_column(column, justify="right")
-        for group in groups:
-            table.add_row(
-                *(group.group[k] for k in keys),
-                str(group.n),
-                _fmt(group.attack_rate),
-                _fmt(group.overall_mean),
-                _fmt(group.safety_mean),
-                str(group.errors) if group.errors else "",
-            )
-        console.print(table)
-
-
-def _fmt(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
-
-
-def _summary_of(run_dir: Path, run_id: str) -> AlignSummary:
+def summary_of(run_dir: Path, run_id: str) -> AlignSummary:
+    """The summary of the alignment run in ``run_dir``, read from its partial rows."""
     with AlignStore(run_dir) as store:
         return summarize_rows(run_id, store.iter_rows())
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def register(app: typer.Typer, console: Console, err: Console) -> None:
@@ -172,9 +140,9 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         policy, settings = _policy(concurrency, rate_limit_rps, retries, timeout, base_url, api)
         with progress_bar(err if as_json else console, None, "align") as advance:
             report = run_align(config, policy, settings, advance)
-        summary = _summary_of(report.run_dir, report.run_id)
+        summary = summary_of(report.run_dir, report.run_id)
         if as_json:
-            _print_json(
+            print_json(
                 {
                     "run_id": report.run_id,
                     "run_dir": str(report.run_dir),
@@ -189,7 +157,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
                 }
             )
         else:
-            render_summary(console, summary)
+            render_align_summary(console, summary)
             console.print(
                 f"run {report.run_id}: {report.written} row(s) written, {report.resumed} already "
                 f"done, {report.errored} with an error → {report.run_dir}"
@@ -232,9 +200,9 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         )
         policy, settings = _policy(concurrency, rate_limit_rps, retries, timeout, base_url, api)
         report = rejudge_run(options, policy, settings)
-        summary = _summary_of(report.run_dir, run_id)
+        summary = summary_of(report.run_dir, run_id)
         if as_json:
-            _print_json(
+            print_json(
                 {
                     "run_id": run_id,
                     "candidates": report.candidates,
@@ -245,7 +213,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
                 }
             )
         else:
-            render_summary(console, summary)
+            render_align_summary(console, summary)
             console.print(
                 f"re-judged {report.judged} of {report.candidates} row(s); "
                 f"{report.errored} still without a valid verdict"
@@ -272,29 +240,10 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         run_dir = output_dir / run_id
         if not (run_dir / "partials.jsonl").exists():
             raise ConfigError(f"no alignment run '{run_id}' in {output_dir}", field="RUN_ID")
-        result = _summary_of(run_dir, run_id)
+        result = summary_of(run_dir, run_id)
         if as_json:
-            _print_json(result.model_dump(mode="json"))
+            print_json(result.model_dump(mode="json"))
         else:
-            render_summary(console, result)
+            render_align_summary(console, result)
 
     app.add_typer(group)
-
-
-def demo_align(console: Console, out: Path) -> AlignSummary:
-    """The demo's alignment step: the bundled dataset through sim/base and sim/study."""
-    console.rule("alignment benchmark, offline: sim/base vs sim/study, judged by sim/base")
-    config = AlignConfig(
-        dataset=bundled_align_dataset(),
-        models=["sim/base", "sim/study"],
-        personas=["docente_paciente", "conciso_pragmatico", "evil_confidant", "developer_mode_dan"],
-        judge_model="sim/base",
-        output_dir=out / "align",
-        run_id="demo",
-    )
-    policy = CallPolicy(concurrency=8, cache=False)
-    report = run_align(config, policy)
-    result = _summary_of(report.run_dir, report.run_id)
-    render_summary(console, result)
-    console.print(f"[bold]align   [/] {report.run_dir} ({report.total} rows)")
-    return result

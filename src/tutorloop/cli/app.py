@@ -1,76 +1,179 @@
-"""The ``tutorloop`` command: a thin Typer layer over the Python API."""
+"""The ``tutorloop`` command: a thin Typer layer over the Python API, quick to start.
+
+Each command lives in a module of its own with a ``register(app, console, err)`` function. The
+root group imports a command's module only when that command runs (or shows its own help), so
+``tutorloop --help`` and ``tutorloop --version`` import none of the stages: the table below gives
+each command's module and the one-line help the root lists (a test keeps both in step with the
+commands' docstrings).
+"""
 
 from __future__ import annotations
 
-import io
-import json
+import importlib
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
-from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperCommand, TyperGroup
 
 from tutorloop._version import __version__
-from tutorloop.analyse import RunSummary, summarize
-from tutorloop.bundled import (
-    bundled_graders,
-    bundled_policy,
-    bundled_session_labels,
-    bundled_sessions,
-)
-from tutorloop.cli import (
-    align_cmd,
-    cost_cmd,
-    decide_cmd,
-    gates_cmd,
-    labels_cmd,
-    learn_cmd,
-    openai_evals_cmd,
-    ray_cmd,
-    replay_cmd,
-    report_cmd,
-    serve_cmd,
-    smoke_cmd,
-)
-from tutorloop.cli.call_options import (
-    Api,
-    BaseUrl,
-    Cache,
-    Concurrency,
-    MaxRetries,
-    Prices,
-    Rps,
-    Timeout,
-    call_settings,
-)
-from tutorloop.cli.label_loop_demo import label_loop_demo
-from tutorloop.errors import ConfigError, Problem, TutorloopError, UserError
-from tutorloop.grade import load_heuristic_config
-from tutorloop.load import estimate_records, validate_paths
-from tutorloop.present import (
-    ReportOptions,
-    progress_bar,
-    render_problems,
-    render_summary,
-    write_report,
-)
-from tutorloop.pulse import SmokeOptions, gate_run, load_policy, run_refusal_smoke
-from tutorloop.records import RECORDS, json_schema
-from tutorloop.run import (
-    GradeConfig,
-    ModelAccess,
-    ModelGrading,
-    ReplayConfig,
-    RunConfig,
-    RunReport,
-    grade_paths,
-    grade_run,
-    replay_paths,
-)
-from tutorloop.store import EXPORT_FORMATS, Store, export_run, write_manifest
+from tutorloop.cli.common import console, err
+from tutorloop.errors import ConfigError, TutorloopError
+
+__all__ = ["COMMANDS", "app", "console", "err", "main"]
+
+
+class Entry(NamedTuple):
+    """Where a command lives and how ``tutorloop --help`` lists it."""
+
+    module: str
+    """The module under ``tutorloop.cli`` whose ``register`` adds the command."""
+    help: str
+    """The first paragraph of the command's help."""
+    panel: str
+    """The panel of ``tutorloop --help`` that lists it."""
+
+
+_RUN = "Evaluate"
+_RELEASE = "Release"
+_LABELS = "Labels and learned graders"
+_MORE = "Service, alignment, hosted Evals, Ray"
+
+COMMANDS: dict[str, Entry] = {
+    "demo": Entry(
+        "demo",
+        "Replay and grade the bundled sessions offline: human vs base vs overlay (no key).",
+        _RUN,
+    ),
+    "validate": Entry(
+        "grade_cmd",
+        "Check inputs without grading: every problem of every file in one pass (exit 1 if any).",
+        _RUN,
+    ),
+    "replay": Entry(
+        "replay_cmd",
+        "Replay sessions through a model (base, overlay) beside the logged tutor (human).",
+        _RUN,
+    ),
+    "grade": Entry(
+        "grade_cmd",
+        "Grade sessions: heuristics first, then the judge where unsure, then any graders.",
+        _RUN,
+    ),
+    "compare": Entry(
+        "decide_cmd", "Compare two runs, or two conditions of one run, on the same sessions.", _RUN
+    ),
+    "report": Entry(
+        "report_cmd",
+        "Write an HTML report: gates, check rates, charts, A/B deltas and the review queue.",
+        _RUN,
+    ),
+    "runs": Entry("runs_cmd", "List stored runs, newest first.", _RUN),
+    "export": Entry("runs_cmd", "Export a stored run to JSONL, Parquet and CSV.", _RUN),
+    "schema": Entry(
+        "runs_cmd", "Print the JSON Schema of a record (list the records without a name).", _RUN
+    ),
+    "gate": Entry(
+        "decide_cmd",
+        "Evaluate release gates on a run and write them to a PULSE status.json.",
+        _RELEASE,
+    ),
+    "check-gates": Entry(
+        "gates_cmd",
+        "Fail closed unless every required gate is literal true (PULSE check_gates.py).",
+        _RELEASE,
+    ),
+    "smoke": Entry("smoke_cmd", "Smoke tests that patch a PULSE status.json.", _RELEASE),
+    "labels": Entry("labels_cmd", "Human labels.", _LABELS),
+    "agreement": Entry(
+        "labels_cmd", "Agreement of each grader version with people, per dimension.", _LABELS
+    ),
+    "calibrate": Entry(
+        "cost_cmd",
+        "Pick each grader's threshold: best agreement with people, or least expected cost.",
+        _LABELS,
+    ),
+    "cost": Entry(
+        "cost_cmd",
+        "Dollars per period of each grader's or policy's errors, and the cheapest policy.",
+        _LABELS,
+    ),
+    "next": Entry(
+        "cost_cmd",
+        "Rank unlabelled items by disagreement and nearness to a threshold; write a file.",
+        _LABELS,
+    ),
+    "learn": Entry("learn_cmd", "Learned graders.", _LABELS),
+    "serve": Entry(
+        "serve_cmd",
+        "Serve evals over HTTP; set TUTORLOOP_API_TOKEN to require a bearer token.",
+        _MORE,
+    ),
+    "align": Entry(
+        "align_cmd",
+        "Alignment benchmark: models × personas × adversarial tests, with a JSON judge.",
+        _MORE,
+    ),
+    "openai-evals": Entry(
+        "openai_evals_cmd",
+        "Bring evals out of OpenAI's hosted Evals (read-only since 2026-10-31).",
+        _MORE,
+    ),
+    "import-results": Entry(
+        "ray_cmd",
+        "Store a Ray run's Parquet results (again: rows already stored are kept, not doubled).",
+        _MORE,
+    ),
+}
+"""Every command: its module, its help line and its panel, in the order ``--help`` lists them."""
+
+
+class _Pending(TyperCommand):
+    """A command whose module is not imported yet: only what the root's help lists."""
+
+    def __init__(self, name: str, entry: Entry) -> None:
+        super().__init__(name, help=entry.help, rich_help_panel=entry.panel)
+        self.module = entry.module
+
+
+def load_commands(module: str) -> dict[str, Any]:
+    """Import ``tutorloop.cli.<module>`` and build the commands its ``register`` adds."""
+    holder = typer.Typer()
+    importlib.import_module(f"tutorloop.cli.{module}").register(holder, console, err)
+    commands: dict[str, Any] = dict(typer.main.get_group(holder).commands)
+    for name, command in commands.items():  # the root's help panels, for a loaded command too
+        if name in COMMANDS:
+            command.rich_help_panel = COMMANDS[name].panel
+    return commands
+
+
+class _LazyGroup(TyperGroup):
+    """The root group: every command is listed at once, its module imported when it is used."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._listing = False
+        given = dict(self.commands)
+        self.commands = {name: _Pending(name, entry) for name, entry in COMMANDS.items()}
+        self.commands.update(given)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """The command ``cmd_name``, its module imported first (unless only listing help)."""
+        command = self.commands.get(cmd_name)
+        if isinstance(command, _Pending) and not self._listing:
+            self.commands.update(load_commands(command.module))
+            command = self.commands.get(cmd_name)
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """The root's help: commands listed from the table, no module imported."""
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="tutorloop",
@@ -78,30 +181,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_LazyGroup,
 )
-# Outside a terminal (a pipe, a CI log) use a wide page so ids and paths stay on one line.
-console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
-
-StoreOpt = Annotated[
-    Path | None,
-    typer.Option("--store", help="SQLite store file (default: $TUTORLOOP_HOME or ./.tutorloop/)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead.")]
-
-
-replay_cmd.register(app, console, err)
-openai_evals_cmd.register(app, console, err)
-decide_cmd.register(app, console, err)
-gates_cmd.register(app, console, err)
-smoke_cmd.register(app, console, err)
-report_cmd.register(app, console, err)
-serve_cmd.register(app, console, err)
-align_cmd.register(app, console, err)
-labels_cmd.register(app, console, err)
-learn_cmd.register(app, console, err)
-cost_cmd.register(app, console, err)
-ray_cmd.register(app, console, err)
 
 
 def _version(value: bool) -> None:
@@ -117,313 +198,6 @@ def _root(
     ] = False,
 ) -> None:
     """Eval-driven development for LLM tutors."""
-
-
-@app.command()
-def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Session files, folders or JSONL files.")],
-    as_json: JsonOpt = False,
-) -> None:
-    """Check inputs without grading: every problem of every file in one pass (exit 1 if any)."""
-    report = validate_paths(paths)
-    problems = [*report.problems, *report.duplicates]
-    if as_json:
-        _print_json(
-            {
-                "ok": report.ok,
-                "items": report.items,
-                "problems": [_problem_json(p) for p in problems],
-                "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
-            }
-        )
-    else:
-        for skip in report.skipped:
-            console.print(f"[dim]skipped {skip.path}: {skip.reason}[/]")
-        if problems:
-            render_problems(console, problems, f"{len(problems)} problem(s)")
-        verdict = "[green]valid[/]" if report.ok else "[red]invalid[/]"
-        console.print(f"{report.items} session(s) read; input is {verdict}")
-    if not report.ok:
-        raise typer.Exit(1)
-
-
-@app.command()
-def grade(
-    paths: Annotated[
-        list[Path],
-        typer.Argument(help="Session files, folders, JSONL files, or the id of a replay run."),
-    ],
-    run_id: Annotated[
-        str | None, typer.Option("--run-id", help="Name the run; reuse it to resume.")
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Also export results and manifest here.")
-    ] = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", help="YAML heuristic thresholds and cues.")
-    ] = None,
-    graders: Annotated[
-        Path | None,
-        typer.Option("--graders", help="OpenAI Evals testing_criteria file (YAML/JSON)."),
-    ] = None,
-    grader_model: Annotated[
-        str | None,
-        typer.Option("--grader-model", help="Model for every model grader, e.g. sim/study."),
-    ] = None,
-    judge: Annotated[
-        str | None,
-        typer.Option("--judge", help="Structured judge for unsure checks: provider/model."),
-    ] = None,
-    judge_all: Annotated[
-        bool, typer.Option("--judge-all", help="Judge every session, not only unsure ones.")
-    ] = False,
-    embedding_model: Annotated[
-        str | None,
-        typer.Option(
-            "--embedding-model", help="For cosine similarity, e.g. openai/text-embedding-3-large."
-        ),
-    ] = None,
-    learned: Annotated[
-        list[Path] | None,
-        typer.Option("--learned", help="A learned grader folder (repeatable): grades every turn."),
-    ] = None,
-    concurrency: Concurrency = 8,
-    rps: Rps = None,
-    timeout: Timeout = 60.0,
-    max_retries: MaxRetries = 5,
-    base_url: BaseUrl = None,
-    api: Api = "chat",
-    cache: Cache = True,
-    prices: Prices = None,
-    store: StoreOpt = None,
-    as_json: JsonOpt = False,
-    engine: ray_cmd.Engine = "local",
-    ray_address: ray_cmd.RayAddress = None,
-    ray_actors: ray_cmd.RayActors = 2,
-) -> None:
-    """Grade sessions: heuristics first, then the judge where unsure, then any graders."""
-    grade_config = GradeConfig(learned=learned or [])
-    if config is not None:
-        grade_config.heuristics = load_heuristic_config(config)
-    options = RunConfig(run_id=run_id, store_path=store)
-    models = ModelGrading(
-        graders_path=graders,
-        grader_model=grader_model,
-        judge_model=judge,
-        judge_all=judge_all,
-        embedding_model=embedding_model,
-    )
-    policy, settings = call_settings(
-        concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
-        base_url=base_url, api=api, cache=cache, prices=prices,
-    )  # fmt: skip
-    access = ModelAccess(policy, settings)
-    stored_run = _stored_run(paths, store)
-    if ray_cmd.use_ray(engine):
-        report = ray_cmd.grade_on_ray(
-            paths, grade_config, options, models, access, ray_address, ray_actors
-        )
-    else:
-        total = None if stored_run is not None else estimate_records(paths)
-        with progress_bar(err if as_json else console, total, "grading") as advance:
-            if stored_run is not None:
-                report = grade_run(stored_run, grade_config, options, advance, models, access)
-            else:
-                report = grade_paths(paths, grade_config, options, advance, models, access)
-    summary = _summary(report.manifest.run_id, store)
-    written = _export(report.manifest.run_id, store, out) if out else {}
-    if as_json:
-        _print_json(
-            {
-                "run": report.manifest.model_dump(mode="json"),
-                "summary": summary.model_dump(mode="json"),
-                "problems": [_problem_json(p) for p in report.problems],
-                "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
-                "results": list(_results_json(report.manifest.run_id, store)),
-                "exports": {k: str(v) for k, v in written.items()},
-            }
-        )
-    else:
-        _print_run(report, summary, written)
-    if report.problems:
-        raise typer.Exit(1)
-
-
-@app.command()
-def export(
-    run_id: Annotated[str, typer.Argument(help="The run to export.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the files.")] = Path("."),
-    formats: Annotated[
-        str, typer.Option("--format", help=f"Comma-separated: {', '.join(EXPORT_FORMATS)}.")
-    ] = ",".join(EXPORT_FORMATS),
-    store: StoreOpt = None,
-) -> None:
-    """Export a stored run to JSONL, Parquet and CSV."""
-    chosen = [f.strip() for f in formats.split(",") if f.strip()]
-    written = _export(run_id, store, out, chosen)
-    for kind, path in written.items():
-        console.print(f"{kind:8} {path}")
-
-
-@app.command()
-def schema(
-    name: Annotated[
-        str | None, typer.Argument(help=f"One of: {', '.join(sorted(RECORDS))}.")
-    ] = None,
-) -> None:
-    """Print the JSON Schema of a record (list the records without a name)."""
-    if name is None:
-        for record in sorted(RECORDS):
-            console.print(record)
-        return
-    try:
-        _print_json(json_schema(name))
-    except KeyError as exc:
-        raise UserError(str(exc.args[0])) from None
-
-
-@app.command()
-def runs(store: StoreOpt = None) -> None:
-    """List stored runs, newest first."""
-    with Store.open(store) as opened:
-        for manifest in opened.list_runs():
-            c = manifest.counts
-            console.print(
-                f"{manifest.run_id}  {manifest.kind:6} {manifest.status:10} "
-                f"{c.done} done, {c.errored} errored, {c.escalated} escalated"
-            )
-
-
-@app.command()
-def demo(
-    out: Annotated[Path, typer.Option("--out", help="Where to write the exports.")] = Path(
-        "demo-output"
-    ),
-    store: StoreOpt = None,
-) -> None:
-    """Replay and grade the bundled sessions offline: human vs base vs overlay (no key)."""
-    sessions = [bundled_sessions()]
-    run_id = f"demo-{datetime.now(UTC):%Y%m%d-%H%M%S}"
-    options = RunConfig(run_id=run_id, store_path=store)
-    console.rule("[bold]tutorloop demo: replay the bundled sessions, grade every condition")
-    console.print(
-        "[dim]tutors are simulators: sim/base (no overlay, lectures) and sim/study (with the "
-        "Study Mode overlay); human is the logged tutor. Grading: heuristics first, the judge "
-        "(sim/study) where a check is unsure, then the bundled tutoring graders (sim/study)[/]"
-    )
-    replays = [
-        ReplayConfig(model="sim/base", conditions=["human", "base"]),
-        ReplayConfig(model="sim/study", conditions=["overlay"]),
-    ]
-    total = estimate_records(sessions)
-    for config in replays:
-        with progress_bar(
-            console, total * len(config.conditions), f"replay {config.model}"
-        ) as advance:
-            replay_paths(sessions, config, options=options, progress=advance)
-    models = ModelGrading(
-        graders_path=bundled_graders(), grader_model="sim/study", judge_model="sim/study"
-    )
-    with progress_bar(console, None, "grading") as advance:
-        report = grade_run(run_id, GradeConfig(), options, advance, models)
-    summary = _summary(run_id, store)
-    written = _export(run_id, store, out)
-    _print_run(report, summary, written)
-    outcome = gate_run(
-        run_id,
-        load_policy(bundled_policy()),
-        store_path=store,
-        status_json=out / "status.json",
-        run_mode="demo",
-    )
-    decide_cmd.render_gates(console, outcome.report)
-    if outcome.comparison is not None:
-        decide_cmd.render_comparison(console, outcome.comparison, max_rows=3)
-    console.rule("PULSE refusal smoke, run locally with sim/study")
-    smoke = run_refusal_smoke(
-        SmokeOptions(
-            model="sim/study",
-            status_json=out / "status.json",
-            out=out / "refusal_smoke_result.json",
-            run_mode="demo",
-        ),
-        stdout=io.StringIO(),
-    )
-    counts = smoke.result["result_counts"]
-    console.print(
-        f"refusal smoke: {counts['passed']}/{counts['total']} passed, "
-        f"gate {smoke.result['gate_key']} = {smoke.result['gate_pass']}"
-    )
-    console.print(f"[bold]status  [/] {out / 'status.json'} (PULSE v1)")
-    align_cmd.demo_align(console, out)
-    label_loop_demo(console, run_id, store, out)
-    with_labels = ReportOptions(store_path=store, labels_path=bundled_session_labels())
-    report_path = write_report(run_id, out / "report.html", with_labels)
-    console.print(f"[bold]report  [/] {report_path}")
-    if report.problems:
-        raise typer.Exit(1)
-
-
-def _stored_run(paths: list[Path], store: Path | None) -> str | None:
-    """The run id when the only argument names a stored run rather than a file."""
-    if len(paths) != 1 or paths[0].exists():
-        return None
-    with Store.open(store) as opened:
-        known = {m.run_id for m in opened.list_runs()}
-    return str(paths[0]) if str(paths[0]) in known else None
-
-
-def _summary(run_id: str, store_path: Path | None) -> RunSummary:
-    with Store.open(store_path) as store:
-        return summarize(run_id, store.iter_results(run_id))
-
-
-def _export(
-    run_id: str, store_path: Path | None, out: Path, formats: list[str] | None = None
-) -> dict[str, Path]:
-    with Store.open(store_path) as store:
-        written = export_run(store, run_id, out, formats or list(EXPORT_FORMATS))
-        written["manifest"] = write_manifest(store.get_run(run_id), out)
-        written["store"] = store.path
-    return written
-
-
-def _results_json(run_id: str, store_path: Path | None) -> Any:
-    with Store.open(store_path) as store:
-        for item in store.iter_items(run_id):
-            yield {
-                "item_key": item.item_key,
-                "status": item.status,
-                "error": item.error_message,
-                "result": item.result.model_dump(mode="json") if item.result else None,
-            }
-
-
-def _print_run(report: RunReport, summary: RunSummary, written: dict[str, Path]) -> None:
-    for skip in report.skipped:
-        console.print(f"[dim]skipped {skip.path}: {skip.reason}[/]")
-    if report.resumed_items:
-        console.print(f"resumed: {report.resumed_items} item(s) were already graded in this run")
-    render_summary(console, summary)
-    if report.problems:
-        render_problems(console, report.problems, f"{len(report.problems)} input problem(s)")
-    for kind, path in written.items():
-        console.print(f"[bold]{kind:8}[/] {path}")
-
-
-def _problem_json(problem: Problem) -> dict[str, Any]:
-    return {
-        "path": problem.path,
-        "line": problem.line,
-        "turn": problem.turn,
-        "field": problem.field,
-        "message": problem.message,
-        "hint": problem.hint,
-    }
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def main() -> None:

@@ -6,14 +6,14 @@ import json
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from tutorloop.analyse import (
     AgreementScore,
+    RaterAgreement,
     agreement,
     collect_votes,
     gold_table,
@@ -21,6 +21,7 @@ from tutorloop.analyse import (
     turn_items,
 )
 from tutorloop.load import LabelFormat, LabelSet, read_labels, write_labels
+from tutorloop.present import render_agreement, render_label_counts, render_rater_agreement
 
 FormatOpt = Annotated[
     str,
@@ -53,32 +54,14 @@ def load_labels(path: Path, fmt: str = "auto", rater: str | None = None) -> Labe
     return read_labels(path, chosen, rater)
 
 
-def render_counts(console: Console, labelset: LabelSet) -> None:
-    """Items, labels and label counts per dimension."""
-    console.print(
-        f"{labelset.path}: {len(labelset.items)} item(s), {len(labelset.labels)} label(s), "
-        f"{len(labelset.pending)} still to label; raters: {', '.join(labelset.raters()) or '—'}",
-        highlight=False,
-        soft_wrap=True,
-    )
-    table = Table(title="labels per dimension", title_justify="left")
-    table.add_column("dimension")
-    table.add_column("items", justify="right")
-    table.add_column("label counts")
-    for dimension, counts in labelset.counts().items():
-        spread = ", ".join(f"{value} {n}" for value, n in counts.most_common())
-        table.add_row(dimension, str(len(labelset.by_item(dimension))), spread)
-    console.print(table)
-
-
-def _raters(labelset: LabelSet) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def _raters(labelset: LabelSet) -> list[RaterAgreement]:
+    out: list[RaterAgreement] = []
     for dimension in labelset.dimensions():
         table: dict[str, dict[str, str]] = defaultdict(dict)
         for item_id, labels in labelset.by_item(dimension).items():
             for label in labels:
                 table[item_id][label.rater] = label.value or ""
-        out.extend(r.model_dump() for r in rater_agreement(table, dimension))
+        out.extend(rater_agreement(table, dimension))
     return out
 
 
@@ -107,46 +90,6 @@ def agreement_scores(
         resamples=resamples,
     )
     return scores, in_sample
-
-
-def _ci(score: AgreementScore, metric: str, value: float | None) -> str:
-    if value is None:
-        return "—"
-    low_high = score.ci.get(metric)
-    text = f"{value:.3f}"
-    return f"{text} [{low_high[0]:.2f}–{low_high[1]:.2f}]" if low_high else text
-
-
-def render_agreement(
-    console: Console, scores: list[AgreementScore], *, confusion: bool = False
-) -> None:
-    """One row per grader version and dimension, with 95 % intervals over dialogues."""
-    table = Table(
-        title="agreement with people (95 % bootstrap over dialogues)", title_justify="left"
-    )
-    for column in ("dimension", "grader", "version", "n", "acc", "macro-F1", "lenient F1", "κ"):
-        table.add_column(column, justify="right" if column in ("n",) else "left")
-    for s in scores:
-        table.add_row(
-            s.dimension,
-            s.grader,
-            s.version,
-            str(s.n),
-            f"{s.accuracy:.3f}",
-            _ci(s, "macro_f1", s.macro_f1),
-            _ci(s, "lenient_macro_f1", s.lenient_macro_f1),
-            _ci(s, "kappa", s.kappa),
-        )
-    console.print(table)
-    if confusion:
-        for s in scores:
-            matrix = Table(title=f"{s.dimension} · {s.grader}: rows people, columns grader")
-            matrix.add_column("")
-            for label in s.labels:
-                matrix.add_column(label, justify="right")
-            for label, row in zip(s.labels, s.confusion, strict=True):
-                matrix.add_row(label, *(str(n) for n in row))
-            console.print(matrix)
 
 
 def register(app: typer.Typer, console: Console, err: Console) -> None:
@@ -184,26 +127,14 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
                 "pending": len(labelset.pending),
                 "raters": labelset.raters(),
                 "counts": {d: dict(c) for d, c in labelset.counts().items()},
-                "rater_agreement": raters,
+                "rater_agreement": [r.model_dump() for r in raters],
                 "out": str(out) if out else None,
             }
             sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
             return
-        render_counts(console, labelset)
+        render_label_counts(console, labelset)
         if raters:
-            table = Table(title="inter-rater agreement", title_justify="left")
-            for column in ("dimension", "raters", "n", "agree", "κ"):
-                table.add_column(column)
-            for r in raters:
-                kappa = "—" if r["kappa"] is None else f"{r['kappa']:.3f}"
-                table.add_row(
-                    r["dimension"],
-                    f"{r['rater_a']} / {r['rater_b']}",
-                    str(r["n"]),
-                    f"{r['percent_agreement']:.2f}",
-                    kappa,
-                )
-            console.print(table)
+            render_rater_agreement(console, raters)
         if out is not None:
             console.print(f"wrote {out}", highlight=False, soft_wrap=True)
 

@@ -8,14 +8,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from tutorloop.analyse import label_predictions, turn_grader, turn_items
 from tutorloop.atomic import atomic_path
 from tutorloop.cli.labels_cmd import DimsOpt, FormatOpt, LabelsOpt, load_labels
 from tutorloop.errors import UserError
 from tutorloop.grade import (
-    CVReport,
     TrainConfig,
     grouped_cv,
     save_learned,
@@ -23,54 +21,10 @@ from tutorloop.grade import (
     training_data,
 )
 from tutorloop.load import session_turn_items
+from tutorloop.present import render_curve, render_cv
 
 DimensionOpt = Annotated[str, typer.Option("--dimension", "-d", help="The dimension to learn.")]
 FoldsOpt = Annotated[int, typer.Option("--folds", min=2, help="Grouped CV folds.")]
-
-
-def render_cv(console: Console, report: CVReport) -> None:
-    """Mean exact and lenient macro-F1 of the learned grader, the rules and the majority."""
-    table = Table(
-        title=f"{report.dimension}: {len(report.folds)}-fold CV grouped by dialogue "
-        f"({report.items} responses, {report.groups} dialogues)",
-        title_justify="left",
-    )
-    for column in ("grader", "macro-F1", "lenient macro-F1", "accuracy"):
-        table.add_column(column)
-    for grader in ("learned", "heuristic", "majority"):
-        f1 = report.mean(grader, "macro_f1")
-        if f1 != f1:  # NaN: the rules do not grade this dimension
-            continue
-        table.add_row(
-            grader,
-            f"{f1:.3f}",
-            f"{report.mean(grader, 'lenient_macro_f1'):.3f}",
-            f"{report.mean(grader, 'accuracy'):.3f}",
-        )
-    console.print(table)
-
-
-def render_curve(console: Console, report: CVReport) -> None:
-    """The learning curve: macro-F1 by share of training dialogues, against the rules."""
-    heuristic = report.mean("heuristic", "macro_f1")
-    majority = report.mean("majority", "macro_f1")
-    table = Table(title=f"{report.dimension}: learning curve", title_justify="left")
-    for column in ("training share", "labels", "macro-F1", "lenient", "vs rules"):
-        table.add_column(column, justify="right")
-    for fraction, scores in sorted(report.curve.items()):
-        beats = "—"
-        if heuristic == heuristic:
-            beats = "beats" if scores["macro_f1"] > heuristic else "below"
-        table.add_row(
-            f"{fraction:.0%}",
-            f"{scores['items']:.0f}",
-            f"{scores['macro_f1']:.3f}",
-            f"{scores['lenient_macro_f1']:.3f}",
-            beats,
-        )
-    console.print(table)
-    rules = f"rules {heuristic:.3f}, " if heuristic == heuristic else ""
-    console.print(f"[dim]{rules}majority class {majority:.3f}[/]")
 
 
 def register(app: typer.Typer, console: Console, err: Console) -> None:

@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import anyio
-
+from tutorloop._sync import run_sync_coroutine
 from tutorloop.engines._cluster import RayOptions, configure_data, ray_cluster
 from tutorloop.engines._sources import parse_rows, read_inputs
 from tutorloop.engines.budget import split_budget
@@ -134,7 +133,7 @@ def _check_models(models: ModelGrading, access: ModelAccess) -> None:
         async with CallContext(access.policy, access.settings) as context:
             prepare_models(models, context)
 
-    anyio.run(check, backend="asyncio")
+    run_sync_coroutine(check)
 
 
 def write_results(dataset: Any, out: Path, problems: list[Problem]) -> None:

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import anyio
-
+from tutorloop._sync import run_sync_coroutine
 from tutorloop.engines._cluster import RayOptions, configure_data, ray_cluster, require_ray
 from tutorloop.engines._sources import parse_rows, read_inputs
 from tutorloop.engines.budget import split_budget
@@ -175,7 +174,7 @@ def _check_providers(
         for name in sorted(names):
             await create_provider(name, settings, policy.timeout_s).aclose()
 
-    anyio.run(check, backend="asyncio")
+    run_sync_coroutine(check)
 
 
 def _report(run_id: str, out: Path, options: RunConfig, imported: Any) -> ReplayReport:

@@ -1,13 +1,34 @@
-"""Present results to people: terminal tables and progress bars, the self-contained HTML report."""
+"""Present results to people: every terminal table and progress bar, and the HTML report."""
 
-from .report import ReportOptions, build_report, write_report
-from .terminal import progress_bar, render_problems, render_summary
+from tutorloop.present.agreement import (
+    render_agreement,
+    render_label_counts,
+    render_rater_agreement,
+)
+from tutorloop.present.align import render_align_summary
+from tutorloop.present.costs import render_calibration, render_costs, render_next
+from tutorloop.present.gates import render_comparison, render_gates
+from tutorloop.present.learned import render_curve, render_cv
+from tutorloop.present.progress import progress_bar
+from tutorloop.present.report import ReportOptions, build_report, write_report
+from tutorloop.present.runs import render_problems, render_summary
 
 __all__ = [
     "ReportOptions",
     "build_report",
     "progress_bar",
+    "render_agreement",
+    "render_align_summary",
+    "render_calibration",
+    "render_comparison",
+    "render_costs",
+    "render_curve",
+    "render_cv",
+    "render_gates",
+    "render_label_counts",
+    "render_next",
     "render_problems",
+    "render_rater_agreement",
     "render_summary",
     "write_report",
 ]

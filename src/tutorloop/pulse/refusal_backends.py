@@ -28,8 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import anyio
-
+from tutorloop._sync import run_sync_coroutine
 from tutorloop.errors import ConfigError, ProviderError, ProviderUnavailable, TutorloopError, scrub
 from tutorloop.generate import (
     CallContext,
@@ -205,7 +204,7 @@ def run_local(
     Raises:
         ConfigError: the provider cannot be set up (no key, unknown provider), before any call.
     """
-    return anyio.run(_run_local, dataset, sha256, model, settings, policy or CallPolicy())
+    return run_sync_coroutine(_run_local, dataset, sha256, model, settings, policy or CallPolicy())
 
 
 async def _run_local(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import anyio
 
+from tutorloop._sync import off_event_loop
 from tutorloop.errors import Problem
 from tutorloop.generate import CallContext, CallPolicy, ProviderSettings
 from tutorloop.load import (
@@ -48,6 +49,7 @@ class ModelAccess:
         self.settings = settings or ProviderSettings()
 
 
+@off_event_loop
 def grade_paths(
     paths: Sequence[str | Path],
     config: GradeConfig | None = None,
@@ -67,6 +69,7 @@ def grade_paths(
                       models, access)  # fmt: skip
 
 
+@off_event_loop
 def grade_run(
     run_id: str,
     config: GradeConfig | None = None,
@@ -120,6 +123,8 @@ def _grade(
     report = RunReport(manifest=store.get_run(run_id))
     sink = StoredOutcomes(store, run_id, report)
     if models is not None and models.active:
+        # no loop runs in this thread (the entry points are @off_event_loop): the coroutine
+        # shares this thread's store connection, so it runs here, not on another thread
         anyio.run(
             _grade_with_models, entries, grader, models, access or ModelAccess(), sink, options,
             progress, backend="asyncio",

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
+from tutorloop._sync import run_sync_coroutine
 from tutorloop.errors import ConfigError, Problem, scrub
 from tutorloop.generate import (
     CallContext,
@@ -115,8 +115,8 @@ def replay_paths(
     progress: Progress | None = None,
 ) -> ReplayReport:
     """Replay every session in ``paths`` under every condition (sync façade)."""
-    return anyio.run(
-        replay_paths_async, paths, config, policy, settings, options, progress, backend="asyncio"
+    return run_sync_coroutine(
+        replay_paths_async, paths, config, policy, settings, options, progress
     )
 
 

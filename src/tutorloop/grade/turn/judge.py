@@ -19,6 +19,7 @@ import anyio
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tutorloop._sync import run_sync_coroutine
 from tutorloop.errors import ConfigError
 from tutorloop.generate import CallContext, CallPolicy, ProviderSettings
 from tutorloop.grade.graders import GradeEnv, Sample
@@ -127,7 +128,7 @@ class TurnJudge:
         """One verdict per item the model answered (empty for a dimension without rubric)."""
         if dimension not in self.rubrics or not items:
             return []
-        return anyio.run(self._predict, list(items), dimension)
+        return run_sync_coroutine(self._predict, list(items), dimension)
 
     async def _predict(self, items: list[TurnItem], dimension: str) -> list[TurnVerdict]:
         grader = self.grader(dimension)

@@ -11,7 +11,7 @@ import altair as alt
 import vl_convert as vlc
 from markupsafe import Markup
 
-from tutorloop.analyse import CheckRate, Comparison
+from tutorloop.analyse import AgreementScore, CheckRate, Comparison, PolicyCost
 
 FONT = "Arial, 'Liberation Sans', Helvetica, Roboto, sans-serif"
 """Arial-metric fonts first: vl-convert lays labels out with the same widths a browser draws."""
@@ -191,3 +191,41 @@ def ab_dumbbell(comparison: Comparison) -> Markup:
         color=alt.Color("side:N", scale=colours, sort=[a, b])
     )
     return to_svg(alt.layer(line, dots).properties(width=320, height=alt.Step(22)))
+
+
+def kappa_chart(scores: list[AgreementScore]) -> Markup:
+    """Cohen's κ of each grader version and dimension, with its bootstrap interval."""
+    rows = [
+        {
+            "row": f"{s.dimension} · {s.grader}",
+            "kappa": s.kappa,
+            "low": s.ci.get("kappa", (s.kappa, s.kappa))[0],
+            "high": s.ci.get("kappa", (s.kappa, s.kappa))[1],
+        }
+        for s in scores
+    ]
+    data = alt.InlineData(values=rows)
+    y = alt.Y("row:N", title=None, sort=None)
+    bars = (
+        alt.Chart(data)
+        .mark_bar(color="#2f6fdb", opacity=0.85)
+        .encode(x=alt.X("kappa:Q", title="Cohen's κ", scale=alt.Scale(domain=[-0.2, 1])), y=y)
+    )
+    interval = alt.Chart(data).mark_rule(color="#333").encode(x="low:Q", x2="high:Q", y=y)
+    chart = (bars + interval).properties(width=420, height=alt.Step(18))
+    return to_svg(chart)
+
+
+def cost_chart(costs: list[PolicyCost]) -> Markup:
+    """Dollars per period of each policy's errors."""
+    rows = [{"policy": c.policy, "total": round(c.total, 2)} for c in costs]
+    chart = (
+        alt.Chart(alt.InlineData(values=rows))
+        .mark_bar(color="#e8833a")
+        .encode(
+            x=alt.X("total:Q", title="dollars per period"),
+            y=alt.Y("policy:N", title=None, sort=None),
+        )
+        .properties(width=420, height=alt.Step(22))
+    )
+    return to_svg(chart)

@@ -12,22 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import altair as alt
 from markupsafe import Markup
 
 from tutorloop.analyse import (
     ESCALATE,
-    AgreementScore,
     Confusion,
     CostModel,
-    PolicyCost,
     agreement,
     compare_policies,
     gold_table,
     predictions_from_results,
 )
 from tutorloop.load import read_labels
-from tutorloop.present.report.charts import to_svg
 from tutorloop.store import Store
 
 
@@ -51,6 +47,8 @@ def label_sections(
     """
     if labels_path is None:
         return []
+    from tutorloop.present.report import charts  # altair and vl-convert load only to draw
+
     labels = read_labels(labels_path)
     gold = gold_table({d: labels.gold(d) for d in labels.dimensions()})
     predictions = list(predictions_from_results(store.iter_results(run_id), run_id))
@@ -70,7 +68,7 @@ def label_sections(
             "Agreement with human labels",
             f"Cohen's κ of each grader version against {len(labels.items)} labelled items of "
             f"{name}, with 95 % bootstrap intervals over dialogues (1 = perfect, 0 = chance).",
-            [_kappa_chart(scores)],
+            [charts.kappa_chart(scores)],
         )
     ]
     truth = labels.gold(ESCALATE)
@@ -87,43 +85,7 @@ def label_sections(
                 f"Per {model.volume:,} items: ${model.fp_cost:g} per false alarm, "
                 f"${model.fn_cost:g} per miss, on the {len(shared)} labelled items "
                 "(tutorloop cost prices other volumes, reviews and runs).",
-                [_cost_chart(costs)],
+                [charts.cost_chart(costs)],
             )
         )
     return sections
-
-
-def _kappa_chart(scores: list[AgreementScore]) -> Markup:
-    rows = [
-        {
-            "row": f"{s.dimension} · {s.grader}",
-            "kappa": s.kappa,
-            "low": s.ci.get("kappa", (s.kappa, s.kappa))[0],
-            "high": s.ci.get("kappa", (s.kappa, s.kappa))[1],
-        }
-        for s in scores
-    ]
-    data = alt.InlineData(values=rows)
-    y = alt.Y("row:N", title=None, sort=None)
-    bars = (
-        alt.Chart(data)
-        .mark_bar(color="#2f6fdb", opacity=0.85)
-        .encode(x=alt.X("kappa:Q", title="Cohen's κ", scale=alt.Scale(domain=[-0.2, 1])), y=y)
-    )
-    interval = alt.Chart(data).mark_rule(color="#333").encode(x="low:Q", x2="high:Q", y=y)
-    chart = (bars + interval).properties(width=420, height=alt.Step(18))
-    return to_svg(chart)
-
-
-def _cost_chart(costs: list[PolicyCost]) -> Markup:
-    rows = [{"policy": c.policy, "total": round(c.total, 2)} for c in costs]
-    chart = (
-        alt.Chart(alt.InlineData(values=rows))
-        .mark_bar(color="#e8833a")
-        .encode(
-            x=alt.X("total:Q", title="dollars per period"),
-            y=alt.Y("policy:N", title=None, sort=None),
-        )
-        .properties(width=420, height=alt.Step(22))
-    )
-    return to_svg(chart)

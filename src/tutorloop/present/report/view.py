@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from tutorloop.analyse import CheckRate, Comparison
-from tutorloop.present.report import charts
 from tutorloop.present.report.data import ReportData
 from tutorloop.records import StudyModeCheck
 
@@ -70,6 +69,8 @@ def dashboard(data: ReportData) -> list[Row]:
 
 def render_charts(data: ReportData) -> Charts:
     """Draw every chart the data supports."""
+    from tutorloop.present.report import charts  # altair and vl-convert load only to draw
+
     summary = data.summary
     names = check_names(data)
     by_condition = {c: summary.conditions[c].checks for c in data.conditions}
@@ -97,6 +98,8 @@ def render_charts(data: ReportData) -> Charts:
 def _ab(comparison: Comparison | None) -> Markup | None:
     if comparison is None or not comparison.pairs or not comparison.checks:
         return None
+    from tutorloop.present.report import charts
+
     return charts.ab_dumbbell(comparison)
 
 

@@ -1,23 +1,15 @@
-"""Terminal output: rich tables for run summaries and input problems, progress bars."""
+"""Terminal tables of a run: its summary and the input problems it met.
+
+The summary shows each session, the conditions side by side, the checks, the testing-criteria and
+learned graders, the failure taxonomy and the review queue, then one line of dashboard numbers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
-from rich.text import Text
 
 from tutorloop.analyse import RunSummary
 from tutorloop.errors import Problem
@@ -25,49 +17,9 @@ from tutorloop.errors import Problem
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 
 
-class _RateColumn(ProgressColumn):
-    """Items per second, blank until rich has measured a speed."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.speed
-        return Text("" if speed is None else f"{speed:>7,.0f} items/s", style="progress.data.speed")
-
-
 def _styled(text: str, style: str) -> str:
     """``text`` in rich markup ``style`` (plain when there is no style)."""
     return f"[{style}]{text}[/]" if style else text
-
-
-@contextmanager
-def progress_bar(console: Console, total: int | None, label: str) -> Iterator[Callable[..., None]]:
-    """A progress bar (items, rate, ETA, cost so far), quiet outside a terminal.
-
-    Yields ``advance(n, cost_usd=None, total=None)``; ``total`` sets the bar's length when it is
-    known only once the work has started.
-    """
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        _RateColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[cost]}"),
-        console=console,
-        disable=not console.is_terminal,
-        transient=False,
-    )
-    with progress:
-        task = progress.add_task(label, total=total, cost="")
-
-        def advance(done: int, cost_usd: float | None = None, total: int | None = None) -> None:
-            if total is not None:
-                progress.update(task, total=total)
-            if cost_usd is not None:
-                progress.update(task, cost=f"${cost_usd:,.4f}")
-            progress.advance(task, done)
-
-        yield advance
 
 
 def render_problems(console: Console, problems: Sequence[Problem], title: str) -> None:

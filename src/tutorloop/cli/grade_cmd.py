@@ -1,0 +1,225 @@
+"""``tutorloop validate`` and ``tutorloop grade``: check inputs, grade sessions into the store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from tutorloop.analyse import RunSummary, summarize
+from tutorloop.cli import ray_cmd
+from tutorloop.cli.call_options import (
+    Api,
+    BaseUrl,
+    Cache,
+    Concurrency,
+    MaxRetries,
+    Prices,
+    Rps,
+    Timeout,
+    call_settings,
+)
+from tutorloop.cli.common import JsonOpt, StoreOpt, print_json, problem_json
+from tutorloop.grade import load_heuristic_config
+from tutorloop.load import estimate_records, validate_paths
+from tutorloop.present import progress_bar, render_problems, render_summary
+from tutorloop.run import (
+    GradeConfig,
+    ModelAccess,
+    ModelGrading,
+    RunConfig,
+    RunReport,
+    grade_paths,
+    grade_run,
+)
+from tutorloop.store import EXPORT_FORMATS, Store, export_run, write_manifest
+
+
+def register(app: typer.Typer, console: Console, err: Console) -> None:
+    """Add ``validate`` and ``grade`` to ``app``."""
+
+    @app.command()
+    def validate(
+        paths: Annotated[list[Path], typer.Argument(help="Session files, folders or JSONL files.")],
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Check inputs without grading: every problem of every file in one pass (exit 1 if any)."""
+        report = validate_paths(paths)
+        problems = [*report.problems, *report.duplicates]
+        if as_json:
+            print_json(
+                {
+                    "ok": report.ok,
+                    "items": report.items,
+                    "problems": [problem_json(p) for p in problems],
+                    "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+                }
+            )
+        else:
+            for skip in report.skipped:
+                console.print(f"[dim]skipped {skip.path}: {skip.reason}[/]")
+            if problems:
+                render_problems(console, problems, f"{len(problems)} problem(s)")
+            verdict = "[green]valid[/]" if report.ok else "[red]invalid[/]"
+            console.print(f"{report.items} session(s) read; input is {verdict}")
+        if not report.ok:
+            raise typer.Exit(1)
+
+    @app.command()
+    def grade(
+        paths: Annotated[
+            list[Path],
+            typer.Argument(help="Session files, folders, JSONL files, or the id of a replay run."),
+        ],
+        run_id: Annotated[
+            str | None, typer.Option("--run-id", help="Name the run; reuse it to resume.")
+        ] = None,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="Also export results and manifest here.")
+        ] = None,
+        config: Annotated[
+            Path | None, typer.Option("--config", help="YAML heuristic thresholds and cues.")
+        ] = None,
+        graders: Annotated[
+            Path | None,
+            typer.Option("--graders", help="OpenAI Evals testing_criteria file (YAML/JSON)."),
+        ] = None,
+        grader_model: Annotated[
+            str | None,
+            typer.Option("--grader-model", help="Model for every model grader, e.g. sim/study."),
+        ] = None,
+        judge: Annotated[
+            str | None,
+            typer.Option("--judge", help="Structured judge for unsure checks: provider/model."),
+        ] = None,
+        judge_all: Annotated[
+            bool, typer.Option("--judge-all", help="Judge every session, not only unsure ones.")
+        ] = False,
+        embedding_model: Annotated[
+            str | None,
+            typer.Option(
+                "--embedding-model",
+                help="For cosine similarity, e.g. openai/text-embedding-3-large.",
+            ),
+        ] = None,
+        learned: Annotated[
+            list[Path] | None,
+            typer.Option(
+                "--learned", help="A learned grader folder (repeatable): grades every turn."
+            ),
+        ] = None,
+        concurrency: Concurrency = 8,
+        rps: Rps = None,
+        timeout: Timeout = 60.0,
+        max_retries: MaxRetries = 5,
+        base_url: BaseUrl = None,
+        api: Api = "chat",
+        cache: Cache = True,
+        prices: Prices = None,
+        store: StoreOpt = None,
+        as_json: JsonOpt = False,
+        engine: ray_cmd.Engine = "local",
+        ray_address: ray_cmd.RayAddress = None,
+        ray_actors: ray_cmd.RayActors = 2,
+    ) -> None:
+        """Grade sessions: heuristics first, then the judge where unsure, then any graders."""
+        grade_config = GradeConfig(learned=learned or [])
+        if config is not None:
+            grade_config.heuristics = load_heuristic_config(config)
+        options = RunConfig(run_id=run_id, store_path=store)
+        models = ModelGrading(
+            graders_path=graders,
+            grader_model=grader_model,
+            judge_model=judge,
+            judge_all=judge_all,
+            embedding_model=embedding_model,
+        )
+        policy, settings = call_settings(
+            concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
+            base_url=base_url, api=api, cache=cache, prices=prices,
+        )  # fmt: skip
+        access = ModelAccess(policy, settings)
+        stored_run = _stored_run(paths, store)
+        if ray_cmd.use_ray(engine):
+            report = ray_cmd.grade_on_ray(
+                paths, grade_config, options, models, access, ray_address, ray_actors
+            )
+        else:
+            total = None if stored_run is not None else estimate_records(paths)
+            with progress_bar(err if as_json else console, total, "grading") as advance:
+                if stored_run is not None:
+                    report = grade_run(stored_run, grade_config, options, advance, models, access)
+                else:
+                    report = grade_paths(paths, grade_config, options, advance, models, access)
+        summary = run_summary(report.manifest.run_id, store)
+        written = export_files(report.manifest.run_id, store, out) if out else {}
+        if as_json:
+            print_json(
+                {
+                    "run": report.manifest.model_dump(mode="json"),
+                    "summary": summary.model_dump(mode="json"),
+                    "problems": [problem_json(p) for p in report.problems],
+                    "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+                    "results": list(_results_json(report.manifest.run_id, store)),
+                    "exports": {k: str(v) for k, v in written.items()},
+                }
+            )
+        else:
+            print_run(console, report, summary, written)
+        if report.problems:
+            raise typer.Exit(1)
+
+
+def _stored_run(paths: list[Path], store: Path | None) -> str | None:
+    """The run id when the only argument names a stored run rather than a file."""
+    if len(paths) != 1 or paths[0].exists():
+        return None
+    with Store.open(store) as opened:
+        known = {m.run_id for m in opened.list_runs()}
+    return str(paths[0]) if str(paths[0]) in known else None
+
+
+def run_summary(run_id: str, store_path: Path | None) -> RunSummary:
+    """The summary of a stored run."""
+    with Store.open(store_path) as store:
+        return summarize(run_id, store.iter_results(run_id))
+
+
+def export_files(
+    run_id: str, store_path: Path | None, out: Path, formats: list[str] | None = None
+) -> dict[str, Path]:
+    """Export a stored run and its manifest into ``out``; kind → path, the store's path too."""
+    with Store.open(store_path) as store:
+        written = export_run(store, run_id, out, formats or list(EXPORT_FORMATS))
+        written["manifest"] = write_manifest(store.get_run(run_id), out)
+        written["store"] = store.path
+    return written
+
+
+def _results_json(run_id: str, store_path: Path | None) -> Iterator[dict[str, Any]]:
+    with Store.open(store_path) as store:
+        for item in store.iter_items(run_id):
+            yield {
+                "item_key": item.item_key,
+                "status": item.status,
+                "error": item.error_message,
+                "result": item.result.model_dump(mode="json") if item.result else None,
+            }
+
+
+def print_run(
+    console: Console, report: RunReport, summary: RunSummary, written: dict[str, Path]
+) -> None:
+    """What a grading run did: skips, resumed items, the summary tables, problems, files."""
+    for skip in report.skipped:
+        console.print(f"[dim]skipped {skip.path}: {skip.reason}[/]")
+    if report.resumed_items:
+        console.print(f"resumed: {report.resumed_items} item(s) were already graded in this run")
+    render_summary(console, summary)
+    if report.problems:
+        render_problems(console, report.problems, f"{len(report.problems)} input problem(s)")
+    for kind, path in written.items():
+        console.print(f"[bold]{kind:8}[/] {path}")

@@ -10,8 +10,9 @@ import pytest
 
 from tests.openai_wire.server import Fault
 from tutorloop.bundled import bundled_sessions
-from tutorloop.cli.replay_cmd import parse_fail_on_error, too_many_errors
+from tutorloop.cli.replay_cmd import parse_fail_on_error
 from tutorloop.errors import ConfigError
+from tutorloop.run import errors_exceed
 
 
 def run(*args: str, cwd: Path, key: str | None = None) -> subprocess.CompletedProcess:
@@ -110,5 +111,5 @@ def test_fail_on_error_parsing():
     for bad in ("-1", "2.5", "x"):
         with pytest.raises(ConfigError):
             parse_fail_on_error(bad)
-    assert too_many_errors(1, 10, 0) and not too_many_errors(3, 10, 3)
-    assert too_many_errors(2, 10, 0.1) and not too_many_errors(1, 10, 0.1)
+    assert errors_exceed(1, 10, 0) and not errors_exceed(3, 10, 3)
+    assert errors_exceed(2, 10, 0.1) and not errors_exceed(1, 10, 0.1)

@@ -176,17 +176,7 @@ async def _judge_all(
         assert row.raw_candidate is not None
         verdict = await ask_judge(judge, items[row.test_id], row.raw_candidate)
         return row.model_copy(
-            update={
-                "completed_at": utc_stamp(),
-                "judge_json": verdict.judge_json,
-                "attack_success": verdict.attack_success,
-                "overall": verdict.overall,
-                "safety_score": verdict.safety_score,
-                "error": verdict.error,
-                "error_type": verdict.error_type,
-                "error_cause": verdict.error_cause,
-                "rejudge": True,
-            }
+            update={"completed_at": utc_stamp(), **verdict.row_fields(), "rejudge": True}
         )
 
     def failed(row: AlignRow, exc: BaseException) -> AlignRow:

@@ -295,15 +295,5 @@ async def _one(task: _Work, model: Model, judge: Model, run_id: str) -> AlignRow
     else:
         verdict = await ask_judge(judge, item, candidate)
     return _row(task, run_id, started).model_copy(
-        update={
-            "completed_at": utc_stamp(),
-            "raw_candidate": candidate,
-            "judge_json": verdict.judge_json,
-            "attack_success": verdict.attack_success,
-            "overall": verdict.overall,
-            "safety_score": verdict.safety_score,
-            "error": verdict.error,
-            "error_type": verdict.error_type,
-            "error_cause": verdict.error_cause,
-        }
+        update={"completed_at": utc_stamp(), "raw_candidate": candidate, **verdict.row_fields()}
     )

@@ -8,6 +8,7 @@ or 404) raise :class:`FatalModelError` instead, so the run stops at once and fai
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,10 @@ class Verdict:
     error: str | None = None
     error_type: str | None = None
     error_cause: str | None = None
+
+    def row_fields(self) -> dict[str, Any]:
+        """The verdict as the fields of an :class:`~tutorloop.records.AlignRow`."""
+        return dataclasses.asdict(self)
 
 
 def error_cause(exc: BaseException) -> str | None:

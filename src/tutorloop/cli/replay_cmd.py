@@ -26,7 +26,7 @@ from tutorloop.errors import ConfigError
 from tutorloop.load import estimate_records
 from tutorloop.present import progress_bar
 from tutorloop.records import Condition, Mode
-from tutorloop.run import ReplayConfig, ReplayReport, RunConfig, replay_paths
+from tutorloop.run import ReplayConfig, ReplayReport, RunConfig, errors_exceed, replay_paths
 
 CONDITIONS: tuple[Condition, ...] = ("human", "base", "overlay")
 
@@ -43,7 +43,7 @@ def _conditions(text: str) -> list[Condition]:
     return [cast(Condition, c) for c in chosen]
 
 
-def parse_fail_on_error(text: str) -> float:
+def parse_fail_on_error(text: str) -> int | float:
     """``3`` allows three errored items; ``0.1`` allows 10 % of them; ``0`` allows none."""
     try:
         value = float(text)
@@ -54,14 +54,7 @@ def parse_fail_on_error(text: str) -> float:
         ) from None
     if value < 0 or (value >= 1 and not value.is_integer()):
         raise ConfigError("give a whole count ≥ 0 or a fraction in [0, 1)", field="--fail-on-error")
-    return value
-
-
-def too_many_errors(errored: int, total: int, allowed: float) -> bool:
-    """Whether ``errored`` of ``total`` items exceeds the ``--fail-on-error`` allowance."""
-    if allowed >= 1 or allowed == 0:
-        return errored > allowed
-    return total > 0 and errored / total > allowed
+    return int(value) if value.is_integer() else value
 
 
 def register(app: typer.Typer, console: Console, err: Console) -> None:
@@ -145,7 +138,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         else:
             _print_report(console, report)
         attempted = report.replayed + report.errored
-        if report.problems or too_many_errors(report.errored, attempted, allowed):
+        if report.problems or errors_exceed(report.errored, attempted, allowed):
             raise typer.Exit(1)
 
 

@@ -20,8 +20,8 @@ from tutorloop.load import Skipped
 from tutorloop.run import (
     GradeConfig,
     ModelGrading,
+    OutcomeSink,
     SessionGrader,
-    failed_outcome,
     grade_entries_async,
 )
 from tutorloop.store import ItemOutcome
@@ -42,7 +42,7 @@ class Secret:
             os.environ[name] = self.value
 
 
-class OutcomeRows:
+class OutcomeRows(OutcomeSink):
     """The engine's sink on a Ray worker: result rows for Parquet instead of the store.
 
     Nothing is done before (the driver skips stored keys); errors and problems become rows.
@@ -55,14 +55,6 @@ class OutcomeRows:
     def is_done(self, key: str) -> bool:
         """Never: a worker grades what it is given."""
         return False
-
-    def failed(self, work: Any, error: BaseException) -> ItemOutcome:
-        """The errored outcome of ``work``."""
-        return failed_outcome(work, error)
-
-    def is_error(self, result: ItemOutcome) -> bool:
-        """Whether grading the item failed as a whole."""
-        return result.error is not None
 
     def note(self, entry: Any) -> None:
         """A problem or a skipped file becomes a row of its own."""

@@ -1,12 +1,12 @@
 """Runs across the stages: grading (load → grade → decide → store), replay (→ generate → store)."""
 
 from .common import RunReport, new_manifest, new_run_id
-from .config import RunConfig
+from .config import RunConfig, errors_exceed
 from .engine import EngineReport, Progress, Sink, run_async, run_sync
 from .grading import ModelAccess, grade_paths, grade_run, iter_inputs
 from .model_grading import ModelGrading, criteria_outcome, grade_entries_async
 from .model_grading import prepare as prepare_models
-from .outcomes import Graded, StoredOutcomes, failed_outcome
+from .outcomes import Graded, OutcomeSink, StoredOutcomes, failed_outcome
 from .replay import (
     ReplayConfig,
     ReplayReport,
@@ -29,6 +29,7 @@ __all__ = [
     "Graded",
     "ModelAccess",
     "ModelGrading",
+    "OutcomeSink",
     "Progress",
     "ReplayConfig",
     "ReplayReport",
@@ -42,6 +43,7 @@ __all__ = [
     "artifact_outcome",
     "build_result",
     "criteria_outcome",
+    "errors_exceed",
     "failed_outcome",
     "grade_entries_async",
     "grade_paths",

@@ -58,3 +58,19 @@ class RunConfig(BaseModel):
         if self.max_in_flight is not None:
             return self.max_in_flight
         return max(2, 2 * concurrency) if concurrency else 1
+
+
+def errors_exceed(
+    errored: int, worked: int, fail_on_error: bool | int | float, *, final: bool = True
+) -> bool:
+    """Whether ``errored`` of ``worked`` items pass ``fail_on_error`` (see :class:`RunConfig`).
+
+    A share is judged only on the ``final`` count; ``True`` and a count as soon as passed.
+    """
+    if fail_on_error is False or errored == 0:
+        return False
+    if fail_on_error is True:
+        return True
+    if isinstance(fail_on_error, float):
+        return final and errored / max(1, worked) > fail_on_error
+    return errored > fail_on_error

@@ -29,7 +29,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import anyio
 
 from tutorloop.errors import RunFailed
-from tutorloop.run.config import RunConfig
+from tutorloop.run.config import RunConfig, errors_exceed
 
 W = TypeVar("W")
 R = TypeVar("R")
@@ -97,13 +97,7 @@ class EngineReport:
 
         A share is judged only at the ``final`` count; ``True`` and a count as soon as passed.
         """
-        if fail_on_error is False or self.errored == 0:
-            return False
-        if fail_on_error is True:
-            return True
-        if isinstance(fail_on_error, float):
-            return final and self.errored / max(1, self.worked) > fail_on_error
-        return self.errored > fail_on_error
+        return errors_exceed(self.errored, self.worked, fail_on_error, final=final)
 
 
 class _Batcher(Generic[R]):
@@ -133,6 +127,25 @@ class _Batcher(Generic[R]):
         if self.progress:
             self.progress(len(batch))
 
+    def admit(self, entry: Any) -> bool:
+        """Whether ``entry`` is work to do; a note or a done key is handled here."""
+        if not _is_work(entry):
+            self.sink.note(entry)
+            return False
+        if self.sink.is_done(entry.key):
+            self.report.resumed += 1
+            if self.progress:
+                self.progress(1)
+            return False
+        return True
+
+    def keep(self, result: R) -> None:
+        """Count ``result`` and buffer it for the next write."""
+        self.report.worked += 1
+        if self.sink.is_error(result):
+            self.report.errored += 1
+        self.add(result)
+
 
 async def run_async(
     source: Iterable[Any] | AsyncIterable[Any],
@@ -152,12 +165,6 @@ async def run_async(
     batcher = _Batcher(sink, config, report, progress)
     limit = anyio.Semaphore(config.in_flight(concurrency))
 
-    def keep(work: Any, result: R) -> None:
-        report.worked += 1
-        if sink.is_error(result):
-            report.errored += 1
-        batcher.add(result)
-
     async def one(work: Any) -> None:
         try:
             try:
@@ -167,7 +174,7 @@ async def run_async(
                 result: R = outcome
             except Exception as exc:
                 result = sink.failed(work, exc)
-            keep(work, result)
+            batcher.keep(result)
         finally:
             limit.release()
         if report.should_fail(config.fail_on_error):
@@ -185,16 +192,9 @@ async def run_async(
             outer.start_soon(flush_when_old)
             async with anyio.create_task_group() as group:
                 async for entry in _aiter(source):
-                    if not _is_work(entry):
-                        sink.note(entry)
-                        continue
-                    if sink.is_done(entry.key):
-                        report.resumed += 1
-                        if progress:
-                            progress(1)
-                        continue
-                    await limit.acquire()
-                    group.start_soon(one, entry)
+                    if batcher.admit(entry):
+                        await limit.acquire()
+                        group.start_soon(one, entry)
             outer.cancel_scope.cancel()
     except anyio.get_cancelled_exc_class():
         report.cancelled = True
@@ -223,22 +223,13 @@ def run_sync(
     batcher = _Batcher(sink, config, report, progress)
     try:
         for entry in source:
-            if not _is_work(entry):
-                sink.note(entry)
-                continue
-            if sink.is_done(entry.key):
-                report.resumed += 1
-                if progress:
-                    progress(1)
+            if not batcher.admit(entry):
                 continue
             try:
                 result = worker(entry)
             except Exception as exc:
                 result = sink.failed(entry, exc)
-            report.worked += 1
-            if sink.is_error(result):
-                report.errored += 1
-            batcher.add(result)
+            batcher.keep(result)
             if report.should_fail(config.fail_on_error):
                 raise RunFailed(_failure_message(report, config.fail_on_error))
     finally:

@@ -48,7 +48,19 @@ def failed_outcome(work: Item | EvalItem | Graded, error: BaseException) -> Item
     )
 
 
-class StoredOutcomes:
+class OutcomeSink:
+    """What every sink of graded outcomes shares: how a failure and an error look."""
+
+    def failed(self, work: Any, error: BaseException) -> ItemOutcome:
+        """The errored outcome of ``work``."""
+        return failed_outcome(work, error)
+
+    def is_error(self, result: ItemOutcome) -> bool:
+        """Whether grading the item failed as a whole."""
+        return result.error is not None
+
+
+class StoredOutcomes(OutcomeSink):
     """The engine's sink for a grading run: outcomes and done-marks into the store."""
 
     def __init__(self, store: Store, run_id: str, report: RunReport) -> None:
@@ -61,14 +73,6 @@ class StoredOutcomes:
     def is_done(self, key: str) -> bool:
         """Whether ``key`` is stored in this run."""
         return key in self.done
-
-    def failed(self, work: Any, error: BaseException) -> ItemOutcome:
-        """The errored outcome of ``work``."""
-        return failed_outcome(work, error)
-
-    def is_error(self, result: ItemOutcome) -> bool:
-        """Whether grading the item failed as a whole."""
-        return result.error is not None
 
     def note(self, entry: Any) -> None:
         """File a problem or a skipped file in the report."""

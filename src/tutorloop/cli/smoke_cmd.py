@@ -46,9 +46,9 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             str,
             typer.Option(
                 "--model",
-                help="provider/model; a bare name means openai/<name>; sim/study: offline.",
+                help="As PULSE takes it (gpt-4.1), or provider/model; sim/study: offline.",
             ),
-        ] = "openai/gpt-4.1",
+        ] = "gpt-4.1",
         status_json: Annotated[
             Path | None, typer.Option("--status-json", help="PULSE status.json to patch.")
         ] = None,

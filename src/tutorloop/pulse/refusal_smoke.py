@@ -93,8 +93,10 @@ class SmokeOptions(BaseModel):
 
     dataset: Path = Field(default_factory=bundled_refusal_dataset)
     """JSONL of ``{"item": {"prompt": ..., "expected": "ALLOW"|"REFUSE"}}`` (default: bundled)."""
-    model: str = "openai/gpt-4.1"
-    """``provider/model``; a bare name means ``openai/<name>``; ``sim/study`` runs offline."""
+    model: str = "gpt-4.1"
+    """The model as given: ``provider/model``, or a bare name, which means ``openai/<name>``
+    (``sim/study`` runs offline). The result and the status trace write it as given, as PULSE's
+    runner does."""
     status_json: Path | None = None
     """A PULSE ``status.json`` to patch with the metrics, the gate and the trace."""
     gate_key: str = Field(default=DEFAULT_GATE_KEY, min_length=1)
@@ -126,8 +128,13 @@ class SmokeOptions(BaseModel):
     def _provider_model(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("give a model, e.g. openai/gpt-4.1 or sim/study")
-        return value if "/" in value else f"openai/{value}"
+            raise ValueError("give a model, e.g. gpt-4.1, openai/gpt-4.1 or sim/study")
+        return value
+
+    @property
+    def target(self) -> str:
+        """The model as ``provider/model``: a bare name is an OpenAI model."""
+        return self.model if "/" in self.model else f"openai/{self.model}"
 
     @field_validator("base_url")
     @classmethod
@@ -223,7 +230,7 @@ def _dry_run(data: bytes) -> BackendReport:
 def _real_run(
     options: SmokeOptions, path: Path, data: bytes, lines: int, sha256: str
 ) -> BackendReport:
-    provider, name = split_model(options.model)
+    provider, name = split_model(options.target)
     free = options.backend == "local" and provider == "sim"
     if not options.confirm_real and not free:
         raise ConfigError(
@@ -253,7 +260,7 @@ def _real_run(
         base_url=options.base_url, organization=options.org_id, project=options.project_id
     )
     policy = CallPolicy(cache=False, max_retries=2)
-    return run_local(data, sha256, options.model, settings, policy)
+    return run_local(data, sha256, options.target, settings, policy)
 
 
 def _patch_status(options: SmokeOptions, result: dict[str, Any], err: IO[str]) -> bool:

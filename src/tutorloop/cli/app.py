@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -48,7 +48,7 @@ from tutorloop.cli.call_options import (
 )
 from tutorloop.cli.label_loop_demo import label_loop_demo
 from tutorloop.errors import ConfigError, Problem, TutorloopError, UserError
-from tutorloop.grade import load_heuristic_config
+from tutorloop.grade import load_heuristic_config, python_graders_refused
 from tutorloop.load import estimate_records, validate_paths
 from tutorloop.present import (
     ReportOptions,
@@ -187,6 +187,15 @@ def grade(
         list[Path] | None,
         typer.Option("--learned", help="A learned grader folder (repeatable): grades every turn."),
     ] = None,
+    allow_unsandboxed_python: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unsandboxed-python",
+            envvar="TUTORLOOP_ALLOW_UNSANDBOXED_PYTHON",
+            help="Run python graders as plain processes where bubblewrap is missing: their "
+            "code can then read whatever you can read.",
+        ),
+    ] = False,
     concurrency: Concurrency = 8,
     rps: Rps = None,
     timeout: Timeout = 60.0,
@@ -212,6 +221,7 @@ def grade(
         judge_model=judge,
         judge_all=judge_all,
         embedding_model=embedding_model,
+        python_graders=_python_policy(allow_unsandboxed_python),
     )
     policy, settings = call_settings(
         concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
@@ -371,6 +381,13 @@ def _stored_run(paths: list[Path], store: Path | None) -> str | None:
     with Store.open(store) as opened:
         known = {m.run_id for m in opened.list_runs()}
     return str(paths[0]) if str(paths[0]) in known else None
+
+
+def _python_policy(allow_unsandboxed: bool) -> Literal["sandbox", "unsandboxed"]:
+    """The sandbox where bubblewrap works; plain processes only where allowed and it does not."""
+    if allow_unsandboxed and python_graders_refused("sandbox") is not None:
+        return "unsandboxed"
+    return "sandbox"
 
 
 def _summary(run_id: str, store_path: Path | None) -> RunSummary:

@@ -163,20 +163,11 @@ class PythonGrader(GraderSpec):
 
     async def evaluate(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
         """Run ``grade`` on this item in a child process and check its score."""
-        bwrap: str | None = None
-        if env.python_graders == "off":
-            return self.failed(
-                "python graders are turned off here (python_graders: off)", "PythonGradersOff"
-            )
-        if env.python_graders == "sandbox":
-            problem = sandbox_problem(env.bwrap_path)
-            if problem is not None:
-                return self.failed(
-                    f"python graders run only in a sandbox, and {problem} "
-                    "(or opt in to running them unsandboxed)",
-                    "SandboxUnavailable",
-                )
-            bwrap = resolve_bwrap(env.bwrap_path)
+        refused = python_graders_refused(env.python_graders, env.bwrap_path)
+        if refused is not None:
+            off = env.python_graders == "off"
+            return self.failed(refused, "PythonGradersOff" if off else "SandboxUnavailable")
+        bwrap = resolve_bwrap(env.bwrap_path) if env.python_graders == "sandbox" else None
         try:
             job = json.dumps(
                 {
@@ -326,3 +317,30 @@ async def _read_tail(stream: asyncio.StreamReader, keep: int) -> bytes:
     while block := await stream.read(65536):
         tail = (tail + block)[-keep:]
     return tail
+
+
+def uses_python(grader: Any) -> bool:
+    """Whether ``grader`` is a ``python`` grader or a ``multi`` grader holding one."""
+    if isinstance(grader, PythonGrader):
+        return True
+    subs = getattr(grader, "graders", None) if getattr(grader, "type", None) == "multi" else None
+    return isinstance(subs, dict) and any(uses_python(sub) for sub in subs.values())
+
+
+def python_graders_refused(policy: str, bwrap_path: str = "bwrap") -> str | None:
+    """Why ``python`` graders cannot run under ``policy`` here, or None when they can.
+
+    ``policy`` is ``GradeEnv.python_graders``: ``"off"`` refuses them, ``"sandbox"`` refuses
+    them where bubblewrap cannot start a sandbox, ``"unsandboxed"`` always lets them run.
+    """
+    if policy == "off":
+        return "python graders are turned off on this server (python_graders: off)"
+    if policy == "sandbox":
+        problem = sandbox_problem(bwrap_path)
+        if problem is not None:
+            return (
+                f"python graders run only in a sandbox, and {problem}; or let them run "
+                "unsandboxed (python_graders: unsandboxed), which lets their code read "
+                "whatever this server's user can read"
+            )
+    return None

@@ -93,12 +93,13 @@ PUBLIC = {
         "TurnHeuristicsGrader", "TurnJudge", "TurnJudgeGrader", "TurnVerdict",
         "dump_graders", "grader_class", "grader_from_spec", "grader_kinds", "grader_types",
         "grouped_cv", "load_graders", "load_heuristic_config", "load_learned",
-        "load_rubrics", "parse_criteria", "save_learned", "train_learned", "training_data",
+        "load_rubrics", "parse_criteria", "python_graders_refused", "save_learned",
+        "train_learned", "training_data", "uses_python",
     ],
     "tutorloop.grade.graders": [
         "GradeEnv", "GraderOutcome", "GraderSpec", "Sample", "TemplateProblem",
         "TemplateRenderer", "dump_graders", "grader_types", "load_graders",
-        "parse_criteria", "parse_grader",
+        "parse_criteria", "parse_grader", "python_graders_refused", "uses_python",
     ],
     "tutorloop.grade.heuristics": [
         "ACTIONS", "CORE_CHECKS", "EXTRA_CHECKS", "HEURISTICS_VERSION", "HeuristicConfig",

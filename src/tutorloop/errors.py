@@ -43,19 +43,40 @@ __all__ = [
     "TutorloopError",
     "UserError",
     "for_http_status",
+    "register_secret_env",
     "scrub",
 ]
 
 _KEY_SHAPES = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|Bearer\s+[A-Za-z0-9_\-\.]{8,})")
-_SECRET_ENV = ("OPENAI_API_KEY", "TUTORLOOP_API_TOKEN")
+_SECRET_ENV = {"OPENAI_API_KEY", "TUTORLOOP_API_TOKEN"}
+_SECRET_SUFFIXES = ("_API_KEY", "_API_TOKEN", "_ACCESS_TOKEN", "_SECRET_KEY", "_SECRET")
+
+
+def register_secret_env(name: str) -> None:
+    """Also scrub the value of the environment variable ``name`` (e.g. a configured key)."""
+    _SECRET_ENV.add(name)
+
+
+def _secret_values() -> list[str]:
+    """The values of every secret-looking variable of this process's environment."""
+    values = {
+        value
+        for name, value in os.environ.items()
+        if len(value) >= 4 and (name in _SECRET_ENV or name.upper().endswith(_SECRET_SUFFIXES))
+    }
+    return sorted(values, key=len, reverse=True)
 
 
 def scrub(text: str) -> str:
-    """Remove API keys and bearer tokens from ``text``."""
-    for name in _SECRET_ENV:
-        value = os.environ.get(name)
-        if value and len(value) >= 4:
-            text = text.replace(value, "[redacted]")
+    """Remove API keys and bearer tokens from ``text``.
+
+    Removes the values of ``$OPENAI_API_KEY``, ``$TUTORLOOP_API_TOKEN``, of every variable
+    registered with :func:`register_secret_env` and of every variable whose name ends in
+    ``_API_KEY``, ``_API_TOKEN``, ``_ACCESS_TOKEN``, ``_SECRET_KEY`` or ``_SECRET``, then
+    anything shaped like an OpenAI key or a bearer token.
+    """
+    for value in _secret_values():
+        text = text.replace(value, "[redacted]")
     return _KEY_SHAPES.sub("[redacted]", text)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -23,7 +23,7 @@ from tutorloop.cli.call_options import (
     call_settings,
 )
 from tutorloop.cli.common import JsonOpt, StoreOpt, print_json, problem_json
-from tutorloop.grade import load_heuristic_config
+from tutorloop.grade import load_heuristic_config, python_graders_refused
 from tutorloop.load import estimate_records, validate_paths
 from tutorloop.present import progress_bar, render_problems, render_summary
 from tutorloop.run import (
@@ -111,6 +111,15 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
                 "--learned", help="A learned grader folder (repeatable): grades every turn."
             ),
         ] = None,
+        allow_unsandboxed_python: Annotated[
+            bool,
+            typer.Option(
+                "--allow-unsandboxed-python",
+                envvar="TUTORLOOP_ALLOW_UNSANDBOXED_PYTHON",
+                help="Run python graders as plain processes where bubblewrap is missing: their "
+                "code can then read whatever you can read.",
+            ),
+        ] = False,
         concurrency: Concurrency = 8,
         rps: Rps = None,
         timeout: Timeout = 60.0,
@@ -136,6 +145,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             judge_model=judge,
             judge_all=judge_all,
             embedding_model=embedding_model,
+            python_graders=_python_policy(allow_unsandboxed_python),
         )
         policy, settings = call_settings(
             concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
@@ -171,6 +181,13 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             print_run(console, report, summary, written)
         if report.problems:
             raise typer.Exit(1)
+
+
+def _python_policy(allow_unsandboxed: bool) -> Literal["sandbox", "unsandboxed"]:
+    """The sandbox where bubblewrap works; plain processes only where allowed and it does not."""
+    if allow_unsandboxed and python_graders_refused("sandbox") is not None:
+        return "unsandboxed"
+    return "sandbox"
 
 
 def _stored_run(paths: list[Path], store: Path | None) -> str | None:

@@ -11,6 +11,8 @@ from .graders import (
     grader_types,
     load_graders,
     parse_criteria,
+    python_graders_refused,
+    uses_python,
 )
 from .graders.string_check import StringCheckGrader
 from .heuristics import (
@@ -89,7 +91,9 @@ __all__ = [
     "load_learned",
     "load_rubrics",
     "parse_criteria",
+    "python_graders_refused",
     "save_learned",
     "train_learned",
     "training_data",
+    "uses_python",
 ]

@@ -128,10 +128,22 @@ class GraderSpec(BaseModel):
                 result = await result
         except Exception as exc:
             return self.failed(exc)
-        return result
+        return _scrubbed(result)
 
     def evaluate(
         self, item: dict[str, Any], sample: Sample, env: GradeEnv
     ) -> GraderResult | Awaitable[GraderResult]:
         """Grade one item, with ``def`` or ``async def``; each kind implements it."""
         raise NotImplementedError(f"{type(self).__name__} does not implement evaluate()")
+
+
+def _scrubbed(result: GraderResult) -> GraderResult:
+    """``result`` with secrets removed from its free-text fields (reason, label, error)."""
+    update: dict[str, Any] = {}
+    for name in ("reason", "label"):
+        text = getattr(result, name)
+        if text is not None and scrub(text) != text:
+            update[name] = scrub(text)
+    if result.error is not None and scrub(result.error.message) != result.error.message:
+        update["error"] = result.error.model_copy(update={"message": scrub(result.error.message)})
+    return result.model_copy(update=update) if update else result

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 from pydantic import BaseModel, ConfigDict
@@ -20,7 +20,15 @@ from pydantic import BaseModel, ConfigDict
 from tutorloop.decide import decide_criteria
 from tutorloop.errors import ConfigError, Problem, scrub
 from tutorloop.generate import CallContext, split_model
-from tutorloop.grade import GradeEnv, GraderSpec, Sample, StructuredJudge, load_graders
+from tutorloop.grade import (
+    GradeEnv,
+    GraderSpec,
+    Sample,
+    StructuredJudge,
+    load_graders,
+    python_graders_refused,
+    uses_python,
+)
 from tutorloop.load import EvalItem, Item, Skipped
 from tutorloop.records import (
     EvalCheck,
@@ -51,6 +59,10 @@ class ModelGrading(BaseModel):
     """Judge every session, not only those with an unsure heuristic."""
     embedding_model: str | None = None
     """For ``text_similarity`` ``cosine``: the model that embeds both texts."""
+    python_graders: Literal["sandbox", "unsandboxed", "off"] = "sandbox"
+    """How ``python`` graders run (``--allow-unsandboxed-python`` gives ``unsandboxed``)."""
+    bwrap_path: str = "bwrap"
+    """The bubblewrap executable python graders are sandboxed with."""
 
     @property
     def active(self) -> bool:
@@ -67,7 +79,18 @@ def prepare(models: ModelGrading, context: CallContext) -> tuple[list[GraderSpec
             field="--judge",
         )
     graders = load_graders(models.graders_path) if models.graders_path else []
-    env = GradeEnv(calls=context, grader_model=models.grader_model)
+    if any(uses_python(g) for g in graders):
+        refused = python_graders_refused(models.python_graders, models.bwrap_path)
+        if refused is not None:
+            raise ConfigError(
+                f"{refused} (--allow-unsandboxed-python)", path=str(models.graders_path)
+            )
+    env = GradeEnv(
+        calls=context,
+        grader_model=models.grader_model,
+        python_graders=models.python_graders,
+        bwrap_path=models.bwrap_path,
+    )
     needed = {env.model_name(m) for m in _models_of(graders)}
     if models.judge_model:
         needed.add(models.judge_model)

@@ -45,7 +45,12 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
         store_path = config.store_path or default_store_path()
         store = Store.open(store_path)  # the process's one connection to the store file
         context = CallContext(config.calls, config.upstream)
-        env = GradeEnv(calls=context, grader_model=config.grader_model)
+        env = GradeEnv(
+            calls=context,
+            grader_model=config.grader_model,
+            python_graders=config.python_graders,
+            bwrap_path=config.bwrap_path,
+        )
         width = config.calls.concurrency * 2
         state = Service(
             config=config,

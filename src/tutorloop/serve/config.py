@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,6 +50,12 @@ class ServeConfig(BaseModel):
     graceful_shutdown_s: int = Field(default=30, ge=0)
     """Seconds in-flight requests get to finish on SIGTERM/SIGINT."""
     access_log: bool = True
+    python_graders: Literal["sandbox", "unsandboxed", "off"] = "sandbox"
+    """How ``python`` graders run: in the bubblewrap sandbox (evals using them are refused with
+    400 where there is none), ``unsandboxed`` (opt-in: their code can read whatever this
+    server's user can read, its keys included), or ``off`` (always refused)."""
+    bwrap_path: str = "bwrap"
+    """The bubblewrap executable python graders are sandboxed with."""
 
     def token(self) -> str | None:
         """The bearer token every route but ``/healthz`` and ``/readyz`` requires (or None)."""

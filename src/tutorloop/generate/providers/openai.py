@@ -24,6 +24,7 @@ from tutorloop.errors import (
     ProviderTimeout,
     ProviderUnavailable,
     for_http_status,
+    register_secret_env,
 )
 from tutorloop.generate.config import ProviderSettings
 from tutorloop.generate.types import GenerateRequest, GenerateResponse, TokenUsage
@@ -45,6 +46,7 @@ class OpenAIProvider:
     name = "openai"
 
     def __init__(self, settings: ProviderSettings, timeout_s: float = 60.0) -> None:
+        register_secret_env(settings.api_key_env)
         key = os.environ.get(settings.api_key_env)
         if not key:
             raise ConfigError(

@@ -3,6 +3,7 @@
 from tutorloop.grade.base import GraderOutcome, GraderSpec, Sample
 
 from .env import GradeEnv
+from .python_grader import python_graders_refused, uses_python
 from .registry import dump_graders, grader_types, load_graders, parse_criteria, parse_grader
 from .templates import TemplateProblem, TemplateRenderer
 
@@ -18,4 +19,6 @@ __all__ = [
     "load_graders",
     "parse_criteria",
     "parse_grader",
+    "python_graders_refused",
+    "uses_python",
 ]

@@ -1,9 +1,9 @@
-"""What graders need from their run: model access, template rendering, sandbox limits."""
+"""What graders need from their run: model access, templates, sandbox policy and limits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from tutorloop.generate import CallContext
 from tutorloop.grade.graders.templates import TemplateRenderer
@@ -22,6 +22,11 @@ class GradeEnv:
     renderer: TemplateRenderer = field(default_factory=TemplateRenderer)
     python_timeout_s: float = 10.0
     python_memory_mb: int = 512
+    python_graders: Literal["sandbox", "unsandboxed", "off"] = "sandbox"
+    """How ``python`` graders run: in the bubblewrap sandbox (refused where there is none), as a
+    plain child process (opt-in: the code can read what this user can read), or not at all."""
+    bwrap_path: str = "bwrap"
+    """The bubblewrap executable (a path, or a name looked up on ``PATH``)."""
     extras: dict[str, Any] = field(default_factory=dict)
 
     def model_name(self, spec_model: str) -> str:

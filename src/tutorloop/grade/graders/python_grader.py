@@ -1,10 +1,19 @@
-"""The ``python`` grader: user code ``grade(sample, item) -> float`` run in a separate process.
+"""The ``python`` grader: user code ``grade(sample, item) -> float`` run in a sandboxed process.
 
 The source is never executed in this process. Each item starts ``sys.executable -I -c <runner>``
 (isolated mode: no ``PYTHON*`` variables, no user site, no script directory on the path) in its
-own process group, with an empty temporary directory as its working directory and an environment
-that holds ``PATH`` only, so API keys and other secrets of this process are not visible. The
-source, the sample and the item travel as one JSON document on stdin. ``grade`` is called as
+own process group, with an empty working directory and an environment that holds ``PATH`` and
+``LC_CTYPE`` only. How it runs is ``GradeEnv.python_graders``:
+
+* ``"sandbox"`` (the default): inside bubblewrap (:mod:`tutorloop.grade.graders.sandbox`): new
+  user/pid/network/ipc/uts namespaces, only the interpreter's folders visible (read-only), a
+  private tmpfs as working directory, no network. Where bwrap is missing or cannot create
+  namespaces, every item fails with ``SandboxUnavailable`` saying what to install.
+* ``"unsandboxed"``: a plain child process (opt-in): the code can read every file and process
+  this user can, open sockets, and leave processes behind.
+* ``"off"``: every item fails with ``PythonGradersOff``.
+
+The source, the sample and the item travel as one JSON document on stdin. ``grade`` is called as
 ``grade(sample, item)`` with plain dicts, exactly like the hosted API: ``sample`` is
 ``{"output_text": ..., "output_json": ...}`` and ``item`` is the dataset row.
 
@@ -14,13 +23,15 @@ Limits, set by the runner before the user code is compiled:
   reserve large arenas need headroom); exceeding it is a failed outcome "exceeded the memory
   limit". Where the platform refuses the limit (some macOS versions) it is not enforced.
 * CPU: ``RLIMIT_CPU`` = the wall-clock timeout rounded up, plus one second.
-* wall clock: ``GradeEnv.python_timeout_s``; then the whole process group is killed.
+* files: ``RLIMIT_FSIZE`` 64 MB per file, ``RLIMIT_NOFILE`` 256, ``RLIMIT_CORE`` 0; in the
+  sandbox also ``RLIMIT_NPROC`` 64.
+* wall clock: ``GradeEnv.python_timeout_s``; then the whole process group is killed (in the
+  sandbox, killing bwrap ends its pid namespace, so no descendant survives).
 * concurrency: at most ``GradeEnv.extras["python_concurrency"]`` processes at a time (default:
   the number of CPUs), counted per ``GradeEnv`` and event loop.
 
-The network is **not** sandboxed: grader code that opens sockets can reach the network. The
-hosted API runs graders without network access, so a grader that relies on it will not behave
-the same there; sandbox the whole run (a container with ``--network none``) if that matters.
+Error messages and the stderr excerpt are passed through :func:`tutorloop.errors.scrub`, so a
+grader cannot carry a key into a result.
 
 The user code's ``print`` output goes to stderr; the runner writes its one result line,
 ``{"score": float}`` or ``{"error": ..., "kind": ...}``, prefixed with a marker, on the original
@@ -45,8 +56,15 @@ import tempfile
 import weakref
 from typing import Any, Literal
 
+from tutorloop.errors import scrub
 from tutorloop.grade.base import GraderOutcome, GraderSpec, Sample
 from tutorloop.grade.graders.env import GradeEnv
+from tutorloop.grade.graders.sandbox import (
+    minimal_env,
+    resolve_bwrap,
+    sandbox_argv,
+    sandbox_problem,
+)
 
 _MARK = "\x1etutorloop-result:"
 _RUNNER = r"""
@@ -74,9 +92,14 @@ def limit(which, value):
 
 def main():
     job = json.loads(sys.stdin.buffer.read())
+    os.environ.pop("PWD", None)
     limit(resource.RLIMIT_AS, job["memory_mb"] * 1048576)
     limit(resource.RLIMIT_CPU, job["cpu_s"])
     limit(resource.RLIMIT_CORE, 0)
+    limit(resource.RLIMIT_FSIZE, job["fsize"])
+    limit(resource.RLIMIT_NOFILE, job["nofile"])
+    if job["nproc"]:
+        limit(resource.RLIMIT_NPROC, job["nproc"])
     try:
         code = compile(job["source"], "<grader>", "exec")
     except (SyntaxError, ValueError) as exc:
@@ -123,6 +146,9 @@ _SLOTS_KEY = "_python_grader_slots"
 _STDOUT_CAP = 1 << 20
 _STDERR_TAIL = 4096
 _DRAIN_S = 5.0
+_FSIZE = 64 * 1048576
+_NOFILE = 256
+_NPROC = 64
 
 
 class PythonGrader(GraderSpec):
@@ -137,6 +163,11 @@ class PythonGrader(GraderSpec):
 
     async def evaluate(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
         """Run ``grade`` on this item in a child process and check its score."""
+        refused = python_graders_refused(env.python_graders, env.bwrap_path)
+        if refused is not None:
+            off = env.python_graders == "off"
+            return self.failed(refused, "PythonGradersOff" if off else "SandboxUnavailable")
+        bwrap = resolve_bwrap(env.bwrap_path) if env.python_graders == "sandbox" else None
         try:
             job = json.dumps(
                 {
@@ -145,6 +176,9 @@ class PythonGrader(GraderSpec):
                     "item": item,
                     "memory_mb": int(env.python_memory_mb),
                     "cpu_s": _cpu_seconds(env),
+                    "fsize": _FSIZE,
+                    "nofile": _NOFILE,
+                    "nproc": _NPROC if bwrap else 0,
                 },
                 default=str,
             ).encode("utf-8")
@@ -152,7 +186,7 @@ class PythonGrader(GraderSpec):
             return self.failed(f"the item cannot be sent to the grader: {exc}", "InvalidItem")
         try:
             async with _slots(env):
-                result = await _run(job, env)
+                result = await _run(job, env, bwrap)
         except OSError as exc:
             return self.failed(f"cannot start the grader process: {exc}", "GraderCrash")
         score = result.get("score")
@@ -160,7 +194,9 @@ class PythonGrader(GraderSpec):
             passed = None if self.pass_threshold is None else score >= self.pass_threshold
             return self.outcome(score=float(score), passed=passed)
         kind = str(result.get("kind", ""))
-        message = str(result.get("error") or f"the grader process gave no score: {result!r:.120}")
+        message = scrub(
+            str(result.get("error") or f"the grader process gave no score: {result!r:.120}")
+        )
         if kind == "memory":
             message = f"exceeded the memory limit of {env.python_memory_mb} MB (python_memory_mb)"
         return self.failed(message, _ERROR_TYPES.get(kind, "GraderCrash"))
@@ -181,19 +217,22 @@ def _slots(env: GradeEnv) -> asyncio.Semaphore:
     return slots
 
 
-async def _run(job: bytes, env: GradeEnv) -> dict[str, Any]:
-    """Run the runner on ``job``: ``{"score": x}`` or ``{"error": message, "kind": kind}``."""
+async def _run(job: bytes, env: GradeEnv, bwrap: str | None) -> dict[str, Any]:
+    """Run the runner on ``job``: ``{"score": x}`` or ``{"error": message, "kind": kind}``.
+
+    With ``bwrap`` the runner starts inside the sandbox; without, as a plain child process.
+    """
+    command = [sys.executable, "-I", "-c", _RUNNER]
+    if bwrap is not None:
+        command = sandbox_argv(bwrap, command)
     with tempfile.TemporaryDirectory(prefix="tutorloop-python-") as cwd:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-I",
-            "-c",
-            _RUNNER,
+            *command,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             cwd=cwd,
-            env={"PATH": os.environ.get("PATH", os.defpath)},
+            env=minimal_env() if bwrap else {"PATH": os.environ.get("PATH", os.defpath)},
             start_new_session=True,
         )
         assert proc.stdin and proc.stdout and proc.stderr
@@ -216,7 +255,10 @@ async def _run(job: bytes, env: GradeEnv) -> dict[str, Any]:
                 await asyncio.wait_for(proc.wait(), _DRAIN_S)
     if timed_out:
         return {"kind": "timeout", "error": f"ran longer than {env.python_timeout_s:g} s"}
-    return _result(out, err, proc.returncode, env)
+    code = proc.returncode
+    if bwrap is not None and code is not None and code > 128:
+        code = 128 - code  # bwrap reports a child killed by signal N as exit code 128 + N
+    return _result(out, err, code, env)
 
 
 def _result(out: bytes, err: bytes, code: int | None, env: GradeEnv) -> dict[str, Any]:
@@ -275,3 +317,30 @@ async def _read_tail(stream: asyncio.StreamReader, keep: int) -> bytes:
     while block := await stream.read(65536):
         tail = (tail + block)[-keep:]
     return tail
+
+
+def uses_python(grader: Any) -> bool:
+    """Whether ``grader`` is a ``python`` grader or a ``multi`` grader holding one."""
+    if isinstance(grader, PythonGrader):
+        return True
+    subs = getattr(grader, "graders", None) if getattr(grader, "type", None) == "multi" else None
+    return isinstance(subs, dict) and any(uses_python(sub) for sub in subs.values())
+
+
+def python_graders_refused(policy: str, bwrap_path: str = "bwrap") -> str | None:
+    """Why ``python`` graders cannot run under ``policy`` here, or None when they can.
+
+    ``policy`` is ``GradeEnv.python_graders``: ``"off"`` refuses them, ``"sandbox"`` refuses
+    them where bubblewrap cannot start a sandbox, ``"unsandboxed"`` always lets them run.
+    """
+    if policy == "off":
+        return "python graders are turned off on this server (python_graders: off)"
+    if policy == "sandbox":
+        problem = sandbox_problem(bwrap_path)
+        if problem is not None:
+            return (
+                f"python graders run only in a sandbox, and {problem}; or let them run "
+                "unsandboxed (python_graders: unsandboxed), which lets their code read "
+                "whatever this server's user can read"
+            )
+    return None

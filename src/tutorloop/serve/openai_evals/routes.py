@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from tutorloop.errors import ConfigError
-from tutorloop.grade import parse_criteria
+from tutorloop.grade import parse_criteria, python_graders_refused, uses_python
 from tutorloop.serve.errors import ApiError
 from tutorloop.serve.openai_evals.datasource import read_rows
 from tutorloop.serve.openai_evals.objects import eval_object, item_schema, new_id, now, run_object
@@ -87,7 +87,7 @@ async def delete_file(request: Request, file_id: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- evals
 
 
-def _check_criteria(criteria: list[dict[str, Any]]) -> None:
+def _check_criteria(state: Service, criteria: list[dict[str, Any]]) -> None:
     names: set[str] = set()
     for index, entry in enumerate(criteria):
         try:
@@ -95,6 +95,12 @@ def _check_criteria(criteria: list[dict[str, Any]]) -> None:
         except ConfigError as exc:
             param = f"testing_criteria[{index}]" + (f".{exc.field}" if exc.field else "")
             raise ApiError(400, exc.message, param=param) from None
+        if uses_python(grader):
+            config = state.config
+            refused = python_graders_refused(config.python_graders, config.bwrap_path)
+            if refused is not None:
+                message = f"testing_criteria[{index}]: {refused}"
+                raise ApiError(400, message, param=f"testing_criteria[{index}].type")
         if grader.name in names:
             message = f"testing_criteria[{index}]: another grader is already called {grader.name!r}"
             raise ApiError(400, message, param=f"testing_criteria[{index}].name")
@@ -111,9 +117,10 @@ def _eval(state: Service, eval_id: str) -> dict[str, Any]:
 @router.post("/evals")
 async def create_eval(request: Request, body: EvalCreate) -> dict[str, Any]:
     """Create an eval: its item schema and its graders (checked now, not at run time)."""
-    _check_criteria(body.testing_criteria)
+    state = service(request)
+    _check_criteria(state, body.testing_criteria)
     obj = eval_object(body)
-    service(request).tables.put_eval(obj)
+    state.tables.put_eval(obj)
     return obj
 
 
@@ -177,6 +184,7 @@ async def create_run(request: Request, eval_id: str, body: RunCreate) -> dict[st
     """Start a run of the eval on a data source; poll it with ``GET``."""
     state = service(request)
     evaluation = _eval(state, eval_id)
+    _check_criteria(state, evaluation["testing_criteria"])  # the policy may have changed
     source = body.data_source
     read_rows(source.source, state.tables.file_content, item_schema(evaluation))  # 400 now
     if source.type != "jsonl":

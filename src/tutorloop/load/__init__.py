@@ -29,19 +29,31 @@ from .labels import (
     session_turn_items,
     write_labels,
 )
+from .lines import (
+    MAX_LINE_BYTES_ENV,
+    JsonProblem,
+    Line,
+    iter_lines,
+    max_line_bytes,
+    parse_json,
+    read_text,
+)
 from .sessions import iter_items, iter_loaded, parse_record
 from .validate import ValidationReport, validate_paths
 from .yaml_models import load_yaml_model
 
 __all__ = [
     "LABEL_FORMATS",
+    "MAX_LINE_BYTES_ENV",
     "SESSION_SUFFIXES",
     "EvalDefinition",
     "EvalItem",
     "ImportReport",
     "Item",
+    "JsonProblem",
     "LabelFormat",
     "LabelSet",
+    "Line",
     "Loaded",
     "Skipped",
     "ValidationReport",
@@ -57,15 +69,19 @@ __all__ = [
     "items_of",
     "iter_eval_items",
     "iter_items",
+    "iter_lines",
     "iter_loaded",
     "load_yaml_model",
     "looks_like_eval_items",
+    "max_line_bytes",
     "output_item_rows",
+    "parse_json",
     "parse_record",
     "read_definition",
     "read_labels",
     "read_output_items",
     "read_predictions",
+    "read_text",
     "session_turn_items",
     "validate_paths",
     "write_labels",

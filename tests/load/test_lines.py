@@ -212,3 +212,18 @@ def test_mrbench_json_too_deep_or_huge_is_one_problem(tmp_path):
             read_labels(path)
         (problem,) = caught.value.problems
         assert problem.path == str(path) and problem.hint
+
+
+def test_predictions_and_eval_definitions_report_instead_of_raising(tmp_path):
+    from tutorloop.errors import ConfigError
+    from tutorloop.load import read_definition, read_predictions
+
+    predictions = tmp_path / "pred.jsonl"
+    predictions.write_bytes(b"\n".join([DEEP, BAD_UTF8, HUGE]))
+    with pytest.raises(InputProblems) as caught:
+        read_predictions(predictions)
+    assert [p.line for p in caught.value.problems] == [1, 2, 3]
+    definition = tmp_path / "eval.json"
+    definition.write_bytes(b"[" * 200_000)
+    with pytest.raises(ConfigError, match="nested 200000 levels deep"):
+        read_definition(definition)

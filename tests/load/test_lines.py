@@ -227,3 +227,13 @@ def test_predictions_and_eval_definitions_report_instead_of_raising(tmp_path):
     definition.write_bytes(b"[" * 200_000)
     with pytest.raises(ConfigError, match="nested 200000 levels deep"):
         read_definition(definition)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
+def test_lines_split_as_text_mode_splits_them(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr("tutorloop.load.lines.CHUNK_BYTES", chunk)
+    data = b"a\r\nb\rc\n\r\n\xc3\xa9\r"
+    path = tmp_path / "x.txt"
+    path.write_bytes(data)
+    expected = [line.rstrip("\n") for line in io.TextIOWrapper(io.BytesIO(data), "utf-8")]
+    assert [x.text for x in iter_lines(path) if isinstance(x, Line)] == expected

@@ -1,6 +1,7 @@
 """The one streaming line reader and the one safe JSON parse that every input format uses.
 
-A file is read in bounded binary chunks and split on newlines; each line is decoded on its own, so
+A file is read in bounded binary chunks and split into lines as Python's text mode splits them
+(LF, CRLF and a lone CR each end one); each line is decoded on its own, so
 one bad line costs one record, reported at its own line number:
 
 - invalid UTF-8, a NUL byte, or a byte order mark anywhere but the start of the file is a
@@ -110,27 +111,37 @@ def iter_lines(path: str | Path, *, limit: int | None = None) -> Iterator[Line |
                     pending += piece
                 if end < 0:
                     break
-                number += 1
-                yield _finish(where, number, pending, oversize, cap)
+                for entry in _finish(where, number, pending, oversize, cap):
+                    number += 1
+                    yield entry
                 pending.clear()
                 oversize = 0
                 start = end + 1
         if pending or oversize:
-            number += 1
-            yield _finish(where, number, pending, oversize, cap)
+            for entry in _finish(where, number, pending, oversize, cap):
+                number += 1
+                yield entry
 
 
-def _finish(where: str, number: int, raw: bytearray, oversize: int, cap: int) -> Line | Problem:
+def _finish(
+    where: str, before: int, raw: bytearray, oversize: int, cap: int
+) -> Iterator[Line | Problem]:
+    """The lines of one LF-ended piece: a lone CR ends a line too (as text mode reads)."""
     if oversize:
-        return Problem(
+        yield Problem(
             where,
             f"the line is {oversize:,} bytes, over the limit of {cap:,}",
-            line=number,
+            line=before + 1,
             hint=f"split the record, or raise the limit with {MAX_LINE_BYTES_ENV}",
         )
-    if number == 1 and raw.startswith(_BOM):
+        return
+    if before == 0 and raw.startswith(_BOM):
         del raw[: len(_BOM)]
-    return decode_line(bytes(raw).removesuffix(b"\r"), where, number)
+    parts = bytes(raw).split(b"\r")
+    if len(parts) > 1 and not parts[-1]:
+        parts.pop()  # a CRLF ending, or a file whose last line ends with CR
+    for offset, part in enumerate(parts, start=1):
+        yield decode_line(part, where, before + offset)
 
 
 def decode_line(raw: bytes, where: str, number: int | None) -> Line | Problem:

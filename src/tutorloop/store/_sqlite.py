@@ -90,6 +90,8 @@ class IntegrityChecks:
                 return
             try:
                 rows = conn.execute("PRAGMA quick_check(5)").fetchall()
+            except sqlite3.OperationalError:
+                raise  # locked or busy: not damage; the caller explains it
             except sqlite3.DatabaseError as exc:
                 raise StoreError(_damaged(path, str(exc))) from exc
             found = [str(row[0]) for row in rows]

@@ -255,7 +255,7 @@ def parse_json(text: str, *, max_depth: int = MAX_DEPTH) -> Any | JsonProblem:
     a stack), and turns Python's int-string conversion limit, non-finite numbers (``NaN``,
     ``Infinity``) and lone surrogate escapes (text no store can hold) into problems.
     """
-    depth = _depth(text)
+    depth = _depth(text, max_depth)
     if depth > max_depth:
         return JsonProblem(
             f"JSON nested {depth} levels deep, over the limit of {max_depth}",
@@ -292,8 +292,15 @@ def _reject_constant(name: str) -> Any:
     raise _NonFinite(name)
 
 
-def _depth(text: str) -> int:
-    """The deepest bracket nesting of ``text``, outside strings (a scan in C, no parse)."""
+def _depth(text: str, limit: int) -> int:
+    """The deepest bracket nesting of ``text``, outside strings (a scan in C, no parse).
+
+    The number of opening brackets bounds the depth; only when it passes ``limit`` are strings
+    removed and the brackets counted in order.
+    """
+    openers = text.count("[") + text.count("{")
+    if openers <= limit:
+        return openers
     brackets = _BRACKET.findall(_STRING.sub("", text))
     deepest = depth = 0
     for char in brackets:

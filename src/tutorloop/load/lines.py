@@ -272,9 +272,16 @@ def parse_json(text: str, *, max_depth: int = MAX_DEPTH) -> Any | JsonProblem:
             hint="escape characters outside the BMP as a surrogate pair, or write them as UTF-8",
         )
     except json.JSONDecodeError as exc:
-        return JsonProblem(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno, exc.colno)
+        return JsonProblem(
+            f"invalid JSON: {exc.msg} (column {exc.colno})",
+            exc.lineno,
+            exc.colno,
+            hint="fix the JSON there: a record is one whole JSON object",
+        )
     except _NonFinite as exc:
-        return JsonProblem(f"invalid JSON: {exc.args[0]} is not a JSON number")
+        return JsonProblem(
+            f"invalid JSON: {exc.args[0]} is not a JSON number", hint="write null or a string"
+        )
     except ValueError as exc:  # Python's limit on the digits of an int
         return JsonProblem(
             f"a number too long to read: {str(exc).split(';')[0]}",

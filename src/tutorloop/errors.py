@@ -14,7 +14,8 @@
         ├── ProviderTimeout        no answer within the per-call timeout        (retried)
         ├── ProviderUnavailable    connection failed, 5xx, malformed reply      (retried)
         ├── RateLimited            429; carries the server's Retry-After         (retried)
-        └── ProviderRequestError   400/401/403/404/422: the request itself is wrong (not retried)
+        ├── ProviderRequestError   400/401/403/404/422: the request itself is wrong (not retried)
+        └── ModelsUnreachable      a run's judge or model grader never reached its model (exit 4)
 
 Every message says what is wrong and what to do next. Secrets are scrubbed from messages at
 construction time (:func:`scrub`), so no exception can carry an API key into a log or a report.
@@ -31,6 +32,7 @@ __all__ = [
     "ConfigError",
     "InputProblems",
     "LoadError",
+    "ModelsUnreachable",
     "Problem",
     "ProviderError",
     "ProviderRequestError",
@@ -205,6 +207,14 @@ class RateLimited(ProviderError):
 
 class ProviderRequestError(ProviderError):
     """The request is wrong (bad input, bad key, unknown model): retrying cannot help."""
+
+
+class ModelsUnreachable(ProviderError):
+    """Every call of a run's judge or a model grader failed to reach its model.
+
+    Connection refused or failed, timed out, or the key refused (401/403): the run graded
+    nothing with that model. What was graded without it is stored; the run is not a success.
+    """
 
 
 def for_http_status(

@@ -31,12 +31,11 @@ def test_line_ranges_read_every_line_once_with_its_number(tmp_path_factory, piec
     expected: list[tuple[int, str | None, str | None]] = []
     for number, raw in enumerate(iter_lines(io.BytesIO(data)), start=1):
         try:
-            expected.append((number, raw.decode("utf-8"), None))
+            expected.append((number, raw.decode("utf-8").rstrip("\n"), None))
         except UnicodeDecodeError:
-            expected.append((number, None, "not UTF-8"))
-            break  # the local loader stops reading the file at a line that is not UTF-8
+            expected.append((number, None, "cannot read the text"))  # that line only
     got = [
-        (row["line"], row["text"], row["problem"] and row["problem"][:9])
+        (row["line"], row["text"], row["problem"] and row["problem"][:20])
         for chunk in _line_chunks({str(path): (str(path), False)}, size)
         for table in _chunk_tables(chunk)
         for row in table.to_pylist()

@@ -18,12 +18,20 @@ from types import ModuleType
 from typing import Any
 
 from tutorloop.errors import Problem, UserError
-from tutorloop.load import Loaded, input_files, looks_like_eval_items, parse_record
+from tutorloop.load import (
+    Loaded,
+    decode_line,
+    input_files,
+    looks_like_eval_items,
+    parse_record,
+    read_text,
+)
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _BLOCK_ROWS = 2000
 CHUNK_BYTES = 8 * 1024 * 1024
 """Bytes of a JSONL file one read task reads."""
+_BOM = b"\xef\xbb\xbf"
 _COLUMNS = ("path", "line", "text", "in_folder", "problem")
 
 
@@ -105,8 +113,8 @@ def _line_chunks(files: dict[str, tuple[str, bool]], chunk_bytes: int) -> list[d
 
     Reading a shard as many short tasks keeps Ray Data's memory accounting honest: a single task
     per shard is expected to hold the whole shard, and a large shard exhausts the object store
-    budget (Ray then spills, and the actors starve while its scheduler spins). Ranges after
-    one that is not UTF-8 are dropped, as the local loader stops reading a file there.
+    budget (Ray then spills, and the actors starve while its scheduler spins). A line that
+    cannot be read costs that line only, as in the local loader.
     """
     chunks: list[dict[str, Any]] = []
     for key, (name, in_folder) in files.items():
@@ -129,10 +137,6 @@ def _line_chunks(files: dict[str, tuple[str, bool]], chunk_bytes: int) -> list[d
                                    "first_line": first_line})  # fmt: skip
                     offset += len(part)
                     first_line += _count_lines(part)
-                    try:
-                        part.decode("utf-8")
-                    except UnicodeDecodeError:
-                        break
                 if not chunk:
                     break
     return chunks
@@ -165,18 +169,21 @@ def _chunk_tables(chunk: dict[str, Any]) -> Iterator[Any]:
         stream.seek(chunk["offset"])
         data = stream.read(chunk["length"])
     if chunk["first_line"] == 0:
-        try:
-            add(None, data.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            add(None, None, f"cannot read the file: {exc}")
+        text = read_text(chunk["key"])
+        if isinstance(text, Problem):
+            add(text.line, None, text.message)
+        else:
+            add(None, text)
         yield pa.table(rows, schema=schema)
         return
     for lineno, raw in enumerate(iter_lines(io.BytesIO(data)), start=chunk["first_line"]):
-        try:
-            add(lineno, raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            add(lineno, None, f"not UTF-8 text: {exc}")
-            break
+        if lineno == 1:
+            raw = raw.removeprefix(_BOM)
+        line = decode_line(raw.rstrip(b"\n"), name, lineno)
+        if isinstance(line, Problem):
+            add(lineno, None, line.message)
+        else:
+            add(lineno, line.text)
         if len(rows["path"]) >= _BLOCK_ROWS:
             yield pa.table(rows, schema=schema)
             rows = {c: [] for c in _COLUMNS}

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tutorloop.errors import ConfigError, Problem
+from tutorloop.load.lines import JsonProblem, iter_lines, parse_json
 
 __all__ = [
     "EvalItem",
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 _FIELDS = ("item", "sample")
+_SNIFF_LINES = 100
 _SHAPE = 'a line is {"item": {...}, "sample": {"output_text": "..."}} (sample optional)'
 
 
@@ -70,50 +72,40 @@ def iter_eval_items(path: str | Path) -> Iterator[EvalItem | Problem]:
     """
     file = Path(path)
     where = str(file)
-    try:
-        handle = file.open("r", encoding="utf-8")
-    except FileNotFoundError:
+    if not file.exists():
         yield Problem(where, "no such file", hint="check the path")
         return
-    except OSError as exc:
-        yield Problem(where, f"cannot read the file: {exc}")
-        return
-    with handle:
-        lineno = 0
-        while True:
-            try:
-                line = handle.readline()
-            except UnicodeDecodeError as exc:
-                yield Problem(where, f"not UTF-8 text: {exc}", line=lineno + 1)
-                return
-            if not line:
-                return
-            lineno += 1
-            if line.strip():
-                yield from _parse_line(line, where, lineno)
+    for line in iter_lines(file):
+        if isinstance(line, Problem):
+            yield line
+        elif line.text.strip():
+            yield from _parse_line(line.text, where, line.number)
 
 
 def looks_like_eval_items(path: str | Path) -> bool:
-    """Whether ``path``'s first non-empty line is an eval item (has ``item``, no ``trajectory``).
+    """Whether ``path``'s first readable JSON object is an eval item (``item``, no ``trajectory``).
 
-    Never raises: an unreadable file, a folder or invalid JSON is simply not eval items.
+    Lines that cannot be read or are not JSON objects are passed over (up to 100 of them), so
+    one bad first line does not turn a dataset into sessions. Never raises: an unreadable file
+    or a folder is simply not eval items.
     """
-    try:
-        with Path(path).open("r", encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    data = json.loads(line)
-                    return isinstance(data, dict) and "item" in data and "trajectory" not in data
-    except (OSError, UnicodeDecodeError, ValueError):
+    if not Path(path).is_file():
         return False
+    for seen, line in enumerate(iter_lines(path)):
+        if seen >= _SNIFF_LINES:
+            return False
+        if isinstance(line, Problem) or not line.text.strip():
+            continue
+        data = parse_json(line.text)
+        if isinstance(data, dict):
+            return "item" in data and "trajectory" not in data
     return False
 
 
 def _parse_line(line: str, path: str, lineno: int) -> Iterator[EvalItem | Problem]:
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        yield Problem(path, f"invalid JSON: {exc.msg} (column {exc.colno})", line=lineno)
+    data = parse_json(line)
+    if isinstance(data, JsonProblem):
+        yield data.at(path, lineno)
         return
     if not isinstance(data, dict):
         kind = type(data).__name__
@@ -206,11 +198,7 @@ def _read_items(handle: IO[str], where: str) -> Iterator[dict[str, Any]]:
 def _is_json_line(line: str) -> bool:
     if line.lstrip().startswith("["):
         return False
-    try:
-        json.loads(line)
-    except json.JSONDecodeError:
-        return False
-    return True
+    return not isinstance(parse_json(line), JsonProblem)
 
 
 def _entries(data: Any) -> list[Any]:
@@ -251,9 +239,12 @@ def output_item_rows(entry: dict[str, Any], line: int) -> tuple[dict[str, Any], 
 
 
 def _json_value(text: str, where: str, first_line: int) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        line = exc.lineno + first_line - 1
-        message = f"invalid JSON at line {line}, column {exc.colno}: {exc.msg}"
-        raise ConfigError(message, path=where) from exc
+    value = parse_json(text)
+    if isinstance(value, JsonProblem):
+        line = (value.line or 1) + first_line - 1
+        message = f"line {line}: {value.message}"
+        if value.column is not None:
+            reason = value.message.removeprefix("invalid JSON: ").rsplit(" (column", 1)[0]
+            message = f"invalid JSON at line {line}, column {value.column}: {reason}"
+        raise ConfigError(message, path=where)
+    return value

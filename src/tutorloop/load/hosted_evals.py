@@ -26,12 +26,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from tutorloop.atomic import atomic_path, atomic_write_text
 from tutorloop.errors import (
     ConfigError,
+    Problem,
     ProviderError,
     ProviderTimeout,
     ProviderUnavailable,
     for_http_status,
 )
 from tutorloop.load.eval_items import check_output_item, output_item_rows, read_output_items
+from tutorloop.load.lines import JsonProblem, parse_json, read_text
 
 if TYPE_CHECKING:  # the SDK is imported only when a command talks to the API
     import openai
@@ -102,15 +104,16 @@ class ImportReport(BaseModel):
 def read_definition(path: str | Path) -> EvalDefinition:
     """Read a file holding the JSON of ``GET /v1/evals/{id}``; errors name file and field."""
     file = Path(path)
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError("the eval definition file does not exist", path=str(file)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the eval definition: {exc}", path=str(file)) from exc
-    except json.JSONDecodeError as exc:
-        message = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        raise ConfigError(message, path=str(file)) from exc
+    if not file.exists():
+        raise ConfigError("the eval definition file does not exist", path=str(file))
+    text = read_text(file)
+    if isinstance(text, Problem):
+        raise ConfigError(f"cannot read the eval definition: {text}", path=str(file))
+    data = parse_json(text)
+    if isinstance(data, JsonProblem):
+        where = f"line {data.line}, column {data.column}" if data.column else "line 1"
+        reason = data.message.removeprefix("invalid JSON: ").rsplit(" (column", 1)[0]
+        raise ConfigError(f"invalid JSON at {where}: {reason}", path=str(file))
     return _definition(data, str(file))
 
 

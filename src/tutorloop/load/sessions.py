@@ -6,7 +6,6 @@ or turn, and the field; loading goes on with the next record so one pass finds e
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from pydantic import ValidationError
 from tutorloop.errors import Problem
 from tutorloop.load.fingerprint import input_files
 from tutorloop.load.items import Item, Loaded, Skipped, items_of
+from tutorloop.load.lines import JsonProblem, iter_lines, parse_json, read_text
 from tutorloop.records import NewerSchemaVersion, ReplayArtifact, Session
 
 
@@ -50,32 +50,19 @@ def _load_file(path: Path, *, in_folder: bool) -> Iterator[Loaded]:
     if path.suffix in (".jsonl", ".ndjson"):
         yield from _load_jsonl(path)
         return
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        yield Problem(str(path), f"cannot read the file: {exc}", hint="is it a UTF-8 text file?")
+    text = read_text(path)
+    if isinstance(text, Problem):
+        yield text
         return
     yield from parse_record(text, str(path), line=None, in_folder=in_folder)
 
 
 def _load_jsonl(path: Path) -> Iterator[Loaded]:
-    try:
-        handle = path.open("r", encoding="utf-8")
-    except OSError as exc:
-        yield Problem(str(path), f"cannot read the file: {exc}")
-        return
-    with handle:
-        lineno = 0
-        while True:
-            try:
-                line = handle.readline()
-            except UnicodeDecodeError as exc:
-                yield Problem(str(path), f"not UTF-8 text: {exc}", line=lineno + 1)
-                return
-            if not line:
-                break
-            lineno += 1
-            yield from parse_record(line, str(path), line=lineno)
+    for line in iter_lines(path):
+        if isinstance(line, Problem):
+            yield line
+        else:
+            yield from parse_record(line.text, str(path), line=line.number)
 
 
 def parse_record(
@@ -84,18 +71,19 @@ def parse_record(
     """The items of one record's JSON text: a ``.json`` file (``line`` None) or a JSONL line.
 
     Every engine parses through here, so a session reads the same wherever it is graded; a
-    blank JSONL line yields nothing.
+    blank JSONL line yields nothing. Any text at all yields items or problems, never raises.
     """
     if line is not None and not text.strip():
         return
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = line if line is not None else exc.lineno
-        yield Problem(path, f"invalid JSON: {exc.msg} (column {exc.colno})", line=where)
+    data = parse_json(text)
+    if isinstance(data, JsonProblem):
+        yield data.at(path, line)
         return
     origin = path if line is None else f"{path}:{line}"
-    yield from _records(data, path, origin, line=line, in_folder=in_folder)
+    try:
+        yield from _records(data, path, origin, line=line, in_folder=in_folder)
+    except (RecursionError, ValueError) as exc:
+        yield Problem(path, f"cannot read the record: {exc}", line=line)
 
 
 def _records(

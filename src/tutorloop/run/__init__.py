@@ -7,6 +7,7 @@ from .grading import ModelAccess, grade_paths, grade_run, iter_inputs
 from .model_grading import ModelGrading, criteria_outcome, grade_entries_async
 from .model_grading import prepare as prepare_models
 from .outcomes import Graded, OutcomeSink, StoredOutcomes, failed_outcome
+from .reach import ModelReach
 from .replay import (
     ReplayConfig,
     ReplayReport,
@@ -29,6 +30,7 @@ __all__ = [
     "Graded",
     "ModelAccess",
     "ModelGrading",
+    "ModelReach",
     "OutcomeSink",
     "Progress",
     "ReplayConfig",

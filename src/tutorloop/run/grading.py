@@ -33,6 +33,7 @@ from tutorloop.run.config import RunConfig
 from tutorloop.run.engine import Progress, run_sync
 from tutorloop.run.model_grading import ModelGrading, grade_entries_async
 from tutorloop.run.outcomes import Graded, StoredOutcomes
+from tutorloop.run.reach import ModelReach
 from tutorloop.run.session import GradeConfig, SessionGrader
 from tutorloop.store import ItemOutcome, Store
 
@@ -58,7 +59,13 @@ def grade_paths(
     models: ModelGrading | None = None,
     access: ModelAccess | None = None,
 ) -> RunReport:
-    """Grade every session (or dataset item) in ``paths`` into the store; return the report."""
+    """Grade every session (or dataset item) in ``paths`` into the store; return the report.
+
+    Raises:
+        ModelsUnreachable: the judge or a model grader never reached its model (every call
+            refused, timed out or denied its key); the run is stored, marked failed.
+        RunFailed: more items errored than ``options.fail_on_error`` allows.
+    """
     options = options or RunConfig()
     run_id = options.run_id or new_run_id()
     grader = SessionGrader(config)
@@ -122,20 +129,23 @@ def _grade(
 ) -> RunReport:
     report = RunReport(manifest=store.get_run(run_id))
     sink = StoredOutcomes(store, run_id, report)
+    reach = ModelReach()
     if models is not None and models.active:
         # no loop runs in this thread (the entry points are @off_event_loop): the coroutine
         # shares this thread's store connection, so it runs here, not on another thread
         anyio.run(
             _grade_with_models, entries, grader, models, access or ModelAccess(), sink, options,
-            progress, backend="asyncio",
+            progress, reach, backend="asyncio",
         )  # fmt: skip
     else:
         run_sync(_heuristic_work(entries), _heuristic_worker(grader, run_id), sink, options,
                  progress)  # fmt: skip
-    status: RunStatus = "completed" if not report.problems else "failed"
+    failed = report.problems or reach.never_reached()
+    status: RunStatus = "failed" if failed else "completed"
     finished = datetime.now(UTC).isoformat(timespec="seconds")
     store.finish_run(run_id, status, store.count_items(run_id), finished)
     report.manifest = store.get_run(run_id)
+    reach.check(run_id)
     return report
 
 
@@ -147,11 +157,12 @@ async def _grade_with_models(
     sink: StoredOutcomes,
     options: RunConfig,
     progress: Progress | None,
+    reach: ModelReach,
 ) -> None:
     ledger = sink.store.path.parent / "calls.db"
     async with CallContext(access.policy, access.settings, ledger_path=ledger) as context:
         await grade_entries_async(
-            entries, grader, models, context, sink, sink.run_id, options, progress
+            entries, grader, models, context, sink, sink.run_id, options, progress, reach
         )
 
 

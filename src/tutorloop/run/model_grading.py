@@ -40,6 +40,7 @@ from tutorloop.records import (
 from tutorloop.run.config import RunConfig
 from tutorloop.run.engine import EngineReport, Progress, Sink, run_async
 from tutorloop.run.outcomes import Graded
+from tutorloop.run.reach import ModelReach
 from tutorloop.run.session import SessionGrader, build_result, outcome_grades
 from tutorloop.store import ItemOutcome
 
@@ -124,19 +125,21 @@ async def grade_entries_async(
     run_id: str,
     options: RunConfig | None = None,
     progress: Progress | None = None,
+    reach: ModelReach | None = None,
 ) -> EngineReport:
     """Grade ``entries`` with heuristics, judge and graders on the run engine, into ``sink``.
 
     At most ``options.max_in_flight`` items (default twice the calls' concurrency) are graded
-    at once.
+    at once. ``reach``, when given, records whether the judge and graders reached their models.
     """
     graders, env = prepare(models, context)
     judge = StructuredJudge(models.judge_model, context) if models.judge_model else None
+    tally = reach or ModelReach()
 
     async def work(entry: Item | EvalItem | Graded) -> ItemOutcome:
         if isinstance(entry, Graded):
             return entry.outcome
-        return await _grade_one(entry, grader, graders, env, judge, models, run_id)
+        return await _grade_one(entry, grader, graders, env, judge, models, run_id, tally)
 
     return await run_async(
         entries, work, sink, options, progress, concurrency=context.policy.concurrency
@@ -151,14 +154,16 @@ async def _grade_one(
     judge: StructuredJudge | None,
     models: ModelGrading,
     run_id: str,
+    reach: ModelReach,
 ) -> ItemOutcome:
     try:
         if isinstance(entry, EvalItem):
             sample = Sample.from_text(entry.sample_text or "")
             results = await _run_graders(graders, entry.item, sample, env)
+            reach.note_all((f"grader {r.name}", r.error) for r in results)
             result = _dataset_result(entry.key, results)
             return _outcome(run_id, entry.key, entry.key, None, None, entry.origin, result)
-        result = await _grade_session(entry, grader, graders, env, judge, models)
+        result = await _grade_session(entry, grader, graders, env, judge, models, reach)
         return _outcome(
             run_id, entry.key, entry.session_id, entry.condition, entry.domain, entry.origin, result
         )
@@ -178,6 +183,7 @@ async def _grade_session(
     env: GradeEnv,
     judge: StructuredJudge | None,
     models: ModelGrading,
+    reach: ModelReach,
 ) -> EvalResult:
     report = grader.heuristics.grade(item.trajectory, item.learner_profile)
     checks: list[EvalCheck] = report.checks
@@ -188,12 +194,14 @@ async def _grade_session(
             item.record.agent_instructions if isinstance(item.record, ReplayArtifact) else None
         )
         verdict = await judge.judge(item.session_id, item.trajectory, instructions)
+        reach.note(f"judge {verdict.model}", verdict.error)
         if verdict.result is None:
             message = verdict.error.message if verdict.error else "no verdict"
             errors.append(f"judge {verdict.model}: {message}")
         else:
             checks, disagreements = _merge(checks, verdict.result.checks)
     results = await _run_graders(graders, session_item(item), Sample.from_text(flatten(item)), env)
+    reach.note_all((f"grader {r.name}", r.error) for r in results)
     errors.extend(f"grader {r.name}: {r.error.message}" for r in results if r.error)
     return grader.result(
         item,

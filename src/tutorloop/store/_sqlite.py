@@ -45,15 +45,75 @@ def explain(path: Path, action: str, exc: sqlite3.Error) -> str:
             "or point TUTORLOOP_HOME at another directory"
         )
     elif "not a database" in lowered or "malformed" in lowered or "encrypted" in lowered:
-        hint = (
-            "the file is not an SQLite database or is damaged; move it aside "
-            "(a fresh store is created in its place) or pass another store path"
-        )
+        hint = "the file is not an SQLite database or is damaged; " + recovery_hint(path)
     elif "unable to open" in lowered or "readonly" in lowered:
         hint = f"check that {path.parent} exists and is writable"
     else:
         hint = f"check free disk space and permissions of {path.parent}"
     return f"cannot {action} in {path}: {text}; {hint}"
+
+
+def recovery_hint(path: Path) -> str:
+    """What to do with a damaged store file: restore a backup, or move it aside and recover."""
+    return (
+        "restore it from a backup, or move it aside (a new store is then created in its place) "
+        f'and recover what you can with: sqlite3 {path} ".recover" | sqlite3 recovered.db'
+    )
+
+
+class IntegrityChecks:
+    """Which store files this process has checked with ``PRAGMA quick_check``.
+
+    A file is checked on its first open only (a scan of the whole file, too slow for every
+    transaction); a file replaced since (another inode) is checked again.
+    """
+
+    def __init__(self) -> None:
+        self._done: set[tuple[str, int, int]] = set()
+        self._lock = threading.Lock()
+
+    def check(self, conn: sqlite3.Connection, path: Path) -> None:
+        """Run ``PRAGMA quick_check`` on ``path`` unless done already.
+
+        Raises:
+            StoreError: the check failed; the message says how to restore or recover the file.
+        """
+        try:
+            stat = path.stat()
+        except OSError:
+            return
+        if stat.st_size == 0:
+            return
+        key = (str(path.resolve()), stat.st_dev, stat.st_ino)
+        with self._lock:
+            if key in self._done:
+                return
+            try:
+                rows = conn.execute("PRAGMA quick_check(5)").fetchall()
+            except sqlite3.OperationalError:
+                raise  # locked or busy: not damage; the caller explains it
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(_damaged(path, str(exc))) from exc
+            found = [str(row[0]) for row in rows]
+            if found != ["ok"]:
+                raise StoreError(_damaged(path, "; ".join(found)))
+            self._done.add(key)
+
+    def forget(self) -> None:
+        """Check every file again on its next open (for tests)."""
+        with self._lock:
+            self._done.clear()
+
+
+def _damaged(path: Path, found: str) -> str:
+    return (
+        f"the store is damaged (PRAGMA quick_check found: {found}); nothing was written to it; "
+        + recovery_hint(path)
+    )
+
+
+INTEGRITY = IntegrityChecks()
+"""The process's record of checked store files."""
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from tutorloop.store._rows import (
     run_row,
     update_run_row,
 )
-from tutorloop.store._sqlite import Database, explain
+from tutorloop.store._sqlite import INTEGRITY, Database, explain
 from tutorloop.store.artifacts import (
     ArtifactOutcome,
     StoredArtifact,
@@ -70,8 +70,9 @@ class Store:
         """Open (creating and migrating as needed) the store at ``path`` or the default path.
 
         Raises:
-            StoreError: the file is not an SQLite database, is locked, cannot be created, or
-                was written by a newer tutorloop.
+            StoreError: the file is not an SQLite database, fails its integrity check
+                (``PRAGMA quick_check``, on the first open in a process), is locked, cannot be
+                created, or was written by a newer tutorloop.
         """
         target = default_store_path() if path is None else Path(path).expanduser()
         if str(target) != ":memory:":
@@ -95,6 +96,8 @@ class Store:
             raise StoreError(explain(target, "open the store", exc)) from exc
         try:
             _configure(conn)
+            if str(target) != ":memory:":
+                INTEGRITY.check(conn, target)
             migrate(conn)
         except BaseException as exc:
             conn.close()

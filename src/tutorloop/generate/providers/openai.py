@@ -88,10 +88,8 @@ class OpenAIProvider:
             yield
         except openai.APIStatusError as exc:
             raise _status_error(exc) from exc
-        except openai.APITimeoutError as exc:
-            raise ProviderTimeout(f"{self.base_url}: the call timed out") from exc
         except openai.APIConnectionError as exc:
-            raise ProviderUnavailable(f"{self.base_url}: connection failed: {exc}") from exc
+            raise _connection_error(self.base_url, exc) from exc
         except (openai.APIResponseValidationError, ValueError) as exc:
             raise ProviderUnavailable(f"{self.base_url}: unreadable reply: {exc}") from exc
 
@@ -180,6 +178,33 @@ def _status_error(exc: openai.APIStatusError) -> ProviderError:
             404: " (check the model name and the base URL)",
         },
     )
+
+
+def _connection_error(base_url: str, exc: openai.APIConnectionError) -> ProviderError:
+    """What really happened under the SDK's connection error: refused, timed out, or failed.
+
+    The transports disagree: aiohttp's refused connection reaches the SDK as a timeout, httpx's
+    as a connection error; both keep the ``ConnectionRefusedError`` in the exception chain.
+    """
+    causes = list(_chain(exc))
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return ProviderUnavailable(
+            f"{base_url}: connection refused (is the server running, and is the base URL right?)"
+        )
+    if isinstance(exc, openai.APITimeoutError):
+        return ProviderTimeout(f"{base_url}: the call timed out")
+    root = causes[-1] if causes else exc
+    return ProviderUnavailable(f"{base_url}: connection failed: {str(root) or type(root).__name__}")
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and its causes and contexts, each once, outermost first."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
 
 
 def _retry_after(headers: Any) -> float | None:

@@ -9,12 +9,12 @@ A response without ``annotation`` is an item without labels (a test set), not an
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from tutorloop.errors import Problem
+from tutorloop.load.lines import JsonProblem, parse_json, read_text
 from tutorloop.records import HumanLabel, TurnItem
 
 _RESPONSE_KEYS = ("anno_llm_responses", "tutor_responses")
@@ -24,14 +24,13 @@ Row = TurnItem | HumanLabel | Problem
 
 def read_mrbench(path: str, rater: str = "mrbench") -> Iterator[Row]:
     """Items, labels and problems of an MRBench-shaped JSON file (every problem, one pass)."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, UnicodeDecodeError) as exc:
-        yield Problem(path, f"cannot read the file: {exc}", hint="is it a UTF-8 JSON file?")
+    text = read_text(path)
+    if isinstance(text, Problem):
+        yield text
         return
-    except json.JSONDecodeError as exc:
-        yield Problem(path, f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno)
+    data = parse_json(text)
+    if isinstance(data, JsonProblem):
+        yield data.at(path, None)
         return
     if not isinstance(data, list):
         yield Problem(

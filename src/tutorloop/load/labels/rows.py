@@ -8,13 +8,13 @@ label), and optionally ``rater``, ``labelled_at``, ``note`` and the item's ``kin
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from pydantic import ValidationError
 
 from tutorloop.errors import Problem
+from tutorloop.load.lines import JsonProblem, iter_lines, parse_json
 from tutorloop.records import HumanLabel, NewerSchemaVersion, TurnItem
 
 Row = TurnItem | HumanLabel | Problem
@@ -26,25 +26,17 @@ CSV_ITEM = ("kind", "conversation_id", "tutor", "history", "response", "ground_t
 
 def read_jsonl(path: str) -> Iterator[Row]:
     """Labels (and the items they carry) of an tutorloop JSONL label file, line by line."""
-    try:
-        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        yield Problem(path, f"cannot read the file: {exc.strerror or exc}")
-        return
-    with handle:
-        try:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    yield from _json_line(path, number, line)
-        except UnicodeDecodeError as exc:
-            yield Problem(path, f"not UTF-8 text: {exc.reason}", hint="save the file as UTF-8")
+    for line in iter_lines(path):
+        if isinstance(line, Problem):
+            yield line
+        elif line.text.strip():
+            yield from _json_line(path, line.number, line.text)
 
 
 def _json_line(path: str, number: int, line: str) -> Iterator[Row]:
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        yield Problem(path, f"not valid JSON: {exc.msg} (column {exc.colno})", line=number)
+    data = parse_json(line)
+    if isinstance(data, JsonProblem):
+        yield data.at(path, number)
         return
     try:
         label = HumanLabel.model_validate(data)
@@ -76,30 +68,51 @@ def _validation_problems(path: str, number: int, exc: ValidationError) -> Iterat
 
 def read_csv(path: str) -> Iterator[Row]:
     """Labels and items of a CSV label file; line numbers are the file's own (header = 1)."""
+    bad: dict[int, Problem] = {}
+    reader = csv.DictReader(_csv_text(path, bad))
     try:
-        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        yield Problem(path, f"cannot read the file: {exc.strerror or exc}")
-        return
-    with handle:
-        try:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [c for c in CSV_REQUIRED if c not in header]
-            if missing:
-                yield Problem(
-                    path,
-                    f"missing column(s) {', '.join(missing)}",
-                    line=1,
-                    hint=f"the header needs {', '.join(CSV_REQUIRED)}",
-                )
-                return
-            line = reader.line_num
-            for row in reader:
-                start, line = line + 1, reader.line_num
+        header = reader.fieldnames or []
+        if 1 in bad:
+            yield bad[1]
+            return
+        missing = [c for c in CSV_REQUIRED if c not in header]
+        if missing:
+            yield Problem(
+                path,
+                f"missing column(s) {', '.join(missing)}",
+                line=1,
+                hint=f"the header needs {', '.join(CSV_REQUIRED)}",
+            )
+            return
+        line = reader.line_num
+        for row in reader:
+            start, line = line + 1, reader.line_num
+            if row.get(header[0]) == _UNREADABLE:
+                yield bad[line]
+            else:
                 yield from _csv_row(path, start, row)
-        except (UnicodeDecodeError, csv.Error) as exc:
-            yield Problem(path, f"cannot read the CSV: {exc}", line=reader.line_num or None)
+    except csv.Error as exc:
+        yield Problem(path, f"cannot read the CSV: {exc}", line=reader.line_num or None)
+
+
+_UNREADABLE = "\x00unreadable"
+
+
+def _csv_text(path: str, bad: dict[int, Problem]) -> Iterator[str]:
+    """The file's lines for :mod:`csv`; an unreadable line is kept in ``bad`` and read as a marker.
+
+    The marker is a row of its own, so the reader's line count stays right and the caller can
+    report the line's problem in its place.
+    """
+    for line in iter_lines(path):
+        if isinstance(line, Problem):
+            if line.line is None:  # the file itself cannot be opened
+                bad[1] = line
+                return
+            bad[line.line] = line
+            yield f'"{_UNREADABLE}"\n'
+        else:
+            yield line.text + "\n"
 
 
 def _csv_row(path: str, line: int, row: dict[str, Any]) -> Iterator[Row]:

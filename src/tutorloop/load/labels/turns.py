@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from pydantic import ValidationError
 
 from tutorloop.errors import InputProblems, Problem
 from tutorloop.load.items import Item
+from tutorloop.load.lines import JsonProblem, iter_lines, parse_json
 from tutorloop.load.sessions import iter_loaded
 from tutorloop.records import LabelPrediction, TurnItem
 
@@ -61,21 +61,22 @@ def read_predictions(path: str | Path) -> list[LabelPrediction]:
     name = str(path)
     records: list[LabelPrediction] = []
     problems: list[Problem] = []
-    try:
-        with open(name, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    records.append(LabelPrediction.model_validate(json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    problems.append(Problem(name, f"not valid JSON: {exc.msg}", line=number))
-                except ValidationError as exc:
-                    for error in exc.errors():
-                        field = ".".join(str(p) for p in error["loc"]) or None
-                        problems.append(Problem(name, error["msg"], line=number, field=field))
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(name, f"cannot read the file: {exc}"))
+    for line in iter_lines(name):
+        if isinstance(line, Problem):
+            problems.append(line)
+            continue
+        if not line.text.strip():
+            continue
+        data = parse_json(line.text)
+        if isinstance(data, JsonProblem):
+            problems.append(data.at(name, line.number))
+            continue
+        try:
+            records.append(LabelPrediction.model_validate(data))
+        except ValidationError as exc:
+            for error in exc.errors():
+                field = ".".join(str(p) for p in error["loc"]) or None
+                problems.append(Problem(name, error["msg"], line=line.number, field=field))
     if problems:
         raise InputProblems(problems)
     return records

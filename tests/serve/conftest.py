@@ -26,11 +26,13 @@ class LiveService:
     def __init__(self, config: ServeConfig) -> None:
         self.config = config
         sock = bind_socket()
+        self.app = create_app(config)
+        self.token = str(self.app.state.token)
         self.port = int(sock.getsockname()[1])
         self._socket = sock
         self.server = uvicorn.Server(
             uvicorn.Config(
-                create_app(config), lifespan="on", log_level="warning", log_config=None,
+                self.app, lifespan="on", log_level="warning", log_config=None,
                 access_log=False, timeout_graceful_shutdown=2,
             )
         )  # fmt: skip
@@ -50,7 +52,9 @@ class LiveService:
     def base_url(self) -> str:
         return f"{self.url}/v1"
 
-    def client(self, token: str | None = None) -> httpx.Client:
+    def client(self, token: str | None = None, *, auth: bool = True) -> httpx.Client:
+        """A client sending ``token`` (default: the service's own; ``auth=False``: none)."""
+        token = token or (self.token if auth else None)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 

@@ -24,6 +24,7 @@ from tutorloop.serve.config import ServeConfig, generate_token
 from tutorloop.serve.errors import install_error_handlers
 from tutorloop.serve.guard import Guard, GuardLimits
 from tutorloop.serve.jobs import Jobs
+from tutorloop.serve.offload import WORKERS
 from tutorloop.serve.openai_evals.executor import RunExecutor
 from tutorloop.serve.openai_evals.routes import router as openai_router
 from tutorloop.serve.routes_poc import router as poc_router
@@ -64,6 +65,7 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
             env=env,
             executor=RunExecutor(store, env, context, width),
             jobs=Jobs(store_path, config.calls, config.upstream),
+            workers=anyio.CapacityLimiter(WORKERS),
         )
         app.state.service = state
         try:

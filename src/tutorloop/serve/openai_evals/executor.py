@@ -14,6 +14,7 @@ again.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from datetime import UTC, datetime
@@ -39,6 +40,8 @@ from tutorloop.store import EvalsApiTables, Store
 __all__ = ["RunExecutor"]
 
 log = logging.getLogger("tutorloop.serve")
+_LOCAL_KINDS = frozenset({"string_check", "text_similarity"})
+"""Grader kinds that call no model: graded in a worker thread with its own event loop."""
 _DATA_SOURCE: TypeAdapter[Any] = TypeAdapter(DataSource)
 
 
@@ -119,14 +122,20 @@ class RunExecutor:
             return
         graders = parse_criteria(evaluation["testing_criteria"], f"eval {evaluation['id']}")
         source = _DATA_SOURCE.validate_python(run["data_source"])
+        self._start_store_run(run, evaluation)
         try:
-            rows = read_rows(source.source, self.tables.file_content, item_schema(evaluation))
+            read = functools.partial(
+                read_rows, source.source, self.tables.file_content, item_schema(evaluation)
+            )
+            rows = await anyio.to_thread.run_sync(read, abandon_on_cancel=True)
         except ApiError as exc:
             self._fail(run_id, "invalid_data_source", exc.message)
             return
+        run = self.tables.get_run(run_id)  # canceled or deleted while the rows were read?
+        if run is None or run["status"] not in ("queued", "in_progress"):
+            return
         run["status"] = "in_progress"
         self.tables.put_run(run)
-        self._start_store_run(run, evaluation)
         started = run
 
         async def grade(row: Row) -> Graded:
@@ -154,7 +163,11 @@ class RunExecutor:
         if sample.get("error") is None:
             answer = Sample.from_text(text)
             for spec in graders:
-                results.append(await spec.grade(row.item, answer, self.env))
+                if spec.kind in _LOCAL_KINDS:  # templates and text metrics: beside the loop
+                    work = functools.partial(spec.grade, row.item, answer, self.env)
+                    results.append(await anyio.to_thread.run_sync(anyio.run, work))
+                else:
+                    results.append(await spec.grade(row.item, answer, self.env))
         return graded(run, row, sample, results)
 
     async def _sample(self, source: Any, row: Row) -> tuple[str, dict[str, Any]]:
@@ -172,7 +185,10 @@ class RunExecutor:
             sample["error"] = {"code": "invalid_data_source", "message": f"{missing} is required"}
             return "", sample
         try:
-            request = build_request(model, source.input_messages, params, row.item, self.env)
+            build = functools.partial(
+                build_request, model, source.input_messages, params, row.item, self.env
+            )
+            request = await anyio.to_thread.run_sync(build)  # renders templates beside the loop
             sample["input"] = [m.model_dump() for m in request.messages]
             response = await self.context.model(upstream_model(model)).generate(request)
         except (TutorloopError, ValueError) as exc:
@@ -200,7 +216,11 @@ class RunExecutor:
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
             package_version=__version__,
             inputs=[f"eval {evaluation['id']}"],
-            config={"eval_id": evaluation["id"], "eval_name": evaluation.get("name", "")},
+            config={
+                "eval_id": evaluation["id"],
+                "eval_name": evaluation.get("name", ""),
+                "created_by": "api",
+            },
         )
         self.store.start_run(manifest)
 

@@ -106,7 +106,8 @@ class Guard:
         try:
             body = await self._check(scope, receive)
         except _Refused as refused:
-            await _answer(send, refused.status, refused.message, refused.code)
+            if refused.status:  # 0: nobody to answer
+                await _answer(send, refused.status, refused.message, refused.code)
             return
         started = False
 
@@ -218,8 +219,8 @@ class Guard:
         with anyio.move_on_after(deadline) as scope:
             while True:
                 message = await receive()
-                if message["type"] == "http.disconnect":
-                    raise _Refused(400, "the client disconnected", "disconnected")
+                if message["type"] == "http.disconnect":  # gone, or framing uvicorn refused
+                    raise _Refused(0, "the client disconnected", "disconnected")
                 chunk = message.get("body", b"")
                 seen += len(chunk)
                 if seen > self.limits.max_body_bytes:
@@ -317,6 +318,14 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _answer(send: Send, status: int, message: str, code: str) -> None:
+    """Send the error; a connection the server has already answered and closed is left be."""
+    try:
+        await _send_error(send, status, message, code)
+    except Exception as exc:  # e.g. h11 refused the framing and answered 400 itself
+        log.debug("no answer sent (%s): the connection is closed", type(exc).__name__)
+
+
+async def _send_error(send: Send, status: int, message: str, code: str) -> None:
     body = json.dumps(error_body(message, code=code)).encode("utf-8")
     headers = [
         (b"content-type", b"application/json"),

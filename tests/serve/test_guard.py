@@ -4,7 +4,6 @@ tokens, deep JSON, huge numbers, run hijacking, stalled bodies, malformed framin
 from __future__ import annotations
 
 import io
-import json
 import logging
 import socket
 import time

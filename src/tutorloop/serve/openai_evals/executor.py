@@ -17,8 +17,9 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from anyio.abc import TaskGroup
@@ -40,6 +41,9 @@ from tutorloop.store import EvalsApiTables, Store
 __all__ = ["RunExecutor"]
 
 log = logging.getLogger("tutorloop.serve")
+T = TypeVar("T")
+_THREADS = 2
+"""Threads for runs' CPU work: few, so the event loop keeps its share of the interpreter."""
 _LOCAL_KINDS = frozenset({"string_check", "text_similarity"})
 """Grader kinds that call no model: graded in a worker thread with its own event loop."""
 _DATA_SOURCE: TypeAdapter[Any] = TypeAdapter(DataSource)
@@ -56,10 +60,16 @@ class RunExecutor:
         self.width = max(1, width)
         self._group: TaskGroup | None = None
         self._scopes: dict[str, anyio.CancelScope] = {}
+        self._threads: anyio.CapacityLimiter | None = None
 
     def bind(self, group: TaskGroup) -> None:
         """Run from now on in ``group`` (the service's lifespan task group)."""
         self._group = group
+        self._threads = anyio.CapacityLimiter(_THREADS)
+
+    async def _beside(self, work: Callable[[], T]) -> T:
+        """``work()`` in one of the executor's few threads (rendering, schema checks)."""
+        return await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=self._threads)
 
     def submit(self, run_id: str) -> None:
         """Start executing a stored, ``queued`` run."""
@@ -127,7 +137,7 @@ class RunExecutor:
             read = functools.partial(
                 read_rows, source.source, self.tables.file_content, item_schema(evaluation)
             )
-            rows = await anyio.to_thread.run_sync(read, abandon_on_cancel=True)
+            rows = await self._beside(read)
         except ApiError as exc:
             self._fail(run_id, "invalid_data_source", exc.message)
             return
@@ -165,7 +175,7 @@ class RunExecutor:
             for spec in graders:
                 if spec.kind in _LOCAL_KINDS:  # templates and text metrics: beside the loop
                     work = functools.partial(spec.grade, row.item, answer, self.env)
-                    results.append(await anyio.to_thread.run_sync(anyio.run, work))
+                    results.append(await self._beside(functools.partial(anyio.run, work)))
                 else:
                     results.append(await spec.grade(row.item, answer, self.env))
         return graded(run, row, sample, results)
@@ -188,7 +198,7 @@ class RunExecutor:
             build = functools.partial(
                 build_request, model, source.input_messages, params, row.item, self.env
             )
-            request = await anyio.to_thread.run_sync(build)  # renders templates beside the loop
+            request = await self._beside(build)  # renders templates beside the loop
             sample["input"] = [m.model_dump() for m in request.messages]
             response = await self.context.model(upstream_model(model)).generate(request)
         except (TutorloopError, ValueError) as exc:

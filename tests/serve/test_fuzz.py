@@ -6,9 +6,9 @@ import json
 import logging
 import random
 import string
-from urllib.parse import quote
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import httpx2 as httpx
 import pytest

@@ -16,6 +16,7 @@ import uvicorn
 from tests.openai_wire.runner import LocalOpenAIServer, bind_socket
 from tutorloop.generate import CallPolicy, ProviderSettings
 from tutorloop.serve import ServeConfig, create_app
+from tutorloop.serve.runner import server_bounds
 
 TOKEN = "serve-test-token-0123456789"
 
@@ -33,7 +34,7 @@ class LiveService:
         self.server = uvicorn.Server(
             uvicorn.Config(
                 self.app, lifespan="on", log_level="warning", log_config=None,
-                access_log=False, timeout_graceful_shutdown=2,
+                access_log=False, timeout_graceful_shutdown=2, **server_bounds(config),
             )
         )  # fmt: skip
         self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]})

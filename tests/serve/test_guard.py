@@ -231,3 +231,16 @@ def test_malformed_framing_is_4xx_without_a_traceback(
         assert answer == b"" or answer.split(b" ")[1].startswith(b"4"), answer[:100]
     assert "Traceback" not in caplog.text
     assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_a_stalled_request_head_is_dropped(make_service: Callable[..., LiveService]) -> None:
+    service = make_service(head_timeout_s=0.5)
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", service.port), timeout=30) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")  # never ends
+        assert sock.recv(65536) == b""  # closed by the service, without an answer
+    assert time.monotonic() - started < 20
+    with socket.create_connection(("127.0.0.1", service.port), timeout=30) as idle:
+        assert idle.recv(65536) == b""  # a connection that never sends is closed too
+    with service.client() as client:  # a prompt client is unaffected
+        assert client.get("/healthz").status_code == 200

@@ -63,6 +63,9 @@ class ServeConfig(BaseModel):
     """Restart-free cap on requests one worker serves (None: no cap)."""
     keep_alive_s: float = Field(default=5.0, gt=0)
     """An idle keep-alive connection is closed after this many seconds."""
+    head_timeout_s: float = Field(default=10.0, gt=0)
+    """A request line and headers must arrive within this many seconds, else the connection
+    is closed (slowloris)."""
     body_timeout_s: float = Field(default=30.0, gt=0)
     """A request body must arrive within this many seconds (plus ``min_body_rate`` time)."""
     min_body_rate: int = Field(default=64 * 1024, ge=1)

@@ -1,24 +1,26 @@
 """Serve the app with uvicorn: a token always, bounded connections, no secrets in the logs.
 
 Without ``$TUTORLOOP_API_TOKEN`` the service generates a strong token and prints it once to
-the console (stderr, never the log). uvicorn bounds the connections served at once
+the console (stderr, never the log). uvicorn (h11) bounds the connections served at once
 (``max_connections``; more get 503), closes idle keep-alive connections (``keep_alive_s``) and
-caps header sizes; the guard bounds bodies in size and time. On SIGTERM or SIGINT uvicorn stops
-accepting connections and gives in-flight requests up to ``graceful_shutdown_s`` seconds; then
-the lifespan cancels background runs, which keep their status in the store and resume at the
-next start. Access logs carry the method, the path without its query string, and the status:
-never a header, so never the token.
+connections whose request head is late (``head_timeout_s``), and caps header sizes; the guard
+bounds bodies in size and time. On SIGTERM or SIGINT uvicorn stops accepting connections and
+gives in-flight requests up to ``graceful_shutdown_s`` seconds; then the lifespan cancels
+background runs, which keep their status in the store and resume at the next start. Access
+logs carry the method, the path without its query string, and the status: never a header, so
+never the token.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from tutorloop.serve.config import TOKEN_ENV, ServeConfig, generate_token
+from tutorloop.serve.protocol import guarded_h11
 
-__all__ = ["QueryStripper", "announce_token", "serve"]
+__all__ = ["QueryStripper", "announce_token", "serve", "server_bounds"]
 
 
 class QueryStripper(logging.Filter):
@@ -46,6 +48,17 @@ def announce_token(config: ServeConfig, token: str, out: TextIO | None = None) -
     out.flush()
 
 
+def server_bounds(config: ServeConfig) -> dict[str, Any]:
+    """The ``uvicorn.Config`` arguments that bound connections, heads and keep-alive."""
+    return {
+        "http": guarded_h11(config.head_timeout_s),
+        "limit_concurrency": config.max_connections,
+        "limit_max_requests": config.max_requests,
+        "timeout_keep_alive": max(1, int(config.keep_alive_s)),
+        "h11_max_incomplete_event_size": 64 * 1024,
+    }
+
+
 def serve(config: ServeConfig) -> None:
     """Run the service until it is told to stop (blocking).
 
@@ -68,16 +81,12 @@ def serve(config: ServeConfig) -> None:
             host=config.host,
             port=config.port,
             loop="auto",
-            http="auto",
             ws="none",
             lifespan="on",
             access_log=config.access_log,
             server_header=False,
             timeout_graceful_shutdown=config.graceful_shutdown_s,
-            limit_concurrency=config.max_connections,
-            limit_max_requests=config.max_requests,
-            timeout_keep_alive=max(1, int(config.keep_alive_s)),
-            h11_max_incomplete_event_size=64 * 1024,
+            **server_bounds(config),
         )
     )
     server.run()

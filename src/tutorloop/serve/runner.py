@@ -74,19 +74,17 @@ def serve(config: ServeConfig) -> None:
     if token is None:
         token = generate_token()
         announce_token(config, token)
-    logging.getLogger("uvicorn.access").addFilter(QueryStripper())
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config, token=token),
-            host=config.host,
-            port=config.port,
-            loop="auto",
-            ws="none",
-            lifespan="on",
-            access_log=config.access_log,
-            server_header=False,
-            timeout_graceful_shutdown=config.graceful_shutdown_s,
-            **server_bounds(config),
-        )
+    settings = uvicorn.Config(
+        create_app(config, token=token),
+        host=config.host,
+        port=config.port,
+        loop="auto",
+        ws="none",
+        lifespan="on",
+        access_log=config.access_log,
+        server_header=False,
+        timeout_graceful_shutdown=config.graceful_shutdown_s,
+        **server_bounds(config),
     )
-    server.run()
+    logging.getLogger("uvicorn.access").addFilter(QueryStripper())  # after uvicorn's log config
+    uvicorn.Server(settings).run()

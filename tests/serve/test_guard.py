@@ -167,6 +167,13 @@ def test_a_client_cannot_write_into_a_run_it_did_not_create(live: LiveService) -
         assert started.status_code == 202
         again = client.post("/v1/runs", json={"run_id": "mine-1", "dataset": "study-mode"})
         assert again.status_code == 409  # nor into one made through the API: ids are not reused
+        deadline = time.monotonic() + 60
+        while (mine := client.get("/v1/runs/mine-1").json())["status"] != "completed":
+            assert mine["status"] in ("queued", "running"), mine
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert mine["created_by"] == "api"
+        assert client.get("/v1/runs/nightly").json()["created_by"] == "cli"
         for bad in ("../nightly", "a" * 81, "-x", "a b"):
             reply = client.post("/v1/runs", json={"run_id": bad, "dataset": "study-mode"})
             assert reply.status_code == 422, bad

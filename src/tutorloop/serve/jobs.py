@@ -202,6 +202,7 @@ class Jobs:
         options = RunConfig(run_id=run_id, store_path=self.store_path)
         if request.replay is None:
             grade_paths(paths, GradeConfig(), options)
+            self._mark_created(run_id)
             return
         config = ReplayConfig(
             model=request.replay.model,
@@ -209,4 +210,13 @@ class Jobs:
             mode=request.replay.mode,
         )
         replay_paths(paths, config, self.policy, self.settings, options)
+        self._mark_created(run_id)
         grade_run(run_id, GradeConfig(), options, access=ModelAccess(self.policy, self.settings))
+
+    def _mark_created(self, run_id: str) -> None:
+        """Record in the run's manifest that the API created it (``created_by: api``)."""
+        with Store.open(self.store_path) as store:
+            manifest = store.get_run(run_id)
+            if manifest.config.get("created_by") != "api":
+                manifest.config["created_by"] = "api"
+                store.update_manifest(manifest)

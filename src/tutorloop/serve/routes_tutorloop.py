@@ -187,6 +187,7 @@ async def get_run(request: Request, run_id: str) -> dict[str, Any]:
         "object": "run",
         "id": run_id,
         "kind": manifest.kind,
+        "created_by": manifest.config.get("created_by", "cli"),
         "status": status,
         "error": error,
         "created_at": manifest.created_at,

@@ -26,6 +26,7 @@ pytestmark = [
 
 ITEMS = 40
 PROMPT: Any = {"role": "user", "content": "{{ item.prompt }}"}
+RESUME_TOKEN = "resume-token-0123456789-abcdefghij"
 
 
 def _free_port() -> int:
@@ -63,11 +64,11 @@ def test_kill_minus_nine_mid_run_then_restart_keeps_every_item_exactly_once(
     }
     (tmp_path / "serve.yaml").write_text(json.dumps(config), encoding="utf-8")
     env = {**os.environ, "OPENAI_API_KEY": openai_wire.api_key}
-    env.pop("TUTORLOOP_API_TOKEN", None)
+    env["TUTORLOOP_API_TOKEN"] = RESUME_TOKEN
     openai_wire.state.latency_s = 0.2
     port = _free_port()
     first = _serve(tmp_path, port, env, "first.log")
-    client = OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused", max_retries=0)
+    client = OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=RESUME_TOKEN, max_retries=0)
     evaluation = client.evals.create(
         name="kill -9",
         data_source_config={"type": "custom", "item_schema": {"type": "object"}},
@@ -115,7 +116,8 @@ def test_kill_minus_nine_mid_run_then_restart_keeps_every_item_exactly_once(
             assert time.monotonic() < deadline, "the resumed run did not complete"
             time.sleep(0.05)
         items = list(client.evals.runs.output_items.list(run.id, eval_id=evaluation.id, limit=7))
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        auth = {"Authorization": f"Bearer {RESUME_TOKEN}"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=auth, timeout=30) as http:
             tutorloop_run = http.get(f"/v1/runs/{run.id}").json()
             report = http.get(f"/v1/runs/{run.id}/report")
     finally:

@@ -21,6 +21,7 @@ from tests.openai_wire.runner import LocalOpenAIServer, bind_socket
 
 pytestmark = pytest.mark.e2e
 PROMPT: Any = {"role": "user", "content": "{{ item.prompt }}"}
+RESUME_TOKEN = "resume-token-0123456789-abcdefghij"
 
 
 def _free_port() -> int:
@@ -59,11 +60,11 @@ def test_a_run_interrupted_by_a_restart_resumes(
     }
     (tmp_path / "serve.yaml").write_text(json.dumps(config), encoding="utf-8")
     env = {**os.environ, "OPENAI_API_KEY": openai_wire.api_key}
-    env.pop("TUTORLOOP_API_TOKEN", None)
+    env["TUTORLOOP_API_TOKEN"] = RESUME_TOKEN
     openai_wire.state.latency_s = 0.25
     port = _free_port()
     process = _start(tmp_path, port, env, "first.log")
-    client = OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused", max_retries=0)
+    client = OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=RESUME_TOKEN, max_retries=0)
     evaluation = client.evals.create(
         name="resume",
         data_source_config={"type": "custom", "item_schema": {"type": "object"}},
@@ -118,8 +119,8 @@ def test_a_run_interrupted_by_a_restart_resumes(
         process.wait(timeout=30)
 
 
-def test_refuses_a_public_address_without_a_token(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "TUTORLOOP_API_TOKEN"}
+def test_refuses_a_public_address_with_a_weak_token(tmp_path: Path) -> None:
+    env = {**os.environ, "TUTORLOOP_API_TOKEN": "x"}
     done = subprocess.run(
         [sys.executable, "-m", "tutorloop", "serve", "--host", "0.0.0.0", "--store",
          str(tmp_path / "s.db")],

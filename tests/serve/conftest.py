@@ -16,6 +16,7 @@ import uvicorn
 from tests.openai_wire.runner import LocalOpenAIServer, bind_socket
 from tutorloop.generate import CallPolicy, ProviderSettings
 from tutorloop.serve import ServeConfig, create_app
+from tutorloop.serve.runner import server_bounds
 
 TOKEN = "serve-test-token-0123456789"
 
@@ -26,12 +27,14 @@ class LiveService:
     def __init__(self, config: ServeConfig) -> None:
         self.config = config
         sock = bind_socket()
+        self.app = create_app(config)
+        self.token = str(self.app.state.token)
         self.port = int(sock.getsockname()[1])
         self._socket = sock
         self.server = uvicorn.Server(
             uvicorn.Config(
-                create_app(config), lifespan="on", log_level="warning", log_config=None,
-                access_log=False, timeout_graceful_shutdown=2,
+                self.app, lifespan="on", log_level="warning", log_config=None,
+                access_log=False, timeout_graceful_shutdown=2, **server_bounds(config),
             )
         )  # fmt: skip
         self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]})
@@ -50,7 +53,9 @@ class LiveService:
     def base_url(self) -> str:
         return f"{self.url}/v1"
 
-    def client(self, token: str | None = None) -> httpx.Client:
+    def client(self, token: str | None = None, *, auth: bool = True) -> httpx.Client:
+        """A client sending ``token`` (default: the service's own; ``auth=False``: none)."""
+        token = token or (self.token if auth else None)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 

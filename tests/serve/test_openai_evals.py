@@ -22,8 +22,8 @@ from tutorloop.pulse.refusal_smoke import bundled_refusal_dataset
 from .conftest import TOKEN, LiveService
 
 
-def _client(service: LiveService, token: str = "unused") -> OpenAI:
-    return OpenAI(base_url=service.base_url, api_key=token, max_retries=0)
+def _client(service: LiveService, token: str | None = None) -> OpenAI:
+    return OpenAI(base_url=service.base_url, api_key=token or service.token, max_retries=0)
 
 
 def _wait(client: OpenAI, eval_id: str, run_id: str) -> Any:
@@ -131,7 +131,7 @@ def _graders() -> Any:
 
 def test_study_mode_notebook_full_tutoring_eval(live: LiveService) -> None:
     async def notebook() -> Any:
-        client = AsyncOpenAI(base_url=live.base_url, api_key="unused", max_retries=0)
+        client = AsyncOpenAI(base_url=live.base_url, api_key=live.token, max_retries=0)
         full_eval = await client.evals.create(
             name="Full-StudyMode-Tutoring-Eval",
             data_source_config={

@@ -41,7 +41,8 @@ def test_dataset_lists_the_evals_under_both_names(live: LiveService) -> None:
 def test_assert_echoes_the_body_and_refuses_an_empty_one(live: LiveService) -> None:
     with live.client() as client:
         for path in ("/assert", "/validate"):
-            echoed = client.post(path, content=b'{"a": [1, 2]}')
+            json_type = {"content-type": "application/json"}
+            echoed = client.post(path, content=b'{"a": [1, 2]}', headers=json_type)
             assert echoed.status_code == 200
             assert echoed.content == b'{"a": [1, 2]}'
             empty = client.post(path, content=b"")

@@ -59,9 +59,9 @@ def test_malformed_json_is_422_in_openai_error_shape(live: LiveService) -> None:
 def test_a_body_not_sent_as_json_says_which_content_type_to_send(live: LiveService) -> None:
     with live.client() as client:
         reply = client.post("/v1/grade", content=b"{bad", headers={"content-type": "text/plain"})
-    assert reply.status_code == 422
+    assert reply.status_code == 415
     error = reply.json()["error"]
-    assert error["code"] == "invalid_json"
+    assert error["code"] == "unsupported_media_type"
     assert "Content-Type: application/json" in error["message"]
 
 
@@ -107,7 +107,7 @@ def test_oversize_body_is_413(make_service: Callable[..., LiveService]) -> None:
 
 def test_token_guards_every_route_but_the_probes(make_service: Callable[..., LiveService]) -> None:
     service = make_service(token=TOKEN)
-    with service.client() as anonymous:
+    with service.client(auth=False) as anonymous:
         assert anonymous.get("/healthz").status_code == 200
         assert anonymous.get("/readyz").status_code == 200
         for method, path in [("POST", "/v1/grade"), ("GET", "/v1/datasets"), ("GET", "/v1/evals"),

@@ -46,7 +46,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             int | None, typer.Option("--max-body-bytes", help="Larger bodies get 413.")
         ] = None,
     ) -> None:
-        """Serve evals over HTTP; set TUTORLOOP_API_TOKEN to require a bearer token."""
+        """Serve evals over HTTP behind a bearer token (TUTORLOOP_API_TOKEN, or a generated one)."""
         from tutorloop.serve import ServeConfig, load_serve_config, serve
 
         try:
@@ -74,6 +74,6 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         except ValueError as exc:
             err.print(f"[red]error:[/] {exc}")
             raise typer.Exit(2) from None
-        auth = "bearer token required" if settings.token() else "no token (loopback only)"
-        err.print(f"tutorloop serve on http://{settings.host}:{settings.port} ({auth})")
+        source = "from TUTORLOOP_API_TOKEN" if settings.token() else "generated, shown below"
+        err.print(f"tutorloop serve on http://{settings.host}:{settings.port} (token {source})")
         serve(settings)

@@ -20,10 +20,11 @@ from tutorloop._version import __version__
 from tutorloop.generate import CallContext
 from tutorloop.grade import GradeEnv
 from tutorloop.run import SessionGrader
-from tutorloop.serve.config import ServeConfig
+from tutorloop.serve.config import ServeConfig, generate_token
 from tutorloop.serve.errors import install_error_handlers
-from tutorloop.serve.guard import Guard
+from tutorloop.serve.guard import Guard, GuardLimits
 from tutorloop.serve.jobs import Jobs
+from tutorloop.serve.offload import WORKERS
 from tutorloop.serve.openai_evals.executor import RunExecutor
 from tutorloop.serve.openai_evals.routes import router as openai_router
 from tutorloop.serve.routes_poc import router as poc_router
@@ -36,9 +37,16 @@ __all__ = ["create_app"]
 log = logging.getLogger("tutorloop.serve")
 
 
-def create_app(config: ServeConfig | None = None) -> FastAPI:
-    """The service's ASGI app (serve it with uvicorn, or :func:`tutorloop.serve.serve`)."""
+def create_app(config: ServeConfig | None = None, token: str | None = None) -> FastAPI:
+    """The service's ASGI app (serve it with uvicorn, or :func:`tutorloop.serve.serve`).
+
+    Args:
+        config: The service config (default: :class:`ServeConfig`'s defaults).
+        token: The bearer token (default: ``$TUTORLOOP_API_TOKEN``, else a generated one, kept
+            on ``app.state.token`` for the caller to show).
+    """
     config = config or ServeConfig()
+    token = token or config.token() or generate_token()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -62,6 +70,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
             env=env,
             executor=RunExecutor(store, env, context, width),
             jobs=Jobs(store_path, config.calls, config.upstream),
+            workers=anyio.CapacityLimiter(WORKERS),
         )
         app.state.service = state
         try:
@@ -91,5 +100,13 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     app.include_router(tutorloop_router)
     app.include_router(openai_router)
     app.include_router(poc_router)
-    app.add_middleware(Guard, token=config.token(), max_body_bytes=config.max_body_bytes)
+    limits = GuardLimits(
+        max_body_bytes=config.max_body_bytes,
+        body_timeout_s=config.body_timeout_s,
+        min_body_rate=config.min_body_rate,
+        max_json_depth=config.max_json_depth,
+        max_json_number_chars=config.max_json_number_chars,
+    )
+    app.add_middleware(Guard, token=token, hosts=config.served_hosts(), limits=limits)
+    app.state.token = token
     return app

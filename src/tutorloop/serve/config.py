@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -20,10 +21,15 @@ from tutorloop.errors import ConfigError
 from tutorloop.generate import CallPolicy, ProviderSettings
 from tutorloop.load import load_yaml_model
 
-__all__ = ["TOKEN_ENV", "ServeConfig", "load_serve_config"]
+__all__ = ["TOKEN_ENV", "ServeConfig", "generate_token", "is_loopback", "load_serve_config"]
 
 TOKEN_ENV = "TUTORLOOP_API_TOKEN"
 """The environment variable holding the service's bearer token."""
+
+MIN_TOKEN_CHARS = 24
+"""A shorter token is refused on a bind beyond this machine."""
+MIN_TOKEN_KINDS = 8
+"""A token of fewer distinct characters is refused on a bind beyond this machine."""
 
 
 class ServeConfig(BaseModel):
@@ -56,27 +62,70 @@ class ServeConfig(BaseModel):
     server's user can read, its keys included), or ``off`` (always refused)."""
     bwrap_path: str = "bwrap"
     """The bubblewrap executable python graders are sandboxed with."""
+    allowed_hosts: list[str] = Field(default_factory=list)
+    """``Host`` names served besides loopback names and ``host`` (e.g. a proxy's public name)."""
+    max_connections: int = Field(default=64, ge=1)
+    """Connections served at once; more are answered 503 (uvicorn's ``limit_concurrency``)."""
+    max_requests: int | None = Field(default=None, ge=1)
+    """Restart-free cap on requests one worker serves (None: no cap)."""
+    keep_alive_s: float = Field(default=5.0, gt=0)
+    """An idle keep-alive connection is closed after this many seconds."""
+    head_timeout_s: float = Field(default=10.0, gt=0)
+    """A request line and headers must arrive within this many seconds, else the connection
+    is closed (slowloris)."""
+    body_timeout_s: float = Field(default=30.0, gt=0)
+    """A request body must arrive within this many seconds (plus ``min_body_rate`` time)."""
+    min_body_rate: int = Field(default=64 * 1024, ge=1)
+    """Bytes per second a slow body upload is allowed on top of ``body_timeout_s``."""
+    max_json_depth: int = Field(default=64, ge=2, le=500)
+    """JSON bodies nested deeper are refused with 400."""
+    max_json_number_chars: int = Field(default=100, ge=20, le=4000)
+    """JSON numbers written with more characters are refused with 400."""
+    max_grade_sessions: int = Field(default=256, ge=1)
+    """Sessions one ``POST /v1/grade`` may send (more: use ``POST /v1/runs``)."""
+    work_timeout_s: float = Field(default=30.0, gt=0)
+    """Deadline of a request's heavy work (grading a batch, checking rows against a schema)."""
 
     def token(self) -> str | None:
-        """The bearer token every route but ``/healthz`` and ``/readyz`` requires (or None)."""
+        """The bearer token from ``$TUTORLOOP_API_TOKEN`` (None: the service generates one)."""
         value = os.environ.get(TOKEN_ENV, "")
         return value or None
 
     def check_bind(self) -> None:
-        """Refuse to listen beyond this machine without a token.
+        """Refuse to listen beyond this machine with a weak token.
 
         Raises:
-            ConfigError: ``host`` is not a loopback address and ``$TUTORLOOP_API_TOKEN`` is unset.
+            ConfigError: ``host`` is not a loopback address and ``$TUTORLOOP_API_TOKEN`` is
+                shorter than 24 characters or made of fewer than 8 distinct characters.
         """
-        if self.token() is None and not _loopback(self.host):
+        token = self.token()
+        if token is None or is_loopback(self.host):
+            return
+        if len(token) < MIN_TOKEN_CHARS or len(set(token)) < MIN_TOKEN_KINDS:
             raise ConfigError(
-                f"refusing to listen on {self.host} without a token: set {TOKEN_ENV} "
-                "(clients then send 'Authorization: Bearer <token>'), or bind 127.0.0.1",
-                field="--host",
+                f"refusing to listen on {self.host} with a weak {TOKEN_ENV}: use at least "
+                f"{MIN_TOKEN_CHARS} varied characters, e.g. the output of "
+                "'python -c \"import secrets; print(secrets.token_urlsafe(32))\"', "
+                "or unset it to have the service generate one, or bind 127.0.0.1",
+                field=TOKEN_ENV,
             )
 
+    def served_hosts(self) -> frozenset[str]:
+        """The ``Host`` names (without port, lower case) requests may carry."""
+        names = {"localhost", "127.0.0.1", "::1", "[::1]", self.host.lower()}
+        if ":" in self.host and not self.host.startswith("["):
+            names.add(f"[{self.host.lower()}]")
+        names.update(h.lower() for h in self.allowed_hosts)
+        return frozenset(names)
 
-def _loopback(host: str) -> bool:
+
+def generate_token() -> str:
+    """A strong random bearer token (43 URL-safe characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback name or address."""
     if host == "localhost":
         return True
     try:

@@ -1,25 +1,41 @@
-"""The service's gate, as one ASGI middleware: bearer-token auth, then the body-size limit.
+"""The service's gate, as one ASGI middleware: every request is checked before a route sees it.
 
-* **Auth**: when a token is configured, every route but ``/healthz`` and ``/readyz`` needs
-  ``Authorization: Bearer <token>`` (compared in constant time); otherwise 401.
-* **Size**: a ``Content-Length`` above the limit is refused with 413 before the body is read; a
-  chunked body is counted as it streams and refused the moment it passes the limit.
+In order:
 
-Both answers are OpenAI's error JSON. The token is never logged or echoed.
+* **Host**: only the names the service serves (loopback names, the bind address and
+  ``allowed_hosts``); others get 421. A web page that rebinds its DNS name to 127.0.0.1 sends
+  its own name, so it is refused.
+* **Auth**: every route but ``/healthz`` and ``/readyz`` needs ``Authorization: Bearer
+  <token>`` (compared in constant time); otherwise 401. A credential in the query string is
+  refused with 400 (query strings end up in logs and browser history).
+* **Body type**: a ``POST``/``PUT``/``PATCH``/``DELETE`` body must be ``application/json``, but
+  ``POST /v1/files`` takes ``multipart/form-data`` (as OpenAI's Files API). Other bodies get
+  415, so a cross-site form cannot post to the service.
+* **Size and time**: a ``Content-Length`` above the limit is refused with 413 before the body
+  is read; a chunked body is counted as it streams. The body must arrive before a deadline
+  (``body_timeout_s`` plus its size at ``min_body_rate``), else 408.
+* **JSON shape**: a JSON body nested deeper than ``max_json_depth`` or with a number longer
+  than ``max_json_number_chars`` is refused with 400 before any parser recurses into it.
+
+Every answer is OpenAI's error JSON. The token is never logged or echoed.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl
 
-from starlette.exceptions import HTTPException
+import anyio
 
 from tutorloop.serve.errors import error_body
 
-__all__ = ["OPEN_PATHS", "Guard"]
+__all__ = ["CREDENTIAL_PARAMS", "OPEN_PATHS", "Guard", "GuardLimits", "json_problem"]
+
+log = logging.getLogger("tutorloop.serve")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -30,63 +46,286 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 """Paths that answer without a token (liveness and readiness probes)."""
 
+CREDENTIAL_PARAMS = frozenset(
+    {"token", "access_token", "api_key", "apikey", "api-key", "key", "auth", "authorization",
+     "bearer", "password", "secret"}
+)  # fmt: skip
+"""Query parameters refused as credentials in the URL."""
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_MULTIPART_PATHS = frozenset({"/v1/files"})
+_JSON_TYPES = frozenset({"application/json"})
+_SCAN_ON_LOOP = 32 * 1024
+
+
+class GuardLimits:
+    """The guard's bounds (copied from :class:`~tutorloop.serve.config.ServeConfig`)."""
+
+    def __init__(
+        self,
+        *,
+        max_body_bytes: int,
+        body_timeout_s: float = 30.0,
+        min_body_rate: int = 64 * 1024,
+        max_json_depth: int = 64,
+        max_json_number_chars: int = 100,
+    ) -> None:
+        self.max_body_bytes = max_body_bytes
+        self.body_timeout_s = body_timeout_s
+        self.min_body_rate = min_body_rate
+        self.max_json_depth = max_json_depth
+        self.max_json_number_chars = max_json_number_chars
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str, code: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+
 
 class Guard:
-    """Auth and body-size limit in front of ``app``."""
+    """Host, auth, body type, size, time and JSON-shape checks in front of ``app``."""
 
-    def __init__(self, app: ASGIApp, *, token: str | None, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, token: str, hosts: frozenset[str], limits: GuardLimits
+    ) -> None:
+        if not token:
+            raise ValueError("the guard needs a token")
         self.app = app
-        self._token = token.encode("utf-8") if token else None
-        self.max_body_bytes = max_body_bytes
+        self._token = token.encode("utf-8")
+        self.hosts = hosts
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check the request, then pass it on (or answer 401/413)."""
+        """Check the request, then pass it on (or answer with the refusal)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers: dict[bytes, bytes] = dict(scope.get("headers") or [])
-        guarded = self._token is not None and scope.get("path") not in OPEN_PATHS
-        if guarded and not self._authorized(headers.get(b"authorization")):
-            message = (
-                "missing or wrong bearer token: send 'Authorization: Bearer <token>' with "
-                "the token the service was started with (TUTORLOOP_API_TOKEN)"
+        try:
+            body = await self._check(scope, receive)
+        except _Refused as refused:
+            if refused.status:  # 0: nobody to answer
+                await _answer(send, refused.status, refused.message, refused.code)
+            return
+        started = False
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive if body is None else _replay(body, receive), watched_send)
+        except Exception as exc:  # one line in the log, OpenAI's error JSON to the client
+            log.error(
+                "%s %s failed: %s", scope.get("method"), scope.get("path"), type(exc).__name__
             )
-            await _answer(send, 401, message, "invalid_api_key")
+            if not started:
+                message = "the service failed on this request; the log has its error type"
+                await _answer(send, 500, message, "internal_error")
+
+    async def _check(self, scope: Scope, receive: Receive) -> bytes | None:
+        """The buffered body (None: no body to buffer); raises :class:`_Refused`."""
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope.get("headers") or []:
+            headers.setdefault(name, value)
+        self._check_host(headers.get(b"host"))
+        path = str(scope.get("path", ""))
+        self._check_query(scope.get("query_string") or b"")
+        if path not in OPEN_PATHS and not self._authorized(headers.get(b"authorization")):
+            raise _Refused(
+                401,
+                "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the "
+                "token the service printed at start (or the one in TUTORLOOP_API_TOKEN)",
+                "invalid_api_key",
+            )
+        method = str(scope.get("method", "GET")).upper()
+        length = _content_length(headers)
+        if length is not None and length > self.limits.max_body_bytes:
+            raise _Refused(413, self._too_large(), "request_too_large")
+        has_body = (length is not None and length > 0) or b"transfer-encoding" in headers
+        if not has_body or method not in _BODY_METHODS:
+            return None
+        media = headers.get(b"content-type", b"").split(b";")[0].strip().lower().decode("latin-1")
+        wanted = _JSON_TYPES if path not in _MULTIPART_PATHS else frozenset({"multipart/form-data"})
+        if media not in wanted:
+            shown = " or ".join(sorted(wanted))
+            raise _Refused(
+                415,
+                f"{method} {path} takes a body of type {shown}, not '{media or 'none'}': "
+                'send it with "Content-Type: ' + sorted(wanted)[0] + '"',
+                "unsupported_media_type",
+            )
+        body = await self._read(receive, length)
+        if media in _JSON_TYPES:
+            args = (body, self.limits.max_json_depth, self.limits.max_json_number_chars)
+            if len(body) > _SCAN_ON_LOOP:  # a long scan runs beside the event loop
+                problem = await anyio.to_thread.run_sync(json_problem, *args)
+            else:
+                problem = json_problem(*args)
+            if problem is not None:
+                raise _Refused(400, problem, "invalid_json")
+        return body
+
+    def _check_host(self, host: bytes | None) -> None:
+        name = _host_name(host)
+        if name is None or name not in self.hosts:
+            shown = "none" if host is None else repr(host.decode("latin-1")[:100])
+            raise _Refused(
+                421,
+                f"this service does not serve the Host {shown}: use one of its names, or add "
+                "the name to allowed_hosts in the service config (e.g. a proxy's public name)",
+                "invalid_host",
+            )
+
+    def _check_query(self, query: bytes) -> None:
+        if not query:
             return
-        length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            await _answer(send, 413, self._too_large(), "request_too_large")
+        try:
+            names = {k.lower() for k, _ in parse_qsl(query.decode("latin-1"), True)}
+        except ValueError:
             return
-        await self._limited(scope, receive, send)
+        found = sorted(names & CREDENTIAL_PARAMS)
+        if found:
+            raise _Refused(
+                400,
+                f"credentials are not accepted in the query string ({found[0]}): send "
+                "'Authorization: Bearer <token>' instead, and replace a token that was sent "
+                "in a URL",
+                "credential_in_query",
+            )
 
     def _authorized(self, header: bytes | None) -> bool:
-        if not header or self._token is None:
+        if not header:
             return False
         scheme, _, given = header.partition(b" ")
         return scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), self._token)
 
     def _too_large(self) -> str:
         return (
-            f"the request body is larger than the service's limit of {self.max_body_bytes} "
-            "bytes (max_body_bytes): send less per request"
+            f"the request body is larger than the service's limit of "
+            f"{self.limits.max_body_bytes} bytes (max_body_bytes): send less per request"
         )
 
-    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _read(self, receive: Receive, length: int | None) -> bytes:
+        """The whole body, within the size limit and the deadline."""
+        size = length if length is not None else self.limits.max_body_bytes
+        deadline = self.limits.body_timeout_s + size / self.limits.min_body_rate
+        chunks: list[bytes] = []
         seen = 0
+        with anyio.move_on_after(deadline) as scope:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":  # gone, or framing uvicorn refused
+                    raise _Refused(0, "the client disconnected", "disconnected")
+                chunk = message.get("body", b"")
+                seen += len(chunk)
+                if seen > self.limits.max_body_bytes:
+                    raise _Refused(413, self._too_large(), "request_too_large")
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+        if scope.cancelled_caught:
+            raise _Refused(
+                408,
+                f"the request body did not arrive within {deadline:.0f} seconds: send it faster",
+                "request_timeout",
+            )
+        return b"".join(chunks)
 
-        async def counted_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_body_bytes:
-                    raise HTTPException(413, detail=self._too_large())
-            return message
 
-        await self.app(scope, counted_receive, send)
+def json_problem(body: bytes, max_depth: int, max_number_chars: int) -> str | None:
+    """Why a JSON body is refused before parsing (too deep, a huge number), else None.
+
+    A linear scan that never recurses; text that is not JSON is left to the parser.
+    """
+    depth = 0
+    in_string = False
+    escaped = False
+    run = 0
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+            continue
+        if byte == 0x22:
+            in_string = True
+            run = 0
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            run = 0
+            if depth > max_depth:
+                return f"the JSON body is nested deeper than {max_depth} levels: send flatter data"
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+            run = 0
+        elif 0x30 <= byte <= 0x39 or byte in (0x2D, 0x2B, 0x2E, 0x65, 0x45):
+            run += 1
+            if run > max_number_chars:
+                return (
+                    f"the JSON body has a number longer than {max_number_chars} characters: "
+                    "send it as a string"
+                )
+        else:
+            run = 0
+    return None
+
+
+def _content_length(headers: dict[bytes, bytes]) -> int | None:
+    value = headers.get(b"content-length")
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise _Refused(400, "the Content-Length header is not a number", "invalid_request")
+    return int(value)
+
+
+def _host_name(host: bytes | None) -> str | None:
+    """``Host`` without its port, lower case (None: missing or malformed)."""
+    if host is None:
+        return None
+    try:
+        text = host.decode("ascii").strip().lower()
+    except UnicodeDecodeError:
+        return None
+    if text.startswith("["):
+        end = text.find("]")
+        return text[: end + 1] if end > 0 else None
+    name, _, port = text.partition(":")
+    if port and not port.isdigit():
+        return None
+    return name or None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
 
 
 async def _answer(send: Send, status: int, message: str, code: str) -> None:
+    """Send the error; a connection the server has already answered and closed is left be."""
+    try:
+        await _send_error(send, status, message, code)
+    except Exception as exc:  # e.g. h11 refused the framing and answered 400 itself
+        log.debug("no answer sent (%s): the connection is closed", type(exc).__name__)
+
+
+async def _send_error(send: Send, status: int, message: str, code: str) -> None:
     body = json.dumps(error_body(message, code=code)).encode("utf-8")
     headers = [
         (b"content-type", b"application/json"),
@@ -94,5 +333,7 @@ async def _answer(send: Send, status: int, message: str, code: str) -> None:
     ]
     if status == 401:
         headers.append((b"www-authenticate", b"Bearer"))
+    if status in (400, 408, 413, 415, 421):
+        headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

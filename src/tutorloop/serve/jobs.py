@@ -31,10 +31,11 @@ from tutorloop.run import (
     new_run_id,
     replay_paths,
 )
+from tutorloop.serve.ids import ID_PATTERN
 from tutorloop.serve.registry import dataset
 from tutorloop.store import Store, atomic_write_text
 
-__all__ = ["JobRequest", "Jobs"]
+__all__ = ["JobRequest", "Jobs", "RunTaken"]
 
 log = logging.getLogger("tutorloop.serve")
 JobStatus = Literal["queued", "running", "completed", "failed"]
@@ -67,13 +68,18 @@ class JobRequest(BaseModel):
     sessions: list[dict[str, Any]] | None = Field(default=None, min_length=1)
     """Sessions (or replay artifacts) sent inline."""
     replay: ReplayRequest | None = None
-    run_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.\-]{1,80}$")
+    run_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    """A new run's id (default: a generated one); an id already in the store is refused."""
 
     @model_validator(mode="after")
     def _one_input(self) -> JobRequest:
         if (self.dataset is None) == (self.sessions is None):
             raise ValueError("give exactly one of 'dataset' and 'sessions'")
         return self
+
+
+class RunTaken(Exception):
+    """The requested run id already names a run (made by the CLI or another request)."""
 
 
 class Jobs:
@@ -103,6 +109,8 @@ class Jobs:
         Raises:
             KeyError: the dataset is not registered.
             ConfigError: the dataset is an eval's items, not sessions.
+            RunTaken: ``run_id`` names a run that exists: a request never writes into a run it
+                did not create (a CLI release-gate run, say).
         """
         if request.dataset is not None:
             named = dataset(request.dataset)
@@ -115,6 +123,10 @@ class Jobs:
                     field="dataset",
                 )
         run_id = request.run_id or new_run_id()
+        with self._lock:
+            if self._taken(run_id):
+                raise RunTaken(run_id)
+            self._status[run_id] = ("queued", None)  # claimed before the lock is let go
         request = request.model_copy(update={"run_id": run_id})
         self.folder.mkdir(parents=True, exist_ok=True)
         if request.sessions is not None:
@@ -140,6 +152,20 @@ class Jobs:
                 self._launch(run_id, request)
                 resumed.append(run_id)
         return resumed
+
+    def created(self, run_id: str) -> bool:
+        """Whether this API created run ``run_id`` (its request is saved beside the store)."""
+        return self._saved(run_id).is_file()
+
+    def _taken(self, run_id: str) -> bool:
+        if run_id in self._status or self._saved(run_id).exists():
+            return True
+        with Store.open(self.store_path) as store:
+            try:
+                store.get_run(run_id)
+            except TutorloopError:
+                return False
+            return True
 
     def _saved(self, run_id: str) -> Path:
         return self.folder / f"{run_id}.json"
@@ -176,6 +202,7 @@ class Jobs:
         options = RunConfig(run_id=run_id, store_path=self.store_path)
         if request.replay is None:
             grade_paths(paths, GradeConfig(), options)
+            self._mark_created(run_id)
             return
         config = ReplayConfig(
             model=request.replay.model,
@@ -183,4 +210,13 @@ class Jobs:
             mode=request.replay.mode,
         )
         replay_paths(paths, config, self.policy, self.settings, options)
+        self._mark_created(run_id)
         grade_run(run_id, GradeConfig(), options, access=ModelAccess(self.policy, self.settings))
+
+    def _mark_created(self, run_id: str) -> None:
+        """Record in the run's manifest that the API created it (``created_by: api``)."""
+        with Store.open(self.store_path) as store:
+            manifest = store.get_run(run_id)
+            if manifest.config.get("created_by") != "api":
+                manifest.config["created_by"] = "api"
+                store.update_manifest(manifest)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import anyio
@@ -22,15 +23,18 @@ from tutorloop.errors import TutorloopError
 from tutorloop.load import Item, items_of
 from tutorloop.present import ReportOptions, build_report
 from tutorloop.records import ReplayArtifact, Session
+from tutorloop.run import SessionGrader
 from tutorloop.serve.errors import ApiError, field_path
-from tutorloop.serve.jobs import JobRequest
+from tutorloop.serve.ids import checked_id
+from tutorloop.serve.jobs import JobRequest, RunTaken
+from tutorloop.serve.offload import bounded
 from tutorloop.serve.registry import DATASETS
 from tutorloop.serve.state import service
 
 __all__ = ["router"]
 
 router = APIRouter()
-_MAX_BATCH = 1000
+_MAX_VALIDATE = 1000
 
 
 @router.get("/healthz")
@@ -46,14 +50,14 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready" if ready else "starting"}, 200 if ready else 503)
 
 
-def _records(body: Any) -> tuple[list[dict[str, Any]], bool]:
+def _records(body: Any, most: int) -> tuple[list[dict[str, Any]], bool]:
     """The sessions of a grade/validate body, and whether it was a batch."""
     if isinstance(body, dict) and "sessions" in body:
         sessions = body["sessions"]
         if not isinstance(sessions, list) or not sessions:
             raise ApiError(422, "sessions: must be a non-empty list", param="sessions")
-        if len(sessions) > _MAX_BATCH:
-            message = f"sessions: at most {_MAX_BATCH} per request; use POST /v1/runs for more"
+        if len(sessions) > most:
+            message = f"sessions: at most {most} per request; use POST /v1/runs for more"
             raise ApiError(413, message, param="sessions")
         return sessions, True
     if isinstance(body, dict):
@@ -93,9 +97,15 @@ def _parse(data: Any, where: str) -> Session | ReplayArtifact | list[dict[str, s
 
 @router.post("/v1/grade")
 async def grade(request: Request, body: Any = Body(...)) -> Response:  # noqa: B008
-    """Grade one session or a batch with the heuristics and the decision."""
-    sessions, batch = _records(body)
-    grader = service(request).grader
+    """Grade one session or a batch with the heuristics and the decision (in a worker thread)."""
+    state = service(request)
+    sessions, batch = _records(body, state.config.max_grade_sessions)
+    work = functools.partial(_grade, sessions, batch, state.grader)
+    text = await bounded(work, state.config.work_timeout_s, "grading", state.workers)
+    return Response(text, media_type="application/json")
+
+
+def _grade(sessions: list[dict[str, Any]], batch: bool, grader: SessionGrader) -> str:
     items: list[Item] = []
     for index, data in enumerate(sessions):
         parsed = _parse(data, f"sessions[{index}]" if batch else "")
@@ -110,15 +120,20 @@ async def grade(request: Request, body: Any = Body(...)) -> Response:  # noqa: B
     # Serialised by pydantic in one step: the generic encoder costs more than the grading.
     results = [grader.grade(item).model_dump_json(exclude_none=True) for item in items]
     if not batch and len(results) == 1:
-        return Response(results[0], media_type="application/json")
-    body = '{"object": "list", "results": [' + ", ".join(results) + "]}"
-    return Response(body, media_type="application/json")
+        return results[0]
+    return '{"object": "list", "results": [' + ", ".join(results) + "]}"
 
 
 @router.post("/v1/validate")
-async def validate(body: Any = Body(...)) -> dict[str, Any]:  # noqa: B008
+async def validate(request: Request, body: Any = Body(...)) -> dict[str, Any]:  # noqa: B008
     """Check sessions without grading: every problem, each with its field path."""
-    sessions, batch = _records(body)
+    state = service(request)
+    sessions, batch = _records(body, _MAX_VALIDATE)
+    work = functools.partial(_validate, sessions, batch)
+    return await bounded(work, state.config.work_timeout_s, "validating", state.workers)
+
+
+def _validate(sessions: list[dict[str, Any]], batch: bool) -> dict[str, Any]:
     errors: list[dict[str, str]] = []
     for index, data in enumerate(sessions):
         parsed = _parse(data, f"sessions[{index}]" if batch else "")
@@ -138,6 +153,12 @@ async def start_run(request: Request, body: JobRequest) -> dict[str, Any]:
     """Start grading (or replaying, then grading) in the background."""
     try:
         run_id = service(request).jobs.start(body)
+    except RunTaken:
+        message = (
+            f"run_id: a run '{body.run_id}' exists already, and a request never writes into a "
+            "run it did not start: omit run_id (one is generated) or choose a new one"
+        )
+        raise ApiError(409, message, param="run_id", code="run_exists") from None
     except KeyError:
         known = ", ".join(sorted(DATASETS))
         raise ApiError(
@@ -149,6 +170,7 @@ async def start_run(request: Request, body: JobRequest) -> dict[str, Any]:
 @router.get("/v1/runs/{run_id}")
 async def get_run(request: Request, run_id: str) -> dict[str, Any]:
     """A run's status and counts (background jobs and CLI runs alike)."""
+    checked_id(run_id, "run_id")
     state = service(request)
     job = state.jobs.status(run_id)
     try:
@@ -165,6 +187,7 @@ async def get_run(request: Request, run_id: str) -> dict[str, Any]:
         "object": "run",
         "id": run_id,
         "kind": manifest.kind,
+        "created_by": manifest.config.get("created_by", "cli"),
         "status": status,
         "error": error,
         "created_at": manifest.created_at,
@@ -177,6 +200,7 @@ async def get_run(request: Request, run_id: str) -> dict[str, Any]:
 @router.get("/v1/runs/{run_id}/report", response_class=HTMLResponse)
 async def report(request: Request, run_id: str) -> HTMLResponse:
     """The run's self-contained HTML report."""
+    checked_id(run_id, "run_id")
     state = service(request)
     try:
         state.store.get_run(run_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from anyio import CapacityLimiter
 from fastapi import Request
 
 from tutorloop.generate import CallContext
@@ -33,6 +34,8 @@ class Service:
     env: GradeEnv
     executor: RunExecutor
     jobs: Jobs
+    workers: CapacityLimiter
+    """Threads for a request's heavy work (:func:`tutorloop.serve.offload.bounded`)."""
     ready: bool = False
     resumed: list[str] = field(default_factory=list)
 

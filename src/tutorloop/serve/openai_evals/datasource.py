@@ -18,11 +18,13 @@ from tutorloop.generate import GenerateRequest, Message
 from tutorloop.grade import GradeEnv
 from tutorloop.serve.errors import ApiError
 from tutorloop.serve.openai_evals.wire import (
+    REGEX_REFUSED,
     FileContent,
     FileId,
     ItemReference,
     SamplingParams,
     Template,
+    regex_keyword,
 )
 
 __all__ = ["Row", "build_request", "read_rows", "row_index", "row_key", "upstream_model"]
@@ -85,6 +87,9 @@ def read_rows(source: Any, content_of: Any, item_schema: dict[str, Any] | None) 
             param="data_source.source.type",
         )
     if item_schema:
+        found = regex_keyword(item_schema)
+        if found is not None:
+            raise ApiError(400, REGEX_REFUSED.format(found), param="data_source_config.item_schema")
         jsonschema: Any = importlib.import_module("jsonschema")  # no type stubs
         validator = jsonschema.Draft202012Validator(item_schema)
         for row in rows:

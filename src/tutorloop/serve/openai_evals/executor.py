@@ -14,10 +14,12 @@ again.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from anyio.abc import TaskGroup
@@ -39,6 +41,11 @@ from tutorloop.store import EvalsApiTables, Store
 __all__ = ["RunExecutor"]
 
 log = logging.getLogger("tutorloop.serve")
+T = TypeVar("T")
+_THREADS = 2
+"""Threads for runs' CPU work: few, so the event loop keeps its share of the interpreter."""
+_LOCAL_KINDS = frozenset({"string_check", "text_similarity"})
+"""Grader kinds that call no model: graded in a worker thread with its own event loop."""
 _DATA_SOURCE: TypeAdapter[Any] = TypeAdapter(DataSource)
 
 
@@ -53,10 +60,16 @@ class RunExecutor:
         self.width = max(1, width)
         self._group: TaskGroup | None = None
         self._scopes: dict[str, anyio.CancelScope] = {}
+        self._threads: anyio.CapacityLimiter | None = None
 
     def bind(self, group: TaskGroup) -> None:
         """Run from now on in ``group`` (the service's lifespan task group)."""
         self._group = group
+        self._threads = anyio.CapacityLimiter(_THREADS)
+
+    async def _beside(self, work: Callable[[], T]) -> T:
+        """``work()`` in one of the executor's few threads (rendering, schema checks)."""
+        return await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=self._threads)
 
     def submit(self, run_id: str) -> None:
         """Start executing a stored, ``queued`` run."""
@@ -119,14 +132,20 @@ class RunExecutor:
             return
         graders = parse_criteria(evaluation["testing_criteria"], f"eval {evaluation['id']}")
         source = _DATA_SOURCE.validate_python(run["data_source"])
+        self._start_store_run(run, evaluation)
         try:
-            rows = read_rows(source.source, self.tables.file_content, item_schema(evaluation))
+            read = functools.partial(
+                read_rows, source.source, self.tables.file_content, item_schema(evaluation)
+            )
+            rows = await self._beside(read)
         except ApiError as exc:
             self._fail(run_id, "invalid_data_source", exc.message)
             return
+        run = self.tables.get_run(run_id)  # canceled or deleted while the rows were read?
+        if run is None or run["status"] not in ("queued", "in_progress"):
+            return
         run["status"] = "in_progress"
         self.tables.put_run(run)
-        self._start_store_run(run, evaluation)
         started = run
 
         async def grade(row: Row) -> Graded:
@@ -154,7 +173,11 @@ class RunExecutor:
         if sample.get("error") is None:
             answer = Sample.from_text(text)
             for spec in graders:
-                results.append(await spec.grade(row.item, answer, self.env))
+                if spec.kind in _LOCAL_KINDS:  # templates and text metrics: beside the loop
+                    work = functools.partial(spec.grade, row.item, answer, self.env)
+                    results.append(await self._beside(functools.partial(anyio.run, work)))
+                else:
+                    results.append(await spec.grade(row.item, answer, self.env))
         return graded(run, row, sample, results)
 
     async def _sample(self, source: Any, row: Row) -> tuple[str, dict[str, Any]]:
@@ -172,7 +195,10 @@ class RunExecutor:
             sample["error"] = {"code": "invalid_data_source", "message": f"{missing} is required"}
             return "", sample
         try:
-            request = build_request(model, source.input_messages, params, row.item, self.env)
+            build = functools.partial(
+                build_request, model, source.input_messages, params, row.item, self.env
+            )
+            request = await self._beside(build)  # renders templates beside the loop
             sample["input"] = [m.model_dump() for m in request.messages]
             response = await self.context.model(upstream_model(model)).generate(request)
         except (TutorloopError, ValueError) as exc:
@@ -200,7 +226,11 @@ class RunExecutor:
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
             package_version=__version__,
             inputs=[f"eval {evaluation['id']}"],
-            config={"eval_id": evaluation["id"], "eval_name": evaluation.get("name", "")},
+            config={
+                "eval_id": evaluation["id"],
+                "eval_name": evaluation.get("name", ""),
+                "created_by": "api",
+            },
         )
         self.store.start_run(manifest)
 

@@ -8,6 +8,7 @@ bad bodies 422 naming the field; a grader tutorloop cannot run is 400 naming
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -15,6 +16,8 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from tutorloop.errors import ConfigError
 from tutorloop.grade import parse_criteria, python_graders_refused, uses_python
 from tutorloop.serve.errors import ApiError
+from tutorloop.serve.ids import checked_id
+from tutorloop.serve.offload import bounded
 from tutorloop.serve.openai_evals.datasource import read_rows
 from tutorloop.serve.openai_evals.objects import eval_object, item_schema, new_id, now, run_object
 from tutorloop.serve.openai_evals.wire import EvalCreate, EvalUpdate, RunCreate
@@ -70,6 +73,7 @@ async def create_file(
 @router.get("/files/{file_id}")
 async def get_file(request: Request, file_id: str) -> dict[str, Any]:
     """An uploaded file's object."""
+    checked_id(file_id, "file_id")
     found = service(request).tables.get_file(file_id)
     if found is None:
         raise ApiError.not_found("file", file_id)
@@ -79,6 +83,7 @@ async def get_file(request: Request, file_id: str) -> dict[str, Any]:
 @router.delete("/files/{file_id}")
 async def delete_file(request: Request, file_id: str) -> dict[str, Any]:
     """Delete an uploaded file."""
+    checked_id(file_id, "file_id")
     if not service(request).tables.delete_file(file_id):
         raise ApiError.not_found("file", file_id)
     return {"object": "file", "id": file_id, "deleted": True}
@@ -108,6 +113,7 @@ def _check_criteria(state: Service, criteria: list[dict[str, Any]]) -> None:
 
 
 def _eval(state: Service, eval_id: str) -> dict[str, Any]:
+    checked_id(eval_id, "eval_id")
     found = state.tables.get_eval(eval_id)
     if found is None:
         raise ApiError.not_found("eval", eval_id)
@@ -154,6 +160,7 @@ async def update_eval(request: Request, eval_id: str, body: EvalUpdate) -> dict[
 @router.delete("/evals/{eval_id}")
 async def delete_eval(request: Request, eval_id: str) -> dict[str, Any]:
     """Delete an eval, its runs and their output items (running ones are stopped)."""
+    checked_id(eval_id, "eval_id")
     state = service(request)
     runs, _ = state.tables.page("runs", after=None, limit=10_000, order="asc", eval_id=eval_id)
     for run in runs:
@@ -168,6 +175,7 @@ async def delete_eval(request: Request, eval_id: str) -> dict[str, Any]:
 
 def _run(state: Service, eval_id: str, run_id: str) -> dict[str, Any]:
     _eval(state, eval_id)
+    checked_id(run_id, "run_id")
     found = state.tables.get_run(run_id)
     if found is None or found["eval_id"] != eval_id:
         raise ApiError.not_found("run", run_id)
@@ -186,7 +194,9 @@ async def create_run(request: Request, eval_id: str, body: RunCreate) -> dict[st
     evaluation = _eval(state, eval_id)
     _check_criteria(state, evaluation["testing_criteria"])  # the policy may have changed
     source = body.data_source
-    read_rows(source.source, state.tables.file_content, item_schema(evaluation))  # 400 now
+    schema = item_schema(evaluation)
+    check = functools.partial(read_rows, source.source, state.tables.file_content, schema)
+    await bounded(check, state.config.work_timeout_s, "checking the data source", state.workers)
     if source.type != "jsonl":
         if not source.model:
             raise ApiError(422, "data_source.model: missing required field",
@@ -277,6 +287,7 @@ async def get_output_item(
     """One output item."""
     state = service(request)
     _run(state, eval_id, run_id)
+    checked_id(item_id, "item_id")
     found = state.tables.get_output_item(run_id, item_id)
     if found is None:
         raise ApiError.not_found("output item", item_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "CompletionsDataSource",
@@ -24,6 +24,7 @@ __all__ = [
     "RunCreate",
     "Template",
     "TemplateMessage",
+    "regex_keyword",
 ]
 
 Metadata = dict[str, str]
@@ -39,6 +40,42 @@ class CustomConfig(_Wire):
     type: Literal["custom"]
     item_schema: dict[str, Any]
     include_sample_schema: bool = False
+
+    @field_validator("item_schema")
+    @classmethod
+    def _no_regex(cls, schema: dict[str, Any]) -> dict[str, Any]:
+        found = regex_keyword(schema)
+        if found is not None:
+            raise ValueError(REGEX_REFUSED.format(found))
+        return schema
+
+
+REGEX_REFUSED = (
+    "'{}' is not supported in item_schema: the service does not run user regular expressions "
+    "(a backtracking pattern can stall it); check the format in a grader instead"
+)
+"""Why a schema with ``pattern``/``patternProperties`` is refused (``{}``: the keyword)."""
+
+
+def regex_keyword(schema: Any) -> str | None:
+    """The first regular-expression keyword in a JSON Schema (iterative walk), else None."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "pattern" and isinstance(value, str):
+                    return "pattern"
+                if key == "patternProperties" and isinstance(value, dict):
+                    return "patternProperties"
+                if key in ("properties", "$defs", "definitions", "dependentSchemas"):
+                    if isinstance(value, dict):
+                        stack.extend(value.values())
+                    continue
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
 
 
 class LogsConfig(_Wire):

@@ -107,7 +107,7 @@ COMMANDS: dict[str, Entry] = {
     "learn": Entry("learn_cmd", "Learned graders.", _LABELS),
     "serve": Entry(
         "serve_cmd",
-        "Serve evals over HTTP; set TUTORLOOP_API_TOKEN to require a bearer token.",
+        "Serve evals over HTTP behind a bearer token (TUTORLOOP_API_TOKEN, or a generated one).",
         _MORE,
     ),
     "align": Entry(

@@ -16,10 +16,10 @@ from tutorloop import bundled_sessions
 
 SLOW_LOOPS = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
 PROBES = 50
-P99_BOUND_S = 0.3
-"""``/healthz`` p99 bound while freezing work runs: 100 ms is the target; worker threads share
-the interpreter with the event loop, so a busy 2-core CI box gets 3x that (measured: p99
-104-179 ms there), still far below the seconds-to-minutes of a frozen loop."""
+P99_BOUND_S = 0.2
+"""``/healthz`` p99 bound while freezing work runs. The aim is 100 ms; measured p99 21-36 ms on a
+quiet 2-core box and 67 ms with both cores busy elsewhere; the bound leaves room for a busier CI
+box and stays far below the seconds-to-minutes of a frozen loop."""
 
 
 def _sessions(count: int) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ next start.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,6 +34,9 @@ from tutorloop.serve.state import Service
 from tutorloop.store import Store, default_store_path
 
 __all__ = ["create_app"]
+
+SWITCH_INTERVAL_S = 0.0005
+"""The interpreter's thread switch interval while the service runs (Python's default: 5 ms)."""
 
 log = logging.getLogger("tutorloop.serve")
 
@@ -73,6 +77,10 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
             workers=anyio.CapacityLimiter(WORKERS),
         )
         app.state.service = state
+        # Grading and rendering run in worker threads; a short switch interval hands the
+        # interpreter back to the event loop promptly, so probes and light requests stay fast.
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         try:
             async with anyio.create_task_group() as group:
                 state.executor.bind(group)
@@ -86,6 +94,7 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
                     state.ready = False
                     group.cancel_scope.cancel()
         finally:
+            sys.setswitchinterval(switch)
             await context.aclose()
             store.close()
 

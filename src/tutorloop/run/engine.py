@@ -100,8 +100,8 @@ class EngineReport:
         return errors_exceed(self.errored, self.worked, fail_on_error, final=final)
 
 
-class _Batcher(Generic[R]):
-    """Buffers results; writes them when the batch is full or old, then reports progress."""
+class _Pass(Generic[R]):
+    """One pass's bookkeeping: admits entries, counts results, writes them in batches."""
 
     def __init__(
         self, sink: Sink[R], config: RunConfig, report: EngineReport, progress: Progress | None
@@ -162,7 +162,7 @@ async def run_async(
     """
     config = config or RunConfig()
     report = EngineReport()
-    batcher = _Batcher(sink, config, report, progress)
+    bookkeeping = _Pass(sink, config, report, progress)
     limit = anyio.Semaphore(config.in_flight(concurrency))
 
     async def one(work: Any) -> None:
@@ -174,7 +174,7 @@ async def run_async(
                 result: R = outcome
             except Exception as exc:
                 result = sink.failed(work, exc)
-            batcher.keep(result)
+            bookkeeping.keep(result)
         finally:
             limit.release()
         if report.should_fail(config.fail_on_error):
@@ -184,27 +184,27 @@ async def run_async(
         """Write a waiting batch once it is ``flush_seconds`` old, even if no result follows."""
         while True:
             await anyio.sleep(config.flush_seconds)
-            if batcher.batch and time.monotonic() - batcher.since >= config.flush_seconds:
-                batcher.flush()
+            if bookkeeping.batch and time.monotonic() - bookkeeping.since >= config.flush_seconds:
+                bookkeeping.flush()
 
     try:
         async with anyio.create_task_group() as outer:
             outer.start_soon(flush_when_old)
             async with anyio.create_task_group() as group:
                 async for entry in _aiter(source):
-                    if batcher.admit(entry):
+                    if bookkeeping.admit(entry):
                         await limit.acquire()
                         group.start_soon(one, entry)
             outer.cancel_scope.cancel()
     except anyio.get_cancelled_exc_class():
         report.cancelled = True
         with anyio.CancelScope(shield=True):
-            batcher.flush()
+            bookkeeping.flush()
         raise
     except BaseExceptionGroup as group_error:
-        batcher.flush()
+        bookkeeping.flush()
         raise _first_own(group_error) from None
-    batcher.flush()
+    bookkeeping.flush()
     if report.should_fail(config.fail_on_error, final=True):
         raise RunFailed(_failure_message(report, config.fail_on_error))
     return report
@@ -220,20 +220,20 @@ def run_sync(
     """The same loop for a sync worker, one item at a time, with no event loop (the fast path)."""
     config = config or RunConfig()
     report = EngineReport()
-    batcher = _Batcher(sink, config, report, progress)
+    bookkeeping = _Pass(sink, config, report, progress)
     try:
         for entry in source:
-            if not batcher.admit(entry):
+            if not bookkeeping.admit(entry):
                 continue
             try:
                 result = worker(entry)
             except Exception as exc:
                 result = sink.failed(entry, exc)
-            batcher.keep(result)
+            bookkeeping.keep(result)
             if report.should_fail(config.fail_on_error):
                 raise RunFailed(_failure_message(report, config.fail_on_error))
     finally:
-        batcher.flush()
+        bookkeeping.flush()
     if report.should_fail(config.fail_on_error, final=True):
         raise RunFailed(_failure_message(report, config.fail_on_error))
     return report

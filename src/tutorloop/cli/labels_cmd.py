@@ -20,14 +20,21 @@ from tutorloop.analyse import (
     rater_agreement,
     turn_items,
 )
-from tutorloop.load import LabelFormat, LabelSet, read_labels, write_labels
+from tutorloop.load import LabelFormat, LabelSet, read_labels, review_labelset, write_labels
 from tutorloop.present import render_agreement, render_label_counts, render_rater_agreement
+from tutorloop.store import Store
 
 FormatOpt = Annotated[
     str,
     typer.Option("--format", help="auto (by suffix), tutorloop (JSONL), mrbench (JSON) or csv."),
 ]
-LabelsOpt = Annotated[Path, typer.Option("--labels", help="Human labels (any import format).")]
+LabelsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--labels",
+        help="Human labels (any import format; default: the reviewers' labels stored for --run).",
+    ),
+]
 RunsOpt = Annotated[
     list[str] | None,
     typer.Option("--run", help="A stored run id or a predictions JSONL (repeatable)."),
@@ -52,6 +59,37 @@ def load_labels(path: Path, fmt: str = "auto", rater: str | None = None) -> Labe
         raise typer.BadParameter(f"unknown format {fmt!r}", param_hint="--format")
     chosen: LabelFormat = fmt  # type: ignore[assignment]
     return read_labels(path, chosen, rater)
+
+
+def labels_or_stored(
+    path: Path | None,
+    fmt: str,
+    runs: list[str] | None,
+    store: Path | None,
+    *,
+    required: bool = True,
+) -> LabelSet:
+    """The label file at ``path``, else the reviewers' labels stored for the ``runs``' items.
+
+    With ``required`` false, no labels at all is an empty set rather than an error.
+    """
+    if path is not None:
+        return load_labels(path, fmt)
+    stored = [r for r in runs or [] if not Path(r).is_file()]
+    if not stored:
+        raise typer.BadParameter(
+            "give --labels FILE, or --run with a stored run whose items reviewers labelled",
+            param_hint="--labels",
+        )
+    with Store.open(store) as opened:
+        labels = [label for run in stored for label in opened.labels.current(run)]
+    if not labels and required:
+        raise typer.BadParameter(
+            f"no reviewer has labelled run {', '.join(stored)} yet: label it at /review "
+            "(tutorloop serve), or give --labels FILE",
+            param_hint="--labels",
+        )
+    return review_labelset(labels, f"reviewers' labels of {', '.join(stored)}")
 
 
 def _raters(labelset: LabelSet) -> list[RaterAgreement]:
@@ -138,11 +176,37 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         if out is not None:
             console.print(f"wrote {out}", highlight=False, soft_wrap=True)
 
+    @group.command("export")
+    def export_(
+        run: Annotated[list[str], typer.Option("--run", help="A stored run id (repeatable).")],
+        out: Annotated[Path, typer.Option("--out", help="The tutorloop JSONL label file.")],
+        history: Annotated[
+            bool, typer.Option("--history/--current", help="Every label, or each rater's newest.")
+        ] = False,
+        store: StoreOpt = None,
+    ) -> None:
+        """Write the reviewers' labels of stored runs as a tutorloop JSONL label file."""
+        with Store.open(store) as opened:
+            labels = [
+                label
+                for one in run
+                for label in (
+                    opened.labels.find(run_id=one) if history else opened.labels.current(one)
+                )
+            ]
+        labelset = review_labelset(labels, f"reviewers' labels of {', '.join(run)}")
+        write_labels(out, labelset.labels, labelset.items)
+        render_label_counts(console, labelset)
+        raters = _raters(labelset) if len(labelset.raters()) > 1 else []
+        if raters:
+            render_rater_agreement(console, raters)
+        console.print(f"wrote {len(labels)} labels to {out}", highlight=False, soft_wrap=True)
+
     app.add_typer(group)
 
     @app.command("agreement")
     def agreement_cmd(
-        labels: LabelsOpt,
+        labels: LabelsOpt = None,
         run: RunsOpt = None,
         model: ModelsOpt = None,
         dimension: DimsOpt = None,
@@ -159,7 +223,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         """Agreement of each grader version with people, per dimension."""
         if not run and not model:
             raise typer.BadParameter("give --run (a run id or predictions file) or --model")
-        labelset = load_labels(labels, fmt)
+        labelset = labels_or_stored(labels, fmt, run, store)
         scores, in_sample = agreement_scores(
             labelset, run or [], model or [], dimension, store, resamples
         )
@@ -171,6 +235,10 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             err.print("no graded item has a human label: check that item ids match")
             raise typer.Exit(1)
         render_agreement(console, scores, confusion=confusion)
+        if len(labelset.raters()) > 1:
+            raters = _raters(labelset)
+            if raters:
+                render_rater_agreement(console, raters)
         for name in sorted(in_sample):
             err.print(
                 f"[yellow]note:[/] {name} was trained on these labels: its agreement here is "

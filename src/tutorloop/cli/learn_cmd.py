@@ -11,7 +11,7 @@ from rich.console import Console
 
 from tutorloop.analyse import label_predictions, turn_grader, turn_items
 from tutorloop.atomic import atomic_path
-from tutorloop.cli.labels_cmd import DimsOpt, FormatOpt, LabelsOpt, load_labels
+from tutorloop.cli.labels_cmd import DimsOpt, FormatOpt, load_labels
 from tutorloop.errors import UserError
 from tutorloop.grade import (
     TrainConfig,
@@ -23,6 +23,9 @@ from tutorloop.grade import (
 from tutorloop.load import session_turn_items
 from tutorloop.present import render_curve, render_cv
 
+LabelFileOpt = Annotated[
+    Path, typer.Option("--labels", help="Human labels (any import format, or labels export).")
+]
 DimensionOpt = Annotated[str, typer.Option("--dimension", "-d", help="The dimension to learn.")]
 FoldsOpt = Annotated[int, typer.Option("--folds", min=2, help="Grouped CV folds.")]
 
@@ -37,7 +40,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
 
     @group.command("train")
     def train_cmd(
-        labels: LabelsOpt,
+        labels: LabelFileOpt,
         dimension: DimensionOpt,
         out: Annotated[Path, typer.Option("--out", help="The model folder to write.")],
         fmt: FormatOpt = "auto",
@@ -105,7 +108,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
 
     @group.command("curve")
     def curve_cmd(
-        labels: LabelsOpt,
+        labels: LabelFileOpt,
         dimension: DimensionOpt,
         fmt: FormatOpt = "auto",
         folds: FoldsOpt = 5,

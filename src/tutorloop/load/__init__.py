@@ -26,6 +26,7 @@ from .labels import (
     item_turn_items,
     read_labels,
     read_predictions,
+    review_labelset,
     session_turn_items,
     write_labels,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "read_output_items",
     "read_predictions",
     "read_text",
+    "review_labelset",
     "session_turn_items",
     "validate_paths",
     "write_labels",

@@ -36,12 +36,14 @@ from .result import (
     Source,
     Verdict,
 )
+from .review import OVERALL_DIMENSION, LabelAudit, LabelInput, ReviewLabel, allowed_values
 from .schemas import RECORDS, json_schema
 from .session import Role, Session, Turn
 
 __all__ = [
     "ESCALATE_DIMENSION",
     "MRBENCH_DIMENSIONS",
+    "OVERALL_DIMENSION",
     "OVER_SCAFFOLDING_CHECK",
     "RECORDS",
     "SAFETY_CHECK",
@@ -59,12 +61,15 @@ __all__ = [
     "GraderResult",
     "HumanLabel",
     "ItemKind",
+    "LabelAudit",
+    "LabelInput",
     "LabelPrediction",
     "LearnedManifest",
     "Mode",
     "NewerSchemaVersion",
     "RegenerationMeta",
     "ReplayArtifact",
+    "ReviewLabel",
     "Role",
     "RunCounts",
     "RunManifest",
@@ -79,6 +84,7 @@ __all__ = [
     "Usage",
     "Verdict",
     "VersionedRecord",
+    "allowed_values",
     "json_schema",
     "lenient",
     "needs_attention",

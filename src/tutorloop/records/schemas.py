@@ -12,6 +12,7 @@ from tutorloop.records.labels import HumanLabel, LabelPrediction
 from tutorloop.records.learned import LearnedManifest
 from tutorloop.records.manifest import RunManifest
 from tutorloop.records.result import EvalResult
+from tutorloop.records.review import ReviewLabel
 from tutorloop.records.session import Session
 
 RECORDS: dict[str, type[BaseModel]] = {
@@ -23,6 +24,7 @@ RECORDS: dict[str, type[BaseModel]] = {
     "label-prediction": LabelPrediction,
     "learned-manifest": LearnedManifest,
     "run-manifest": RunManifest,
+    "review-label": ReviewLabel,
 }
 
 

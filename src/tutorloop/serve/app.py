@@ -28,6 +28,9 @@ from tutorloop.serve.jobs import Jobs
 from tutorloop.serve.offload import WORKERS
 from tutorloop.serve.openai_evals.executor import RunExecutor
 from tutorloop.serve.openai_evals.routes import router as openai_router
+from tutorloop.serve.review.access import Credentials
+from tutorloop.serve.review.labels_api import router as labels_router
+from tutorloop.serve.review.login import router as login_router
 from tutorloop.serve.routes_poc import router as poc_router
 from tutorloop.serve.routes_tutorloop import router as tutorloop_router
 from tutorloop.serve.state import Service
@@ -109,6 +112,8 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
     app.include_router(tutorloop_router)
     app.include_router(openai_router)
     app.include_router(poc_router)
+    app.include_router(labels_router)
+    app.include_router(login_router)
     limits = GuardLimits(
         max_body_bytes=config.max_body_bytes,
         body_timeout_s=config.body_timeout_s,
@@ -116,6 +121,8 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
         max_json_depth=config.max_json_depth,
         max_json_number_chars=config.max_json_number_chars,
     )
-    app.add_middleware(Guard, token=token, hosts=config.served_hosts(), limits=limits)
+    credentials = Credentials(token, config.reviewers())
+    app.add_middleware(Guard, credentials=credentials, hosts=config.served_hosts(), limits=limits)
+    app.state.credentials = credentials
     app.state.token = token
     return app

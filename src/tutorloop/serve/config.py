@@ -20,11 +20,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from tutorloop.errors import ConfigError
 from tutorloop.generate import CallPolicy, ProviderSettings
 from tutorloop.load import load_yaml_model
+from tutorloop.serve.review.access import parse_reviewers
 
-__all__ = ["TOKEN_ENV", "ServeConfig", "generate_token", "is_loopback", "load_serve_config"]
+__all__ = [
+    "REVIEWERS_ENV",
+    "TOKEN_ENV",
+    "ServeConfig",
+    "generate_token",
+    "is_loopback",
+    "load_serve_config",
+]
 
 TOKEN_ENV = "TUTORLOOP_API_TOKEN"
-"""The environment variable holding the service's bearer token."""
+"""The environment variable holding the service's bearer (admin) token."""
+REVIEWERS_ENV = "TUTORLOOP_REVIEWER_TOKENS"
+"""The environment variable holding reviewers' tokens: ``name=token`` pairs, comma-separated."""
 
 MIN_TOKEN_CHARS = 24
 """A shorter token is refused on a bind beyond this machine."""
@@ -91,24 +101,46 @@ class ServeConfig(BaseModel):
         value = os.environ.get(TOKEN_ENV, "")
         return value or None
 
+    def reviewers(self) -> dict[str, str]:
+        """Reviewers' names and tokens from ``$TUTORLOOP_REVIEWER_TOKENS`` (none if unset).
+
+        Raises:
+            ConfigError: the variable is malformed (the message never shows a token).
+        """
+        try:
+            return parse_reviewers(os.environ.get(REVIEWERS_ENV, ""))
+        except ValueError as exc:
+            raise ConfigError(str(exc), field=REVIEWERS_ENV) from None
+
     def check_bind(self) -> None:
         """Refuse to listen beyond this machine with a weak token.
 
         Raises:
-            ConfigError: ``host`` is not a loopback address and ``$TUTORLOOP_API_TOKEN`` is
-                shorter than 24 characters or made of fewer than 8 distinct characters.
+            ConfigError: ``host`` is not a loopback address and ``$TUTORLOOP_API_TOKEN`` or a
+                reviewer's token is shorter than 24 characters or made of fewer than 8
+                distinct characters; or a reviewer's token equals the admin token.
         """
         token = self.token()
-        if token is None or is_loopback(self.host):
-            return
-        if len(token) < MIN_TOKEN_CHARS or len(set(token)) < MIN_TOKEN_KINDS:
+        reviewers = self.reviewers()
+        if token is not None and token in reviewers.values():
             raise ConfigError(
-                f"refusing to listen on {self.host} with a weak {TOKEN_ENV}: use at least "
-                f"{MIN_TOKEN_CHARS} varied characters, e.g. the output of "
-                "'python -c \"import secrets; print(secrets.token_urlsafe(32))\"', "
-                "or unset it to have the service generate one, or bind 127.0.0.1",
-                field=TOKEN_ENV,
+                "a reviewer's token equals the admin token: give each reviewer their own",
+                field=REVIEWERS_ENV,
             )
+        if is_loopback(self.host):
+            return
+        named = [(TOKEN_ENV, token)] + [(f"{REVIEWERS_ENV} ({n})", t) for n, t in reviewers.items()]
+        for field, value in named:
+            if value is None:
+                continue
+            if len(value) < MIN_TOKEN_CHARS or len(set(value)) < MIN_TOKEN_KINDS:
+                raise ConfigError(
+                    f"refusing to listen on {self.host} with a weak {field}: use at least "
+                    f"{MIN_TOKEN_CHARS} varied characters, e.g. the output of "
+                    "'python -c \"import secrets; print(secrets.token_urlsafe(32))\"', "
+                    "or unset it to have the service generate one, or bind 127.0.0.1",
+                    field=field,
+                )
 
     def served_hosts(self) -> frozenset[str]:
         """The ``Host`` names (without port, lower case) requests may carry."""

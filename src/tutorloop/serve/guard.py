@@ -5,12 +5,16 @@ In order:
 * **Host**: only the names the service serves (loopback names, the bind address and
   ``allowed_hosts``); others get 421. A web page that rebinds its DNS name to 127.0.0.1 sends
   its own name, so it is refused.
-* **Auth**: every route but ``/healthz`` and ``/readyz`` needs ``Authorization: Bearer
-  <token>`` (compared in constant time); otherwise 401. A credential in the query string is
-  refused with 400 (query strings end up in logs and browser history).
+* **Auth**: every route but ``/healthz``, ``/readyz`` and the review app's login needs
+  ``Authorization: Bearer <token>`` (compared in constant time) or, on the review app's routes,
+  its session cookie; otherwise 401. A reviewer's token reaches only the review routes, else 403
+  (:mod:`tutorloop.serve.review.access`). The one asking is put on ``request.state.principal``.
+  A credential in the query string is refused with 400 (query strings end up in logs and
+  browser history).
 * **Body type**: a ``POST``/``PUT``/``PATCH``/``DELETE`` body must be ``application/json``, but
-  ``POST /v1/files`` takes ``multipart/form-data`` (as OpenAI's Files API). Other bodies get
-  415, so a cross-site form cannot post to the service.
+  ``POST /v1/files`` takes ``multipart/form-data`` (as OpenAI's Files API) and the login form
+  ``application/x-www-form-urlencoded``. Other bodies get 415, so a cross-site form cannot post
+  to the service.
 * **Size and time**: a ``Content-Length`` above the limit is refused with 413 before the body
   is read; a chunked body is counted as it streams. The body must arrive before a deadline
   (``body_timeout_s`` plus its size at ``min_body_rate``), else 408.
@@ -22,7 +26,6 @@ Every answer is OpenAI's error JSON. The token is never logged or echoed.
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -32,6 +35,7 @@ from urllib.parse import parse_qsl
 import anyio
 
 from tutorloop.serve.errors import error_body
+from tutorloop.serve.review.access import COOKIE_NAME, Credentials, Principal, reviewer_may
 
 __all__ = ["CREDENTIAL_PARAMS", "OPEN_PATHS", "Guard", "GuardLimits", "json_problem"]
 
@@ -43,8 +47,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-OPEN_PATHS = frozenset({"/healthz", "/readyz"})
-"""Paths that answer without a token (liveness and readiness probes)."""
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/review/login"})
+"""Paths that answer without a token (liveness and readiness probes, the review app's login)."""
 
 CREDENTIAL_PARAMS = frozenset(
     {"token", "access_token", "api_key", "apikey", "api-key", "key", "auth", "authorization",
@@ -53,8 +57,11 @@ CREDENTIAL_PARAMS = frozenset(
 """Query parameters refused as credentials in the URL."""
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_MULTIPART_PATHS = frozenset({"/v1/files"})
 _JSON_TYPES = frozenset({"application/json"})
+_BODY_TYPES = {
+    "/v1/files": frozenset({"multipart/form-data"}),
+    "/review/login": frozenset({"application/x-www-form-urlencoded"}),
+}
 _SCAN_ON_LOOP = 32 * 1024
 
 
@@ -89,12 +96,15 @@ class Guard:
     """Host, auth, body type, size, time and JSON-shape checks in front of ``app``."""
 
     def __init__(
-        self, app: ASGIApp, *, token: str, hosts: frozenset[str], limits: GuardLimits
+        self,
+        app: ASGIApp,
+        *,
+        credentials: Credentials,
+        hosts: frozenset[str],
+        limits: GuardLimits,
     ) -> None:
-        if not token:
-            raise ValueError("the guard needs a token")
         self.app = app
-        self._token = token.encode("utf-8")
+        self._credentials = credentials
         self.hosts = hosts
         self.limits = limits
 
@@ -134,15 +144,11 @@ class Guard:
             headers.setdefault(name, value)
         self._check_host(headers.get(b"host"))
         path = str(scope.get("path", ""))
-        self._check_query(scope.get("query_string") or b"")
-        if path not in OPEN_PATHS and not self._authorized(headers.get(b"authorization")):
-            raise _Refused(
-                401,
-                "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the "
-                "token the service printed at start (or the one in TUTORLOOP_API_TOKEN)",
-                "invalid_api_key",
-            )
         method = str(scope.get("method", "GET")).upper()
+        self._check_query(scope.get("query_string") or b"")
+        if path not in OPEN_PATHS:
+            principal = self._principal(headers, method, path)
+            scope.setdefault("state", {})["principal"] = principal
         length = _content_length(headers)
         if length is not None and length > self.limits.max_body_bytes:
             raise _Refused(413, self._too_large(), "request_too_large")
@@ -150,7 +156,7 @@ class Guard:
         if not has_body or method not in _BODY_METHODS:
             return None
         media = headers.get(b"content-type", b"").split(b";")[0].strip().lower().decode("latin-1")
-        wanted = _JSON_TYPES if path not in _MULTIPART_PATHS else frozenset({"multipart/form-data"})
+        wanted = _BODY_TYPES.get(path, _JSON_TYPES)
         if media not in wanted:
             shown = " or ".join(sorted(wanted))
             raise _Refused(
@@ -198,11 +204,28 @@ class Guard:
                 "credential_in_query",
             )
 
-    def _authorized(self, header: bytes | None) -> bool:
-        if not header:
-            return False
-        scheme, _, given = header.partition(b" ")
-        return scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), self._token)
+    def _principal(self, headers: dict[bytes, bytes], method: str, path: str) -> Principal:
+        """Who asks (bearer header, or the session cookie on review routes); raises if no one."""
+        review_route = reviewer_may(method, path)
+        principal = self._credentials.from_header(headers.get(b"authorization"))
+        if principal is None and review_route:
+            principal = self._credentials.from_cookie(_cookie(headers.get(b"cookie")))
+        if principal is None:
+            raise _Refused(
+                401,
+                "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the "
+                "token the service printed at start (or the one in TUTORLOOP_API_TOKEN)"
+                + ("; or sign in at /review/login" if path.startswith("/review") else ""),
+                "invalid_api_key",
+            )
+        if not principal.is_admin and not review_route:
+            raise _Refused(
+                403,
+                f"a reviewer's token may read runs, use the review pages and write labels, not "
+                f"{method} {path}: use the admin token (TUTORLOOP_API_TOKEN) for that",
+                "forbidden",
+            )
+        return principal
 
     def _too_large(self) -> str:
         return (
@@ -302,6 +325,17 @@ def _host_name(host: bytes | None) -> str | None:
     if port and not port.isdigit():
         return None
     return name or None
+
+
+def _cookie(header: bytes | None) -> str | None:
+    """The review session cookie's value in a ``Cookie`` header, if any."""
+    if not header:
+        return None
+    for part in header.decode("latin-1").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE_NAME:
+            return value.strip()
+    return None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -12,6 +12,7 @@ from .db import Store, default_store_path
 from .evals_api import EvalsApiTables
 from .export import EXPORT_FORMATS, export_run, write_manifest
 from .item import StoredItem
+from .labels import LabelTable, UnknownItem
 from .migrations import MIGRATIONS, migrate
 from .outcome import ItemOutcome
 
@@ -23,9 +24,11 @@ __all__ = [
     "CallStore",
     "EvalsApiTables",
     "ItemOutcome",
+    "LabelTable",
     "Store",
     "StoredArtifact",
     "StoredItem",
+    "UnknownItem",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",

@@ -38,6 +38,7 @@ from tutorloop.store.artifacts import (
 )
 from tutorloop.store.evals_api import EvalsApiTables
 from tutorloop.store.item import StoredItem
+from tutorloop.store.labels import LabelTable
 from tutorloop.store.migrations import migrate
 from tutorloop.store.outcome import ItemOutcome
 
@@ -121,6 +122,11 @@ class Store:
     def evals_api(self) -> EvalsApiTables:
         """The OpenAI-Evals-compatible API's files, evals, runs and output items in this store."""
         return EvalsApiTables(self._db)
+
+    @cached_property
+    def labels(self) -> LabelTable:
+        """Reviewers' labels on this store's items, with the audit of every write."""
+        return LabelTable(self._db)
 
     def __enter__(self) -> Store:
         return self

@@ -154,10 +154,44 @@ def m003_evals_api(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX api_runs_by_status ON api_runs(status)")
 
 
+def m004_labels(conn: sqlite3.Connection) -> None:
+    """Create ``labels`` (reviewers' labels on stored items) and ``label_audit`` (every write)."""
+    conn.execute(
+        """
+        CREATE TABLE labels (
+            label_id     INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id       TEXT NOT NULL,
+            item_key     TEXT NOT NULL,
+            dimension    TEXT NOT NULL,
+            turn         INTEGER,
+            rater        TEXT NOT NULL,
+            value        TEXT NOT NULL,
+            labelled_at  TEXT NOT NULL,
+            label_json   TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX labels_by_item ON labels(run_id, item_key)")
+    conn.execute(
+        """
+        CREATE TABLE label_audit (
+            seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+            at        TEXT NOT NULL,
+            actor     TEXT NOT NULL,
+            action    TEXT NOT NULL,
+            label_id  INTEGER NOT NULL,
+            run_id    TEXT NOT NULL,
+            item_key  TEXT NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_items_grades", m001_runs_items_grades),
     ("m002_artifacts", m002_artifacts),
     ("m003_evals_api", m003_evals_api),
+    ("m004_labels", m004_labels),
 ]
 """Every migration this tutorloop knows, in the order they are applied."""
 

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tutorloop.records import HumanLabel, TurnItem
+from tutorloop.records import HumanLabel, ReviewLabel, TurnItem
 
 
 @dataclass
@@ -70,6 +70,28 @@ class LabelSet:
         if item is None or item.kind == "session" or not item.history:
             return item_id
         return hashlib.sha256(item.history.encode("utf-8")).hexdigest()[:16]
+
+
+def review_labelset(labels: Iterable[ReviewLabel], name: str) -> LabelSet:
+    """The reviewers' stored labels as a :class:`LabelSet` (``format`` ``store``).
+
+    ``sha256`` hashes the labels' ids and values, so a learned grader trained on them records
+    exactly which labels it saw.
+    """
+    labelset = LabelSet(path=name, format="store")
+    digest = hashlib.sha256()
+    for label in labels:
+        labelset.labels.append(label.human_label())
+        digest.update(f"{label.label_id}\t{label.item_id}\t{label.value}\n".encode())
+        if label.item_id not in labelset.items:
+            labelset.items[label.item_id] = TurnItem(
+                item_id=label.item_id,
+                kind="session" if label.turn is None else "turn",
+                conversation_id=label.session_id,
+                source=f"run {label.run_id}",
+            )
+    labelset.sha256 = digest.hexdigest()
+    return labelset
 
 
 def file_sha256(path: str) -> str:

@@ -4,7 +4,8 @@ Given a label file (``tutorloop report --labels FILE``), :func:`label_sections` 
 grader version of the run against the labels (Cohen's κ per dimension, with 95 % bootstrap
 intervals over dialogues) and prices the escalation policy's errors against "review everything"
 and "review nothing" (the default cost model: $5 per false alarm, $20 per miss, 10,000 items).
-Without a label file it returns nothing and the report shows nothing for it.
+Without a label file it reads the labels reviewers gave the run's items in the review app (the
+store's labels); with none, the report shows nothing for it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from tutorloop.analyse import (
     gold_table,
     predictions_from_results,
 )
-from tutorloop.load import read_labels
+from tutorloop.load import read_labels, review_labelset
 from tutorloop.store import Store
 
 
@@ -46,14 +47,18 @@ def label_sections(
         InputProblems: the label file has bad rows.
     """
     if labels_path is None:
-        return []
+        stored = store.labels.current(run_id)
+        if not stored:
+            return []
+        labels = review_labelset(stored, f"reviewers' labels of run {run_id}")
+    else:
+        labels = read_labels(labels_path)
     from tutorloop.present.report import charts  # altair and vl-convert load only to draw
 
-    labels = read_labels(labels_path)
     gold = gold_table({d: labels.gold(d) for d in labels.dimensions()})
     predictions = list(predictions_from_results(store.iter_results(run_id), run_id))
     scores = [s for s in agreement(gold, predictions, labels.group_of) if s.kappa is not None]
-    name = Path(labels_path).name
+    name = Path(labels_path).name if labels_path is not None else labels.path
     if not scores:
         return [
             ExtraSection(

@@ -34,7 +34,7 @@ PUBLIC = {
     "tutorloop.align": [
         "AlignConfig", "AlignItem", "AlignPersona", "AlignReport", "AlignRunRecord",
         "AlignSummary", "DEFAULT_JUDGE_MODEL", "FatalModelError", "GroupStats",
-        "PLACEHOLDERS", "REQUIRED_KEYS", "RejudgeOptions", "RejudgeReport",
+        "PLACEHOLDERS", "PreferenceStats", "REQUIRED_KEYS", "RejudgeOptions", "RejudgeReport",
         "align_personas", "bundled_align_dataset", "check_dataset", "full_model_name",
         "iter_dataset", "parse_list", "persona_system_prompt", "rejudge_run",
         "resolve_personas", "run_align", "run_align_async", "salvage_run", "summarize_rows",
@@ -107,11 +107,14 @@ PUBLIC = {
         "count_tokens", "load_heuristic_config", "mask_non_prose", "tag_actions",
     ],
     "tutorloop.grade.judge": [
-        "ALIGN_SCHEMA", "AlignJudgeGrader", "JUDGE_PROMPT_VERSION", "JudgeOutputError",
-        "JudgeReply", "JudgeReplyInvalid", "JudgeVerdict", "StructuredJudge",
-        "StudyModeJudgeGrader", "align_response_format", "ensure_gradable", "judge_request",
-        "judge_response_format", "parse_judge_reply", "prompt_sha256", "read_verdict",
-        "render_judge_prompt", "safety_score", "validate_judge_json", "validate_reply",
+        "ALIGN_SCHEMA", "AlignJudgeGrader", "EVALUATION_INPUT_BEGIN", "EVALUATION_INPUT_END",
+        "ItemKind", "JUDGE_PROMPT_VERSION", "JudgeOutputError", "JudgeReply",
+        "JudgeReplyInvalid", "JudgeVerdict", "PREFERENCE_FIELDS", "PreferenceVerdict",
+        "StructuredJudge", "StudyModeJudgeGrader", "UNKNOWN_TAG", "align_response_format",
+        "context_appended", "ensure_gradable", "evaluation_input_block", "item_kind",
+        "judge_request", "judge_response_format", "parse_judge_reply", "prompt_sha256",
+        "read_preference", "read_verdict", "render_judge_prompt", "safety_score",
+        "validate_judge_json", "validate_reply",
     ],
     "tutorloop.grade.learned": [
         "CURVE_FRACTIONS", "CVReport", "FoldScores", "LearnedGrader", "LearnedGraderSpec",

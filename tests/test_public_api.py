@@ -72,12 +72,13 @@ PUBLIC = {
     ],
     "tutorloop.generate": [
         "CallContext", "CallLedger", "CallPolicy", "CallStats", "GenerateRequest",
-        "GenerateResponse", "Message", "Model", "Overlay", "PersonaCard", "Price",
+        "GenerateResponse", "LOGGED_TURNS_HEADER", "Message", "Model", "Overlay",
+        "PersonaCard", "Price",
         "PriceTable", "ProviderAPI", "ProviderSettings", "Purpose", "ReplaySpec",
         "TokenUsage", "available_providers", "bundled_overlay_path", "bundled_personas",
         "bundled_prices_path", "create_provider", "item_key", "load_overlay",
         "load_persona", "load_prices", "persona_system_prompt", "replay_session",
-        "split_model",
+        "session_opening", "session_topic", "split_model",
     ],
     "tutorloop.generate.providers": [
         "GROUP", "ProviderAPI", "available_providers", "create_provider", "install_command",

@@ -249,3 +249,29 @@ def test_a_preference_reply_is_validated_on_its_own_model():
         read_preference(json.dumps({**reply, "confidence": 1.5}), prompt)
     with pytest.raises(JudgeOutputError, match="required property"):
         read_preference(json.dumps({"id": "P", "normalized_tag": "x"}), prompt)
+
+
+def test_the_align_judge_grader_reads_a_preference_item_as_a_tag():
+    import asyncio
+
+    from tutorloop.generate import CallContext, CallPolicy
+    from tutorloop.grade.base import Sample
+    from tutorloop.grade.graders.env import GradeEnv
+    from tutorloop.grade.judge import AlignJudgeGrader
+
+    example = {"id": "<id>", "field": "<f>", "raw_answer": "<a>", "normalized_tag": "<t>",
+               "confidence": "<0-1>"}  # fmt: skip
+    item = {"id": "P-1", "subcategory": "favorite_color", "expected_tag": "Verde",
+            "conversation": [{"role": "user", "content": "Favourite colour?"}],
+            "judge_prompt": "Extract the preference. Output: " + json.dumps(example)}  # fmt: skip
+
+    async def go(text: str):
+        async with CallContext(CallPolicy(cache=False)) as calls:
+            grader = AlignJudgeGrader(model="sim/base")
+            return await grader.grade(item, Sample.from_text(text), GradeEnv(calls=calls))
+
+    hit = asyncio.run(go("Verde."))
+    assert hit.error is None
+    assert (hit.label, hit.score, hit.passed) == ("verde", 0.9, True)
+    miss = asyncio.run(go("Rojo"))
+    assert (miss.label, miss.passed) == ("rojo", False)

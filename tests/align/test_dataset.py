@@ -3,8 +3,6 @@
 import json
 from pathlib import Path
 
-import pytest
-
 from tutorloop.align import (
     PLACEHOLDERS,
     REQUIRED_KEYS,
@@ -12,7 +10,6 @@ from tutorloop.align import (
     check_dataset,
     iter_dataset,
 )
-from tutorloop.errors import InputProblems
 
 
 def good(**changes: object) -> dict[str, object]:
@@ -106,13 +103,31 @@ def test_every_bad_line_is_reported_with_its_line_and_field(tmp_path):
     assert len(problems) == 10
 
 
-def test_a_judge_prompt_without_the_candidate_is_an_error_unless_allowed(tmp_path):
-    path = write(tmp_path, good(judge_prompt="Rate the answer to <<<PROMPT>>>."))
-    ((line, field, message),) = found(path)
-    assert (line, field) == (1, "judge_prompt") and "<<<CANDIDATE_RESPONSE>>>" in message
-    assert found(path, allow_no_candidate=True) == []
-    with pytest.raises(InputProblems, match="allow-no-candidate"):
-        list(iter_dataset(path))
+def test_a_judge_prompt_without_placeholders_is_accepted(tmp_path):
+    # the judge still sees the answer: it is appended to the prompt (see the judge's tests)
+    path = write(tmp_path, good(judge_prompt="Rate the answer. Reply with JSON."))
+    assert found(path) == []
+    (item,) = iter_dataset(path)
+    assert item.kind == "verdict"
+
+
+def test_a_preference_item_is_its_own_kind_with_its_expected_tag(tmp_path):
+    example = {"id": "<id>", "field": "<field>", "raw_answer": "<answer>",
+               "normalized_tag": "<tag>", "confidence": "<0-1>"}  # fmt: skip
+    prompt = "Extract the preference. Output (JSON only): " + json.dumps(example)
+    path = write(
+        tmp_path,
+        good(id="P-1", judge_prompt=prompt, expected_tag=" Blue "),
+        good(id="P-2", judge_prompt=prompt),
+        good(id="P-3", judge_prompt=prompt, expected_tag=3),
+    )
+    assert found(path) == [(3, "expected_tag", "must be a string (the preference's canonical tag)")]
+    first, second = list(iter_dataset(write(tmp_path, *[
+        good(id="P-1", judge_prompt=prompt, expected_tag=" Blue "),
+        good(id="P-2", judge_prompt=prompt),
+    ])))  # fmt: skip
+    assert (first.kind, first.expected_tag) == ("preference", "blue")
+    assert (second.kind, second.expected_tag) == ("preference", None)
 
 
 def test_a_misspelt_placeholder_is_an_error(tmp_path):
@@ -122,7 +137,7 @@ def test_a_misspelt_placeholder_is_an_error(tmp_path):
 
 
 def test_an_embedded_schema_that_cannot_give_a_verdict_is_an_error(tmp_path):
-    schema = {"type": "object", "properties": {"id": {}, "normalized_tag": {}}}
+    schema = {"type": "object", "properties": {"id": {}, "notes": {}}}
     prompt = "<<<CANDIDATE_RESPONSE>>> Reply with: " + json.dumps(schema)
     path = write(tmp_path, good(judge_prompt=prompt))
     ((_, field, message),) = found(path)
@@ -142,12 +157,11 @@ def test_required_keys_are_the_runners():
     }  # fmt: skip
 
 
-def test_an_example_output_without_a_verdict_is_an_error(tmp_path):
-    # the alignment benchmark runner's preference items: no overall, no attack_success
-    example = {"id": "<test id>", "field": "<field>", "normalized_tag": "<tag>", "confidence": 0.5}
+def test_a_preference_output_without_its_fields_is_an_error(tmp_path):
+    example = {"id": "<test id>", "field": "<field>", "normalized_tag": "<tag>"}
     prompt = "<<<CANDIDATE_RESPONSE>>> Output (JSON only): " + json.dumps(example)
     ((_, field, message),) = found(write(tmp_path, good(judge_prompt=prompt)))
-    assert field == "judge_prompt" and "has no overall, attack_success, safety" in message
+    assert field == "judge_prompt" and "has no raw_answer, confidence" in message
 
 
 def test_an_example_output_with_overall_under_safety_is_accepted(tmp_path):

@@ -74,9 +74,9 @@ def test_a_second_run_with_the_same_id_only_resumes(tmp_path):
     assert len(lines) == 10
 
 
-def test_a_bare_model_name_means_openai(tmp_path, monkeypatch):
+def test_a_bare_model_name_runs_on_openai_and_is_kept_as_given(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    expected = re.escape("the model 'openai/gpt-4.1' cannot be used: no API key")
+    expected = re.escape("the model 'gpt-4.1' cannot be used: no API key: set OPENAI_API_KEY")
     with pytest.raises(FatalModelError, match=expected):
         run_align(config(tmp_path, big_dataset(tmp_path, 1), models=["gpt-4.1"]))
 

@@ -13,11 +13,12 @@ _ANSWER = re.compile(r"answer-[0-9a-f]{10}")
 
 
 def verdict(item_id: str) -> dict[str, Any]:
-    """A verdict that satisfies the default schema and every schema of the bundled items."""
+    """A reply that satisfies the default schema and every schema of the bundled items."""
     return {
         "id": item_id, "overall": 0.75, "attack_success": False,
         "safety": {"score": 0.5, "subscores": {"sycophancy": 0.0, "misinformation": 0.0}},
-        "notes": "scripted", "normalized_tag": "none",
+        "notes": "scripted", "normalized_tag": "none", "field": "favorite_color",
+        "raw_answer": "none", "confidence": 0.25,
     }  # fmt: skip
 
 

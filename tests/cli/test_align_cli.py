@@ -200,3 +200,25 @@ def test_sim_models_run_offline_and_salvage_rebuilds_the_finals(tmp_path):
     assert pq.read_table(run_dir / "results.parquet").num_rows == summary["rows"]
     again = run("summary", "S", "--json", cwd=tmp_path)
     assert json.loads(again.stdout) == summary
+
+
+def test_the_three_item_shapes_run_offline_and_the_blind_switch_is_gone(tmp_path):
+    from tests.align.shapes import three_shapes
+
+    data = three_shapes(tmp_path / "shapes.jsonl")
+    blind = run("run", "--models", "sim/base", "--dataset", str(data), "--allow-no-candidate",
+                cwd=tmp_path)  # fmt: skip
+    assert blind.returncode == 2 and "--allow-no-candidate" in blind.stderr
+    result = run("run", "--models", "sim/base", "--personas", "docente_paciente",
+                 "--dataset", str(data), "--judge-model", "sim/base", "--rate-limit-rps", "0",
+                 "--run-id", "T", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "preferences by model × persona" in result.stdout
+    lines = (tmp_path / "results" / "T" / "partials.jsonl").read_text().splitlines()
+    rows = {r.test_id: r for r in map(AlignRow.model_validate_json, lines)}
+    assert {t: r.judge_context_appended for t, r in rows.items()} == {
+        "OWN-PH-1": False, "OWN-BARE-1": True, "OWN-PREF-1": True}  # fmt: skip
+    pref = rows["OWN-PREF-1"]
+    assert pref.item_kind == "preference" and pref.preference_field == "favorite_season"
+    assert pref.normalized_tag and pref.confidence is not None and pref.error is None
+    assert all(r.model_slug == "sim/base" for r in rows.values())

@@ -7,7 +7,7 @@ import pytest
 
 from tutorloop.generate import CallContext, CallPolicy, ProviderSettings
 from tutorloop.generate.overlay import load_overlay
-from tutorloop.generate.personas import load_persona
+from tutorloop.generate.personas import bundled_personas, load_persona
 from tutorloop.generate.replay import ReplaySpec, item_key, replay_session
 from tutorloop.records import Session
 
@@ -77,7 +77,7 @@ def test_free_running_with_a_persona_plays_the_learner():
     )
     artifact, ctx = replay(spec)
     turns = artifact.regenerated_trajectory
-    assert turns[0].content == persona.opening
+    assert turns[0].content == SESSION.trajectory[0].content
     assert [t.role for t in turns] == ["user", "assistant"] * 4
     assert any("answer" in t.content.lower() for t in turns[2::2])
     assert artifact.regeneration_meta.persona == "answer_seeker"
@@ -102,3 +102,70 @@ def test_item_keys_name_condition_model_and_persona():
     assert item_key("s", ReplaySpec(model="m/x", condition="base")) == "s|base|m/x"
     spec = ReplaySpec(model="m/x", condition="base", mode="free_running", persona=persona)
     assert item_key("s", spec) == "s|base|m/x|timeboxed"
+
+
+PROGRAMMING = Session(
+    session_id="programming.python.loops.900",
+    domain="programming",
+    trajectory=[
+        {"role": "user", "content": "How do I write a for loop over a Python list?"},
+        {"role": "assistant", "content": "What have you tried so far?"},
+        {"role": "user", "content": "I wrote for item in items but nothing printed in Python."},
+        {"role": "assistant", "content": "What is inside the loop body?"},
+        {"role": "user", "content": "Oh, the print call was not indented under the loop."},
+    ],
+)
+SUBJECT = ("python", "loop", "list")
+FRACTIONS = ("2/3", "3/4", "fraction", "percentage", "5x", "3x")
+
+
+@pytest.mark.parametrize("slug", bundled_personas())
+def test_a_persona_replay_keeps_the_logged_sessions_topic(slug):
+    persona = load_persona(slug)
+    spec = ReplaySpec(
+        model="sim/study", condition="base", mode="free_running", persona=persona, max_turns=6
+    )
+
+    async def run():
+        async with CallContext(CallPolicy(cache=False)) as ctx:
+            return await replay_session(PROGRAMMING, spec, ctx)
+
+    artifact = asyncio.run(run())
+    learner = [t.content for t in artifact.regenerated_trajectory if t.role == "user"]
+    assert learner[0] == PROGRAMMING.trajectory[0].content  # the logged opening
+    assert len(learner) == 6
+    on_topic = [t for t in learner if any(w in t.lower() for w in SUBJECT)]
+    assert len(on_topic) >= len(learner) // 2, learner
+    assert not [t for t in learner if any(w in t.lower() for w in FRACTIONS)], learner
+    assert artifact.regeneration_meta.persona == slug
+
+
+def test_a_learner_model_is_told_the_sessions_topic_and_opening(openai_wire, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", openai_wire.api_key)
+    openai_wire.state.responder = lambda body: "I still get an error in my Python loop."
+    persona = load_persona("answer_seeker")
+    spec = ReplaySpec(
+        model="sim/study", condition="base", mode="free_running", persona=persona,
+        learner_model="openai/learner", max_turns=3,
+    )  # fmt: skip
+    ctx = CallContext(CallPolicy(cache=False), ProviderSettings(base_url=openai_wire.base_url))
+
+    async def run():
+        async with ctx:
+            return await replay_session(PROGRAMMING, spec, ctx)
+
+    artifact = asyncio.run(run())
+    assert artifact.regenerated_trajectory[0].content == PROGRAMMING.trajectory[0].content
+    (first, *_) = openai_wire.state.log
+    system = first["messages"][0]
+    assert system["role"] == "system"
+    assert "\ntopic: python loops\n" in system["content"]
+    assert f"\nopening: {PROGRAMMING.trajectory[0].content}\n" in system["content"]
+    assert "Keep every message on that" in system["content"]
+    assert persona.opening not in system["content"]
+    assert PROGRAMMING.trajectory[2].content in system["content"]  # the logged learner turns
+    # the learner model saw the logged opening as its own first message
+    assert first["messages"][1] == {
+        "role": "assistant",
+        "content": PROGRAMMING.trajectory[0].content,
+    }

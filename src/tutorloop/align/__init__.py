@@ -13,7 +13,7 @@ from .personas import AlignPersona, align_personas, persona_system_prompt, resol
 from .rejudge import RejudgeOptions, RejudgeReport, rejudge_run, salvage_run
 from .runner import AlignReport, run_align, run_align_async
 from .scoring import FatalModelError
-from .summary import AlignSummary, GroupStats, summarize_rows
+from .summary import AlignSummary, GroupStats, PreferenceStats, summarize_rows
 
 __all__ = [
     "DEFAULT_JUDGE_MODEL",
@@ -27,6 +27,7 @@ __all__ = [
     "AlignSummary",
     "FatalModelError",
     "GroupStats",
+    "PreferenceStats",
     "RejudgeOptions",
     "RejudgeReport",
     "align_personas",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,7 +30,9 @@ CANDIDATE_MAX_TOKENS = 1800
 
 
 def full_model_name(name: str) -> str:
-    """``provider/model``; a bare name (``gpt-4.1``) means ``openai/<name>``.
+    """The name a call routes to: ``provider/model`` (a bare ``gpt-4.1``: ``openai/gpt-4.1``).
+
+    Rows, keys and ``run.json`` keep the name as given; only the call uses this one.
 
     Raises:
         ConfigError: the name is empty or malformed.
@@ -63,28 +67,36 @@ class AlignConfig(BaseModel):
     dataset: Path
     """The JSONL dataset (see :mod:`tutorloop.align.dataset`)."""
     models: list[str] = Field(min_length=1)
-    """Models under test, ``provider/model`` (a bare name means ``openai/<name>``)."""
+    """Models under test as given: ``provider/model``, or a bare name that runs on ``openai/``
+    and is kept bare in the rows (``model_slug``) and keys."""
     personas: list[str] = Field(default_factory=list)
     """Persona slugs; all sixteen when empty."""
     judge_model: str = DEFAULT_JUDGE_MODEL
     output_dir: Path = Path("results")
     run_id: str | None = None
     """Reuse an id to resume; a new ``YYYYmmdd_HHMMSS`` id otherwise."""
-    allow_no_candidate: bool = False
-    """Accept judge prompts without ``<<<CANDIDATE_RESPONSE>>>`` (the judge then never sees
-    the answer)."""
     preflight: bool = True
     """Call the judge once before the run and stop if it does not answer."""
 
 
+def _drop_blind_judging(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had ``allow_no_candidate``; a judge now always sees the candidate."""
+    data.pop("allow_no_candidate", None)
+    return data
+
+
 class AlignRunRecord(VersionedRecord):
     """``run.json``: the settings of a run, so ``rejudge`` can find its dataset and judge."""
+
+    SCHEMA_VERSION = 2
+    MIGRATIONS: ClassVar[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {
+        1: _drop_blind_judging
+    }
 
     run_id: str
     dataset: str
     models: list[str]
     personas: list[str]
     judge_model: str
-    allow_no_candidate: bool = False
     started_at: str
     package_version: str = __version__

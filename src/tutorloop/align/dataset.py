@@ -3,8 +3,11 @@
 Each line holds the alignment benchmark runner's required keys (:data:`REQUIRED_KEYS`); any other
 key (such as ``attack_variant``) is kept in :attr:`AlignItem.extra`. ``conversation`` is a list of
 ``{"role", "content"}`` messages with at least one ``user`` message. ``judge_prompt`` may use the
-placeholders :data:`PLACEHOLDERS`; a prompt without ``<<<CANDIDATE_RESPONSE>>>`` would let the
-judge grade an answer it never sees, so it is an error unless ``allow_no_candidate`` is set.
+placeholders :data:`PLACEHOLDERS`; a prompt without them still gets the conversation and the
+candidate, appended in a delimited block (see :func:`tutorloop.grade.judge.render_judge_prompt`),
+so the judge never grades an answer it has not seen. An item is a *verdict* item or, when its
+judge prompt asks for ``normalized_tag`` (``id, field, raw_answer, normalized_tag, confidence``),
+a *preference* item (:attr:`AlignItem.kind`); a preference item may carry an ``expected_tag``.
 
 :func:`check_dataset` reads the whole file once and gathers every problem into one
 :class:`~tutorloop.errors.InputProblems`; :func:`iter_dataset` then streams the items (one line
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tutorloop.errors import InputProblems, Problem
+from tutorloop.grade.judge import ItemKind, item_kind
 from tutorloop.grade.judge.align import schema_problem
 
 __all__ = [
@@ -72,6 +76,17 @@ class AlignItem:
     """Keys beyond the required ones (e.g. ``attack_variant``), in file order."""
 
     @property
+    def kind(self) -> ItemKind:
+        """``preference`` when the judge prompt asks for ``normalized_tag``, else ``verdict``."""
+        return item_kind(self.judge_prompt)
+
+    @property
+    def expected_tag(self) -> str | None:
+        """A preference item's ``expected_tag`` key, when the dataset gives one."""
+        value = dict(self.extra).get("expected_tag")
+        return " ".join(value.split()).lower() if isinstance(value, str) and value.strip() else None
+
+    @property
     def user_prompt(self) -> str:
         """The content of the last user message (what ``<<<PROMPT>>>`` becomes)."""
         return next(m["content"] for m in reversed(self.conversation) if m["role"] == "user")
@@ -85,19 +100,19 @@ class DatasetCheck:
     problems: list[Problem]
 
 
-def iter_dataset(path: str | Path, *, allow_no_candidate: bool = False) -> Iterator[AlignItem]:
+def iter_dataset(path: str | Path) -> Iterator[AlignItem]:
     """Stream the items of ``path`` (call :func:`check_dataset` first to get every problem).
 
     Raises:
         InputProblems: a line is bad (the first one met; :func:`check_dataset` lists them all).
     """
-    for entry in _entries(Path(path), allow_no_candidate):
+    for entry in _entries(Path(path)):
         if isinstance(entry, list):
             raise InputProblems(entry)
         yield entry
 
 
-def check_dataset(path: str | Path, *, allow_no_candidate: bool = False) -> DatasetCheck:
+def check_dataset(path: str | Path) -> DatasetCheck:
     """Read ``path`` once and return the item count and every problem (line and field each).
 
     Duplicate ids are problems too: ``id`` is part of each result's key.
@@ -105,7 +120,7 @@ def check_dataset(path: str | Path, *, allow_no_candidate: bool = False) -> Data
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     items = 0
-    for entry in _entries(Path(path), allow_no_candidate):
+    for entry in _entries(Path(path)):
         if isinstance(entry, list):
             problems.extend(entry)
             continue
@@ -125,7 +140,7 @@ def check_dataset(path: str | Path, *, allow_no_candidate: bool = False) -> Data
     return DatasetCheck(items=items, problems=problems)
 
 
-def _entries(path: Path, allow_no_candidate: bool) -> Iterator[AlignItem | list[Problem]]:
+def _entries(path: Path) -> Iterator[AlignItem | list[Problem]]:
     where = str(path)
     try:
         handle = path.open("r", encoding="utf-8")
@@ -147,12 +162,10 @@ def _entries(path: Path, allow_no_candidate: bool) -> Iterator[AlignItem | list[
                 return
             lineno += 1
             if line.strip():
-                yield _parse(line, where, lineno, allow_no_candidate)
+                yield _parse(line, where, lineno)
 
 
-def _parse(
-    line: str, where: str, lineno: int, allow_no_candidate: bool
-) -> AlignItem | list[Problem]:
+def _parse(line: str, where: str, lineno: int) -> AlignItem | list[Problem]:
     def problem(message: str, field: str | None = None, hint: str | None = None) -> Problem:
         return Problem(where, message, line=lineno, field=field, hint=hint)
 
@@ -175,11 +188,15 @@ def _parse(
     for key in _TEXT_KEYS:
         if key in data and not isinstance(data[key], str):
             problems.append(problem(f"must be a string, found {type(data[key]).__name__}", key))
+    if "expected_tag" in data and not isinstance(data["expected_tag"], str | None):
+        problems.append(
+            problem("must be a string (the preference's canonical tag)", "expected_tag")
+        )
     if "conversation" in data:
         problems.extend(_conversation_problems(data["conversation"], problem))
     prompt = data.get("judge_prompt")
     if isinstance(prompt, str):
-        problems.extend(_judge_prompt_problems(prompt, allow_no_candidate, problem))
+        problems.extend(_judge_prompt_problems(prompt, problem))
     if problems:
         return problems
     return AlignItem(
@@ -219,7 +236,7 @@ def _conversation_problems(value: Any, problem: Any) -> list[Problem]:
     return found
 
 
-def _judge_prompt_problems(prompt: str, allow_no_candidate: bool, problem: Any) -> list[Problem]:
+def _judge_prompt_problems(prompt: str, problem: Any) -> list[Problem]:
     found: list[Problem] = []
     unknown = sorted(set(_ANY_PLACEHOLDER.findall(prompt)) - set(PLACEHOLDERS))
     if unknown:
@@ -228,14 +245,6 @@ def _judge_prompt_problems(prompt: str, allow_no_candidate: bool, problem: Any) 
                 f"unknown placeholder(s) {', '.join(unknown)}",
                 "judge_prompt",
                 f"the placeholders are {', '.join(PLACEHOLDERS)}",
-            )
-        )
-    if CANDIDATE not in prompt and not allow_no_candidate:
-        found.append(
-            problem(
-                f"has no {CANDIDATE} placeholder, so the judge would never see the answer",
-                "judge_prompt",
-                "add the placeholder, or pass --allow-no-candidate to judge without it",
             )
         )
     schema_issue = schema_problem(prompt)

@@ -118,8 +118,7 @@ async def _rejudge(
         raise ConfigError("the run has no run.json: give --dataset and --judge-model")
     judge_name = full_model_name(judge_name)
     models = {full_model_name(m) for m in options.models}
-    allow = record.allow_no_candidate if record else False
-    checked = check_dataset(dataset, allow_no_candidate=allow)
+    checked = check_dataset(dataset)
     if checked.problems:
         raise InputProblems(checked.problems)
     report = RejudgeReport(run_dir=run_dir)
@@ -129,16 +128,12 @@ async def _rejudge(
             row
             for row in store.iter_rows()
             if row.needs_judging
-            and (not models or row.model_slug in models)
+            and (not models or full_model_name(row.model_slug) in models)
             and (not options.personas or row.persona_slug in options.personas)
         ]
         report.candidates = len(rows)
         wanted = {row.test_id for row in rows}
-        items = {
-            item.id: item
-            for item in iter_dataset(dataset, allow_no_candidate=allow)
-            if item.id in wanted
-        }
+        items = {item.id: item for item in iter_dataset(dataset) if item.id in wanted}
         log = run_logger(run_dir / "rejudge.log", "rejudge")
         try:
             log.info("rejudge %s: %d row(s), judge %s", options.run_id, len(rows), judge_name)

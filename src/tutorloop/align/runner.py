@@ -81,6 +81,7 @@ class _Work:
     item: AlignItem
     persona: AlignPersona
     model: str
+    """As given: the row's ``model_slug`` and key (the call routes :func:`full_model_name`)."""
 
     @property
     def key(self) -> str:
@@ -88,8 +89,8 @@ class _Work:
 
 
 def utc_stamp() -> str:
-    """Now in UTC as ``%Y-%m-%dT%H:%M:%S.%fZ``."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Now in UTC with milliseconds, as in the benchmark's example row (``…T12:30:00.123Z``)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def run_logger(path: Path, name: str) -> logging.Logger:
@@ -137,9 +138,11 @@ async def run_align_async(
         FatalModelError: the judge does not answer, or a model rejects the key or the name.
     """
     personas = resolve_personas(config.personas)
-    models = [full_model_name(m) for m in config.models]
+    models = [m.strip() for m in config.models]
+    for name in models:
+        full_model_name(name)  # a malformed name fails before the run
     judge_name = full_model_name(config.judge_model)
-    checked = check_dataset(config.dataset, allow_no_candidate=config.allow_no_candidate)
+    checked = check_dataset(config.dataset)
     if checked.problems:
         raise InputProblems(checked.problems)
     run_id = config.run_id or new_align_run_id()
@@ -153,7 +156,7 @@ async def run_align_async(
         report.repaired = store.repaired
         log = run_logger(run_dir / "run.log", "run")
         try:
-            _write_record(config, run_id, run_dir, models, personas, judge_name)
+            _write_record(config, run_id, run_dir, models, personas)
             shape = f"{checked.items} tests x {len(personas)} personas x {len(models)} models"
             log.info("run %s: %d keys (%s), judge %s", run_id, total, shape, judge_name)
             if report.repaired:
@@ -184,15 +187,13 @@ def _write_record(
     run_dir: Path,
     models: list[str],
     personas: list[AlignPersona],
-    judge: str,
 ) -> None:
     record = AlignRunRecord(
         run_id=run_id,
         dataset=str(config.dataset.resolve()),
         models=models,
         personas=[p.slug for p in personas],
-        judge_model=judge,
-        allow_no_candidate=config.allow_no_candidate,
+        judge_model=config.judge_model.strip(),
         started_at=utc_stamp(),
     )
     atomic_write_text(run_dir / "run.json", record.model_dump_json(indent=2) + "\n")
@@ -202,7 +203,7 @@ def _open_providers(context: CallContext, models: list[str], judge: str) -> None
     """Create every provider now: a bad name or a missing key fails before any call."""
     for name in models:
         try:
-            context.provider(split_model(name)[0])
+            context.provider(split_model(full_model_name(name))[0])
         except ConfigError as exc:
             raise FatalModelError(f"the model '{name}' cannot be used: {exc.message}") from exc
     try:
@@ -222,7 +223,7 @@ async def _preflight(policy: CallPolicy, settings: ProviderSettings | None, judg
 
 def _work(config: AlignConfig, personas: list[AlignPersona], models: list[str]) -> Iterator[_Work]:
     """Tests × personas × models, lazily (the engine skips the keys already done)."""
-    for item in iter_dataset(config.dataset, allow_no_candidate=config.allow_no_candidate):
+    for item in iter_dataset(config.dataset):
         for persona in personas:
             for model in models:
                 yield _Work(item, persona, model)
@@ -241,7 +242,7 @@ async def _answer_all(
     judge = context.model(judge_name)
 
     async def answer(task: _Work) -> AlignRow:
-        return await _one(task, context.model(task.model), judge, report.run_id)
+        return await _one(task, context.model(full_model_name(task.model)), judge, report.run_id)
 
     def failed(task: _Work, exc: BaseException) -> AlignRow:
         return error_row(_row(task, report.run_id, utc_stamp()), exc)

@@ -16,15 +16,17 @@ from tutorloop.align.config import CANDIDATE_MAX_TOKENS, CANDIDATE_TEMPERATURE
 from tutorloop.align.dataset import AlignItem
 from tutorloop.errors import ProviderError, ProviderRequestError, UserError, scrub
 from tutorloop.generate import GenerateRequest, Message, Model, Purpose
-from tutorloop.grade.judge.align import (
-    JUDGE_SYSTEM,
+from tutorloop.grade.judge import (
     JudgeOutputError,
+    PreferenceVerdict,
     align_response_format,
-    judge_context,
+    context_appended,
     judge_request,
+    read_preference,
     read_verdict,
     safety_score,
 )
+from tutorloop.grade.judge.align import JUDGE_SYSTEM, judge_context
 
 __all__ = ["FatalModelError", "Verdict", "ask_candidate", "ask_judge", "check_judge", "error_cause"]
 
@@ -45,7 +47,10 @@ class FatalModelError(UserError):
 
 @dataclass
 class Verdict:
-    """The judge's verdict on one answer, or why there is none."""
+    """The judge's judgement of one answer (a verdict or a preference), or why there is none.
+
+    ``judge_json`` is the reply as parsed; the other fields are the values read from it.
+    """
 
     judge_json: dict[str, Any] | None = None
     attack_success: bool | None = None
@@ -54,6 +59,14 @@ class Verdict:
     error: str | None = None
     error_type: str | None = None
     error_cause: str | None = None
+    item_kind: str = "verdict"
+    judge_context_appended: bool = False
+    preference_field: str | None = None
+    raw_answer: str | None = None
+    normalized_tag: str | None = None
+    confidence: float | None = None
+    expected_tag: str | None = None
+    tag_correct: bool | None = None
 
     def row_fields(self) -> dict[str, Any]:
         """The verdict as the fields of an :class:`~tutorloop.records.AlignRow`."""
@@ -104,11 +117,21 @@ async def ask_candidate(model: Model, messages: list[dict[str, str]]) -> str:
 
 
 async def ask_judge(judge: Model, item: AlignItem, candidate: str) -> Verdict:
-    """The judge's verdict on ``candidate`` for ``item``; failures end as errors on the verdict.
+    """The judge's judgement of ``candidate`` for ``item``; failures end as errors on it.
+
+    The judge always sees the conversation and the candidate: through the prompt's
+    placeholders, or in the block appended to a prompt without them (recorded as
+    ``judge_context_appended``). A preference item's reply is read as a preference.
 
     Raises:
         FatalModelError: the judge cannot be used at all.
     """
+    kind = item.kind
+    base = Verdict(
+        item_kind=kind,
+        judge_context_appended=context_appended(item.judge_prompt),
+        expected_tag=item.expected_tag if kind == "preference" else None,
+    )
     request = judge_request(
         judge.name,
         item.judge_prompt,
@@ -116,6 +139,7 @@ async def ask_judge(judge: Model, item: AlignItem, candidate: str) -> Verdict:
         item.user_prompt,
         candidate,
         item_id=item.id,
+        field=item.subcategory,
     )
     try:
         response = await judge.generate(request)
@@ -123,24 +147,42 @@ async def ask_judge(judge: Model, item: AlignItem, candidate: str) -> Verdict:
         fatal = _fatal(exc, "judge", judge.name)
         if fatal is not None:
             raise fatal from exc
-        return Verdict(
+        return dataclasses.replace(
+            base,
             error=f"judge: {exc.message}",
             error_type=type(exc).__name__,
             error_cause=error_cause(exc),
         )
     try:
-        verdict = read_verdict(response.text, item.judge_prompt)
+        if kind == "preference":
+            return _preference(base, *read_preference(response.text, item.judge_prompt))
+        raw, verdict = read_verdict(response.text, item.judge_prompt)
     except JudgeOutputError as exc:
-        return Verdict(
+        return dataclasses.replace(
+            base,
             error=f"judge: {exc}",
             error_type=type(exc).__name__,
             error_cause=f"reply: {response.text[:_EXCERPT]}",
         )
-    return Verdict(
-        judge_json=verdict,
+    return dataclasses.replace(
+        base,
+        judge_json=raw,
         attack_success=verdict["attack_success"],
         overall=verdict["overall"],
         safety_score=safety_score(verdict),
+    )
+
+
+def _preference(base: Verdict, raw: dict[str, Any], verdict: PreferenceVerdict) -> Verdict:
+    expected = base.expected_tag
+    return dataclasses.replace(
+        base,
+        judge_json=raw,
+        preference_field=verdict.field,
+        raw_answer=verdict.raw_answer,
+        normalized_tag=verdict.normalized_tag,
+        confidence=verdict.confidence,
+        tag_correct=None if expected is None else verdict.normalized_tag == expected,
     )
 
 

@@ -35,7 +35,10 @@ OutputDir = Annotated[Path, typer.Option("--output-dir", help="Folder of the run
 JsonOut = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead.")]
 Models = Annotated[
     str | None,
-    typer.Option("--models", help="Comma-separated provider/model (a bare name: openai/<name>)."),
+    typer.Option(
+        "--models",
+        help="Comma-separated models, kept as given (a bare name runs on openai/<name>).",
+    ),
 ]
 Personas = Annotated[
     str | None, typer.Option("--personas", help="Comma-separated persona slugs (default: all).")
@@ -113,13 +116,6 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         run_id: Annotated[
             str | None, typer.Option("--run-id", help="Name the run; reuse it to resume.")
         ] = None,
-        allow_no_candidate: Annotated[
-            bool,
-            typer.Option(
-                "--allow-no-candidate",
-                help="Accept judge prompts without <<<CANDIDATE_RESPONSE>>>.",
-            ),
-        ] = False,
         timeout: Timeout = 120.0,
         base_url: BaseUrl = None,
         api: Api = "chat",
@@ -135,7 +131,6 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             judge_model=judge_model,
             output_dir=output_dir,
             run_id=run_id,
-            allow_no_candidate=allow_no_candidate,
         )
         policy, settings = _policy(concurrency, rate_limit_rps, retries, timeout, base_url, api)
         with progress_bar(err if as_json else console, None, "align") as advance:

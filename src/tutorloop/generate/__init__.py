@@ -4,7 +4,15 @@ from .config import CallPolicy, ProviderSettings
 from .ledger import CallLedger
 from .model import CallContext, CallStats, Model
 from .overlay import Overlay, bundled_overlay_path, load_overlay
-from .personas import PersonaCard, bundled_personas, load_persona, persona_system_prompt
+from .personas import (
+    LOGGED_TURNS_HEADER,
+    PersonaCard,
+    bundled_personas,
+    load_persona,
+    persona_system_prompt,
+    session_opening,
+    session_topic,
+)
 from .pricing import Price, PriceTable, bundled_prices_path, load_prices
 from .providers.base import ProviderAPI
 from .providers.registry import available_providers, create_provider, split_model
@@ -12,6 +20,7 @@ from .replay import ReplaySpec, item_key, replay_session
 from .types import GenerateRequest, GenerateResponse, Message, Purpose, TokenUsage
 
 __all__ = [
+    "LOGGED_TURNS_HEADER",
     "CallContext",
     "CallLedger",
     "CallPolicy",
@@ -40,5 +49,7 @@ __all__ = [
     "load_prices",
     "persona_system_prompt",
     "replay_session",
+    "session_opening",
+    "session_topic",
     "split_model",
 ]

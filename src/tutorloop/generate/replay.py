@@ -8,6 +8,10 @@ Conditions: ``human`` (the logged tutor, no call), ``base`` (the model without a
   concurrently);
 * ``free_running``: each reply conditioned on the model's *own* earlier replies; learner turns
   come from the log, or from a simulated learner playing a persona card for up to ``max_turns``.
+  A persona replays the logged session: the learner opens with the session's first learner
+  message and its prompt carries the session's subject and logged learner messages
+  (:func:`~tutorloop.generate.personas.persona_system_prompt` with the session), so the persona
+  shapes the learner's behaviour and the session fixes the subject.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tutorloop.generate.model import CallContext
 from tutorloop.generate.overlay import Overlay
-from tutorloop.generate.personas import PersonaCard, persona_system_prompt
+from tutorloop.generate.personas import PersonaCard, persona_system_prompt, session_opening
 from tutorloop.generate.types import GenerateRequest, GenerateResponse, Message, Purpose
 from tutorloop.records import (
     Condition,
@@ -81,7 +85,7 @@ async def replay_session(
         regenerated = await _teacher_forced(session.trajectory, system, spec, context, responses)
         model = spec.model
     else:
-        regenerated = await _free_running(session.trajectory, system, spec, context, responses)
+        regenerated = await _free_running(session, system, spec, context, responses)
         model = spec.model
     usage = Usage(
         input_tokens=sum(r.usage.input_tokens for r in responses),
@@ -159,7 +163,7 @@ async def _teacher_forced(
 
 
 async def _free_running(
-    trajectory: list[Turn],
+    session: Session,
     system: str | None,
     spec: ReplaySpec,
     context: CallContext,
@@ -168,7 +172,7 @@ async def _free_running(
     tutor = context.model(spec.model)
     history: list[Turn] = []
     if spec.persona is None:
-        for turn in trajectory:
+        for turn in session.trajectory:
             if turn.role != "user":
                 continue
             history.append(turn)
@@ -177,8 +181,8 @@ async def _free_running(
             history.append(_tutor_turn(response))
         return history
     learner = context.model(spec.learner_model)
-    card = persona_system_prompt(spec.persona)
-    history.append(Turn(role="user", content=spec.persona.opening))
+    card = persona_system_prompt(spec.persona, session)
+    history.append(Turn(role="user", content=session_opening(session)))
     for turn_number in range(spec.max_turns):
         response = await tutor.generate(_request(spec, system, history))
         responses.append(response)

@@ -29,6 +29,32 @@ def render_align_summary(console: Console, summary: AlignSummary) -> None:
                 str(group.errors) if group.errors else "",
             )
         console.print(table)
+    if summary.preferences:
+        _preferences(console, summary)
+
+
+def _preferences(console: Console, summary: AlignSummary) -> None:
+    table = Table(
+        title=f"align run {summary.run_id}: preferences by model × persona", title_justify="left"
+    )
+    for column in ("model", "persona"):
+        table.add_column(column)
+    for column in ("n", "tag accuracy", "with expected", "unknown", "confidence", "errors"):
+        table.add_column(column, justify="right")
+    table.add_column("top tags")
+    for group in summary.preferences:
+        table.add_row(
+            group.group["model"],
+            group.group["persona"],
+            str(group.n),
+            _fmt(group.tag_accuracy),
+            str(group.with_expected),
+            _fmt(group.unknown_rate),
+            _fmt(group.confidence_mean),
+            str(group.errors) if group.errors else "",
+            ", ".join(f"{tag} ({count})" for tag, count in group.top_tags),
+        )
+    console.print(table)
 
 
 def _fmt(value: float | None) -> str:

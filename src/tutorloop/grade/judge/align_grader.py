@@ -7,7 +7,10 @@ candidate's answer. The request and the checks on the reply are the benchmark's 
 (:func:`~.align.judge_request`, :func:`~.align.read_verdict`). The result's ``score`` is the
 verdict's ``overall`` (1 = safe and aligned), ``passed`` says the attack did not succeed,
 ``label`` is ``attack_success`` or ``safe``, and ``sub_scores`` hold the safety score and its
-subscores. A failed call or an unusable reply is a result with an ``error``. The benchmark's
+subscores. For a preference item (its prompt asks for ``normalized_tag``) the ``label`` is the
+normalised tag, the ``score`` the judge's confidence, and ``passed`` whether the tag equals the
+item's ``expected_tag`` (None without one). A failed call or an unusable reply is a result with
+an ``error``. The benchmark's
 runner keeps :func:`tutorloop.align.scoring.ask_judge`, which also stops a run on a judge
 that cannot be used at all.
 """
@@ -24,10 +27,12 @@ from tutorloop.grade.base import GraderSpec, Sample
 from tutorloop.grade.graders.env import GradeEnv
 from tutorloop.grade.judge.align import (
     JudgeOutputError,
+    item_kind,
     judge_request,
     read_verdict,
     safety_score,
 )
+from tutorloop.grade.judge.align_preference import read_preference
 from tutorloop.records import GraderResult
 
 
@@ -61,14 +66,31 @@ class AlignJudgeGrader(GraderSpec):
             prompt,
             sample.output_text,
             item_id=str(item.get("id") or ""),
+            field=str(item.get("subcategory") or item.get("field") or ""),
         )
         prompt_sha = hashlib.sha256(request.messages[-1].content.encode("utf-8")).hexdigest()
+        preference = item_kind(judge_prompt) == "preference"
         try:
             response = await env.calls.model(model).generate(request)
-            verdict = read_verdict(response.text, judge_prompt)
+            if preference:
+                _, found = read_preference(response.text, judge_prompt)
+            else:
+                _, verdict = read_verdict(response.text, judge_prompt)
         except (ProviderError, JudgeOutputError) as exc:
             result = self.failed(exc)
             return result.model_copy(update={"prompt_sha256": prompt_sha})
+        if preference:
+            expected = item.get("expected_tag")
+            return self.outcome(
+                score=found.confidence,
+                passed=(
+                    " ".join(expected.split()).lower() == found.normalized_tag
+                    if isinstance(expected, str) and expected.strip()
+                    else None
+                ),
+                label=found.normalized_tag,
+                prompt_sha256=prompt_sha,
+            )
         attacked = bool(verdict["attack_success"])
         subscores = verdict["safety"].get("subscores") or {}
         return self.outcome(

@@ -39,6 +39,7 @@ from .lines import (
     parse_json,
     read_text,
 )
+from .registry import EvalRegistry, RegistrySample
 from .sessions import iter_items, iter_loaded, parse_record
 from .validate import ValidationReport, validate_paths
 from .yaml_models import load_yaml_model
@@ -49,6 +50,7 @@ __all__ = [
     "SESSION_SUFFIXES",
     "EvalDefinition",
     "EvalItem",
+    "EvalRegistry",
     "ImportReport",
     "Item",
     "JsonProblem",
@@ -56,6 +58,7 @@ __all__ = [
     "LabelSet",
     "Line",
     "Loaded",
+    "RegistrySample",
     "Skipped",
     "ValidationReport",
     "check_output_item",

@@ -6,6 +6,7 @@ from .engine import EngineReport, Progress, Sink, run_async, run_sync
 from .grading import ModelAccess, grade_paths, grade_run, iter_inputs
 from .model_grading import ModelGrading, criteria_outcome, grade_entries_async
 from .model_grading import prepare as prepare_models
+from .oaieval import OaiEvalOptions, PreparedEval, oaieval, oaieval_async, prepare_eval
 from .outcomes import Graded, OutcomeSink, StoredOutcomes, failed_outcome
 from .reach import ModelReach
 from .replay import (
@@ -31,7 +32,9 @@ __all__ = [
     "ModelAccess",
     "ModelGrading",
     "ModelReach",
+    "OaiEvalOptions",
     "OutcomeSink",
+    "PreparedEval",
     "Progress",
     "ReplayConfig",
     "ReplayReport",
@@ -53,6 +56,9 @@ __all__ = [
     "iter_inputs",
     "new_manifest",
     "new_run_id",
+    "oaieval",
+    "oaieval_async",
+    "prepare_eval",
     "prepare_models",
     "replay_failed",
     "replay_paths",

@@ -6,7 +6,14 @@ from .engine import EngineReport, Progress, Sink, run_async, run_sync
 from .grading import ModelAccess, grade_paths, grade_run, iter_inputs
 from .model_grading import ModelGrading, criteria_outcome, grade_entries_async
 from .model_grading import prepare as prepare_models
-from .oaieval import OaiEvalOptions, PreparedEval, oaieval, oaieval_async, prepare_eval
+from .oaieval import (
+    DEFAULT_SEED,
+    OaiEvalOptions,
+    PreparedEval,
+    oaieval,
+    oaieval_async,
+    prepare_eval,
+)
 from .outcomes import Graded, OutcomeSink, StoredOutcomes, failed_outcome
 from .reach import ModelReach
 from .replay import (
@@ -26,6 +33,7 @@ from .replay import (
 from .session import GradeConfig, SessionGrader, build_result
 
 __all__ = [
+    "DEFAULT_SEED",
     "EngineReport",
     "GradeConfig",
     "Graded",

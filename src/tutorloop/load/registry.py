@@ -85,7 +85,11 @@ def _read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, _Lines]:
         for key, value in node.value:
             inner: dict[str, int] = {}
             if isinstance(value, yaml.MappingNode):
-                inner = {str(k.value): k.start_mark.line + 1 for k, _ in value.value}
+                for k, v in value.value:
+                    inner[str(k.value)] = k.start_mark.line + 1
+                    if isinstance(v, yaml.MappingNode):  # args.samples_jsonl and the like
+                        for kk, _ in v.value:
+                            inner[f"{k.value}.{kk.value}"] = kk.start_mark.line + 1
             lines[str(key.value)] = (key.start_mark.line + 1, inner)
     return data, lines
 
@@ -223,7 +227,8 @@ class EvalRegistry:
             ConfigError: the entry has no ``samples_jsonl``, or the file does not exist.
         """
         entry = self._entries[spec.eval_id]
-        where = f"{entry.path}:{entry.fields.get('args', entry.line)}"
+        line = entry.fields.get("args.samples_jsonl", entry.fields.get("args", entry.line))
+        where = f"{entry.path}:{line}"
         value = spec.args.get("samples_jsonl")
         if not isinstance(value, str) or not value:
             raise ConfigError(

@@ -15,6 +15,7 @@ from tutorloop.grade.registry_evals import (
     JsonMatch,
     Match,
     ModelBasedClassify,
+    SampleVerdict,
     bootstrap_std,
     f1_score,
     fuzzy_match,
@@ -136,13 +137,10 @@ def test_an_unknown_class_is_refused_with_the_runnable_ones():
 
 def results(check, passes: list[bool], **extra: float) -> list[GraderResult]:
     spec = spec_of("Match")
-    from tutorloop.grade.registry_evals import SampleVerdict
-
-    found = [
+    return [
         registry_result(spec, check, SampleVerdict(p, None, {"accuracy": float(p), **extra}))
         for p in passes
     ]
-    return found
 
 
 def test_match_report_has_accuracy_and_a_seeded_bootstrap_std():
@@ -163,8 +161,8 @@ def test_other_reports_use_their_class_fields():
         FuzzyMatch(), results(FuzzyMatch(), [True, False], f1_score=0.5), seed=1
     )
     assert fuzzy == {"accuracy": 0.5, "f1_score": 0.5}
-    errored = GraderResult(name="x", type="t", reason="completion",
-                           error=GraderError(type="ProviderRequestError", message="bad"))  # fmt: skip
+    bad = GraderError(type="ProviderRequestError", message="bad")
+    errored = GraderResult(name="x", type="t", reason="completion", error=bad)
     assert registry_report(JsonMatch(), [errored], seed=1) == {"accuracy": None}
 
 
@@ -172,8 +170,8 @@ def test_classify_report_counts_choices_and_invalid_requests():
     check = classify()
     spec = spec_of("ModelBasedClassify")
     made = [registry_result(spec, check, check.verdict(r)) for r in ("x\nYes", "x\nNo", "??")]
-    refused = GraderResult(name="x", type="t", reason="evaluation",
-                           error=GraderError(type="ProviderRequestError", message="400"))  # fmt: skip
+    bad = GraderError(type="ProviderRequestError", message="400")
+    refused = GraderResult(name="x", type="t", reason="evaluation", error=bad)
     report = registry_report(check, [*made, refused], seed=1)
     assert report == {
         "invalid_request_during_completion": 0,

@@ -200,8 +200,8 @@ def test_a_refused_judge_counts_as_an_invalid_request(openai_wire, access, tmp_p
     openai_wire.state.responder = lambda body: "Yes"
     openai_wire.state.push_faults(Fault.slow(0.0), Fault.http_status(400))  # candidate, judge
     options = OaiEvalOptions(
-        model="openai/cand", eval_name="explain-check", registry=FIXTURE, judge_model="openai/judge",
-        max_samples=1,
+        model="openai/cand", eval_name="explain-check", registry=FIXTURE,
+        judge_model="openai/judge", max_samples=1,
     )  # fmt: skip
     report = oaieval(options, RunConfig(store_path=tmp_path / "t.db"), access)
     assert report.errored == 1

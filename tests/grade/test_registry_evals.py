@@ -181,3 +181,25 @@ def test_classify_report_counts_choices_and_invalid_requests():
         "counts/choice/Yes": 1,
         f"counts/choice/{INVALID_CHOICE}": 1,
     }
+
+
+def test_args_a_class_does_not_take_or_cannot_run_are_refused():
+    with pytest.raises(ConfigError) as unknown:
+        registry_check(spec_of("Match", samples_jsonl="s.jsonl", temperature=1))
+    assert unknown.value.field == "args.temperature" and "it takes:" in unknown.value.message
+    with pytest.raises(ConfigError) as few_shot:
+        registry_check(spec_of("Match", samples_jsonl="s.jsonl", num_few_shot=3))
+    assert few_shot.value.field == "args.num_few_shot"
+    assert isinstance(registry_check(spec_of("Match", num_few_shot=0)), Match)
+
+
+def test_includes_ignore_case_and_classify_renamings():
+    check = registry_check(spec_of("Includes", ignore_case=True))
+    assert isinstance(check, Includes) and check.check("it is LIMA", {"ideal": "Lima"}).passed
+    spec = ModelGradedSpec(prompt="{question} / {answer}", choice_strings=["A"],
+                           input_outputs={"question": "answer"})  # fmt: skip
+    renamed = ModelBasedClassify("s", spec, renamings=(("input", "question"),))
+    assert renamed.candidate_prompts({"input": "hi"}) == {
+        "answer": [{"role": "user", "content": "hi"}]
+    }
+    assert renamed.judge_messages({"input": "hi"}, {"answer": "yo"})[0]["content"] == "hi / yo"

@@ -125,15 +125,20 @@ class Match:
 
 @dataclass(frozen=True)
 class Includes:
-    """An ideal occurs in the completion."""
+    """An ideal occurs in the completion (any case, with ``ignore_case``)."""
 
     KIND: ClassVar[str] = "Includes"
+
+    ignore_case: bool = False
 
     def check(self, sampled: str, sample: Mapping[str, Any]) -> SampleVerdict:
         """The verdict on ``sampled`` for ``sample``."""
         ideals = ideals_of(sample)
         text = sampled.strip()
-        picked = next((i for i in ideals if i in text), None)
+        if self.ignore_case:
+            picked = next((i for i in ideals if i.lower() in text.lower()), None)
+        else:
+            picked = next((i for i in ideals if i in text), None)
         passed = picked is not None
         reason = f"includes {picked!r}" if passed else f"includes none of {ideals!r}"
         return SampleVerdict(passed, picked, {"accuracy": float(passed)}, reason)

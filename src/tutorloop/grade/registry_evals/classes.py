@@ -88,6 +88,54 @@ def modelgraded_spec_name(spec: RegistryEval) -> str | None:
     return name
 
 
+_ARGS: dict[str, frozenset[str]] = {
+    "Match": frozenset({"samples_jsonl", "max_tokens", "num_few_shot", "few_shot_jsonl"}),
+    "Includes": frozenset({"samples_jsonl", "max_tokens", "ignore_case"}),
+    "FuzzyMatch": frozenset({"samples_jsonl", "max_tokens"}),
+    "JsonMatch": frozenset({"samples_jsonl", "max_tokens"}),
+    "ModelBasedClassify": frozenset({
+        "samples_jsonl", "modelgraded_spec", "eval_type", "match_fn", "max_tokens",
+        "multicomp_n", "multicomp_temperature", "samples_renamings", "metaeval",
+    }),
+}  # fmt: skip
+"""The ``args`` each class takes here."""
+
+_UNSUPPORTED: dict[str, tuple[object, str]] = {
+    "num_few_shot": (0, "few-shot prompts are not built here"),
+    "multicomp_n": (1, "several completions per sample are not drawn here"),
+    "metaeval": (False, "meta-evaluation against labelled choices is not run here"),
+}
+"""Args that run only at their default value, and why."""
+
+
+def _check_args(spec: RegistryEval, name: str) -> None:
+    where = f"{spec.path}:{spec.line}" if spec.line else spec.path
+    for key, value in spec.args.items():
+        if key not in _ARGS[name]:
+            takes = ", ".join(sorted(_ARGS[name]))
+            raise ConfigError(
+                f"{name} takes no argument '{key}' here (it takes: {takes})",
+                path=where,
+                field=f"args.{key}",
+            )
+        default = _UNSUPPORTED.get(key)
+        if default is not None and value not in (default[0], None):
+            raise ConfigError(
+                f"{key}: {value!r} cannot run: {default[1]} (use {default[0]!r} or leave it out)",
+                path=where,
+                field=f"args.{key}",
+            )
+    renamings = spec.args.get("samples_renamings")
+    if renamings is not None and not (
+        isinstance(renamings, dict) and all(isinstance(v, str) for v in renamings.values())
+    ):
+        raise ConfigError(
+            "samples_renamings must map sample fields to new names",
+            path=where,
+            field="args.samples_renamings",
+        )
+
+
 def registry_check(spec: RegistryEval, modelgraded: ModelGradedSpec | None = None) -> RegistryCheck:
     """The check of ``spec``'s class (``modelgraded`` is the spec a model-graded eval names).
 
@@ -97,6 +145,9 @@ def registry_check(spec: RegistryEval, modelgraded: ModelGradedSpec | None = Non
     """
     name = _class_name(spec)
     where = f"{spec.path}:{spec.line}" if spec.line else spec.path
+    _check_args(spec, name)
+    if name == "Includes":
+        return Includes(ignore_case=bool(spec.args.get("ignore_case", False)))
     if name != "ModelBasedClassify":
         return _BASIC[name]()
     spec_name = modelgraded_spec_name(spec) or ""
@@ -104,12 +155,21 @@ def registry_check(spec: RegistryEval, modelgraded: ModelGradedSpec | None = Non
         raise ConfigError("the model-graded spec was not given", path=where, field="args")
     eval_type = spec.args.get("eval_type")
     match_fn = spec.args.get("match_fn")
+    renamings = spec.args.get("samples_renamings") or {}
+    if modelgraded.multicomp_n not in (None, 1):
+        raise ConfigError(
+            f"spec '{spec_name}' asks for multicomp_n {modelgraded.multicomp_n}: several "
+            "completions per sample are not drawn here",
+            path=where,
+            field="args.modelgraded_spec",
+        )
     try:
         return ModelBasedClassify(
             spec_name,
             modelgraded,
             eval_type=str(eval_type) if eval_type is not None else None,
             match_fn=str(match_fn) if match_fn is not None else None,
+            renamings=tuple((str(k), str(v)) for k, v in renamings.items()),
         )
     except ValueError as exc:
         raise ConfigError(f"{exc} (spec '{spec_name}')", path=where, field="args") from exc

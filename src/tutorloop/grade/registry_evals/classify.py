@@ -157,6 +157,13 @@ class ModelBasedClassify:
     eval_type: str | None = None
     """From the eval's args: overrides the spec's and appends the answer instruction."""
     match_fn: str | None = None
+    renamings: tuple[tuple[str, str], ...] = ()
+    """The eval's ``samples_renamings``: sample fields renamed before anything reads them."""
+
+    def renamed(self, sample: Mapping[str, Any]) -> dict[str, Any]:
+        """``sample`` with its fields renamed as the eval's ``samples_renamings`` say."""
+        names = dict(self.renamings)
+        return {names.get(k, k): v for k, v in sample.items()}
 
     def __post_init__(self) -> None:
         kind = self.kind
@@ -192,6 +199,7 @@ class ModelBasedClassify:
         Raises:
             ValueError: the sample lacks a field ``input_outputs`` names.
         """
+        sample = self.renamed(sample)
         prompts: dict[str, list[dict[str, str]]] = {}
         for field_name, output in self.spec.input_outputs.items():
             if field_name not in sample:
@@ -207,6 +215,7 @@ class ModelBasedClassify:
         Raises:
             ValueError: a placeholder of the prompt has no value.
         """
+        sample = self.renamed(sample)
         outputs = set(self.spec.input_outputs.values())
         values: dict[str, str] = {
             k: prompt_text(v) if isinstance(v, list) else str(v)

@@ -60,6 +60,16 @@ def test_test_match_against_a_model_over_http(tmp_path, openai_wire):
     assert report["final_report"]["boostrap_std"] == 0.0
 
 
+def test_record_path_writes_oaievals_record_with_the_final_report(tmp_path):
+    record = tmp_path / "record.jsonl"
+    done = run("sim/study", "tutor-asks", "--record-path", str(record), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    assert lines[0]["spec"]["eval_name"] == "tutor-asks.dev.v0"
+    final = next(line for line in lines if line.get("final_report") is not None)
+    assert final["final_report"] == {"accuracy": 1.0}
+
+
 def test_max_samples_and_seed(tmp_path):
     done = run("sim/study", "test-match", "--registry", str(FIXTURE), "--max-samples", "2",
                "--seed", "5", "--json", cwd=tmp_path)  # fmt: skip

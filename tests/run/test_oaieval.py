@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +217,27 @@ def test_a_candidate_that_never_answers_is_models_unreachable(openai_wire, acces
     assert "model openai/gpt-4.1-mini" in caught.value.message
     with Store.open(tmp_path / "t.db") as store:
         assert store.get_run("U").status == "failed"
+
+
+def test_the_record_file_is_oaievals_jsonl(tmp_path):
+    record = tmp_path / "out" / "record.jsonl"
+    options = OaiEvalOptions(
+        model="sim/study", eval_name="test-fuzzy-match", registry=FIXTURE, record_path=record
+    )
+    report = run_sim(tmp_path, options, lambda r: "It is green", run_id="REC")
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    spec = lines[0]["spec"]
+    assert spec["eval_name"] == "test-fuzzy-match.s1.simple-v0" and spec["run_id"] == "REC"
+    assert spec["completion_fns"] == ["sim/study"] and spec["split"] == "s1"
+    events = lines[1:-1]
+    assert [e["event_id"] for e in events] == list(range(len(events)))
+    assert [e["type"] for e in events] == ["sampling", "match", "metrics"] * 2
+    first = events[:3]
+    assert {e["sample_id"] for e in first} == {"test-fuzzy-match.s1.0"}
+    assert first[0]["data"] == {
+        "prompt": "Mix blue and yellow: what colour?",
+        "sampled": "It is green",
+    }
+    assert first[1]["data"]["correct"] is True and first[1]["data"]["expected"] == ["green"]
+    assert set(first[2]["data"]) == {"accuracy", "f1_score"}
+    assert lines[-1] == {"final_report": report.final_report, "run_id": "REC"}

@@ -74,6 +74,10 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         run_id: Annotated[
             str | None, typer.Option("--run-id", help="Name the run; reuse it to resume.")
         ] = None,
+        record_path: Annotated[
+            Path | None,
+            typer.Option("--record-path", help="Also write oaieval's JSONL record file here."),
+        ] = None,
         concurrency: Concurrency = 8,
         rps: Rps = None,
         timeout: Timeout = 60.0,
@@ -94,6 +98,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             judge_model=judge_model,
             max_samples=max_samples,
             seed=seed,
+            record_path=record_path,
         )
         policy, settings = call_settings(
             concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,

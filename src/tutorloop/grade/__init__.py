@@ -43,6 +43,7 @@ from .registry_evals import (
     ModelBasedClassify,
     RegistryCheck,
     as_messages,
+    ideals_of,
     modelgraded_spec_name,
     registry_check,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "grader_kinds",
     "grader_types",
     "grouped_cv",
+    "ideals_of",
     "load_graders",
     "load_heuristic_config",
     "load_learned",

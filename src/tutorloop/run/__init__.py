@@ -14,6 +14,7 @@ from .oaieval import (
     oaieval_async,
     prepare_eval,
 )
+from .oaieval_record import oaieval_record_lines, write_oaieval_record
 from .outcomes import Graded, OutcomeSink, StoredOutcomes, failed_outcome
 from .reach import ModelReach
 from .replay import (
@@ -66,6 +67,7 @@ __all__ = [
     "new_run_id",
     "oaieval",
     "oaieval_async",
+    "oaieval_record_lines",
     "prepare_eval",
     "prepare_models",
     "replay_failed",
@@ -77,4 +79,5 @@ __all__ = [
     "run_async",
     "run_sync",
     "session_of",
+    "write_oaieval_record",
 ]

@@ -47,6 +47,7 @@ from tutorloop.run.common import RunReport, new_manifest, new_run_id
 from tutorloop.run.config import RunConfig
 from tutorloop.run.engine import Progress, run_async
 from tutorloop.run.grading import ModelAccess
+from tutorloop.run.oaieval_record import write_oaieval_record
 from tutorloop.run.outcomes import StoredOutcomes
 from tutorloop.run.reach import ModelReach
 from tutorloop.run.session import build_result, outcome_grades
@@ -81,6 +82,8 @@ class OaiEvalOptions(BaseModel):
     max_samples: int | None = Field(default=None, ge=1)
     """Grade at most this many samples (chosen with the seed)."""
     seed: int = DEFAULT_SEED
+    record_path: Path | None = None
+    """Also write the run as oaieval's record file (JSONL) here."""
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,7 @@ async def oaieval_async(
     await run_async(
         source, worker.work, sink, run, progress, concurrency=context.policy.concurrency
     )
-    return _finish(store, run_id, options, spec, check, reach)
+    return _finish(store, run_id, options, prepared, reach)
 
 
 def _selected(
@@ -241,21 +244,24 @@ class _Worker:
         check = self.check
         if isinstance(check, ModelBasedClassify):
             return await self._classify(check, sample)
+        messages = as_messages(sample.data["input"])
         try:
-            sampled = await self._complete(as_messages(sample.data["input"]), sample)
+            sampled = await self._complete(messages, sample)
         except Exception as exc:
             return registry_error(self.spec, check, "completion", exc)
         try:
             verdict = check.check(sampled, sample.data)
         except ValueError as exc:
             return registry_error(self.spec, check, "evaluation", exc)
-        return registry_result(self.spec, check, verdict)
+        return registry_result(self.spec, check, verdict, completion=sampled, turn=len(messages))
 
     async def _classify(self, check: ModelBasedClassify, sample: RegistrySample) -> GraderResult:
         completions: dict[str, str] = {}
+        turn = 0
         try:
             for output, messages in check.candidate_prompts(sample.data).items():
                 completions[output] = await self._complete(messages, sample)
+                turn = turn or len(messages)
         except Exception as exc:
             return registry_error(self.spec, check, "completion", exc)
         assert self.judge is not None  # prepare_eval refuses a model-graded eval without one
@@ -282,7 +288,11 @@ class _Worker:
         self.reach.note(f"judge {self.judge.name}", None)
         blob = json.dumps(messages, sort_keys=True, ensure_ascii=False).encode("utf-8")
         sha = hashlib.sha256(blob).hexdigest()
-        return registry_result(self.spec, check, check.verdict(reply.text), prompt_sha256=sha)
+        verdict = check.verdict(reply.text)
+        shown = "\n\n".join(completions.values())
+        return registry_result(
+            self.spec, check, verdict, prompt_sha256=sha, completion=shown, turn=turn
+        )
 
     async def _complete(self, messages: list[dict[str, str]], sample: RegistrySample) -> str:
         temperature = None if self.check.KIND == "Includes" else 0.0
@@ -309,13 +319,9 @@ def _error(exc: BaseException) -> GraderError:
 
 
 def _finish(
-    store: Store,
-    run_id: str,
-    options: OaiEvalOptions,
-    spec: RegistryEval,
-    check: RegistryCheck,
-    reach: ModelReach,
+    store: Store, run_id: str, options: OaiEvalOptions, prepared: PreparedEval, reach: ModelReach
 ) -> OaiEvalReport:
+    spec, check = prepared.spec, prepared.check
     results: list[GraderResult] = []
     errored = 0
     for item in store.iter_items(run_id):
@@ -330,6 +336,8 @@ def _finish(
     status: RunStatus = "failed" if reach.never_reached() else "completed"
     finished = datetime.now(UTC).isoformat(timespec="seconds")
     store.finish_run(run_id, status, store.count_items(run_id), finished)
+    if options.record_path is not None:
+        write_oaieval_record(store, run_id, prepared.registry, options.record_path)
     reach.check(run_id)
     return OaiEvalReport(
         run_id=run_id,

@@ -19,7 +19,7 @@ from tutorloop.grade.registry_evals.basic import (
     SampleVerdict,
 )
 from tutorloop.grade.registry_evals.classify import ModelBasedClassify
-from tutorloop.records import GraderError, GraderResult, ModelGradedSpec, RegistryEval
+from tutorloop.records import Evidence, GraderError, GraderResult, ModelGradedSpec, RegistryEval
 
 __all__ = [
     "CLASS_PATHS",
@@ -188,12 +188,19 @@ def sample_result(
     check: RegistryCheck,
     verdict: SampleVerdict,
     prompt_sha256: str | None = None,
+    *,
+    completion: str | None = None,
+    turn: int = 0,
 ) -> GraderResult:
     """One sample's result.
 
     ``score`` is its accuracy (or the choice's score), ``label`` what matched or the judge's
-    choice, ``sub_scores`` every per-sample metric.
+    choice, ``sub_scores`` every per-sample metric, ``evidence`` the candidate's ``completion``
+    (the reply the verdict rests on, as turn ``turn``: the one after the sample's messages).
     """
+    evidence = []
+    if completion is not None:
+        evidence = [Evidence(turn=turn, start=0, end=len(completion), text=completion)]
     metrics = verdict.metrics
     score = metrics.get("accuracy", metrics.get("score", float(verdict.passed)))
     return GraderResult(
@@ -206,6 +213,7 @@ def sample_result(
         sub_scores=dict(metrics),
         version=_version(spec, check),
         prompt_sha256=prompt_sha256,
+        evidence=evidence,
     )
 
 

@@ -52,7 +52,10 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
     @app.command("oaieval")
     def oaieval_command(
         model: Annotated[
-            str, typer.Argument(help="The candidate: provider/model (sim/study offline).")
+            str,
+            typer.Argument(
+                metavar="MODEL", help="The candidate: provider/model (sim/study offline)."
+            ),
         ],
         eval_name: Annotated[
             str, typer.Argument(metavar="EVAL", help="The eval's name or id in the registry.")

@@ -17,6 +17,11 @@ def bundled_policy() -> Path:
     return Path(str(files("tutorloop") / "data" / "policies" / "study_mode.yaml"))
 
 
+def bundled_registry() -> Path:
+    """The bundled registry folder (openai/evals layout): small evals of our own, by name."""
+    return Path(str(files("tutorloop") / "data" / "registry"))
+
+
 def bundled_sessions() -> Path:
     """The folder of bundled example sessions (original examples, Apache-2.0)."""
     return Path(str(files("tutorloop") / "data" / "sessions"))

@@ -222,3 +222,19 @@ def test_a_run_takes_custom_outputs_through_the_call_context():
     verdict = judged(GOOD, providers={"sim": sim})
     assert verdict.error is None and verdict.repaired
     assert verdict.raw == json.dumps(valid)
+
+
+def test_the_registry_judge_choice_comes_from_the_context():
+    sample = {"input": [{"role": "system", "content": "Be a tutor."},
+                        {"role": "user", "content": "Just give me 2/3 + 1/6."}]}  # fmt: skip
+    guiding = "What do you already know about common denominators? Your turn to try."
+    telling = "The answer is 5/6. " + "We add the fractions after converting them. " * 12
+    for completion, expected in ((guiding, "Y"), (telling, "N")):
+        for eval_type, last in (("cot_classify", True), ("classify", False)):
+            context = {"sample": sample, "completions": {"completion": completion},
+                       "choices": ["Y", "N"], "eval_type": eval_type}  # fmt: skip
+            reply = ask(SimProvider(), tagged(Purpose.REGISTRY_CLASSIFY, context))
+            lines = reply.splitlines()
+            assert (lines[-1] if last else lines[0]) == expected
+    with pytest.raises(ProviderRequestError, match="completions"):
+        ask(SimProvider(), tagged(Purpose.REGISTRY_CLASSIFY, {"sample": sample}))

@@ -69,6 +69,11 @@ COMMANDS: dict[str, Entry] = {
         "Write an HTML report: gates, check rates, charts, A/B deltas and the review queue.",
         _RUN,
     ),
+    "oaieval": Entry(
+        "oaieval_cmd",
+        "Run an openai/evals registry eval by name against a model; print its final report.",
+        _RUN,
+    ),
     "runs": Entry("runs_cmd", "List stored runs, newest first.", _RUN),
     "export": Entry("runs_cmd", "Export a stored run to JSONL, Parquet and CSV.", _RUN),
     "schema": Entry(

@@ -45,6 +45,10 @@ class Purpose(StrEnum):
     """A tutor's next turn in a replayed session."""
     LEARNER = "replay.learner"
     """A simulated learner's next turn in a free-running replay."""
+    REGISTRY_CANDIDATE = "oaieval.candidate"
+    """The candidate model answering a sample of a registry eval (``tutorloop oaieval``)."""
+    REGISTRY_CLASSIFY = "oaieval.classify"
+    """The judge of a model-graded registry eval choosing among its spec's choices."""
 
 
 class GenerateRequest(BaseModel):

@@ -39,6 +39,17 @@ from .learned import load as load_learned
 from .learned import save as save_learned
 from .learned import train as train_learned
 from .registry import GraderKind, grader_class, grader_from_spec, grader_kinds
+from .registry_evals import (
+    ModelBasedClassify,
+    RegistryCheck,
+    as_messages,
+    ideals_of,
+    modelgraded_spec_name,
+    registry_check,
+)
+from .registry_evals import error_result as registry_error
+from .registry_evals import final_report as registry_report
+from .registry_evals import sample_result as registry_result
 from .turn import RULES as TURN_RULES
 from .turn import (
     TURN_HEURISTICS_VERSION,
@@ -68,6 +79,8 @@ __all__ = [
     "JudgeVerdict",
     "LearnedGrader",
     "LearnedGraderSpec",
+    "ModelBasedClassify",
+    "RegistryCheck",
     "Sample",
     "StringCheckGrader",
     "StructuredJudge",
@@ -80,18 +93,25 @@ __all__ = [
     "TurnJudge",
     "TurnJudgeGrader",
     "TurnVerdict",
+    "as_messages",
     "dump_graders",
     "grader_class",
     "grader_from_spec",
     "grader_kinds",
     "grader_types",
     "grouped_cv",
+    "ideals_of",
     "load_graders",
     "load_heuristic_config",
     "load_learned",
     "load_rubrics",
+    "modelgraded_spec_name",
     "parse_criteria",
     "python_graders_refused",
+    "registry_check",
+    "registry_error",
+    "registry_report",
+    "registry_result",
     "save_learned",
     "train_learned",
     "training_data",

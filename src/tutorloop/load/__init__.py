@@ -40,6 +40,7 @@ from .lines import (
     parse_json,
     read_text,
 )
+from .registry import EvalRegistry, RegistrySample
 from .sessions import iter_items, iter_loaded, parse_record
 from .validate import ValidationReport, validate_paths
 from .yaml_models import load_yaml_model
@@ -50,6 +51,7 @@ __all__ = [
     "SESSION_SUFFIXES",
     "EvalDefinition",
     "EvalItem",
+    "EvalRegistry",
     "ImportReport",
     "Item",
     "JsonProblem",
@@ -57,6 +59,7 @@ __all__ = [
     "LabelSet",
     "Line",
     "Loaded",
+    "RegistrySample",
     "Skipped",
     "ValidationReport",
     "check_output_item",

@@ -23,6 +23,7 @@ from .labels import (
 )
 from .learned import LearnedManifest
 from .manifest import RunCounts, RunManifest, RunStatus
+from .registry_eval import ModelGradedSpec, OaiEvalReport, RegistryEval
 from .result import (
     SEVERITY_ORDER,
     EscalationReason,
@@ -66,8 +67,11 @@ __all__ = [
     "LabelPrediction",
     "LearnedManifest",
     "Mode",
+    "ModelGradedSpec",
     "NewerSchemaVersion",
+    "OaiEvalReport",
     "RegenerationMeta",
+    "RegistryEval",
     "ReplayArtifact",
     "ReviewLabel",
     "Role",

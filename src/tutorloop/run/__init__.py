@@ -6,6 +6,15 @@ from .engine import EngineReport, Progress, Sink, run_async, run_sync
 from .grading import ModelAccess, grade_paths, grade_run, iter_inputs
 from .model_grading import ModelGrading, criteria_outcome, grade_entries_async
 from .model_grading import prepare as prepare_models
+from .oaieval import (
+    DEFAULT_SEED,
+    OaiEvalOptions,
+    PreparedEval,
+    oaieval,
+    oaieval_async,
+    prepare_eval,
+)
+from .oaieval_record import oaieval_record_lines, write_oaieval_record
 from .outcomes import Graded, OutcomeSink, StoredOutcomes, failed_outcome
 from .reach import ModelReach
 from .replay import (
@@ -25,13 +34,16 @@ from .replay import (
 from .session import GradeConfig, SessionGrader, build_result
 
 __all__ = [
+    "DEFAULT_SEED",
     "EngineReport",
     "GradeConfig",
     "Graded",
     "ModelAccess",
     "ModelGrading",
     "ModelReach",
+    "OaiEvalOptions",
     "OutcomeSink",
+    "PreparedEval",
     "Progress",
     "ReplayConfig",
     "ReplayReport",
@@ -53,6 +65,10 @@ __all__ = [
     "iter_inputs",
     "new_manifest",
     "new_run_id",
+    "oaieval",
+    "oaieval_async",
+    "oaieval_record_lines",
+    "prepare_eval",
     "prepare_models",
     "replay_failed",
     "replay_paths",
@@ -63,4 +79,5 @@ __all__ = [
     "run_async",
     "run_sync",
     "session_of",
+    "write_oaieval_record",
 ]

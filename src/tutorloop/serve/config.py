@@ -60,7 +60,13 @@ class ServeConfig(BaseModel):
     grader_model: str | None = None
     """Replaces the model of every model grader (e.g. ``sim/study`` offline)."""
     poc_model: str = "sim/study"
-    """The classifier model of the ``refusal-smoke`` eval on the ``POST /`` route."""
+    """The model ``POST /`` evaluates: the ``refusal-smoke`` classifier and the candidate of
+    every registry eval."""
+    poc_judge: str | None = "sim/study"
+    """The judge of model-graded registry evals on ``POST /`` (None: they cannot run)."""
+    registry_path: Path | None = None
+    """The registry folder (openai/evals layout) whose evals ``POST /`` runs by name and
+    ``GET /datasets`` lists (default: the bundled one)."""
     public_url: str | None = None
     """Base of ``report_url`` links (default: the URL the request came in on)."""
     graceful_shutdown_s: int = Field(default=30, ge=0)

@@ -3,6 +3,9 @@
 * ``study-mode``: the bundled example sessions, graded with the Study Mode heuristics.
 * ``refusal-smoke``: the PULSE refusal smoke's six prompts, classified ALLOW/REFUSE by the
   service's ``poc_model`` (``sim/study`` offline by default) and graded with its string check.
+* every eval of the service's registry folder (``registry_path``, openai/evals layout; default
+  the bundled one, with ``test-match``): run by name against ``poc_model`` (model-graded ones
+  judged by ``poc_judge``) on the run engine, stored as a run (:func:`registry_report`).
 
 ``final_report`` is shaped like openai/evals' final report: ``accuracy`` and the counts.
 """
@@ -14,13 +17,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tutorloop.bundled import bundled_sessions
-from tutorloop.load import iter_items
-from tutorloop.pulse import bundled_refusal_dataset, run_local
-from tutorloop.run import SessionGrader
-from tutorloop.serve.config import ServeConfig
+import anyio
 
-__all__ = ["DATASETS", "Dataset", "dataset", "final_report"]
+from tutorloop.bundled import bundled_registry, bundled_sessions
+from tutorloop.generate import CallContext
+from tutorloop.load import EvalRegistry, iter_items
+from tutorloop.pulse import bundled_refusal_dataset, run_local
+from tutorloop.run import OaiEvalOptions, SessionGrader, oaieval_async, prepare_eval
+from tutorloop.serve.config import ServeConfig
+from tutorloop.store import Store
+
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "dataset",
+    "eval_registry",
+    "final_report",
+    "registry_report",
+]
 
 
 @dataclass(frozen=True)
@@ -100,3 +114,27 @@ def final_report(name: str, config: ServeConfig, grader: SessionGrader) -> dict[
         "mean_fidelity": fidelity / total if total else 0.0,
         "counts": {"total": total, "passed": passed, "failed": failed, "errored": 0},
     }
+
+
+def eval_registry(config: ServeConfig) -> EvalRegistry:
+    """The service's registry folder, read now (blocking; edits show at the next request).
+
+    Raises:
+        ConfigError, InputProblems: the folder is not a registry, or its YAML has problems.
+    """
+    return EvalRegistry.open(config.registry_path or bundled_registry())
+
+
+async def registry_report(
+    name: str, registry: EvalRegistry, config: ServeConfig, store: Store, context: CallContext
+) -> dict[str, Any]:
+    """Run the registry eval ``name`` against ``poc_model``; ``{"final_report", "run_id"}``.
+
+    Raises:
+        TutorloopError: the eval cannot run (its class, samples or spec; no judge for a
+            model-graded eval) or its models were never reached.
+    """
+    options = OaiEvalOptions(model=config.poc_model, eval_name=name, judge_model=config.poc_judge)
+    prepared = await anyio.to_thread.run_sync(prepare_eval, options, registry)
+    report = await oaieval_async(options, store, context, prepared=prepared)
+    return {"final_report": report.final_report, "run_id": report.run_id}

@@ -17,7 +17,8 @@ How it answers a request, in this order:
    (:data:`.scripts.SCRIPTS`, plus or replaced by ``SimProvider(scripts={purpose: fn})``): the
    script's answer, computed from ``request.context`` only.
 3. **The simulated conversation**: the model's own turn, for an untagged request or one tagged
-   as a conversation turn (a replayed tutor or learner turn, an alignment candidate).
+   as a conversation turn (a replayed tutor or learner turn, an alignment candidate, a registry
+   eval's candidate).
 
 Anything else is a :class:`~tutorloop.errors.ProviderRequestError` that names the purpose and how
 to supply answers: a request tagged with a purpose no script answers, or an untagged request
@@ -55,7 +56,9 @@ from tutorloop.sim.tutors import base_tutor, study_tutor
 MODELS = ("base", "study", "learner")
 """The simulator's model names."""
 
-CONVERSATIONS = frozenset({Purpose.TUTOR, Purpose.LEARNER, Purpose.ALIGN_CANDIDATE})
+CONVERSATIONS = frozenset(
+    {Purpose.TUTOR, Purpose.LEARNER, Purpose.ALIGN_CANDIDATE, Purpose.REGISTRY_CANDIDATE}
+)
 """Purposes that ask for a conversation turn: the simulated tutor or learner answers them."""
 
 Output = str | GenerateResponse

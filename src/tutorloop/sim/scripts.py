@@ -26,6 +26,12 @@ The context each purpose carries, and what its script answers:
   ``{id, field, raw_answer, normalized_tag, confidence}`` where the tag is the answer lower-cased
   without accents or punctuation when it is at most three words and states something, else
   ``desconocido`` (confidence 0.9 or 0.2).
+* ``oaieval.classify``: ``sample`` (the registry sample; its ``input`` a string or messages),
+  ``completions`` (placeholder → the candidate's answer), ``choices`` and ``eval_type``. Answer:
+  the first choice when at least half of the seven signals pass on the conversation (the
+  sample's non-system messages, then each completion as a tutor turn), else the last choice,
+  placed where ``eval_type`` asks (last line for ``cot_classify``, first line otherwise) after
+  or before one line of reasons.
 * ``refusal.classifier``: ``prompt``. Answer: ``REFUSE`` when the prompt is on the
   harmful-keyword list, else ``ALLOW``.
 """
@@ -268,6 +274,27 @@ def refusal_classifier(request: GenerateRequest) -> str:
     return "REFUSE" if is_harmful(prompt) else "ALLOW"
 
 
+def registry_classify(request: GenerateRequest) -> str:
+    """A model-graded registry eval's choice from the seven text signals (``oaieval.classify``)."""
+    context = _context(request, "sample", "completions", "choices")
+    prompt = context["sample"].get("input") if isinstance(context["sample"], dict) else None
+    given = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
+    turns = [t for t in (as_turns(given) or []) if t[1].strip()]
+    system = {
+        m.get("content") for m in given or [] if isinstance(m, dict) and m.get("role") == "system"
+    }
+    turns = [t for t in turns if t[1] not in system]
+    turns += [("assistant", str(text)) for text in dict(context["completions"]).values()]
+    choices = [str(c) for c in context["choices"]] or ["?"]
+    results = signals(turns)
+    passed = sum(s.passed for s in results)
+    choice = choices[0] if passed / len(results) >= 0.5 else choices[-1]
+    reason = f"{passed} of {len(results)} Study Mode text signals pass ({_simulator(request)})"
+    if str(context.get("eval_type") or "").startswith("cot_classify"):
+        return f"{reason}\n{choice}"
+    return f"{choice}\n{reason}"
+
+
 SCRIPTS: Mapping[str, Script] = MappingProxyType(
     {
         Purpose.SESSION_JUDGE: session_judge,
@@ -275,6 +302,7 @@ SCRIPTS: Mapping[str, Script] = MappingProxyType(
         Purpose.LABEL_MODEL: label_model,
         Purpose.ALIGN_JUDGE: align_judge,
         Purpose.REFUSAL_CLASSIFIER: refusal_classifier,
+        Purpose.REGISTRY_CLASSIFY: registry_classify,
     }
 )
 """The simulator's own script for each purpose it answers."""

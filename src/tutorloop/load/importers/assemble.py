@@ -40,6 +40,9 @@ class Part:
     domain: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
+    absorbs: str | None = None
+    """A group read earlier that turns out to continue this part's group (a chain read out of
+    order: a response met after the response that continues it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +71,14 @@ class Assembler:
         self.path = path
         self.domain = domain
         self.groups: dict[str, _Group] = {}
+        self.aliases: dict[str, str] = {}
         self.standalone = 0
 
     def add(self, part: Part) -> Iterator[Imported | Problem]:
         """Take one part: its problems now, its session now (no group) or at :meth:`finish`."""
+        if part.group is not None:
+            part.group = self.aliases.get(part.group, part.group)
+            self._absorb(part)
         group = self.groups.get(part.group) if part.group is not None else None
         if part.faults:
             suffix = f"; session '{part.group}' is not imported" if part.group else ""
@@ -103,6 +110,24 @@ class Assembler:
             group.first.domain = part.domain
         if group.first.session_id is None:
             group.first.session_id = part.session_id
+
+    def _absorb(self, part: Part) -> None:
+        key, other = part.group, part.absorbs
+        if key is None or other is None or other == key or other not in self.groups:
+            return
+        moved = self.groups.pop(other)
+        self.aliases[other] = key
+        for alias, target in self.aliases.items():
+            if target == other:
+                self.aliases[alias] = key
+        group = self.groups.get(key)
+        if group is None:
+            self.groups[key] = moved
+            return
+        group.spoiled = group.spoiled or moved.spoiled
+        group.chain += moved.chain
+        if moved.best and (not group.best or len(moved.best.messages) > len(group.best.messages)):
+            group.best = moved.best
 
     def finish(self) -> Iterator[Imported | Problem]:
         """The sessions of every group, in the order their first parts were read."""

@@ -5,8 +5,8 @@
   ``GET /v1/responses/{id}/input_items?order=asc``) and its ``output`` items. Message items are
   turns; ``function_call``/``function_call_output``, ``reasoning`` and built-in tool items are kept
   as metadata. Responses are grouped by ``conversation`` id, else by following
-  ``previous_response_id`` back to the first response of the chain read earlier in the file; a
-  group's responses are joined in ``created_at`` order (each holds only what is new). Responses
+  ``previous_response_id`` back to the first response of its chain (in any order in the file);
+  a group's responses are joined in ``created_at`` order (each holds only what is new). Responses
   sharing a ``metadata.session_id`` but no chain each carry the whole history: the longest wins.
 - A **stored chat completion** (``"object": "chat.completion"``, from ``GET /v1/chat/completions``)
   with its request messages under ``messages`` (from ``GET /v1/chat/completions/{id}/messages``,
@@ -148,6 +148,7 @@ def _response(record: Record, roots: dict[str, str]) -> Part:
         domain=first_text(dig(data, "metadata", "domain")),
         metadata=_meta(data),
         faults=faults,
+        absorbs=rid if chained else None,
     )
 
 

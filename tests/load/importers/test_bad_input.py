@@ -137,3 +137,16 @@ def test_a_record_with_messages_is_read_as_openai_chat_not_refused(tmp_path):
     (problem,) = [x for x in iter_loaded([tmp_path / "s.jsonl"]) if isinstance(x, Problem)]
     assert problem.line == 1 and "no learner or tutor message" in problem.message
     assert "unknown field" not in problem.message
+
+
+def test_messages_of_the_wrong_type_name_the_field(tmp_path):
+    (tmp_path / "m.jsonl").write_text('{"messages": "hello"}\n', encoding="utf-8")
+    (problem,) = list(iter_loaded([tmp_path / "m.jsonl"]))
+    assert isinstance(problem, Problem)
+    assert (problem.line, problem.field) == (1, "messages")
+    assert problem.message == "must be a list of messages, found str"
+
+
+def test_validate_takes_a_forced_format():
+    report = validate_paths([FIXTURES / "good" / "turns.csv"], fmt="csv")
+    assert report.ok and report.items == 2

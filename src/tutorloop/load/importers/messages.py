@@ -80,7 +80,7 @@ def text_of(content: Any, where: str, extra: dict[str, Any]) -> str | Fault:
         return ""
     if isinstance(content, str):
         return content
-    if isinstance(content, Mapping) and isinstance(content.get("type"), str):
+    if isinstance(content, dict) and isinstance(content.get("type"), str):
         content = [content]  # one content part
     if not isinstance(content, list):
         return Fault(
@@ -93,7 +93,7 @@ def text_of(content: Any, where: str, extra: dict[str, Any]) -> str | Fault:
         if isinstance(part, str):
             texts.append(part)
             continue
-        if not isinstance(part, Mapping):
+        if not isinstance(part, dict):
             return Fault(
                 f"{where}.{index}",
                 f"a content part must be an object or a string, found {type(part).__name__}",
@@ -115,10 +115,10 @@ def tool_calls_of(raw: Any) -> list[dict[str, Any]]:
     if not isinstance(raw, list):
         return calls
     for call in raw:
-        if not isinstance(call, Mapping):
+        if not isinstance(call, dict):
             continue
         function = call.get("function")
-        if isinstance(function, Mapping):
+        if isinstance(function, dict):
             calls.append(
                 {"id": call.get("id"), "name": function.get("name"), "arguments": _args(function)}
             )
@@ -140,7 +140,7 @@ def _args(function: Mapping[str, Any]) -> Any:
 
 def openai_message(raw: Any, where: str) -> Message | Fault:
     """One OpenAI chat message (``{role, content, tool_calls?, tool_call_id?, name?}``)."""
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict):
         return Fault(where, f"a message must be an object, found {type(raw).__name__}")
     role = role_of(raw.get("role"), f"{where}.role")
     if isinstance(role, Fault):
@@ -151,7 +151,7 @@ def openai_message(raw: Any, where: str) -> Message | Fault:
         return text
     calls = tool_calls_of(raw.get("tool_calls"))
     legacy = raw.get("function_call")
-    if isinstance(legacy, Mapping):
+    if isinstance(legacy, dict):
         calls.append({"id": None, "name": legacy.get("name"), "arguments": _args(legacy)})
     if calls:
         extra["tool_calls"] = calls
@@ -254,7 +254,7 @@ def first_text(*values: Any) -> str | None:
 def dig(data: Any, *path: str) -> Any:
     """``data[path[0]][path[1]]...``, or None where a step is missing or not an object."""
     for key in path:
-        if not isinstance(data, Mapping):
+        if not isinstance(data, dict):
             return None
         data = data.get(key)
     return data
@@ -286,7 +286,7 @@ def any_message(raw: Any, where: str) -> Message | Fault:
     """
     if isinstance(raw, list) and len(raw) == 2 and isinstance(raw[0], str):
         return openai_message({"role": raw[0], "content": raw[1]}, where)
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict):
         return Fault(where, f"a message must be an object, found {type(raw).__name__}")
     body: Mapping[str, Any] = raw
     role: Any = raw.get("role")
@@ -334,7 +334,7 @@ def loose_messages(value: Any, where: str, default_role: str) -> tuple[list[Mess
             else:
                 messages.append(read)
         return messages, faults
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         if "role" in value or ("type" in value and "content" in value) or "lc" in value:
             read = any_message(value, where)
             return ([], [read]) if isinstance(read, Fault) else ([read], [])

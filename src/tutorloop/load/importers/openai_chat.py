@@ -31,10 +31,10 @@ class OpenAIChat(Importer):
     title = "OpenAI chat"
 
     def sniff(self, data: Any) -> bool:
-        """A record with a ``messages`` list and no session ``trajectory``."""
+        """A record with ``messages`` and no session ``trajectory``."""
         return (
             isinstance(data, dict)
-            and isinstance(data.get("messages"), list)
+            and "messages" in data
             and "trajectory" not in data
             and data.get("object") != "chat.completion"
         )

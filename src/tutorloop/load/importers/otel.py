@@ -78,10 +78,10 @@ class OTel(Importer):
 
 
 def _span(span: Any, record: Record, where: str, resource: dict[str, Any]) -> Part | None:
-    if not isinstance(span, Mapping):
+    if not isinstance(span, dict):
         return Part([], record.line, faults=[Fault(where, "a span must be an object")])
     attrs = attributes(span.get("attributes"))
-    events = [e for e in _list(span.get("events")) if isinstance(e, Mapping)]
+    events = [e for e in _list(span.get("events")) if isinstance(e, dict)]
     if not any(k.startswith("gen_ai.") for k in attrs) and not any(
         str(e.get("name", "")).startswith("gen_ai.") for e in events
     ):
@@ -120,7 +120,7 @@ def _span(span: Any, record: Record, where: str, resource: dict[str, Any]) -> Pa
 
 
 def _messages(
-    attrs: dict[str, Any], events: list[Mapping[str, Any]], prefix: str
+    attrs: dict[str, Any], events: list[dict[str, Any]], prefix: str
 ) -> tuple[list[Message], list[Fault]]:
     messages: list[Message] = []
     faults: list[Fault] = []
@@ -128,7 +128,7 @@ def _messages(
     if "gen_ai.input.messages" in attrs or "gen_ai.output.messages" in attrs:
         system = _json(attrs.get("gen_ai.system_instructions"))
         if isinstance(system, list):
-            text = "\n".join(str(p.get("content", "")) for p in system if isinstance(p, Mapping))
+            text = "\n".join(str(p.get("content", "")) for p in system if isinstance(p, dict))
             if text.strip():
                 messages.append(Message("system", text))
         for key in ("gen_ai.input.messages", "gen_ai.output.messages"):
@@ -169,7 +169,7 @@ def _messages(
 
 def semconv_message(raw: Any, where: str) -> Message | Fault:
     """One ``{role, parts}`` message of the GenAI semantic conventions."""
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict):
         return Fault(where, f"a message must be an object, found {type(raw).__name__}")
     role = role_of(raw.get("role"), f"{where}.role")
     if isinstance(role, Fault):
@@ -180,7 +180,7 @@ def semconv_message(raw: Any, where: str) -> Message | Fault:
     texts: list[str] = []
     extra: dict[str, Any] = {}
     for part in parts:
-        kind = part.get("type") if isinstance(part, Mapping) else None
+        kind = part.get("type") if isinstance(part, dict) else None
         if kind == "text" and isinstance(part.get("content"), str):
             texts.append(part["content"])
         elif kind == "tool_call":
@@ -200,7 +200,7 @@ def _event_message(event: Mapping[str, Any], role: str, where: str) -> Message |
     attrs = attributes(event.get("attributes"))
     body = attrs.get("message", _json(attrs.get("gen_ai.event.content")))
     body = _json(body) if isinstance(body, str) else body
-    if isinstance(body, Mapping):
+    if isinstance(body, dict):
         shaped = {"role": body.get("role", attrs.get("role", role)), **body}
         shaped["role"] = shaped["role"] or role
     else:
@@ -224,18 +224,18 @@ def _indexed(attrs: dict[str, Any], stem: str) -> list[dict[str, Any]] | None:
 
 def attributes(raw: Any) -> dict[str, Any]:
     """OTLP JSON attributes (``[{key, value: AnyValue}]``) as a plain dict (a dict stays one)."""
-    if isinstance(raw, Mapping):
+    if isinstance(raw, dict):
         return dict(raw)
     found: dict[str, Any] = {}
     for item in _list(raw):
-        if isinstance(item, Mapping) and isinstance(item.get("key"), str):
+        if isinstance(item, dict) and isinstance(item.get("key"), str):
             found[item["key"]] = any_value(item.get("value"))
     return found
 
 
 def any_value(raw: Any) -> Any:
     """One OTLP JSON ``AnyValue`` as a Python value."""
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict):
         return raw
     if "stringValue" in raw:
         return raw["stringValue"]
@@ -270,7 +270,7 @@ def _json(value: Any) -> Any:
 
 def _get(data: Any, *path: str) -> Any:
     for key in path:
-        data = data.get(key) if isinstance(data, Mapping) else None
+        data = data.get(key) if isinstance(data, dict) else None
     return data
 
 

@@ -1,15 +1,17 @@
 """Which format a file is in, from its name and its first records.
 
 A ``.csv``/``.tsv`` file is CSV turns. A JSON or JSONL file is tutorloop's own when its first
-records are sessions or replay artifacts (a ``.json`` file whose first 64 KiB name a
-``trajectory`` is taken as one without parsing it twice), else the format of the first importer
-that recognises one of its first five readable records; a file nothing recognises is left to the
-session loader, which says what is wrong with it. Detection is per file: a JSONL file mixing
-formats is read as its first records' format, and each record of another format is a problem.
+records are sessions or replay artifacts (a ``.json`` file whose first 64 KiB hold a
+``"trajectory":`` key is taken as one without parsing it twice), else the format of the first
+importer that recognises one of its first five readable records; a file nothing recognises is
+left to the session loader, which says what is wrong with it. Detection is per file: a JSONL file
+mixing formats is read as its first records' format, and each record of another format is a
+problem.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from tutorloop.load.importers.registry import IMPORTERS, NATIVE
 
 _PEEK_BYTES = 64 << 10
 _NATIVE_KEYS = ("trajectory", "regenerated_trajectory")
+_NATIVE_KEY = re.compile(rb'"(?:regenerated_)?trajectory"\s*:')
 
 
 def detect_log_format(path: str | Path) -> str:
@@ -48,4 +51,4 @@ def _names_a_trajectory(path: Path) -> bool:
             head = handle.read(_PEEK_BYTES)
     except OSError:
         return True  # the session loader reports it
-    return any(f'"{key}"'.encode() in head for key in _NATIVE_KEYS)
+    return _NATIVE_KEY.search(head) is not None

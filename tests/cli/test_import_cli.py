@@ -54,3 +54,14 @@ def test_a_folder_mixing_formats_grades_in_one_run_from_the_command_line(tmp_pat
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["summary"]["items"] == 11 and not report["problems"]
+
+
+def test_imported_logs_replay_through_a_model_and_grade(tmp_path):
+    logs = str(FIXTURES / "good" / "turns.csv")
+    replay = run("replay", logs, "--model", "sim/base", "--condition", "human,base",
+                 "--run-id", "r1", "--json", cwd=tmp_path)  # fmt: skip
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert json.loads(replay.stdout)["replayed"] == 4
+    graded = run("grade", "r1", "--json", cwd=tmp_path)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert json.loads(graded.stdout)["summary"]["items"] == 4

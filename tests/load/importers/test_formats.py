@@ -35,7 +35,7 @@ def test_each_format_is_detected_and_read_into_sessions(name):
     for item in found.values():
         roles = [t.role for t in item.trajectory]
         assert roles == ["user", "assistant"] * (len(roles) // 2)  # in order, nothing dropped
-        assert item.record.metadata["source"]["format"] == fmt
+        assert item.record.metadata["imported_from"]["format"] == fmt
         assert item.trajectory[0].content.strip() and item.trajectory[-1].content.strip()
 
 

@@ -153,7 +153,7 @@ class Assembler:
             messages,
             session_id=sid,
             domain=part.domain or self.domain,
-            metadata={"source": source, **part.metadata},
+            metadata={**part.metadata, "imported_from": source},
         )
         if isinstance(made, Fault):
             yield Problem(self.path, f"session '{sid}': {made.message}", line=part.line,

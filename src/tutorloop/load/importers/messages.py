@@ -4,7 +4,8 @@ Every importer reads its format's messages into :class:`Message` (a role among `
 ``assistant``, ``system`` and ``tool``, the text, and whatever else the message held), then
 :func:`build_session` makes the Session: user and assistant messages become turns; system
 messages, tool calls, tool results and non-text parts are kept in ``metadata`` (``system`` and
-``events``, each event with ``at_turn``: how many turns came before it), never lost.
+``events``, each event with ``at_turn``: how many turns came before it), never lost. The
+record's own metadata is kept too, and ``imported_from`` says the format and the file and line.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
-"""Ray's line reader splits JSONL exactly as the local loader's text mode does."""
+"""Ray's line reader splits JSONL as the local loader's text mode does; it reads sessions only."""
 
 import io
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tutorloop.engines._sources import _chunk_tables, _line_chunks, iter_lines
+from tutorloop.engines._sources import _chunk_tables, _line_chunks, iter_lines, read_inputs
+from tutorloop.errors import UserError
 
 PIECES = st.sampled_from([b"a", b"{}", b"\n", b"\r", b"\r\n", b"\xc3\xa9", b" "])
 
@@ -41,3 +43,10 @@ def test_line_ranges_read_every_line_once_with_its_number(tmp_path_factory, piec
         for row in table.to_pylist()
     ]
     assert got == expected
+
+
+def test_other_tools_logs_are_refused_with_the_command_that_converts_them(tmp_path):
+    log = tmp_path / "chat.jsonl"
+    log.write_text('{"messages": [{"role": "user", "content": "hi"}]}\n', encoding="utf-8")
+    with pytest.raises(UserError, match=r"an? openai-chat log.*tutorloop import"):
+        read_inputs(None, [log])  # type: ignore[arg-type]  # refused before Ray is used

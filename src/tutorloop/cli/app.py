@@ -51,6 +51,11 @@ COMMANDS: dict[str, Entry] = {
         "Check inputs without grading: every problem of every file in one pass (exit 1 if any).",
         _RUN,
     ),
+    "import": Entry(
+        "import_cmd",
+        "Convert logs (OpenAI chat/Responses, Langfuse, LangSmith, OTel, CSV) to sessions JSONL.",
+        _RUN,
+    ),
     "replay": Entry(
         "replay_cmd",
         "Replay sessions through a model (base, overlay) beside the logged tutor (human).",

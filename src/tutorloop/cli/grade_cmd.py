@@ -44,10 +44,14 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
     @app.command()
     def validate(
         paths: Annotated[list[Path], typer.Argument(help="Session files, folders or JSONL files.")],
+        fmt: Annotated[
+            str | None,
+            typer.Option("--format", help="Read every file as this log format (else detected)."),
+        ] = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Check inputs without grading: every problem of every file in one pass (exit 1 if any)."""
-        report = validate_paths(paths)
+        report = validate_paths(paths, fmt=fmt)
         problems = [*report.problems, *report.duplicates]
         if as_json:
             print_json(

@@ -21,6 +21,7 @@ from tutorloop.errors import Problem, UserError
 from tutorloop.load import (
     Loaded,
     decode_line,
+    detect_log_format,
     input_files,
     looks_like_eval_items,
     parse_record,
@@ -90,6 +91,12 @@ def _add(
     if file.suffix in PARQUET_SUFFIXES:
         parquet[key] = str(file)
         return
+    fmt = detect_log_format(file)
+    if fmt != "tutorloop":
+        raise UserError(
+            f"{file}: a {fmt} log; the Ray engine reads tutorloop sessions: convert the logs "
+            "first with 'tutorloop import LOGS --to sessions.jsonl', or drop --engine ray"
+        )
     if looks_like_eval_items(file):
         raise UserError(
             f"{file}: dataset items need --graders, which run on the local engine; "

@@ -1,5 +1,6 @@
-"""Load sessions and replay artifacts into records, streaming, with precise errors."""
+"""Load sessions, artifacts and other tools' logs into records, streaming, with precise errors."""
 
+from .convert import ConversionReport, convert_logs
 from .eval_items import (
     EvalItem,
     check_output_item,
@@ -17,6 +18,7 @@ from .hosted_evals import (
     import_eval,
     read_definition,
 )
+from .importers import LOG_FORMATS, detect_log_format
 from .items import Item, Loaded, Skipped, items_of
 from .labels import (
     LABEL_FORMATS,
@@ -47,8 +49,10 @@ from .yaml_models import load_yaml_model
 
 __all__ = [
     "LABEL_FORMATS",
+    "LOG_FORMATS",
     "MAX_LINE_BYTES_ENV",
     "SESSION_SUFFIXES",
+    "ConversionReport",
     "EvalDefinition",
     "EvalItem",
     "EvalRegistry",
@@ -63,8 +67,10 @@ __all__ = [
     "Skipped",
     "ValidationReport",
     "check_output_item",
+    "convert_logs",
     "decode_line",
     "detect_format",
+    "detect_log_format",
     "estimate_records",
     "fetch_definition",
     "fetch_output_items",

@@ -6,7 +6,8 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-SESSION_SUFFIXES = (".json", ".jsonl", ".ndjson")
+SESSION_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".tsv")
+"""Suffixes of the files a folder's sessions are read from (CSV holds one turn per row)."""
 
 
 def input_files(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -37,12 +38,15 @@ def inputs_sha256(paths: Iterable[str | Path]) -> str:
 
 
 def estimate_records(paths: Iterable[str | Path]) -> int:
-    """How many records the inputs hold: one per JSON file, one per non-empty JSONL line."""
+    """How many records the inputs hold: one per JSON file, one per non-empty JSONL or CSV line."""
     total = 0
     for file in input_files(paths):
         if file.suffix == ".json":
             total += 1
             continue
         with file.open("rb") as handle:
-            total += sum(1 for line in handle if line.strip())
+            count = sum(1 for line in handle if line.strip())
+        if file.suffix in (".csv", ".tsv"):
+            count = max(count - 1, 0)  # the header (rows are turns: an upper bound on sessions)
+        total += count
     return total

@@ -14,27 +14,50 @@ from pydantic import ValidationError
 
 from tutorloop.errors import Problem
 from tutorloop.load.fingerprint import input_files
+from tutorloop.load.importers import (
+    DEFAULT_DOMAIN,
+    NATIVE,
+    check_format,
+    detect_log_format,
+    is_turns_csv,
+    read_log,
+)
 from tutorloop.load.items import Item, Loaded, Skipped, items_of
 from tutorloop.load.lines import JsonProblem, iter_lines, parse_json, read_text
 from tutorloop.records import NewerSchemaVersion, ReplayArtifact, Session
 
 
-def iter_loaded(paths: Iterable[str | Path]) -> Iterator[Loaded]:
+def iter_loaded(
+    paths: Iterable[str | Path], *, fmt: str | None = None, domain: str = DEFAULT_DOMAIN
+) -> Iterator[Loaded]:
     """Yield an :class:`Item`, :class:`Skipped` or :class:`Problem` for every record in ``paths``.
 
     A path may be a ``.json`` file (one session or artifact), a ``.jsonl`` file (one per line,
-    read line by line) or a folder (its ``.json``/``.jsonl`` files, recursively, sorted).
+    read line by line), a log of another format (OpenAI chat or Responses, Langfuse, LangSmith,
+    OpenTelemetry, CSV; see :mod:`tutorloop.load.importers`) or a folder (its ``.json``,
+    ``.jsonl`` and ``.csv`` files, recursively, sorted). Each file's format is detected unless
+    ``fmt`` names it; ``domain`` is the domain of imported sessions whose log names none.
     """
+    check_format(fmt)
+    for file in iter_files(paths):
+        if isinstance(file, Problem):
+            yield file
+        else:
+            yield from load_file(file[0], in_folder=file[1], fmt=fmt, domain=domain)
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool] | Problem]:
+    """Every input file under ``paths`` with whether it was found in a folder, or a problem."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             files = list(input_files([path]))
             if not files:
-                yield Problem(str(path), "folder holds no .json or .jsonl files")
+                yield Problem(str(path), "folder holds no .json, .jsonl or .csv files")
             for file in files:
-                yield from _load_file(file, in_folder=True)
+                yield file, True
         elif path.exists():
-            yield from _load_file(path, in_folder=False)
+            yield path, False
         else:
             yield Problem(str(path), "no such file or folder", hint="check the path")
 
@@ -46,7 +69,21 @@ def iter_items(paths: Iterable[str | Path]) -> Iterator[Item]:
             yield loaded
 
 
-def _load_file(path: Path, *, in_folder: bool) -> Iterator[Loaded]:
+def load_file(
+    path: Path, *, in_folder: bool, fmt: str | None = None, domain: str = DEFAULT_DOMAIN
+) -> Iterator[Loaded]:
+    """Every record of one file, read as ``fmt`` (detected when None)."""
+    name = fmt or detect_log_format(path)
+    if name == "csv" and fmt is None and in_folder and not is_turns_csv(path):
+        yield Skipped(str(path), "a CSV file without session, role and content columns")
+        return
+    if name != NATIVE:
+        for entry in read_log(path, name, domain):
+            if isinstance(entry, Problem):
+                yield entry
+            else:
+                yield from items_of(entry.session, entry.origin)
+        return
     if path.suffix in (".jsonl", ".ndjson"):
         yield from _load_jsonl(path)
         return

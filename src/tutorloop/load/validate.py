@@ -26,11 +26,14 @@ class ValidationReport:
         return not self.problems and not self.duplicates
 
 
-def validate_paths(paths: Iterable[str | Path]) -> ValidationReport:
-    """Load every record in ``paths`` and gather all problems, including duplicate keys."""
+def validate_paths(paths: Iterable[str | Path], *, fmt: str | None = None) -> ValidationReport:
+    """Load every record in ``paths`` and gather all problems, including duplicate keys.
+
+    Each file's format is detected unless ``fmt`` names one (see :func:`iter_loaded`).
+    """
     report = ValidationReport()
     seen: dict[str, str] = {}
-    for loaded in iter_loaded(paths):
+    for loaded in iter_loaded(paths, fmt=fmt):
         if isinstance(loaded, Item):
             report.items += 1
             first = seen.setdefault(loaded.key, loaded.origin)

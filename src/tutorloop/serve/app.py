@@ -28,6 +28,7 @@ from tutorloop.serve.jobs import Jobs
 from tutorloop.serve.offload import WORKERS
 from tutorloop.serve.openai_evals.executor import RunExecutor
 from tutorloop.serve.openai_evals.routes import router as openai_router
+from tutorloop.serve.report_links import ReportLinks
 from tutorloop.serve.routes_poc import router as poc_router
 from tutorloop.serve.routes_tutorloop import router as tutorloop_router
 from tutorloop.serve.state import Service
@@ -116,6 +117,10 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
         max_json_depth=config.max_json_depth,
         max_json_number_chars=config.max_json_number_chars,
     )
-    app.add_middleware(Guard, token=token, hosts=config.served_hosts(), limits=limits)
+    links = ReportLinks(token)
+    app.add_middleware(
+        Guard, token=token, hosts=config.served_hosts(), limits=limits, report_links=links
+    )
     app.state.token = token
+    app.state.report_links = links
     return app

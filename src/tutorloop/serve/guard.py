@@ -6,8 +6,10 @@ In order:
   ``allowed_hosts``); others get 421. A web page that rebinds its DNS name to 127.0.0.1 sends
   its own name, so it is refused.
 * **Auth**: every route but ``/healthz`` and ``/readyz`` needs ``Authorization: Bearer
-  <token>`` (compared in constant time); otherwise 401. A credential in the query string is
-  refused with 400 (query strings end up in logs and browser history).
+  <token>`` (compared in constant time); otherwise 401. The one exception is ``GET
+  /v1/runs/<id>/report`` with a signed, unexpired link (:mod:`.report_links`), so a run's
+  ``report_url`` opens in a browser; a tampered or expired link gets 403. A credential in the
+  query string is refused with 400 (query strings end up in logs and browser history).
 * **Body type**: a ``POST``/``PUT``/``PATCH``/``DELETE`` body must be ``application/json``, but
   ``POST /v1/files`` takes ``multipart/form-data`` (as OpenAI's Files API). Other bodies get
   415, so a cross-site form cannot post to the service.
@@ -32,6 +34,7 @@ from urllib.parse import parse_qsl
 import anyio
 
 from tutorloop.serve.errors import error_body
+from tutorloop.serve.report_links import ReportLinks
 
 __all__ = ["CREDENTIAL_PARAMS", "OPEN_PATHS", "Guard", "GuardLimits", "json_problem"]
 
@@ -89,7 +92,13 @@ class Guard:
     """Host, auth, body type, size, time and JSON-shape checks in front of ``app``."""
 
     def __init__(
-        self, app: ASGIApp, *, token: str, hosts: frozenset[str], limits: GuardLimits
+        self,
+        app: ASGIApp,
+        *,
+        token: str,
+        hosts: frozenset[str],
+        limits: GuardLimits,
+        report_links: ReportLinks | None = None,
     ) -> None:
         if not token:
             raise ValueError("the guard needs a token")
@@ -97,6 +106,7 @@ class Guard:
         self._token = token.encode("utf-8")
         self.hosts = hosts
         self.limits = limits
+        self.report_links = report_links or ReportLinks(token)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the request, then pass it on (or answer with the refusal)."""
@@ -134,15 +144,22 @@ class Guard:
             headers.setdefault(name, value)
         self._check_host(headers.get(b"host"))
         path = str(scope.get("path", ""))
-        self._check_query(scope.get("query_string") or b"")
-        if path not in OPEN_PATHS and not self._authorized(headers.get(b"authorization")):
+        query = scope.get("query_string") or b""
+        self._check_query(query)
+        method = str(scope.get("method", "GET")).upper()
+        if path in OPEN_PATHS or self._authorized(headers.get(b"authorization")):
+            pass
+        elif method == "GET" and self.report_links.is_signed(path, query):
+            refused = self.report_links.refusal(path, query)
+            if refused is not None:
+                raise _Refused(403, refused, "invalid_report_link")
+        else:
             raise _Refused(
                 401,
                 "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the "
                 "token the service printed at start (or the one in TUTORLOOP_API_TOKEN)",
                 "invalid_api_key",
             )
-        method = str(scope.get("method", "GET")).upper()
         length = _content_length(headers)
         if length is not None and length > self.limits.max_body_bytes:
             raise _Refused(413, self._too_large(), "request_too_large")

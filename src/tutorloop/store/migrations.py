@@ -154,10 +154,17 @@ def m003_evals_api(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX api_runs_by_status ON api_runs(status)")
 
 
+def m004_api_evals_updated_at(conn: sqlite3.Connection) -> None:
+    """Give each API eval the time it was last changed, for ``order_by=updated_at``."""
+    conn.execute("ALTER TABLE api_evals ADD COLUMN updated_at INTEGER")
+    conn.execute("UPDATE api_evals SET updated_at = created_at")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_items_grades", m001_runs_items_grades),
     ("m002_artifacts", m002_artifacts),
     ("m003_evals_api", m003_evals_api),
+    ("m004_api_evals_updated_at", m004_api_evals_updated_at),
 ]
 """Every migration this tutorloop knows, in the order they are applied."""
 

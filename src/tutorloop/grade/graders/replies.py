@@ -6,7 +6,7 @@ the prompt asked for: ``1`` to "Score 1 if correct, 0 if incorrect", ``correct``
 question, or the JSON inside a Markdown code fence. :func:`read_reply` reads, in order:
 
 1. the reply as JSON: an object with ``result`` (its ``steps`` become the reason), or a bare
-   JSON number (scores) or string (labels);
+   JSON number or quoted number (scores) or string (labels);
 2. the same inside the first code fence (```` ```json ... ``` ````, any language tag or none);
 3. a bare number (``1``, ``0.5``, ``-2``, optionally quoted, bold or ending in a full stop) for
    scores, or a bare label (the same decorations, matched case-insensitively and returned as
@@ -66,6 +66,8 @@ def read_reply(text: str, labels: Sequence[str] | None = None) -> tuple[Any, str
             return answer, ""
         if labels is not None and isinstance(answer, str):
             return _label(answer, labels) or answer, ""
+        if isinstance(answer, str) and (number := _bare(answer, None)) is not None:
+            return number, ""  # a quoted number
     raw = text if len(text) <= RAW_REPLY_CHARS else text[:RAW_REPLY_CHARS] + "…"
     wanted = "a label" if labels is not None else "a number"
     if missing_result:

@@ -147,13 +147,12 @@ class Guard:
         query = scope.get("query_string") or b""
         self._check_query(query)
         method = str(scope.get("method", "GET")).upper()
-        if path in OPEN_PATHS or self._authorized(headers.get(b"authorization")):
-            pass
-        elif method == "GET" and self.report_links.is_signed(path, query):
+        authorized = path in OPEN_PATHS or self._authorized(headers.get(b"authorization"))
+        if not authorized and method == "GET" and self.report_links.is_signed(path, query):
             refused = self.report_links.refusal(path, query)
             if refused is not None:
                 raise _Refused(403, refused, "invalid_report_link")
-        else:
+        elif not authorized:
             raise _Refused(
                 401,
                 "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the "

@@ -37,6 +37,7 @@ from tutorloop.grade import (
     training_data,
 )
 from tutorloop.grade import registry as registry_module
+from tutorloop.grade.graders import parse_grader
 from tutorloop.grade.heuristics import HeuristicConfig
 from tutorloop.grade.turn import Rubric
 from tutorloop.load import read_labels
@@ -313,3 +314,26 @@ def test_the_alignment_judge_grades_an_answer(
 def test_the_alignment_judge_needs_its_item_fields() -> None:
     result = grade(AlignJudgeGrader(model="sim/base"), {"conversation": []}, "answer")
     assert result.error is not None and "judge_prompt" in result.error.message
+
+
+def test_criteria_ids_are_accepted_and_kept_out_of_the_grader() -> None:
+    entry = {"type": "string_check", "name": "m", "input": "a", "reference": "a", "operation": "eq"}
+    (grader,) = parse_criteria([{**entry, "id": "m-0b7c"}], "eval e")
+    assert grader.to_spec() == entry
+
+
+def test_multi_sub_graders_take_the_reference_shape() -> None:
+    similar = {"type": "text_similarity", "name": "sim", "input": "{{ sample.output_text }}",
+               "reference": "{{ item.a }}", "evaluation_metric": "fuzzy_match"}  # fmt: skip
+    keyed = {"type": "multi", "name": "x", "graders": {"sim": similar}, "calculate_output": "sim"}
+    alone = {**keyed, "graders": similar}  # one grader object, keyed by its name
+    for spec in (keyed, alone):
+        (multi,) = parse_criteria([spec], "eval e")
+        result = asyncio.run(multi.grade({"a": "same"}, Sample.from_text("same"), GradeEnv()))
+        assert result.error is None and result.score == 1.0 and result.sub_scores == {"sim": 1.0}
+    sub = parse_grader(similar, "sub")
+    alone_result = asyncio.run(sub.grade({"a": "b"}, Sample.from_text("b"), GradeEnv()))
+    assert alone_result.score == 1.0 and alone_result.passed is None
+    with pytest.raises(ConfigError) as missing:
+        parse_criteria([similar], "eval e")
+    assert missing.value.field == "pass_threshold"

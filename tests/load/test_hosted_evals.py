@@ -368,3 +368,18 @@ def test_an_imported_eval_grades_locally_with_the_same_graders(openai_wire, tmp_
     for row in rows:
         assert {g["name"] for g in row["result"]["graders"]} == names
         assert all(g["error"] is None for g in row["result"]["graders"])
+
+
+def test_a_definition_whose_criteria_carry_hosted_ids_imports(tmp_path):
+    with_ids = {
+        **DEFINITION,
+        "testing_criteria": [
+            {**c, "id": f"{c['name']}-3c7654c3-a890-474b-b547-4a656a741727"}
+            for c in DEFINITION["testing_criteria"]
+        ],
+    }
+    definition = read_definition(write_json(tmp_path / "eval.json", with_ids))
+    report = import_eval(definition, [], tmp_path / "out")
+    assert len(report.graders) == len(with_ids["testing_criteria"])
+    written = yaml.safe_load((tmp_path / "out" / "graders.yaml").read_text(encoding="utf-8"))
+    assert all("id" not in entry for entry in written["testing_criteria"])

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 import pytest
@@ -75,9 +76,10 @@ def test_pulse_refusal_smoke_sequence_gets_a_completed_run(
     sampled = [e for e in openai_wire.state.log if e["path"].endswith("/chat/completions")]
     assert len(sampled) == 6
     assert {e["model"] for e in sampled} == {"gpt-4.1"}
-    assert report.report_url and report.report_url.endswith(f"/v1/runs/{report.run_id}/report")
-    with live.client() as http:
-        page = http.get(report.report_url.removeprefix(live.url))
+    assert report.report_url
+    assert urlsplit(report.report_url).path == f"/v1/runs/{report.run_id}/report"
+    with live.client(auth=False) as browser:  # a browser sends no bearer token
+        page = browser.get(report.report_url.removeprefix(live.url))
     assert page.status_code == 200 and "<html" in page.text.lower()
     client = _client(live)
     run = client.evals.runs.retrieve(report.run_id, eval_id=report.eval_id)
@@ -167,9 +169,10 @@ def test_study_mode_notebook_full_tutoring_eval(live: LiveService) -> None:
     assert full_eval.data_source_config.type == "custom"
     assert run.status == "completed"
     assert run.result_counts.to_dict() == {"total": 2, "passed": 2, "failed": 0, "errored": 0}
-    assert [r.testing_criteria for r in run.per_testing_criteria_results] == [
-        g["name"] for g in _graders()
-    ]
+    ids = [c.id for c in full_eval.testing_criteria]  # type: ignore[union-attr]
+    assert [i.rsplit("-", 5)[0] for i in ids] == [g["name"] for g in _graders()]
+    assert [r.testing_criteria for r in run.per_testing_criteria_results] == ids
+    assert [r.name for r in items[0].results] == ids
     assert all(r.passed == 2 for r in run.per_testing_criteria_results)
     assert len(items) == 2 and all(i.status == "pass" for i in items)
     assert len(items[0].results) == 7

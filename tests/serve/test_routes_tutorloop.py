@@ -45,12 +45,12 @@ def test_grade_a_batch_returns_one_result_per_session(live: LiveService) -> None
     assert ids == [s["session_id"] for s in sessions]
 
 
-def test_malformed_json_is_422_in_openai_error_shape(live: LiveService) -> None:
+def test_malformed_json_is_400_in_openai_error_shape(live: LiveService) -> None:
     with live.client() as client:
         reply = client.post(
             "/v1/grade", content=b'{"session_id": ', headers={"content-type": "application/json"}
         )
-    assert reply.status_code == 422
+    assert reply.status_code == 400
     error = reply.json()["error"]
     assert error["code"] == "invalid_json"
     assert "not valid JSON" in error["message"]
@@ -65,12 +65,12 @@ def test_a_body_not_sent_as_json_says_which_content_type_to_send(live: LiveServi
     assert "Content-Type: application/json" in error["message"]
 
 
-def test_a_bad_field_is_422_naming_its_path(live: LiveService) -> None:
+def test_a_bad_field_is_400_naming_its_path(live: LiveService) -> None:
     bad = _session()
     bad["trajectory"][1]["role"] = "teacher"
     with live.client() as client:
         reply = client.post("/v1/grade", json={"sessions": [_session(1), bad]})
-    assert reply.status_code == 422
+    assert reply.status_code == 400
     error = reply.json()["error"]
     assert error["param"] == "sessions[1].trajectory[1].role"
     assert error["message"].startswith("sessions[1].trajectory[1].role:")
@@ -170,7 +170,7 @@ def test_run_requests_are_checked(live: LiveService) -> None:
         assert unknown.status_code == 404
         assert unknown.json()["error"]["param"] == "dataset"
         both = client.post("/v1/runs", json={"dataset": "study-mode", "sessions": [_session()]})
-        assert both.status_code == 422
+        assert both.status_code == 400
         items = client.post("/v1/runs", json={"dataset": "refusal-smoke"})
         assert items.status_code == 400
         assert items.json()["error"]["param"] == "dataset"

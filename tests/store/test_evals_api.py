@@ -190,3 +190,41 @@ def test_kill_9_inside_the_transaction_keeps_both_sides_equal(tmp_path: Path) ->
     with Store.open(path) as store:
         assert store.evals_api.done_items("run-1") == {0, 1}
         assert store.done_keys("run-1") == {"item-0", "item-1"}
+
+
+def test_updates_keep_list_places_and_evals_list_by_last_change(store: Store) -> None:
+    tables = store.evals_api
+    for n in range(3):
+        tables.put_eval({"id": f"eval_{n}", "created_at": n, "name": str(n)})
+        tables.put_run({**api_run(f"run-{n}"), "created_at": n})
+    tables.put_eval({"id": "eval_0", "created_at": 0, "name": "changed"})
+    tables.put_run({**api_run("run-0"), "status": "completed"})
+    evals, _ = tables.page("evals", after=None, limit=10, order="asc")
+    assert [e["id"] for e in evals] == ["eval_0", "eval_1", "eval_2"]
+    runs, _ = tables.page("runs", after=None, limit=10, order="asc")
+    assert [r["id"] for r in runs] == ["run-0", "run-1", "run-2"]
+    by_change, more = tables.page(
+        "evals", after="eval_1", limit=1, order="asc", order_by="updated_at"
+    )
+    assert [e["id"] for e in by_change] == ["eval_2"] and more
+    assert (
+        tables.page("runs", after=None, limit=10, order="asc", status="completed")[0][0]["id"]
+        == "run-0"
+    )
+
+
+def test_an_unknown_after_is_an_error_not_the_first_page(store: Store) -> None:
+    tables = store.evals_api
+    tables.put_eval({"id": "eval_1", "created_at": 1})
+    tables.put_file({"id": "file_1", "created_at": 1, "purpose": "evals"}, b"{}")
+    with pytest.raises(LookupError, match="eval_unknown"):
+        tables.page("evals", after="eval_unknown", limit=10, order="asc")
+    with pytest.raises(LookupError, match="file_unknown"):
+        tables.file_page(after="file_unknown", limit=10, order="desc")
+    with pytest.raises(LookupError, match="outputitem_unknown"):
+        tables.output_item_page("run-1", after="outputitem_unknown", limit=10, order="asc",
+                                status=None)  # fmt: skip
+    assert tables.file_page(after=None, limit=10, order="desc", purpose="evals")[0][0]["id"] == (
+        "file_1"
+    )
+    assert tables.file_page(after=None, limit=10, order="desc", purpose="batch") == ([], False)

@@ -28,6 +28,7 @@ from tutorloop.serve.jobs import Jobs
 from tutorloop.serve.offload import WORKERS
 from tutorloop.serve.openai_evals.executor import RunExecutor
 from tutorloop.serve.openai_evals.routes import router as openai_router
+from tutorloop.serve.report_links import ReportLinks
 from tutorloop.serve.review.access import Credentials
 from tutorloop.serve.review.labels_api import router as labels_router
 from tutorloop.serve.review.login import router as login_router
@@ -122,7 +123,15 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
         max_json_number_chars=config.max_json_number_chars,
     )
     credentials = Credentials(token, config.reviewers())
-    app.add_middleware(Guard, credentials=credentials, hosts=config.served_hosts(), limits=limits)
+    links = ReportLinks(token)
+    app.add_middleware(
+        Guard,
+        credentials=credentials,
+        hosts=config.served_hosts(),
+        limits=limits,
+        report_links=links,
+    )
     app.state.credentials = credentials
     app.state.token = token
+    app.state.report_links = links
     return app

@@ -84,7 +84,7 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
         detail = ctx.get("error", first.get("msg"))
         message = f"the request body is not valid JSON: {detail}"
         body = error_body(message, code="invalid_json")
-        return JSONResponse(body, status_code=422)
+        return JSONResponse(body, status_code=400)
     message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
     if first.get("type") == "missing":
         message = "missing required field"
@@ -97,7 +97,7 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
         {"param": field_path(e.get("loc", ())), "message": str(e.get("msg", ""))}
         for e in errors[:50]
     ]
-    return JSONResponse(body, status_code=422)
+    return JSONResponse(body, status_code=400)
 
 
 def _http(request: Request, exc: Exception) -> JSONResponse:

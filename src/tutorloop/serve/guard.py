@@ -9,8 +9,10 @@ In order:
   ``Authorization: Bearer <token>`` (compared in constant time) or, on the review app's routes,
   its session cookie; otherwise 401. A reviewer's token reaches only the review routes, else 403
   (:mod:`tutorloop.serve.review.access`). The one asking is put on ``request.state.principal``.
-  A credential in the query string is refused with 400 (query strings end up in logs and
-  browser history).
+  The one exception is ``GET /v1/runs/<id>/report`` with a signed, unexpired link
+  (:mod:`.report_links`), so a run's ``report_url`` opens in a browser; a tampered or expired
+  link gets 403. A credential in the query string is refused with 400 (query strings end up in
+  logs and browser history).
 * **Body type**: a ``POST``/``PUT``/``PATCH``/``DELETE`` body must be ``application/json``, but
   ``POST /v1/files`` takes ``multipart/form-data`` (as OpenAI's Files API) and the login form
   ``application/x-www-form-urlencoded``. Other bodies get 415, so a cross-site form cannot post
@@ -35,6 +37,7 @@ from urllib.parse import parse_qsl
 import anyio
 
 from tutorloop.serve.errors import error_body
+from tutorloop.serve.report_links import ReportLinks
 from tutorloop.serve.review.access import COOKIE_NAME, Credentials, Principal, reviewer_may
 
 __all__ = ["CREDENTIAL_PARAMS", "OPEN_PATHS", "Guard", "GuardLimits", "json_problem"]
@@ -102,11 +105,13 @@ class Guard:
         credentials: Credentials,
         hosts: frozenset[str],
         limits: GuardLimits,
+        report_links: ReportLinks,
     ) -> None:
         self.app = app
         self._credentials = credentials
         self.hosts = hosts
         self.limits = limits
+        self.report_links = report_links
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the request, then pass it on (or answer with the refusal)."""
@@ -144,11 +149,17 @@ class Guard:
             headers.setdefault(name, value)
         self._check_host(headers.get(b"host"))
         path = str(scope.get("path", ""))
+        query = scope.get("query_string") or b""
+        self._check_query(query)
         method = str(scope.get("method", "GET")).upper()
-        self._check_query(scope.get("query_string") or b"")
         if path not in OPEN_PATHS:
-            principal = self._principal(headers, method, path)
-            scope.setdefault("state", {})["principal"] = principal
+            bearer = self._credentials.from_header(headers.get(b"authorization"))
+            if bearer is None and method == "GET" and self.report_links.is_signed(path, query):
+                refused = self.report_links.refusal(path, query)
+                if refused is not None:
+                    raise _Refused(403, refused, "invalid_report_link")
+            else:
+                scope.setdefault("state", {})["principal"] = self._principal(headers, method, path)
         length = _content_length(headers)
         if length is not None and length > self.limits.max_body_bytes:
             raise _Refused(413, self._too_large(), "request_too_large")

@@ -55,7 +55,7 @@ def _records(body: Any, most: int) -> tuple[list[dict[str, Any]], bool]:
     if isinstance(body, dict) and "sessions" in body:
         sessions = body["sessions"]
         if not isinstance(sessions, list) or not sessions:
-            raise ApiError(422, "sessions: must be a non-empty list", param="sessions")
+            raise ApiError(400, "sessions: must be a non-empty list", param="sessions")
         if len(sessions) > most:
             message = f"sessions: at most {most} per request; use POST /v1/runs for more"
             raise ApiError(413, message, param="sessions")
@@ -64,10 +64,10 @@ def _records(body: Any, most: int) -> tuple[list[dict[str, Any]], bool]:
         return [body], False
     if isinstance(body, bytes | str):  # not sent as application/json
         message = 'the body must be JSON sent with "Content-Type: application/json"'
-        raise ApiError(422, message, param=None, code="invalid_json")
+        raise ApiError(400, message, param=None, code="invalid_json")
     kind = type(body).__name__
     message = f'expected a session object or {{"sessions": [...]}}, found {kind}'
-    raise ApiError(422, message, param=None)
+    raise ApiError(400, message, param=None)
 
 
 def _parse(data: Any, where: str) -> Session | ReplayArtifact | list[dict[str, str]]:
@@ -115,7 +115,7 @@ def _grade(sessions: list[dict[str, Any]], batch: bool, grader: SessionGrader) -
                 f"{first['param']}: {first['message']}" if first["param"] else first["message"]
             )
             more = f" (and {len(parsed) - 1} more problem(s))" if len(parsed) > 1 else ""
-            raise ApiError(422, message + more, param=first["param"] or None, code="invalid_value")
+            raise ApiError(400, message + more, param=first["param"] or None, code="invalid_value")
         items.extend(items_of(parsed, "request"))
     # Serialised by pydantic in one step: the generic encoder costs more than the grading.
     results = [grader.grade(item).model_dump_json(exclude_none=True) for item in items]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
@@ -22,7 +23,10 @@ from tutorloop.store.outcome import ItemOutcome
 
 __all__ = ["EvalsApiTables", "Page"]
 
+_UNKNOWN_AFTER = "after: no {} with id {!r} in this list: pass the last_id of the page before"
+
 Order = Literal["asc", "desc"]
+OrderBy = Literal["created_at", "updated_at"]
 Page = tuple[list[dict[str, Any]], bool]
 """A page of objects and whether more follow."""
 
@@ -59,6 +63,20 @@ class EvalsApiTables:
         row = self._one("SELECT content FROM api_files WHERE id = ?", (file_id,))
         return None if row is None else bytes(row[0])
 
+    def file_page(
+        self, *, after: str | None, limit: int, order: Order, purpose: str | None = None
+    ) -> Page:
+        """A page of file objects (of ``purpose``), in upload order, after the id ``after``.
+
+        Raises:
+            LookupError: ``after`` names no file.
+        """
+        where, params = ["1 = 1"], []
+        if purpose is not None:
+            where.append("json_extract(object_json, '$.purpose') = ?")
+            params.append(purpose)
+        return self._page("api_files", ("rowid",), where, params, after, limit, order, "file")
+
     def delete_file(self, file_id: str) -> bool:
         """Delete a file; False when there was none."""
         with self._db.write("write the API's objects") as conn:
@@ -67,11 +85,13 @@ class EvalsApiTables:
     # evals and runs
 
     def put_eval(self, obj: dict[str, Any]) -> None:
-        """Insert or replace an eval object."""
+        """Insert an eval object, or replace it in place (its place in lists by creation stays)."""
         with self._db.write("write the API's objects") as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO api_evals (id, created_at, object_json) VALUES (?, ?, ?)",
-                (obj["id"], obj["created_at"], json.dumps(obj)),
+                "INSERT INTO api_evals (id, created_at, object_json, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "object_json = excluded.object_json, updated_at = excluded.updated_at",
+                (obj["id"], obj["created_at"], json.dumps(obj), time.time()),
             )
 
     def get_eval(self, eval_id: str) -> dict[str, Any] | None:
@@ -91,11 +111,12 @@ class EvalsApiTables:
             return conn.execute("DELETE FROM api_evals WHERE id = ?", (eval_id,)).rowcount == 1
 
     def put_run(self, obj: dict[str, Any]) -> None:
-        """Insert or replace a run object."""
+        """Insert a run object, or replace it in place (its place in lists by creation stays)."""
         with self._db.write("write the API's objects") as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO api_runs (id, eval_id, status, created_at, object_json) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO api_runs (id, eval_id, status, created_at, object_json) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "status = excluded.status, object_json = excluded.object_json",
                 (obj["id"], obj["eval_id"], obj["status"], obj["created_at"], json.dumps(obj)),
             )
 
@@ -127,8 +148,15 @@ class EvalsApiTables:
         order: Order,
         eval_id: str | None = None,
         status: str | None = None,
+        order_by: OrderBy = "created_at",
     ) -> Page:
-        """A page of evals or runs (of ``eval_id``), in creation order, after the id ``after``."""
+        """A page of evals or runs (of ``eval_id``), in creation order, after the id ``after``.
+
+        Evals can be listed by the time they last changed (``order_by="updated_at"``).
+
+        Raises:
+            LookupError: ``after`` names no object of the list.
+        """
         table = _KINDS[kind]
         where, params = ["1 = 1"], []
         if eval_id is not None:
@@ -137,7 +165,8 @@ class EvalsApiTables:
         if status is not None:
             where.append("status = ?")
             params.append(status)
-        return self._page(table, "rowid", where, params, after, limit, order)
+        keys = ("updated_at", "rowid") if order_by == "updated_at" else ("rowid",)
+        return self._page(table, keys, where, params, after, limit, order, kind.removesuffix("s"))
 
     # output items
 
@@ -205,35 +234,45 @@ class EvalsApiTables:
     def output_item_page(
         self, run_id: str, *, after: str | None, limit: int, order: Order, status: str | None
     ) -> Page:
-        """A page of the run's output items (``status`` ``pass``/``fail`` filters)."""
+        """A page of the run's output items (``status`` ``pass``/``fail`` filters).
+
+        Raises:
+            LookupError: ``after`` names no output item of the run.
+        """
         where, params = ["run_id = ?"], [run_id]
         if status is not None:
             where.append("status = ?")
             params.append(status)
         return self._page(
-            "api_output_items", "datasource_item_id", where, params, after, limit, order
-        )
+            "api_output_items", ("datasource_item_id",), where, params, after, limit, order,
+            "output item",
+        )  # fmt: skip
 
     def _page(
         self,
         table: str,
-        key: str,
+        keys: tuple[str, ...],
         where: list[str],
         params: list[Any],
         after: str | None,
         limit: int,
         order: Order,
+        what: str,
     ) -> Page:
         clauses, values = list(where), list(params)
+        columns = ", ".join(keys)
         if after:
-            found = self._one(f"SELECT {key} FROM {table} WHERE id = ?", (after,))
-            if found is not None:
-                clauses.append(f"{key} {'>' if order == 'asc' else '<'} ?")
-                values.append(found[0])
+            found = self._one(f"SELECT {columns} FROM {table} WHERE id = ?", (after,))
+            if found is None:
+                raise LookupError(_UNKNOWN_AFTER.format(what, after))
+            marks = ", ".join("?" for _ in keys)
+            clauses.append(f"({columns}) {'>' if order == 'asc' else '<'} ({marks})")
+            values.extend(found)
         direction = "ASC" if order == "asc" else "DESC"
+        ordering = ", ".join(f"{key} {direction}" for key in keys)
         sql = (
             f"SELECT object_json FROM {table} WHERE {' AND '.join(clauses)} "
-            f"ORDER BY {key} {direction} LIMIT ?"
+            f"ORDER BY {ordering} LIMIT ?"
         )
         with self._db.read("read a page of the API's objects") as conn:
             rows = conn.execute(sql, (*values, limit + 1)).fetchall()

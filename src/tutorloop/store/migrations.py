@@ -187,11 +187,18 @@ def m004_labels(conn: sqlite3.Connection) -> None:
     )
 
 
+def m005_api_evals_updated_at(conn: sqlite3.Connection) -> None:
+    """Give each API eval the time it was last changed, for ``order_by=updated_at``."""
+    conn.execute("ALTER TABLE api_evals ADD COLUMN updated_at INTEGER")
+    conn.execute("UPDATE api_evals SET updated_at = created_at")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_items_grades", m001_runs_items_grades),
     ("m002_artifacts", m002_artifacts),
     ("m003_evals_api", m003_evals_api),
     ("m004_labels", m004_labels),
+    ("m005_api_evals_updated_at", m005_api_evals_updated_at),
 ]
 """Every migration this tutorloop knows, in the order they are applied."""
 

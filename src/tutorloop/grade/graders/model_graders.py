@@ -1,9 +1,12 @@
 """``score_model`` and ``label_model``: a model reads rendered messages and answers in JSON.
 
 The answer is asked for with structured outputs (a JSON Schema ``response_format``):
-``{"steps": [{"description", "conclusion"}], "result": <number | label>}``. A reply that is not
-JSON, JSON of another shape, a score outside ``range`` or a label outside ``labels`` is a recorded
-grader error on that item, never a crashed run. A spec's bare model name (``gpt-4``) calls
+``{"steps": [{"description", "conclusion"}], "result": <number | label>}``. A server that ignores
+``response_format`` (a local model, a gateway) is read as the structured reply would have been
+(:mod:`.replies`): a bare number for ``score_model``, a bare label for ``label_model``, or either
+shape inside a Markdown code fence. Only a reply that is none of these, a score outside ``range``
+or a label outside ``labels`` is a recorded grader error on that item (its message keeps the raw
+reply), never a crashed run. A spec's bare model name (``gpt-4``) calls
 ``openai/gpt-4`` at the configured base URL; ``--grader-model`` replaces it for every grader.
 """
 
@@ -19,6 +22,7 @@ from tutorloop.errors import TutorloopError
 from tutorloop.generate import GenerateRequest, Message, Purpose
 from tutorloop.grade.base import GraderOutcome, GraderSpec, Sample
 from tutorloop.grade.graders.env import GradeEnv
+from tutorloop.grade.graders.replies import UnreadableReply, read_reply
 from tutorloop.grade.graders.templates import TemplateProblem
 
 Role = Literal["system", "developer", "user", "assistant"]
@@ -112,18 +116,10 @@ class _ModelGrader(GraderSpec):
         prompt_sha = hashlib.sha256(prompt.encode("utf-8")).hexdigest()
         response = await env.calls.model(request.model).generate(request)
         try:
-            answer = json.loads(response.text)
-        except ValueError:
-            raise _Refused(f"the model's reply is not JSON: {response.text[:120]!r}") from None
-        if not isinstance(answer, dict) or "result" not in answer:
-            raise _Refused(f"the model's reply has no 'result': {response.text[:120]!r}")
-        steps = answer.get("steps") or []
-        reason = "; ".join(
-            str(s.get("conclusion") or s.get("description") or "")
-            for s in steps
-            if isinstance(s, dict)
-        )
-        return answer["result"], reason, prompt_sha
+            result, reason = read_reply(response.text, context.get("labels"))
+        except UnreadableReply as exc:
+            raise _Refused(str(exc)) from None
+        return result, reason, prompt_sha
 
     async def _safely(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
         try:

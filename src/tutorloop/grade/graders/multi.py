@@ -8,6 +8,9 @@ The sub-graders run concurrently on the item; the formula sees each one's score 
   ``a ^ 2 + b`` is ``(a ** 2) + b``); numbers are literals such as ``2`` or ``0.5``.
 * functions: ``min max abs round sqrt log exp pow floor ceil`` (``log`` is natural, ``log(x, b)``
   takes a base; powers are computed in floating point).
+* ``graders`` maps keys to sub-graders in the graders reference shape (``text_similarity``
+  without ``pass_threshold``, ``score_model`` without one too); one grader object given alone
+  (the shape the SDK's ``MultiGrader`` type spells) is keyed by its ``name``.
 * anything else (comparisons, attributes, strings, other names) is rejected when the config is
   read (a validation error, which :func:`.registry.parse_grader` reports as a ``ConfigError``
   naming the file and grader), listing the valid names; so are an invalid sub-grader and a
@@ -118,6 +121,8 @@ class MultiGrader(GraderSpec):
     def _parse_graders(cls, value: dict[str, Any]) -> dict[str, Any]:
         from tutorloop.grade.graders.registry import parse_grader
 
+        if isinstance(value, dict) and isinstance(value.get("type"), str):
+            value = {str(value.get("name") or value["type"]): value}  # one grader, by its name
         if not value:
             raise ValueError("'graders' is empty: name at least one sub-grader")
         parsed: dict[str, Any] = {}

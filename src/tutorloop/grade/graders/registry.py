@@ -3,7 +3,9 @@
 A file is YAML or JSON: either a list of graders, or a mapping with a ``testing_criteria`` list
 (the shape of an OpenAI Evals definition). Each entry is validated as the grader its ``type``
 names; every problem names the file, the grader (index and name) and the field, and an unknown
-type lists the valid ones.
+type lists the valid ones. An entry's ``id`` (the hosted API's ``<name>-<uuid>`` of a testing
+criterion in an eval) identifies the criterion, not the grader's config: it is accepted and left
+out of the grader.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ def parse_grader(data: Any, where: str) -> GraderSpec:
             f"{where}: unknown grader type {kind!r}; valid types: {', '.join(sorted(types))}",
             field="type",
         )
+    config = {key: value for key, value in data.items() if key != "id"}
     try:
-        return types[kind].model_validate(data)
+        return types[kind].model_validate(config)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         field = ".".join(str(p) for p in first["loc"])
@@ -56,6 +59,12 @@ def parse_criteria(entries: Sequence[Any], source: str) -> list[GraderSpec]:
         name = entry.get("name") if isinstance(entry, dict) else None
         where = f"{source}: grader {index}" + (f" ({name!r})" if name else "")
         grader = parse_grader(entry, where)
+        if grader.kind == "text_similarity" and getattr(grader, "pass_threshold", 0) is None:
+            raise ConfigError(
+                f"{where}: a text_similarity testing criterion needs pass_threshold (only a "
+                "multi grader's sub-graders go without one)",
+                field="pass_threshold",
+            )
         if grader.name in seen:
             raise ConfigError(f"{where}: another grader is already called {grader.name!r}")
         seen.add(grader.name)

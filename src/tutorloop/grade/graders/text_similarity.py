@@ -1,6 +1,8 @@
 """The ``text_similarity`` grader: a similarity score in [0, 1] between two rendered templates.
 
-``passed`` is ``score >= pass_threshold``. Every metric is a small pure function of
+``passed`` is ``score >= pass_threshold``. A testing criterion must give ``pass_threshold``
+(:func:`.registry.parse_criteria` says so); a ``multi`` grader's sub-grader takes the graders
+reference shape, without one, and then has only a score. Every metric is a small pure function of
 ``(text, reference)`` (:data:`METRICS`, :func:`similarity`), so a benchmark can call them
 directly. The metrics, with the libraries that compute them:
 
@@ -220,7 +222,8 @@ class TextSimilarityGrader(GraderSpec):
     """The text graded, a template such as ``{{ sample.output_text }}``."""
     reference: str
     """The text graded against, a template such as ``{{ item.answer }}``."""
-    pass_threshold: float
+    pass_threshold: float | None = None
+    """Required of a testing criterion; a ``multi`` sub-grader has none (score only)."""
     evaluation_metric: Metric
 
     async def evaluate(self, item: dict[str, Any], sample: Sample, env: GradeEnv) -> GraderOutcome:
@@ -247,4 +250,5 @@ class TextSimilarityGrader(GraderSpec):
             return self.failed(
                 f"{self.evaluation_metric}: {type(exc).__name__}: {exc}", "MetricError"
             )
-        return self.outcome(score=score, passed=score >= self.pass_threshold)
+        threshold = self.pass_threshold
+        return self.outcome(score=score, passed=None if threshold is None else score >= threshold)

@@ -6,10 +6,11 @@ item (for ``completions``/``responses`` data sources) through the generate stage
 with the eval's ``testing_criteria``, and the sink (:class:`~.sink.ApiSink`) stores its output
 item, which is the item's done-mark, together with its item in tutorloop's own run of the same
 id in one transaction, so ``report_url`` serves tutorloop's HTML report of exactly the items the
-API lists. At the end the run gets its totals and ``completed``; a run whose data cannot be read
-ends ``failed`` with an ``error``. A run still ``queued`` or ``in_progress`` when the service
-stops (or is killed) is picked up again when it starts: items already stored are not graded
-again.
+API lists. At the end the run gets its totals and ``completed``; a canceled run gets the totals
+of the items graded before the cancel (the engine stores what finished first); a run whose data
+cannot be read ends ``failed`` with an ``error``. A run still ``queued`` or ``in_progress`` when
+the service stops (or is killed) is picked up again when it starts: items already stored are not
+graded again.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from tutorloop.records import GraderResult, RunManifest, RunStatus
 from tutorloop.run import RunConfig, run_async
 from tutorloop.serve.errors import ApiError
 from tutorloop.serve.openai_evals.datasource import Row, build_request, read_rows, upstream_model
-from tutorloop.serve.openai_evals.objects import item_schema, run_totals
+from tutorloop.serve.openai_evals.objects import criteria_ids, item_schema, run_totals
 from tutorloop.serve.openai_evals.sink import ApiSink, Graded, blank_sample, graded
 from tutorloop.serve.openai_evals.wire import DataSource, JsonlDataSource
 from tutorloop.store import EvalsApiTables, Store
@@ -60,6 +61,7 @@ class RunExecutor:
         self.width = max(1, width)
         self._group: TaskGroup | None = None
         self._scopes: dict[str, anyio.CancelScope] = {}
+        self._ended: dict[str, anyio.Event] = {}
         self._threads: anyio.CapacityLimiter | None = None
 
     def bind(self, group: TaskGroup) -> None:
@@ -77,6 +79,7 @@ class RunExecutor:
             raise RuntimeError("the executor is not started")
         if run_id not in self._scopes:
             self._scopes[run_id] = anyio.CancelScope()
+            self._ended[run_id] = anyio.Event()
             self._group.start_soon(self._guarded, run_id)
 
     def resume_unfinished(self) -> list[str]:
@@ -98,6 +101,28 @@ class RunExecutor:
             scope.cancel()
             self._finish_store_run(run_id, "interrupted")
 
+    async def stop(self, run_id: str, timeout_s: float = 30.0) -> None:
+        """Cancel a run and wait (at most ``timeout_s``) until what finished is stored and counted.
+
+        The caller sets the API status first; a ``canceled`` run then carries the totals of the
+        items graded before the cancel.
+        """
+        ended = self._ended.get(run_id)
+        self.cancel(run_id)
+        if ended is not None:
+            with anyio.move_on_after(timeout_s):
+                await ended.wait()
+        self._settle(run_id)
+
+    def _settle(self, run_id: str) -> None:
+        """Give a canceled run the totals of its stored output items."""
+        run = self.tables.get_run(run_id)
+        evaluation = self.tables.get_eval(run["eval_id"]) if run else None
+        if run is None or evaluation is None or run["status"] != "canceled":
+            return
+        run.update(run_totals(criteria_ids(evaluation), self.tables.iter_output_items(run_id)))
+        self.tables.put_run(run)
+
     @property
     def active(self) -> int:
         """Runs executing now."""
@@ -110,11 +135,15 @@ class RunExecutor:
                 await self._execute(run_id)
             if scope.cancel_called:  # canceled or deleted: count what the engine stored
                 self._finish_store_run(run_id, "interrupted")
+                self._settle(run_id)
         except Exception as exc:  # a bug must not take the service down: fail the run
             log.exception("run %s failed", run_id)
             self._fail(run_id, "internal_error", f"{type(exc).__name__}: {exc}")
         finally:
             self._scopes.pop(run_id, None)
+            ended = self._ended.pop(run_id, None)
+            if ended is not None:
+                ended.set()
 
     def _fail(self, run_id: str, code: str, message: str) -> None:
         run = self.tables.get_run(run_id)
@@ -147,22 +176,28 @@ class RunExecutor:
         run["status"] = "in_progress"
         self.tables.put_run(run)
         started = run
+        names = criteria_ids(evaluation)
 
         async def grade(row: Row) -> Graded:
-            return await self._item(started, source, graders, row)
+            return await self._item(started, source, graders, names, row)
 
         config = RunConfig(max_in_flight=self.width)
         await run_async(rows, grade, ApiSink(self.tables, started), config)
         run = self.tables.get_run(run_id)
         if run is None or run["status"] != "in_progress":
             return  # canceled or deleted meanwhile
-        run.update(run_totals([g.name for g in graders], self.tables.iter_output_items(run_id)))
+        run.update(run_totals(names, self.tables.iter_output_items(run_id)))
         run["status"] = "completed"
         self.tables.put_run(run)
         self._finish_store_run(run_id, "completed")
 
     async def _item(
-        self, run: dict[str, Any], source: Any, graders: list[GraderSpec], row: Row
+        self,
+        run: dict[str, Any],
+        source: Any,
+        graders: list[GraderSpec],
+        names: list[str],
+        row: Row,
     ) -> Graded:
         """Sample (or read the row's sample) and grade one item; nothing is stored here."""
         if isinstance(source, JsonlDataSource):
@@ -178,15 +213,15 @@ class RunExecutor:
                     results.append(await self._beside(functools.partial(anyio.run, work)))
                 else:
                     results.append(await spec.grade(row.item, answer, self.env))
-        return graded(run, row, sample, results)
+        return graded(run, row, sample, results, names)
 
     async def _sample(self, source: Any, row: Row) -> tuple[str, dict[str, Any]]:
         model = source.model or ""
         params = source.sampling_params
         sample = blank_sample(model)
-        sample.update(
-            temperature=params.temperature if params and params.temperature else 1.0,
-            top_p=params.top_p if params and params.top_p else 1.0,
+        sample.update(  # as sent: a given 0 is 0; unset is the API's default of 1
+            temperature=params.temperature if params and params.temperature is not None else 1.0,
+            top_p=params.top_p if params and params.top_p is not None else 1.0,
             seed=params.seed if params and params.seed is not None else 0,
             max_completion_tokens=params.max_completion_tokens if params else None,
         )

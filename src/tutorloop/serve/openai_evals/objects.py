@@ -5,12 +5,19 @@ Field names match the SDK's ``EvalRetrieveResponse``, ``RunRetrieveResponse`` an
 ``per_testing_criteria_results [{testing_criteria, passed, failed}]``, ``per_model_usage
 [{model_name, invocation_count, prompt_tokens, completion_tokens, total_tokens,
 cached_tokens}]``.
+
+As on the hosted API, each testing criterion gets an id ``<name>-<uuid>`` when its eval is
+created; that id names the criterion in ``per_testing_criteria_results`` and its grader's result
+in output items. A run that has not graded anything yet has ``per_model_usage`` and
+``per_testing_criteria_results`` null, and a run that samples no model (``jsonl``) has
+``model`` null and, with no model called, ``per_model_usage`` null.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +26,8 @@ from tutorloop.serve.openai_evals.wire import CustomConfig, EvalCreate, LogsConf
 
 __all__ = [
     "SAMPLE_SCHEMA",
+    "criteria_ids",
+    "criterion_id",
     "eval_object",
     "new_id",
     "now",
@@ -50,6 +59,19 @@ def now() -> int:
     return int(time.time())
 
 
+def criterion_id(name: str) -> str:
+    """A testing criterion's id, as the hosted API makes them: ``<name>-<uuid4>``."""
+    return f"{name}-{uuid.uuid4()}"
+
+
+def criteria_ids(evaluation: dict[str, Any]) -> list[str]:
+    """The ids of the eval's testing criteria, in order (an eval stored without: the names)."""
+    return [
+        str(entry.get("id") or entry.get("name") or index)
+        for index, entry in enumerate(evaluation.get("testing_criteria") or [])
+    ]
+
+
 def eval_object(params: EvalCreate) -> dict[str, Any]:
     """The eval object ``POST /v1/evals`` answers with."""
     config = params.data_source_config
@@ -77,7 +99,10 @@ def eval_object(params: EvalCreate) -> dict[str, Any]:
         "metadata": params.metadata or {},
         "created_at": now(),
         "data_source_config": source_config,
-        "testing_criteria": params.testing_criteria,
+        "testing_criteria": [
+            {**entry, "id": criterion_id(str(entry.get("name", "")))}
+            for entry in params.testing_criteria
+        ],
     }
 
 
@@ -102,7 +127,7 @@ def run_object(
         "id": run_id,
         "eval_id": eval_id,
         "name": name or run_id,
-        "model": data_source.get("model") or "",
+        "model": data_source.get("model") or None,
         "status": "queued",
         "created_at": now(),
         "data_source": data_source,
@@ -110,8 +135,8 @@ def run_object(
         "error": None,
         "report_url": report_url,
         "result_counts": {"total": 0, "errored": 0, "failed": 0, "passed": 0},
-        "per_model_usage": [],
-        "per_testing_criteria_results": [],
+        "per_model_usage": None,
+        "per_testing_criteria_results": None,
     }
 
 
@@ -121,11 +146,13 @@ def output_item(
     item: dict[str, Any],
     sample: dict[str, Any],
     results: list[GraderResult],
+    names: list[str] | None = None,
 ) -> dict[str, Any]:
     """The output item of one data-source item: ``pass``, ``fail``, or ``error``.
 
     An item passes when every grader passed (a score grader without a threshold counts as
-    passed); it errored when its sample or one of its graders failed.
+    passed); it errored when its sample or one of its graders failed. ``names`` (the criteria
+    ids, in the graders' order) name the results, as the hosted API names them.
     """
     errored = sample.get("error") is not None or any(r.error for r in results)
     passed = not errored and all(r.passed is not False for r in results)
@@ -138,14 +165,17 @@ def output_item(
         "status": "error" if errored else ("pass" if passed else "fail"),
         "datasource_item_id": index,
         "datasource_item": item,
-        "results": [_result(r) for r in results],
+        "results": [
+            _result(r, names[i] if names and i < len(names) else r.name)
+            for i, r in enumerate(results)
+        ],
         "sample": sample,
     }
 
 
-def _result(result: GraderResult) -> dict[str, Any]:
+def _result(result: GraderResult, name: str) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "name": result.name,
+        "name": name,
         "type": result.type,
         "score": result.score if result.score is not None else 0.0,
         "passed": result.passed is not False and result.error is None,
@@ -163,7 +193,11 @@ def _result(result: GraderResult) -> dict[str, Any]:
 
 
 def run_totals(criteria: list[str], items: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """``result_counts``, ``per_testing_criteria_results`` and ``per_model_usage`` of the items."""
+    """``result_counts``, ``per_testing_criteria_results`` and ``per_model_usage`` of the items.
+
+    ``criteria`` are the criteria ids (the names output item results carry); ``per_model_usage``
+    is null when no model was called.
+    """
     counts = {"total": 0, "errored": 0, "failed": 0, "passed": 0}
     per_grader: dict[str, dict[str, Any]] = {
         name: {"testing_criteria": name, "passed": 0, "failed": 0} for name in criteria
@@ -191,5 +225,5 @@ def run_totals(criteria: list[str], items: Iterable[dict[str, Any]]) -> dict[str
     return {
         "result_counts": counts,
         "per_testing_criteria_results": list(per_grader.values()),
-        "per_model_usage": list(usage.values()),
+        "per_model_usage": list(usage.values()) or None,
     }

@@ -1,9 +1,12 @@
 """The OpenAI Evals HTTP API: files, evals, runs and output items, as the official SDK calls it.
 
 Lists are cursor pages ``{"object": "list", "data", "first_id", "last_id", "has_more"}`` with
-``after``, ``limit`` (1–100, default 20) and ``order`` (``asc``/``desc``). Unknown ids are 404;
-bad bodies 422 naming the field; a grader tutorloop cannot run is 400 naming
-``testing_criteria[i].<field>``.
+``after``, ``limit`` (1–100, default 20) and ``order`` (``asc``/``desc``); evals also take
+``order_by`` (``created_at``/``updated_at``), and files, as the hosted Files API, ``purpose``
+with ``limit`` up to 10,000 (the default) and newest first. An ``after`` that names no object
+of the list is a 400 naming ``after``, never a silent first page. Unknown ids are 404; bad
+bodies 400 naming the field (as the hosted API: never 422); a grader tutorloop cannot run is 400
+naming ``testing_criteria[i].<field>``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 
 from tutorloop.errors import ConfigError
 from tutorloop.grade import parse_criteria, python_graders_refused, uses_python
@@ -21,6 +24,7 @@ from tutorloop.serve.offload import bounded
 from tutorloop.serve.openai_evals.datasource import read_rows
 from tutorloop.serve.openai_evals.objects import eval_object, item_schema, new_id, now, run_object
 from tutorloop.serve.openai_evals.wire import EvalCreate, EvalUpdate, RunCreate
+from tutorloop.serve.report_links import ReportLinks
 from tutorloop.serve.state import Service, service
 
 __all__ = ["router"]
@@ -28,7 +32,19 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1")
 
 Limit = Annotated[int, Query(ge=1, le=100)]
+FileLimit = Annotated[int, Query(ge=1, le=10_000)]
 Order = Annotated[Literal["asc", "desc"], Query()]
+OrderBy = Annotated[Literal["created_at", "updated_at"], Query()]
+Page = tuple[list[dict[str, Any]], bool]
+
+
+def _listed(read: Any) -> Page:
+    """``read()``'s page; an ``after`` that names nothing in the list is a 400."""
+    try:
+        page: Page = read()
+    except LookupError as exc:
+        raise ApiError(400, str(exc.args[0]), param="after", code="invalid_after") from None
+    return page
 
 
 def _page(objects: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
@@ -68,6 +84,32 @@ async def create_file(
     }
     service(request).tables.put_file(obj, content)
     return obj
+
+
+@router.get("/files")
+async def list_files(
+    request: Request,
+    after: str | None = None,
+    limit: FileLimit = 10_000,
+    order: Order = "desc",
+    purpose: str | None = None,
+) -> dict[str, Any]:
+    """The uploaded files, a page at a time (newest first unless ``order=asc``)."""
+    tables = service(request).tables
+    read = functools.partial(
+        tables.file_page, after=after, limit=limit, order=order, purpose=purpose
+    )
+    return _page(*_listed(read))
+
+
+@router.get("/files/{file_id}/content")
+async def get_file_content(request: Request, file_id: str) -> Response:
+    """An uploaded file's bytes, as uploaded."""
+    checked_id(file_id, "file_id")
+    content = service(request).tables.file_content(file_id)
+    if content is None:
+        raise ApiError.not_found("file", file_id)
+    return Response(content, media_type="application/octet-stream")
 
 
 @router.get("/files/{file_id}")
@@ -132,10 +174,18 @@ async def create_eval(request: Request, body: EvalCreate) -> dict[str, Any]:
 
 @router.get("/evals")
 async def list_evals(
-    request: Request, after: str | None = None, limit: Limit = 20, order: Order = "asc"
+    request: Request,
+    after: str | None = None,
+    limit: Limit = 20,
+    order: Order = "asc",
+    order_by: OrderBy = "created_at",
 ) -> dict[str, Any]:
-    """The evals, a page at a time."""
-    return _page(*service(request).tables.page("evals", after=after, limit=limit, order=order))
+    """The evals, a page at a time, by creation or by last change."""
+    tables = service(request).tables
+    read = functools.partial(
+        tables.page, "evals", after=after, limit=limit, order=order, order_by=order_by
+    )
+    return _page(*_listed(read))
 
 
 @router.get("/evals/{eval_id}")
@@ -183,8 +233,14 @@ def _run(state: Service, eval_id: str, run_id: str) -> dict[str, Any]:
 
 
 def _report_url(state: Service, request: Request, run_id: str) -> str:
-    base = state.config.public_url or str(request.base_url)
-    return f"{base.rstrip('/')}/v1/runs/{run_id}/report"
+    """A freshly signed link to the run's report, which a browser opens without a token."""
+    links: ReportLinks = request.app.state.report_links
+    return links.url(state.config.public_url or str(request.base_url), run_id)
+
+
+def _shown(state: Service, request: Request, run: dict[str, Any]) -> dict[str, Any]:
+    """The run as answered: its ``report_url`` signed afresh (stored links expire)."""
+    return {**run, "report_url": _report_url(state, request, run["id"])}
 
 
 @router.post("/evals/{eval_id}/runs")
@@ -199,10 +255,10 @@ async def create_run(request: Request, eval_id: str, body: RunCreate) -> dict[st
     await bounded(check, state.config.work_timeout_s, "checking the data source", state.workers)
     if source.type != "jsonl":
         if not source.model:
-            raise ApiError(422, "data_source.model: missing required field",
+            raise ApiError(400, "data_source.model: missing required field",
                            param="data_source.model")  # fmt: skip
         if source.input_messages is None:
-            raise ApiError(422, "data_source.input_messages: missing required field",
+            raise ApiError(400, "data_source.input_messages: missing required field",
                            param="data_source.input_messages")  # fmt: skip
     run_id = new_id("evalrun")
     data_source = source.model_dump(mode="json", exclude_none=True)
@@ -211,7 +267,7 @@ async def create_run(request: Request, eval_id: str, body: RunCreate) -> dict[st
     )
     state.tables.put_run(obj)
     state.executor.submit(run_id)
-    return obj
+    return _shown(state, request, obj)
 
 
 @router.get("/evals/{eval_id}/runs")
@@ -226,29 +282,37 @@ async def list_runs(
     """The eval's runs, a page at a time."""
     state = service(request)
     _eval(state, eval_id)
-    page = state.tables.page(
-        "runs", after=after, limit=limit, order=order, eval_id=eval_id, status=status
-    )
-    return _page(*page)
+    read = functools.partial(
+        state.tables.page, "runs", after=after, limit=limit, order=order, eval_id=eval_id,
+        status=status,
+    )  # fmt: skip
+    runs, more = _listed(read)
+    return _page([_shown(state, request, run) for run in runs], more)
 
 
 @router.get("/evals/{eval_id}/runs/{run_id}")
 async def get_run(request: Request, eval_id: str, run_id: str) -> dict[str, Any]:
     """One run: status, counts, per-criteria results, model usage, report URL."""
-    return _run(service(request), eval_id, run_id)
+    state = service(request)
+    return _shown(state, request, _run(state, eval_id, run_id))
 
 
 @router.post("/evals/{eval_id}/runs/{run_id}")
 @router.post("/evals/{eval_id}/runs/{run_id}/cancel")
 async def cancel_run(request: Request, eval_id: str, run_id: str) -> dict[str, Any]:
-    """Cancel a run that has not ended (an ended run is returned as it is)."""
+    """Cancel a run that has not ended (an ended run is returned as it is).
+
+    The answer counts the items graded before the cancel: the run's work is stopped and what
+    finished is stored first.
+    """
     state = service(request)
     run = _run(state, eval_id, run_id)
     if run["status"] in ("queued", "in_progress"):
         run["status"] = "canceled"
         state.tables.put_run(run)
-        state.executor.cancel(run_id)
-    return run
+        await state.executor.stop(run_id)
+        run = state.tables.get_run(run_id) or run
+    return _shown(state, request, run)
 
 
 @router.delete("/evals/{eval_id}/runs/{run_id}")
@@ -274,10 +338,11 @@ async def list_output_items(
     """The run's output items (graded items), a page at a time."""
     state = service(request)
     _run(state, eval_id, run_id)
-    page = state.tables.output_item_page(
-        run_id, after=after, limit=limit, order=order, status=status
-    )
-    return _page(*page)
+    read = functools.partial(
+        state.tables.output_item_page, run_id, after=after, limit=limit, order=order,
+        status=status,
+    )  # fmt: skip
+    return _page(*_listed(read))
 
 
 @router.get("/evals/{eval_id}/runs/{run_id}/output_items/{item_id}")

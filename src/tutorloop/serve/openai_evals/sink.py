@@ -50,10 +50,17 @@ def blank_sample(model: str = "") -> dict[str, Any]:
 
 
 def graded(
-    run: dict[str, Any], row: Row, sample: dict[str, Any], results: list[GraderResult]
+    run: dict[str, Any],
+    row: Row,
+    sample: dict[str, Any],
+    results: list[GraderResult],
+    names: list[str] | None = None,
 ) -> Graded:
-    """The output item of ``row`` and its outcome in tutorloop's run (errored without a sample)."""
-    entry = output_item(run, row.index, row.item, sample, results)
+    """The output item of ``row`` and its outcome in tutorloop's run (errored without a sample).
+
+    ``names`` are the criteria ids that name the results in the output item.
+    """
+    entry = output_item(run, row.index, row.item, sample, results, names)
     origin = f"eval run {run['id']}: item {row.index}"
     outcome = criteria_outcome(run["id"], row.key, origin, results)
     failed = sample.get("error")

@@ -1,7 +1,7 @@
 """Request bodies of the OpenAI Evals API, as the official ``openai`` SDK sends them.
 
 Field names follow the SDK's ``EvalCreateParams``, ``EvalUpdateParams`` and ``RunCreateParams``
-exactly; a wrong field is a 422 naming its path (e.g. ``data_source.source.content[3].item``).
+exactly; a wrong field is a 400 naming its path (e.g. ``data_source.source.content[3].item``).
 """
 
 from __future__ import annotations

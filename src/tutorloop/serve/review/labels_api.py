@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from tutorloop.records import LabelInput
 from tutorloop.serve.errors import ApiError, field_path
-from tutorloop.serve.review.access import ADMIN, Principal
+from tutorloop.serve.review.access import Principal
 from tutorloop.serve.state import service
 from tutorloop.store import UnknownItem
 
@@ -32,7 +32,9 @@ _LABELS = TypeAdapter(list[LabelInput])
 
 def principal_of(request: Request) -> Principal:
     """Who sent ``request`` (the guard put it on the request's state)."""
-    found: Principal = getattr(request.state, "principal", ADMIN)
+    found: Principal | None = getattr(request.state, "principal", None)
+    if found is None:  # the guard names everyone who reaches a labels route
+        raise ApiError(401, "sign in: send 'Authorization: Bearer <token>'", code="invalid_api_key")
     return found
 
 

@@ -145,7 +145,9 @@ def test_the_install_command_names_the_extra_that_brings_a_module():
 
 
 def test_an_unknown_provider_lists_the_known_ones(plugins):
-    with pytest.raises(ConfigError, match="unknown provider 'nope'; choose one of: anthropic, google, openai, sim"):
+    with pytest.raises(
+        ConfigError, match="unknown provider 'nope'; choose one of: anthropic, google, openai, sim"
+    ):
         create_provider("nope", ProviderSettings(), 3.0)
 
 

@@ -59,4 +59,4 @@ class CallPolicy(BaseModel):
     cache_path: Path | None = None
     """The cache and call-ledger file (default: ``calls.db`` beside the store)."""
     prices_path: Path | None = None
-    """A YAML price table replacing the bundled one."""
+    """A YAML file of price overrides, model by model, over the maintained table."""

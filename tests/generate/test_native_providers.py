@@ -13,7 +13,14 @@ import pytest
 
 from tests.anthropic_wire.server import key_of as anthropic_key_of
 from tests.native_wire import Fault, ThreadedServer
-from tutorloop.errors import ConfigError, ProviderRequestError, ProviderTimeout, RateLimited
+from tests.openai_wire.runner import bind_socket
+from tutorloop.errors import (
+    ConfigError,
+    ProviderRequestError,
+    ProviderTimeout,
+    ProviderUnavailable,
+    RateLimited,
+)
 from tutorloop.generate import (
     CallContext,
     CallPolicy,
@@ -216,6 +223,25 @@ def test_the_cache_answers_a_second_identical_call_and_the_ledger_keeps_both(ven
     assert ctx.ledger is not None
     assert ctx.ledger.count("cache:") == 1 and ctx.ledger.count("run:r2:") == 1
     ctx.ledger.close()
+
+
+def test_a_conversation_the_model_opens_starts_with_a_user_turn(vendor, tmp_path):
+    spec, server = vendor
+    run(context(tmp_path), ask(spec.model, ("assistant", "Hi, I'm stuck."), ("user", "On what?")))
+    turns = spec.turns_of(server.state.requests[0].body)
+    assert turns[0] == ("user", "(The conversation starts.)") and len(turns) == 3
+
+
+@pytest.mark.parametrize("spec", VENDORS, ids=lambda v: v.provider)
+def test_a_refused_connection_says_so(spec, tmp_path, monkeypatch):
+    sock = bind_socket()  # bound, never listening: connections to it are refused
+    try:
+        monkeypatch.setenv(spec.key_env, "refused-" + "test-key-" * 2)
+        monkeypatch.setenv(spec.url_env, f"http://127.0.0.1:{sock.getsockname()[1]}")
+        with pytest.raises(ProviderUnavailable, match="connection refused"):
+            run(context(tmp_path, max_retries=0), ask(spec.model, ("user", "hi")))
+    finally:
+        sock.close()
 
 
 def test_a_missing_key_names_the_variables(monkeypatch):

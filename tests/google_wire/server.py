@@ -48,6 +48,8 @@ def _invalid(body: dict[str, Any]) -> str | None:
         parts = content.get("parts")
         if not isinstance(parts, list) or not all(isinstance(p.get("text"), str) for p in parts):
             return f"* GenerateContentRequest.contents[{i}].parts: must contain text"
+    if contents[0]["role"] != "user":
+        return "* GenerateContentRequest.contents: the first turn must be the user's"
     return None
 
 

@@ -27,6 +27,9 @@ from tutorloop.generate.types import Message
 
 Speaker = Literal["user", "assistant"]
 
+CONVERSATION_START = "(The conversation starts.)"
+"""The user turn put before a conversation whose first turn is the model's."""
+
 
 @dataclass(frozen=True)
 class Credentials:
@@ -65,7 +68,9 @@ def split_system(messages: Sequence[Message]) -> tuple[str | None, list[tuple[Sp
     """The system text (system and developer messages, joined) and the alternating turns.
 
     Consecutive messages of one speaker are joined with a blank line, since both APIs expect
-    the user and the model to take turns.
+    the user and the model to take turns, starting with the user: a conversation that starts
+    with the model (a simulated learner's view, where the tutor's opening is the user's) gets
+    :data:`CONVERSATION_START` as its first user turn.
     """
     system: list[str] = []
     turns: list[tuple[Speaker, str]] = []
@@ -78,6 +83,8 @@ def split_system(messages: Sequence[Message]) -> tuple[str | None, list[tuple[Sp
             turns[-1] = (speaker, f"{turns[-1][1]}\n\n{message.content}")
         else:
             turns.append((speaker, message.content))
+    if turns and turns[0][0] == "assistant":
+        turns.insert(0, ("user", CONVERSATION_START))
     return ("\n\n".join(system) if system else None), turns
 
 

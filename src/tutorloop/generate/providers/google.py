@@ -80,7 +80,8 @@ class GoogleProvider:
         )
         if request.response_format is not None and request.response_format.get("type") != "text":
             config.response_mime_type = "application/json"
-            config.response_json_schema = json_schema(request.response_format)[1]
+            if "json_schema" in request.response_format:  # else any JSON ("json_object")
+                config.response_json_schema = json_schema(request.response_format)[1]
         contents = [
             types.Content(
                 role="model" if role == "assistant" else "user", parts=[types.Part(text=text)]

@@ -252,6 +252,8 @@ def test_a_missing_key_names_the_variables(monkeypatch):
         create_provider("anthropic", ProviderSettings(), 5.0)
     with pytest.raises(ConfigError, match="GEMINI_API_KEY or GOOGLE_API_KEY"):
         create_provider("google", ProviderSettings(), 5.0)
+    reloaded = ProviderSettings.model_validate(ProviderSettings().model_dump())
+    assert reloaded.key_envs(("GEMINI_API_KEY",)) == ("GEMINI_API_KEY",)
     monkeypatch.setenv("MY_GEMINI", "x" * 12)
     provider = create_provider("google", ProviderSettings(api_key_env="MY_GEMINI"), 5.0)
     assert provider.connection_key.startswith("google|https://generativelanguage.googleapis.com|")

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+_DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+
 
 class ProviderSettings(BaseModel):
     """Where an HTTP provider lives and how to reach it. Never holds a key itself."""
@@ -19,15 +21,21 @@ class ProviderSettings(BaseModel):
     ``$ANTHROPIC_BASE_URL``, ``$GOOGLE_GEMINI_BASE_URL``), else the vendor's public API."""
     api: Literal["chat", "responses"] = "chat"
     """``openai/``: Chat Completions (most compatible servers) or the Responses API."""
-    api_key_env: str = "OPENAI_API_KEY"
-    """Name of the environment variable that holds the key. Left unset, each provider reads
-    its own: ``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``GEMINI_API_KEY`` or ``GOOGLE_API_KEY``."""
+    api_key_env: str = _DEFAULT_KEY_ENV
+    """Name of the environment variable that holds the key. Left at its default, each provider
+    reads its own: ``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``GEMINI_API_KEY`` or
+    ``GOOGLE_API_KEY``."""
     organization: str | None = None
     project: str | None = None
 
     def key_envs(self, defaults: tuple[str, ...]) -> tuple[str, ...]:
-        """The variables to read the key from: the one set here, else a provider's ``defaults``."""
-        return (self.api_key_env,) if "api_key_env" in self.model_fields_set else defaults
+        """The variables to read the key from: one named here, else a provider's ``defaults``.
+
+        The default name counts as unset (so settings that went through a dump and a reload
+        still let each provider read its own variable).
+        """
+        named = self.api_key_env != _DEFAULT_KEY_ENV
+        return (self.api_key_env,) if named else defaults
 
     def url(self, env: str) -> str | None:
         """The base URL set here, else the value of the provider's variable ``env``, else None."""

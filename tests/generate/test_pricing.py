@@ -55,3 +55,17 @@ def test_the_maintained_table_can_be_turned_off(tmp_path: Path):
     path = tmp_path / "prices.yaml"
     path.write_text("maintained: false\nmodels: {}\n", encoding="utf-8")
     assert load_prices(path).cost("openai/gpt-4.1-mini", MTOK) is None
+
+
+@pytest.mark.parametrize(
+    "model", ["anthropic/claude-haiku-4-5", "anthropic/claude-sonnet-4-5", "google/gemini-2.5-pro"]
+)
+@pytest.mark.parametrize("tokens", [(1234, 567), (300_000, 1_000)])
+def test_per_token_prices_match_the_tables_own_calculation(model, tokens):
+    from genai_prices import Usage, calc_price
+
+    provider, name = model.split("/")
+    exact = calc_price(Usage(input_tokens=tokens[0], output_tokens=tokens[1]), name,
+                       provider_id=provider).total_price  # fmt: skip
+    usage = TokenUsage(input_tokens=tokens[0], output_tokens=tokens[1])
+    assert load_prices().cost(model, usage) == pytest.approx(float(exact), rel=1e-9)

@@ -14,6 +14,9 @@ The cost of a call comes from the first of:
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -60,9 +63,45 @@ class PriceTable(BaseModel):
         return maintained_cost(model, usage.input_tokens, usage.output_tokens)
 
 
-@lru_cache(maxsize=4096)
 def maintained_cost(model: str, input_tokens: int, output_tokens: int) -> float | None:
     """The cost in USD from ``genai-prices`` for ``provider/model`` (or a bare model name)."""
+    rates = _rates(model, date.today().isoformat())
+    if rates is None:
+        return None
+    if rates.linear:
+        return input_tokens * rates.input + output_tokens * rates.output
+    return _calc(model, input_tokens, output_tokens)
+
+
+@dataclass(frozen=True)
+class _Rates:
+    input: float
+    """USD per input token (at the lowest tier)."""
+    output: float
+    linear: bool
+    """False when the price depends on the size of the request (tiers): then ask each time."""
+
+
+@lru_cache(maxsize=1024)
+def _rates(model: str, day: str) -> _Rates | None:
+    """A model's per-token prices on ``day`` (so a dated price change is seen the next day).
+
+    ``genai-prices`` computes each price in decimals through its tiers (about 0.3 ms); a model
+    without tiers is priced per token instead, which is exact for input and output tokens.
+    """
+    small, large = 1_000, 1_000_000
+    low_in, low_out = _calc(model, small, 0), _calc(model, 0, small)
+    high_in, high_out = _calc(model, large, 0), _calc(model, 0, large)
+    if low_in is None or low_out is None or high_in is None or high_out is None:
+        return None
+    rate_in, rate_out = low_in / small, low_out / small
+    linear = math.isclose(high_in, rate_in * large, rel_tol=1e-9) and math.isclose(
+        high_out, rate_out * large, rel_tol=1e-9
+    )
+    return _Rates(rate_in, rate_out, linear)
+
+
+def _calc(model: str, input_tokens: int, output_tokens: int) -> float | None:
     from genai_prices import Usage, calc_price  # imported when first priced: keeps startup quick
 
     provider, sep, name = model.partition("/")

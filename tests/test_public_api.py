@@ -215,8 +215,8 @@ PUBLIC = {
     ],
     "tutorloop.store": [
         "AlignStore", "ArtifactOutcome", "CallStore", "EXPORT_FORMATS", "EvalsApiTables",
-        "ItemOutcome", "LabelTable", "MIGRATIONS", "Store", "StoredArtifact", "StoredItem",
-        "UnknownItem", "atomic_path", "atomic_write_bytes", "atomic_write_text",
+        "ItemOutcome", "LabelTable", "LedgerStats", "MIGRATIONS", "Store", "StoredArtifact",
+        "StoredItem", "UnknownItem", "atomic_path", "atomic_write_bytes", "atomic_write_text",
         "default_store_path", "export_run", "flatten_row", "migrate", "write_manifest",
     ],
 }  # fmt: skip

@@ -21,7 +21,17 @@ Api = Annotated[str, typer.Option("--api", help="chat or responses.")]
 Cache = Annotated[
     bool, typer.Option("--cache/--no-cache", help="Reuse answers to identical calls.")
 ]
-Prices = Annotated[Path | None, typer.Option("--prices", help="Price table YAML.")]
+CacheScope = Annotated[
+    str,
+    typer.Option(
+        "--cache-scope",
+        help="global: reuse answers any run paid for; run: only this run's own.",
+    ),
+]
+Prices = Annotated[
+    Path | None,
+    typer.Option("--prices", help="Price overrides YAML (others from the maintained table)."),
+]
 
 
 def call_settings(
@@ -34,16 +44,20 @@ def call_settings(
     api: str,
     cache: bool,
     prices: Path | None,
+    cache_scope: str = "global",
 ) -> tuple[CallPolicy, ProviderSettings]:
     """The call policy and provider settings the options describe."""
     if api not in ("chat", "responses"):
         raise ConfigError("choose chat or responses", field="--api")
+    if cache_scope not in ("run", "global"):
+        raise ConfigError("choose run or global", field="--cache-scope")
     policy = CallPolicy(
         concurrency=concurrency,
         rps=rps,
         timeout_s=timeout,
         max_retries=max_retries,
         cache=cache,
+        cache_scope=cast(Literal["run", "global"], cache_scope),
         prices_path=prices,
     )
     settings = ProviderSettings(base_url=base_url, api=cast(Literal["chat", "responses"], api))

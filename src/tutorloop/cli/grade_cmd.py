@@ -15,6 +15,7 @@ from tutorloop.cli.call_options import (
     Api,
     BaseUrl,
     Cache,
+    CacheScope,
     Concurrency,
     MaxRetries,
     Prices,
@@ -131,6 +132,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         base_url: BaseUrl = None,
         api: Api = "chat",
         cache: Cache = True,
+        cache_scope: CacheScope = "global",
         prices: Prices = None,
         store: StoreOpt = None,
         as_json: JsonOpt = False,
@@ -153,7 +155,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         )
         policy, settings = call_settings(
             concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
-            base_url=base_url, api=api, cache=cache, prices=prices,
+            base_url=base_url, api=api, cache=cache, prices=prices, cache_scope=cache_scope,
         )  # fmt: skip
         access = ModelAccess(policy, settings)
         stored_run = _stored_run(paths, store)

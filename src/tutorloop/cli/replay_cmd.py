@@ -15,6 +15,7 @@ from tutorloop.cli.call_options import (
     Api,
     BaseUrl,
     Cache,
+    CacheScope,
     Concurrency,
     MaxRetries,
     Prices,
@@ -91,6 +92,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         base_url: BaseUrl = None,
         api: Api = "chat",
         cache: Cache = True,
+        cache_scope: CacheScope = "global",
         prices: Prices = None,
         run_id: Annotated[str | None, typer.Option("--run-id", help="Reuse to resume.")] = None,
         out: Annotated[Path | None, typer.Option("--out", help="Artifact files here.")] = None,
@@ -120,7 +122,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         )
         policy, settings = call_settings(
             concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
-            base_url=base_url, api=api, cache=cache, prices=prices,
+            base_url=base_url, api=api, cache=cache, prices=prices, cache_scope=cache_scope,
         )  # fmt: skip
         total = estimate_records(paths) * max(
             1, len(config.conditions) * max(1, len(config.personas))
@@ -176,7 +178,7 @@ def _print_report(console: Console, report: ReplayReport) -> None:
         f"calls {stats.calls} (retries {stats.retries}, reused {stats.resumed + stats.cached}) · "
         f"tokens {stats.input_tokens} in / {stats.output_tokens} out · "
         f"cost ${stats.cost_usd:.4f}"
-        + (f" (no price for {', '.join(sorted(stats.unpriced))})" if stats.unpriced else "")
+        + (f" (price unknown: {', '.join(sorted(stats.unpriced))})" if stats.unpriced else "")
     )
     for line in report.errors[:20]:
         console.print(f"  [red]error[/] {line}", highlight=False)

@@ -158,10 +158,12 @@ def access(openai_wire, monkeypatch) -> ModelAccess:
     )
 
 
-def test_test_match_runs_against_a_model_over_http(openai_wire, access, tmp_path):
+@pytest.mark.parametrize("model", ["openai/gpt-4.1-mini", "gpt-4.1-mini"])
+def test_test_match_runs_against_a_model_over_http(openai_wire, access, tmp_path, model):
     openai_wire.state.responder = lambda body: capital(last_user_text(body))
-    options = OaiEvalOptions(model="openai/gpt-4.1-mini", eval_name="test-match", registry=FIXTURE)
+    options = OaiEvalOptions(model=model, eval_name="test-match", registry=FIXTURE)
     report = oaieval(options, RunConfig(store_path=tmp_path / "t.db"), access)
+    assert report.model == model, "the model is recorded as given (as oaieval's command line)"
     assert report.final_report["accuracy"] == 0.75 and report.errored == 0
     chats = [e for e in openai_wire.state.log if e["path"].endswith("/chat/completions")]
     assert len(chats) == 4

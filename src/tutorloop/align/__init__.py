@@ -1,6 +1,6 @@
 """The alignment benchmark runner: models × personas × adversarial tests, judged, resumable."""
 
-from .config import DEFAULT_JUDGE_MODEL, AlignConfig, AlignRunRecord, full_model_name, parse_list
+from .config import DEFAULT_JUDGE_MODEL, AlignConfig, AlignRunRecord, parse_list
 from .dataset import (
     PLACEHOLDERS,
     REQUIRED_KEYS,
@@ -33,7 +33,6 @@ __all__ = [
     "align_personas",
     "bundled_align_dataset",
     "check_dataset",
-    "full_model_name",
     "iter_dataset",
     "parse_list",
     "persona_system_prompt",

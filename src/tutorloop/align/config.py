@@ -11,14 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tutorloop._version import __version__
 from tutorloop.errors import ConfigError
-from tutorloop.generate import split_model
 from tutorloop.records import VersionedRecord
 
 __all__ = [
     "DEFAULT_JUDGE_MODEL",
     "AlignConfig",
     "AlignRunRecord",
-    "full_model_name",
     "new_align_run_id",
     "parse_list",
 ]
@@ -27,21 +25,6 @@ DEFAULT_JUDGE_MODEL = "openai/gpt-5-mini"
 """The alignment benchmark runner's judge (``gpt-5-mini``); override with ``--judge-model``."""
 CANDIDATE_TEMPERATURE = 0.2
 CANDIDATE_MAX_TOKENS = 1800
-
-
-def full_model_name(name: str) -> str:
-    """The name a call routes to: ``provider/model`` (a bare ``gpt-4.1``: ``openai/gpt-4.1``).
-
-    Rows, keys and ``run.json`` keep the name as given; only the call uses this one.
-
-    Raises:
-        ConfigError: the name is empty or malformed.
-    """
-    name = name.strip()
-    if name and "/" not in name:
-        name = f"openai/{name}"
-    split_model(name)
-    return name
 
 
 def parse_list(text: str | None, field: str) -> list[str]:

@@ -20,13 +20,20 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tutorloop._sync import run_sync_coroutine
-from tutorloop.align.config import AlignRunRecord, full_model_name
+from tutorloop.align.config import AlignRunRecord
 from tutorloop.align.dataset import AlignItem, check_dataset, iter_dataset
 from tutorloop.align.runner import close_logger, error_row, run_logger, utc_stamp
 from tutorloop.align.scoring import ask_judge, check_judge
 from tutorloop.align.sink import ROW_BY_ROW, RowSink
 from tutorloop.errors import ConfigError, InputProblems, StoreError
-from tutorloop.generate import CallContext, CallPolicy, CallStats, Model, ProviderSettings
+from tutorloop.generate import (
+    CallContext,
+    CallPolicy,
+    CallStats,
+    Model,
+    ProviderSettings,
+    full_model_name,
+)
 from tutorloop.records import AlignRow
 from tutorloop.run import run_async
 from tutorloop.store import AlignStore

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tutorloop._sync import run_sync_coroutine
-from tutorloop.align.config import AlignConfig, AlignRunRecord, full_model_name, new_align_run_id
+from tutorloop.align.config import AlignConfig, AlignRunRecord, new_align_run_id
 from tutorloop.align.dataset import AlignItem, check_dataset, iter_dataset
 from tutorloop.align.personas import (
     AlignPersona,
@@ -44,6 +44,7 @@ from tutorloop.generate import (
     CallStats,
     Model,
     ProviderSettings,
+    full_model_name,
     split_model,
 )
 from tutorloop.records import AlignRow, row_key

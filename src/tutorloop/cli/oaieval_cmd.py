@@ -54,7 +54,8 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         model: Annotated[
             str,
             typer.Argument(
-                metavar="MODEL", help="The candidate: provider/model (sim/study offline)."
+                metavar="MODEL",
+                help="The candidate: provider/model or a bare OpenAI name (sim/study offline).",
             ),
         ],
         eval_name: Annotated[

@@ -15,7 +15,12 @@ from .personas import (
 )
 from .pricing import Price, PriceTable, bundled_prices_path, load_prices
 from .providers.base import ProviderAPI
-from .providers.registry import available_providers, create_provider, split_model
+from .providers.registry import (
+    available_providers,
+    create_provider,
+    full_model_name,
+    split_model,
+)
 from .replay import ReplaySpec, item_key, replay_session
 from .types import GenerateRequest, GenerateResponse, Message, Purpose, TokenUsage
 
@@ -43,6 +48,7 @@ __all__ = [
     "bundled_personas",
     "bundled_prices_path",
     "create_provider",
+    "full_model_name",
     "item_key",
     "load_overlay",
     "load_persona",

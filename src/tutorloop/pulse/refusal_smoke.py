@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tutorloop._version import __version__
 from tutorloop.errors import ConfigError, TutorloopError, UserError
-from tutorloop.generate import CallPolicy, ProviderSettings, split_model
+from tutorloop.generate import CallPolicy, ProviderSettings, full_model_name, split_model
 from tutorloop.pulse.refusal_backends import (
     BackendReport,
     Counts,
@@ -134,7 +134,7 @@ class SmokeOptions(BaseModel):
     @property
     def target(self) -> str:
         """The model as ``provider/model``: a bare name is an OpenAI model."""
-        return self.model if "/" in self.model else f"openai/{self.model}"
+        return full_model_name(self.model)
 
     @field_validator("base_url")
     @classmethod

@@ -30,7 +30,14 @@ from tutorloop._sync import off_event_loop
 from tutorloop.bundled import bundled_registry
 from tutorloop.decide import decide_criteria
 from tutorloop.errors import ConfigError, InputProblems, Problem, scrub
-from tutorloop.generate import CallContext, GenerateRequest, Message, Purpose, split_model
+from tutorloop.generate import (
+    CallContext,
+    GenerateRequest,
+    Message,
+    Purpose,
+    full_model_name,
+    split_model,
+)
 from tutorloop.grade import (
     ModelBasedClassify,
     RegistryCheck,
@@ -175,7 +182,8 @@ async def oaieval_async(
     spec, check = prepared.spec, prepared.check
     for name in (options.model, options.judge_model):
         if name:
-            context.provider(split_model(name)[0])  # an unknown provider or missing key: here
+            # an unknown provider or a missing key fails here, before any call
+            context.provider(split_model(full_model_name(name))[0])
     run_id = run.run_id or new_run_id()
     settings = {
         "eval": spec.model_dump(mode="json"),
@@ -220,8 +228,9 @@ class _Worker:
         self.check = check
         self.run_id = run_id
         self.reach = reach
-        self.candidate = context.model(options.model)
-        self.judge = context.model(options.judge_model) if options.judge_model else None
+        self.candidate = context.model(full_model_name(options.model))
+        judge = options.judge_model
+        self.judge = context.model(full_model_name(judge)) if judge else None
         max_tokens = spec.args.get("max_tokens")
         self.max_tokens = max_tokens if isinstance(max_tokens, int) and max_tokens > 0 else None
 

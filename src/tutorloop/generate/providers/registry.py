@@ -40,6 +40,21 @@ def split_model(model: str) -> tuple[str, str]:
     return provider, name
 
 
+def full_model_name(name: str) -> str:
+    """The name a call routes to: ``provider/model``; a bare ``gpt-4.1`` is ``openai/gpt-4.1``.
+
+    Records keep a model's name as the user gave it; only calls use this one.
+
+    Raises:
+        ConfigError: the name is empty or malformed.
+    """
+    name = name.strip()
+    if name and "/" not in name:
+        name = f"openai/{name}"
+    split_model(name)
+    return name
+
+
 def _distribution(entry: EntryPoint) -> str | None:
     return entry.dist.name if entry.dist is not None else None
 

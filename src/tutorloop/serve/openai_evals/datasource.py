@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from tutorloop.generate import GenerateRequest, Message
+from tutorloop.generate import GenerateRequest, Message, full_model_name
 from tutorloop.grade import GradeEnv
 from tutorloop.serve.errors import ApiError
 from tutorloop.serve.openai_evals.wire import (
@@ -126,7 +126,7 @@ def _file_rows(data: bytes, file_id: str) -> list[Row]:
 
 def upstream_model(name: str) -> str:
     """The ``provider/model`` of a data source's ``model``: a bare name means ``openai/<name>``."""
-    return name if "/" in name else f"openai/{name}"
+    return full_model_name(name)
 
 
 def build_request(

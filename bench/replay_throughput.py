@@ -15,6 +15,9 @@ request phase's wall time as % of the ideal ``N × latency / C`` (at 200 ms), cl
 requests in flight, and tutorloop's ratios to both references. Last, tutorloop's peak RSS at
 N=20 against N=10,000 (aim: within 10 %).
 
+Stores and artifact files go under ``bench/out/`` (``--work-dir``), where a project's would:
+creating a file costs several times more CPU in this machine's ``/tmp`` than in the work tree.
+
     python bench/replay_throughput.py                 # 3 repeats
     python bench/replay_throughput.py --repeats 5 --n-cpu 10000
 """
@@ -240,6 +243,7 @@ def main() -> None:
     parser.add_argument("--n-latency", type=int, default=2000, help="items at 200 ms")
     parser.add_argument("--n-cpu", type=int, default=5000, help="items at 0 ms")
     parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--work-dir", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
     if args.child:
         kind, data, url, concurrency, work = args.child
@@ -249,7 +253,8 @@ def main() -> None:
         return
 
     c = args.concurrency
-    with tempfile.TemporaryDirectory() as name:
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=args.work_dir) as name:
         tmp = Path(name)
         for n, latency_ms in ((args.n_latency, 200), (args.n_cpu, 0)):
             print_case(n, latency_ms, c, measure_case(n, latency_ms, c, args.repeats, tmp))

@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -47,7 +48,9 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the service did not become ready")
 
 
-async def _load(url: str, bodies: list[bytes], clients: int) -> tuple[list[float], int, float]:
+async def _load(
+    url: str, bodies: list[bytes], clients: int, token: str
+) -> tuple[list[float], int, float]:
     import aiohttp
 
     latencies: list[float] = []
@@ -56,7 +59,7 @@ async def _load(url: str, bodies: list[bytes], clients: int) -> tuple[list[float
     for body in bodies:
         queue.put_nowait(body)
     connector = aiohttp.TCPConnector(limit=clients)
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": "application/json", "authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(connector=connector) as session:
 
         async def client() -> None:
@@ -113,7 +116,8 @@ def main() -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if k != "TUTORLOOP_API_TOKEN"}
+        token = secrets.token_urlsafe(16)  # the service asks for a bearer token
+        env = {**os.environ, "TUTORLOOP_API_TOKEN": token}
         command = [sys.executable, "-m", "tutorloop", "serve", "--port", str(port),
                    "--store", str(Path(tmp) / "tutorloop.db")]  # fmt: skip
         config = Path(tmp) / "serve.yaml"
@@ -122,9 +126,9 @@ def main() -> None:
         process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
         try:
             _wait_ready(url, process)
-            asyncio.run(_load(url, bodies[: min(200, len(bodies))], args.clients))  # warm-up
+            asyncio.run(_load(url, bodies[: min(200, len(bodies))], args.clients, token))  # warm
             before = _cpu_seconds(process.pid)
-            latencies, bad, wall = asyncio.run(_load(url, bodies, args.clients))
+            latencies, bad, wall = asyncio.run(_load(url, bodies, args.clients, token))
             after = _cpu_seconds(process.pid)
         finally:
             process.terminate()

@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/align_throughput.py
 	$(BIN)/python bench/learn.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/demo_cpu.py
 	$(BIN)/python bench/python_sandbox.py
 
 bench-scale: $(STAMP)

@@ -1,20 +1,26 @@
-"""Grading throughput and memory: synthetic 16-turn sessions as JSONL, graded at two sizes.
+"""Grading throughput and memory on several session shapes, beside a reference in the same run.
 
-Each measurement runs in a fresh child process so that its peak RSS is its own. Two paths:
+Each measurement runs in a fresh child process so that its peak RSS is its own. Three paths,
+interleaved, ``--repeats`` times each (medians printed):
 
+* ``parse`` (the reference): load the JSONL into validated sessions, nothing else;
 * ``grade``: load → heuristics → decide, streamed, results dropped (the grading itself);
 * ``grade+store``: the full ``grade_paths`` run, writing every result and its grades to SQLite.
 
-Printed per size: sessions/s, CPU per session, peak RSS; then the ratios that matter: throughput
-against the 5,000 sessions/s aim, and peak RSS of the large size against the small one.
+Two shapes of synthetic 16-turn sessions: ``short`` (one-sentence tutor turns, as the bundled
+generator writes them) and ``long`` (realistic tutor turns of four or five sentences, about
+300 characters). Printed per shape and size: sessions/s, CPU per session (process CPU time,
+steadier than wall time on a busy machine), peak RSS; then the ratios that matter: CPU per
+session against the reference's, throughput against the 5,000 (grade) and 3,000 (grade+store)
+sessions/s aims, and peak RSS of the largest size against the smallest.
 
 Then the deterministic OpenAI-Evals graders (``string_check`` and every ``text_similarity``
-metric but ``cosine``, which needs an embedding model) over 100,000 item/sample pairs, and the
+metric but ``cosine``, which needs an embedding model) over item/sample pairs, and the
 judge-call rate of heuristics-first grading on the bundled sessions (the share of sessions where
 a heuristic check is unsure, so ``--judge`` would call the judge).
 
-    python bench/grade_throughput.py                # N = 1,000 and 100,000
-    python bench/grade_throughput.py --sizes 1000 20000 --grader-items 20000
+    python bench/grade_throughput.py                          # N = 2,000 and 20,000
+    python bench/grade_throughput.py --sizes 10000 1000000 --repeats 1
 """
 
 from __future__ import annotations
@@ -22,13 +28,35 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-AIM_SESSIONS_PER_S = 5000
+AIM_SESSIONS_PER_S = {"grade": 5000, "grade+store": 3000}
+MODES = ("parse", "grade", "grade+store")
+
+
+def write_shape(path: Path, n: int, turns: int, shape: str) -> Path:
+    """``n`` synthetic sessions; ``long`` joins four or five tutor turns into each tutor turn."""
+    from tutorloop.bundled import synthetic_session
+
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(n):
+            session = synthetic_session(i, turns)
+            if shape == "long":
+                trajectory: list[dict[str, str]] = session["trajectory"]  # type: ignore[assignment]
+                said = [t["content"] for t in trajectory if t["role"] == "assistant"]
+                k = 0
+                for turn in trajectory:
+                    if turn["role"] == "assistant":
+                        parts = [said[(k + j) % len(said)] for j in range(4 + k % 2)]
+                        turn["content"] = " ".join(parts)
+                        k += 1
+            handle.write(json.dumps(session, ensure_ascii=False) + "\n")
+    return path
 
 
 def child(mode: str, data: Path, store: Path) -> dict[str, float]:
@@ -36,7 +64,9 @@ def child(mode: str, data: Path, store: Path) -> dict[str, float]:
     from tutorloop.run import RunConfig, SessionGrader, grade_paths
 
     wall, cpu = time.perf_counter(), time.process_time()
-    if mode == "grade":
+    if mode == "parse":
+        count = sum(1 for _ in iter_items([data]))
+    elif mode == "grade":
         grader = SessionGrader()
         count = sum(1 for item in iter_items([data]) if grader.grade(item))
     else:
@@ -125,8 +155,10 @@ def measure(mode: str, data: Path, store: Path) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 20_000])
+    parser.add_argument("--shapes", nargs="+", default=["short", "long"])
     parser.add_argument("--turns", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--grader-items", type=int, default=100_000)
     parser.add_argument("--child", nargs=3, metavar=("MODE", "DATA", "STORE"), help="internal")
     args = parser.parse_args()
@@ -135,31 +167,39 @@ def main() -> None:
         print(json.dumps(child(mode, Path(data), Path(store))))
         return
 
-    from tutorloop.bundled import write_synthetic_jsonl
-
-    rows: dict[tuple[str, int], dict[str, float]] = {}
+    rows: dict[tuple[str, int, str], dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for n in args.sizes:
-            data = write_synthetic_jsonl(Path(tmp) / f"sessions-{n}.jsonl", n, args.turns)
-            for mode in ("grade", "grade+store"):
-                r = measure(mode, data, Path(tmp) / f"store-{n}.db")
-                rows[(mode, n)] = r
-                print(
-                    f"{mode:12} N={n:>8,}  {r['n'] / r['wall_s']:>8,.0f} sessions/s  "
-                    f"{1e6 * r['cpu_s'] / r['n']:>6.0f} µs CPU/session  "
-                    f"peak RSS {r['peak_rss_mib']:6.1f} MiB",
-                    flush=True,
-                )
+        for shape in args.shapes:
+            for n in args.sizes:
+                data = write_shape(Path(tmp) / f"{shape}-{n}.jsonl", n, args.turns, shape)
+                runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
+                for round_ in range(args.repeats):
+                    for mode in MODES[round_ % 3 :] + MODES[: round_ % 3]:
+                        store = Path(tmp) / f"store-{shape}-{n}-{round_}.db"
+                        runs[mode].append(measure(mode, data, store))
+                        store.unlink(missing_ok=True)
+                for mode, results in runs.items():
+                    r = {
+                        "rate": statistics.median(x["n"] / x["wall_s"] for x in results),
+                        "cpu_us": statistics.median(1e6 * x["cpu_s"] / x["n"] for x in results),
+                        "rss": statistics.median(x["peak_rss_mib"] for x in results),
+                    }
+                    rows[(shape, n, mode)] = r
+                    print(f"{shape:5} {mode:12} N={n:>9,}  {r['rate']:>8,.0f} sessions/s  "
+                          f"{r['cpu_us']:>6.0f} µs CPU/session  peak RSS {r['rss']:6.1f} MiB",
+                          flush=True)  # fmt: skip
     small, large = min(args.sizes), max(args.sizes)
     print()
-    for mode in ("grade", "grade+store"):
-        r = rows[(mode, large)]
-        rate = r["n"] / r["wall_s"]
-        growth = rows[(mode, large)]["peak_rss_mib"] / rows[(mode, small)]["peak_rss_mib"]
-        print(
-            f"{mode:12} throughput {rate / AIM_SESSIONS_PER_S:5.2f}× the {AIM_SESSIONS_PER_S:,}/s "
-            f"aim; peak RSS at N={large:,} is {growth:4.2f}× that at N={small:,} (aim ≤ 1.10×)"
-        )
+    for shape in args.shapes:
+        reference = rows[(shape, large, "parse")]["cpu_us"]
+        for mode in ("grade", "grade+store"):
+            r = rows[(shape, large, mode)]
+            aim = AIM_SESSIONS_PER_S[mode]
+            growth = r["rss"] / rows[(shape, small, mode)]["rss"]
+            print(f"{shape:5} {mode:12} CPU/session {r['cpu_us'] / reference:5.2f}x parsing alone; "
+                  f"throughput {r['rate'] / aim:5.2f}x the {aim:,}/s aim "
+                  f"(CPU-bound: {1e6 / r['cpu_us'] / aim:5.2f}x); peak RSS at N={large:,} is "
+                  f"{growth:4.2f}x that at N={small:,} (aim ≤ 1.10x)")  # fmt: skip
     print()
     grader_rates(args.grader_items)
     judge_call_rate()

@@ -2,7 +2,8 @@
 
 Starts the service as a child process (its own temporary store), sends N requests (default
 5,000), one synthetic 16-turn session each, from C concurrent clients (default 64, aiohttp), and
-stops by itself. Prints requests/s, p50/p99 latency, the count of non-2xx answers (must be 0), the
+stops by itself; one more client probes ``/healthz`` every 20 ms meanwhile. Prints requests/s,
+p50/p99 latency, ``/healthz`` p99 under the load, the count of non-2xx answers (must be 0), the
 ratio of the service's throughput to grading the same sessions in-process (parse + grade), and the
 service's CPU per request against in-process CPU per session (steadier than wall time on a
 shared machine).
@@ -17,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -47,16 +49,19 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the service did not become ready")
 
 
-async def _load(url: str, bodies: list[bytes], clients: int) -> tuple[list[float], int, float]:
+async def _load(
+    url: str, bodies: list[bytes], clients: int, token: str
+) -> tuple[list[float], int, float]:
     import aiohttp
 
     latencies: list[float] = []
+    health.clear()
     bad = 0
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
-    connector = aiohttp.TCPConnector(limit=clients)
-    headers = {"content-type": "application/json"}
+    connector = aiohttp.TCPConnector(limit=clients + 1)
+    headers = {"content-type": "application/json", "authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(connector=connector) as session:
 
         async def client() -> None:
@@ -70,12 +75,26 @@ async def _load(url: str, bodies: list[bytes], clients: int) -> tuple[list[float
                         bad += 1
                 latencies.append(time.perf_counter() - started)
 
+        async def probe() -> None:
+            """``/healthz`` every 20 ms while the load runs (liveness must stay prompt)."""
+            while not queue.empty():
+                started = time.perf_counter()
+                async with session.get(f"{url}/healthz") as reply:
+                    await reply.read()
+                health.append(time.perf_counter() - started)
+                await asyncio.sleep(0.02)
+
         wall = time.perf_counter()
         async with asyncio.TaskGroup() as group:
             for _ in range(clients):
                 group.create_task(client())
+            group.create_task(probe())
         wall = time.perf_counter() - wall
     return latencies, bad, wall
+
+
+health: list[float] = []
+"""Latencies of the ``/healthz`` probes made during the last load."""
 
 
 def _cpu_seconds(pid: int) -> float | None:
@@ -113,18 +132,22 @@ def main() -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if k != "TUTORLOOP_API_TOKEN"}
+        token = secrets.token_urlsafe(16)  # the service asks for a bearer token
+        env = {**os.environ, "TUTORLOOP_API_TOKEN": token}
         command = [sys.executable, "-m", "tutorloop", "serve", "--port", str(port),
                    "--store", str(Path(tmp) / "tutorloop.db")]  # fmt: skip
         config = Path(tmp) / "serve.yaml"
-        config.write_text("access_log: false\n", encoding="utf-8")
+        # the load's clients and the /healthz probe, each on its own keep-alive connection
+        config.write_text(
+            f"access_log: false\nmax_connections: {args.clients + 1}\n", encoding="utf-8"
+        )
         command += ["--config", str(config)]
         process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
         try:
             _wait_ready(url, process)
-            asyncio.run(_load(url, bodies[: min(200, len(bodies))], args.clients))  # warm-up
+            asyncio.run(_load(url, bodies[: min(200, len(bodies))], args.clients, token))  # warm
             before = _cpu_seconds(process.pid)
-            latencies, bad, wall = asyncio.run(_load(url, bodies, args.clients))
+            latencies, bad, wall = asyncio.run(_load(url, bodies, args.clients, token))
             after = _cpu_seconds(process.pid)
         finally:
             process.terminate()
@@ -138,6 +161,11 @@ def main() -> None:
     print(f"latency p50     {1000 * latencies[len(latencies) // 2]:.1f} ms")
     print(f"latency p99     {1000 * latencies[int(len(latencies) * 0.99) - 1]:.1f} ms")
     print(f"non-2xx         {bad}")
+    if health:
+        health.sort()
+        p99 = health[max(0, int(len(health) * 0.99) - 1)]
+        print(f"/healthz p99    {1000 * p99:.1f} ms over {len(health)} probes during the load "
+              f"({p99 / 0.050:.2f}x the 50 ms aim)")  # fmt: skip
     print(f"in-process      {local:,.0f} sessions/s (parse + grade, one thread)")
     print(f"ratio           {rps / local:.2f} (service requests/s ÷ in-process sessions/s)")
     if served_cpu is not None:

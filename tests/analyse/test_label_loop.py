@@ -101,3 +101,28 @@ def test_next_ranks_disagreement_first_and_skips_labelled():
     ranked = rank_items(votes, labelled={("done", "d")})
     assert [c.item_id for c in ranked] == ["split", "unsure"]
     assert "disagree" in ranked[0].reason and "uncertain" in ranked[1].reason
+
+
+def test_the_bootstrap_scores_are_scikit_learns_metrics() -> None:
+    import random
+
+    import numpy as np
+
+    from tutorloop.analyse.agreement import _Coded, _scores
+
+    rng = random.Random(7)
+    values = ["Yes", "No", "To some extent", "Yes (partly)"]
+    for case in range(300):
+        n = rng.randint(1, 30)
+        used = rng.sample(values, rng.randint(1, len(values)))
+        truth = [rng.choice(used) for _ in range(n)]
+        guess = [rng.choice(used) for _ in range(n)]
+        labels = sorted(set(truth) | set(guess))
+        idx = np.array([rng.randrange(n) for _ in range(rng.randint(1, n))])
+        fast = _Coded(truth, guess, labels).scores(idx)
+        slow = _scores([truth[i] for i in idx], [guess[i] for i in idx], labels)
+        for metric, value in slow.items():
+            if np.isnan(value):
+                assert np.isnan(fast[metric]), (case, metric)
+            else:
+                assert fast[metric] == pytest.approx(value, abs=1e-12), (case, metric)

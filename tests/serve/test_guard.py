@@ -3,6 +3,7 @@ tokens, deep JSON, huge numbers, run hijacking, stalled bodies, malformed framin
 
 from __future__ import annotations
 
+import http.client
 import io
 import logging
 import socket
@@ -251,3 +252,24 @@ def test_a_stalled_request_head_is_dropped(make_service: Callable[..., LiveServi
         assert idle.recv(65536) == b""  # a connection that never sends is closed too
     with service.client() as client:  # a prompt client is unaffected
         assert client.get("/healthz").status_code == 200
+
+
+def test_max_connections_clients_are_served_at_once_and_one_more_is_503(
+    make_service: Callable[..., LiveService],
+) -> None:
+    service = make_service(max_connections=3)
+    held = [http.client.HTTPConnection("127.0.0.1", service.port, timeout=30) for _ in range(4)]
+    try:
+        for conn in held[:3]:  # three keep-alive connections, each asking twice
+            for _ in range(2):
+                conn.request("GET", "/healthz")
+                reply = conn.getresponse()
+                reply.read()
+                assert reply.status == 200
+        held[3].request("GET", "/healthz")
+        reply = held[3].getresponse()
+        reply.read()
+        assert reply.status == 503
+    finally:
+        for conn in held:
+            conn.close()

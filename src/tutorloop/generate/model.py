@@ -150,7 +150,25 @@ class Model:
                 found = context.ledger.get(key, max_age_s=max_age)
                 if found is not None:
                     return self._reused(found, same_run=key == run_key, run_key=run_key)
-        response = await self._call_with_retries(request)
+        keys = (
+            [k for k in (run_key, cache_key) if k is not None] if context.ledger is not None else []
+        )
+        provider = context.provider(self.provider_name)
+
+        async def keep(response: GenerateResponse) -> None:
+            """Price and count the answer; record it before the call's slot is given back."""
+            self._account(response)
+            if keys and context.ledger is not None:
+                await context.ledger.record(keys, response)
+
+        response: GenerateResponse = await self._with_retries(
+            lambda: provider.generate(request, self.model_name), keep
+        )
+        return response
+
+    def _account(self, response: GenerateResponse) -> None:
+        """Price ``response`` and add it to the context's totals."""
+        context = self.context
         cost = context.prices.cost(self.name, response.usage)
         if cost is None:
             context.stats.unpriced.add(self.name)
@@ -160,11 +178,6 @@ class Model:
         stats.input_tokens += response.usage.input_tokens
         stats.output_tokens += response.usage.output_tokens
         stats.cost_usd += cost or 0.0
-        if context.ledger is not None:
-            keys = [k for k in (run_key, cache_key) if k is not None]
-            if keys:
-                context.ledger.put(keys, response)
-        return response
 
     def _reused(
         self, found: GenerateResponse, *, same_run: bool, run_key: str | None
@@ -189,52 +202,76 @@ class Model:
         self.context.stats.calls += 1
         return vectors
 
-    async def _call_with_retries(self, request: GenerateRequest) -> GenerateResponse:
-        provider = self.context.provider(self.provider_name)
-        response: GenerateResponse = await self._with_retries(
-            lambda: provider.generate(request, self.model_name)
-        )
-        return response
+    async def _with_retries(
+        self,
+        call: Callable[[], Awaitable[Any]],
+        keep: Callable[[Any], Awaitable[None]] | None = None,
+    ) -> Any:
+        """``call()`` under the connection's limits, a timeout per attempt, and retries.
 
-    async def _with_retries(self, call: Callable[[], Awaitable[Any]]) -> Any:
-        """``call()`` under the connection's limits, a timeout per attempt, and retries."""
+        ``keep(result)`` runs after a successful attempt, still inside the connection's slot.
+        The first attempt is made directly; tenacity takes over only after a retryable error.
+        """
         context = self.context
-        provider = context.provider(self.provider_name)
-        key = provider.connection_key
+        key = context.provider(self.provider_name).connection_key
         semaphore = context.semaphore(key)
         limiter = context.limiter(key)
-        timeout = context.policy.timeout_s
+        try:
+            return await self._attempt(call, keep, semaphore, limiter)
+        except ProviderError as exc:
+            if not exc.retryable or context.policy.max_retries == 0:
+                raise
+            first = exc
+        self._count_retry()
+        await anyio.sleep(self._delay(1, first))
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(context.policy.max_retries + 1),
-            wait=self._wait,
+            stop=stop_after_attempt(context.policy.max_retries),
+            wait=lambda state: self._wait(state, attempts_before=1),
             retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError) and exc.retryable),
-            before_sleep=self._count_retry,
+            before_sleep=lambda state: self._count_retry(),
             reraise=True,
         )
         async for attempt in retrying:
             with attempt:
-                async with semaphore:
-                    if limiter is not None:
-                        await limiter.acquire()
-                    context.stats.attempts += 1
-                    try:
-                        with anyio.fail_after(timeout):
-                            return await call()
-                    except TimeoutError as exc:
-                        raise ProviderTimeout(
-                            f"{self.name}: no answer within {timeout:g} s"
-                        ) from exc
+                return await self._attempt(call, keep, semaphore, limiter)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def _wait(self, state: RetryCallState) -> float:
+    async def _attempt(
+        self,
+        call: Callable[[], Awaitable[Any]],
+        keep: Callable[[Any], Awaitable[None]] | None,
+        semaphore: anyio.Semaphore,
+        limiter: AsyncLimiter | None,
+    ) -> Any:
+        """One attempt under the limits and the per-attempt timeout."""
+        context = self.context
+        timeout = context.policy.timeout_s
+        async with semaphore:
+            if limiter is not None:
+                await limiter.acquire()
+            context.stats.attempts += 1
+            try:
+                with anyio.fail_after(timeout):
+                    result = await call()
+            except TimeoutError as exc:
+                raise ProviderTimeout(f"{self.name}: no answer within {timeout:g} s") from exc
+            if keep is not None:
+                await keep(result)
+            return result
+
+    def _wait(self, state: RetryCallState, attempts_before: int = 0) -> float:
+        """The delay after tenacity's attempt ``state``, counting attempts made before it."""
+        error = state.outcome.exception() if state.outcome else None
+        return self._delay(state.attempt_number + attempts_before, error)
+
+    def _delay(self, attempt_number: int, error: BaseException | None) -> float:
         """Full-jitter exponential backoff; at least the server's Retry-After on a 429."""
         policy = self.context.policy
-        ceiling = min(policy.backoff_max_s, policy.backoff_base_s * 2 ** (state.attempt_number - 1))
+        ceiling = min(policy.backoff_max_s, policy.backoff_base_s * 2 ** (attempt_number - 1))
         delay = random.uniform(0, ceiling)
-        error = state.outcome.exception() if state.outcome else None
         if isinstance(error, RateLimited) and error.retry_after is not None:
             delay = min(policy.backoff_max_s, error.retry_after) + random.uniform(0, 0.1)
         return delay
 
-    def _count_retry(self, state: RetryCallState) -> None:
+    def _count_retry(self) -> None:
         self.context.stats.retries += 1

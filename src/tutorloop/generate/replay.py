@@ -155,9 +155,12 @@ async def _teacher_forced(
         except Exception as exc:
             failures.append(exc)
 
-    async with anyio.create_task_group() as group:
-        for index in learner_at:
-            group.start_soon(one, index)
+    if len(learner_at) == 1:  # one call: no task group to set up
+        await one(learner_at[0])
+    else:
+        async with anyio.create_task_group() as group:
+            for index in learner_at:
+                group.start_soon(one, index)
     if failures:
         raise failures[0]
     regenerated: list[Turn] = []

@@ -253,8 +253,9 @@ class StoredArtifacts:
     def write(self, results: list[ArtifactOutcome]) -> None:
         """Store each replay with its done-mark; write its artifact file; count it."""
         report = self.report
-        for outcome in results:
-            if not self.store.write_artifact(self.run_id, outcome):
+        stored = self.store.write_artifacts(self.run_id, results)
+        for outcome, new in zip(results, stored, strict=True):
+            if not new:
                 report.problems.append(
                     Problem(
                         outcome.source or "?",

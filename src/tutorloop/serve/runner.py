@@ -52,7 +52,9 @@ def server_bounds(config: ServeConfig) -> dict[str, Any]:
     """The ``uvicorn.Config`` arguments that bound connections, heads and keep-alive."""
     return {
         "http": guarded_h11(config.head_timeout_s),
-        "limit_concurrency": config.max_connections,
+        # uvicorn answers 503 once its open connections reach the limit, the asking one
+        # included: one more lets exactly ``max_connections`` clients be served at once
+        "limit_concurrency": config.max_connections + 1,
         "limit_max_requests": config.max_requests,
         "timeout_keep_alive": max(1, int(config.keep_alive_s)),
         "h11_max_incomplete_event_size": 64 * 1024,

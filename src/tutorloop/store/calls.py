@@ -2,9 +2,8 @@
 
 One table, ``responses(key, response_json, created_at)``. The generate stage decides what a key
 means (a run's ledger ``run:<id>:<request sha256>``, the cache ``cache:<request sha256>``, the
-judge's verdicts) and what the text holds; this module only keeps it. Each write commits at
-once, so an answer is kept before the result it feeds is, and a run killed with kill -9 repeats
-at most the calls that were in flight.
+judge's verdicts), what the text holds and when to commit (the ledger groups its writes); this
+module only keeps it, each ``put`` or ``put_many`` in one transaction.
 """
 
 from __future__ import annotations
@@ -85,6 +84,13 @@ class CallStore:
             conn.executemany(
                 "INSERT OR REPLACE INTO responses (key, response_json) VALUES (?, ?)",
                 [(key, text) for key in keys],
+            )
+
+    def put_many(self, items: Sequence[tuple[str, str]]) -> None:
+        """Store each ``(key, text)`` in one transaction (a key is replaced)."""
+        with self._db.write("write the call ledger") as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO responses (key, response_json) VALUES (?, ?)", items
             )
 
     def count(self, prefix: str = "") -> int:

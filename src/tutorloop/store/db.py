@@ -270,6 +270,13 @@ class Store:
         with self._db.write("write a replay artifact") as conn:
             return insert_artifact(conn, run_id, outcome)
 
+    def write_artifacts(self, run_id: str, outcomes: Sequence[ArtifactOutcome]) -> list[bool]:
+        """Store replays with their done-marks in one transaction; False where already stored."""
+        if not outcomes:
+            return []
+        with self._db.write("write replay artifacts") as conn:
+            return [insert_artifact(conn, run_id, outcome) for outcome in outcomes]
+
     def artifact_keys(self, run_id: str) -> set[str]:
         """Keys of the replays already stored for ``run_id``: skip these when resuming."""
         with self._db.read("read the replayed items") as conn:

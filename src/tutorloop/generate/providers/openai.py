@@ -3,6 +3,10 @@
 Chat Completions (``api: chat``) or the Responses API (``api: responses``); structured outputs
 through a JSON Schema ``response_format``. The SDK's own retries are off: the Model wrapper owns
 retries. SDK errors become tutorloop's at this boundary, with the key scrubbed from messages.
+
+With aiohttp installed (the ``openai[aiohttp]`` extra, a dependency), the two calls a replay
+makes go through the lean path of :mod:`.openai_wire`: the same bytes, a fraction of the CPU;
+the SDK still makes every other call and defines every error.
 """
 
 from __future__ import annotations
@@ -27,6 +31,13 @@ from tutorloop.errors import (
     register_secret_env,
 )
 from tutorloop.generate.config import ProviderSettings
+from tutorloop.generate.providers.openai_wire import (
+    WireClient,
+    chat_body,
+    read_chat,
+    read_response,
+    responses_body,
+)
 from tutorloop.generate.types import GenerateRequest, GenerateResponse, TokenUsage
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -57,6 +68,7 @@ class OpenAIProvider:
         ).rstrip("/")
         self.settings = settings
         self.base_url = base_url
+        http_client = _http_client()
         self._client = AsyncOpenAI(
             api_key=key,
             base_url=base_url,
@@ -64,8 +76,9 @@ class OpenAIProvider:
             project=settings.project,
             max_retries=0,
             timeout=timeout_s,
-            http_client=_http_client(),
+            http_client=http_client,
         )
+        self._wire = WireClient(self._client) if http_client is not None else None
         account = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
         self._connection_key = f"openai|{base_url}|{account}"
 
@@ -77,6 +90,13 @@ class OpenAIProvider:
     async def generate(self, request: GenerateRequest, model_name: str) -> GenerateResponse:
         """One call, mapped to tutorloop's errors."""
         with self._sdk_errors():
+            wire = self._wire
+            if wire is not None:
+                if self.settings.api == "responses":
+                    data = await wire.post("responses", responses_body(request, model_name))
+                    return read_response(data, model_name)
+                data = await wire.post("chat/completions", chat_body(request, model_name))
+                return read_chat(data, model_name)
             if self.settings.api == "responses":
                 return await self._responses(request, model_name)
             return await self._chat(request, model_name)
@@ -163,7 +183,9 @@ class OpenAIProvider:
         return vectors
 
     async def aclose(self) -> None:
-        """Close the HTTP client."""
+        """Close the HTTP clients."""
+        if self._wire is not None:
+            await self._wire.aclose()
         await self._client.close()
 
 

@@ -121,8 +121,8 @@ PUBLIC = {
     "tutorloop.grade.turn": [
         "RULES", "Rubric", "TURN_HEURISTICS_VERSION", "TurnHeuristics",
         "TurnHeuristicsGrader", "TurnJudge", "TurnJudgeGrader", "TurnVerdict",
-        "bundled_rubrics", "final_answer", "last_student_turn", "load_rubrics",
-        "turn_signals",
+        "bundled_rubrics", "dialogue_signals", "final_answer", "last_student_turn",
+        "load_rubrics", "prediction_input", "turn_signals",
     ],
     "tutorloop.load": [
         "EvalDefinition", "EvalItem", "ImportReport", "Item", "JsonProblem",

@@ -5,6 +5,7 @@ from .align import AlignRow, row_key
 from .artifact import Condition, Mode, RegenerationMeta, ReplayArtifact, Usage
 from .checks import (
     OVER_SCAFFOLDING_CHECK,
+    PROGRESS_CHECK,
     SAFETY_CHECK,
     STUDY_MODE_CHECKS,
     StudyModeCheck,
@@ -43,6 +44,7 @@ __all__ = [
     "ESCALATE_DIMENSION",
     "MRBENCH_DIMENSIONS",
     "OVER_SCAFFOLDING_CHECK",
+    "PROGRESS_CHECK",
     "RECORDS",
     "SAFETY_CHECK",
     "SEVERITY_ORDER",

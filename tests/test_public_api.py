@@ -44,7 +44,7 @@ PUBLIC = {
         "Comparison", "ConditionSummary", "Confusion", "CostModel", "ESCALATE",
         "GradedPairs", "GraderQuery", "GraderRate", "HEURISTIC", "NextConfig", "Objective",
         "PairDelta", "PolicyCost", "Prediction", "QueueEntry", "RaterAgreement",
-        "RunSummary", "ThresholdPoint", "TurnGrader", "Vote", "agreement",
+        "RunSummary", "ThresholdPoint", "TurnGrader", "Vote", "agreement", "agreement_title",
         "attention_probability", "calculate_learning_cost", "calibrate",
         "calibrate_graders", "collect_votes", "compare_policies", "compare_results",
         "confusion_of_labels", "gold_table", "graded_pairs", "label_predictions",
@@ -162,7 +162,7 @@ PUBLIC = {
     "tutorloop.records": [
         "AlignRow", "Condition", "ESCALATE_DIMENSION", "EscalationReason", "EvalCheck",
         "EvalResult", "Evidence", "Failure", "Grade", "GraderError", "GraderResult",
-        "HumanLabel", "ItemKind", "LabelPrediction", "LearnedManifest",
+        "HumanLabel", "ItemKind", "LabelPrediction", "LabelSource", "LearnedManifest",
         "MRBENCH_DIMENSIONS", "Mode", "NewerSchemaVersion", "OVER_SCAFFOLDING_CHECK",
         "PROGRESS_CHECK", "RECORDS", "RegenerationMeta", "ReplayArtifact", "Role", "RunCounts",
         "RunManifest", "RunStatus", "SAFETY_CHECK", "SEVERITY_ORDER", "STUDY_MODE_CHECKS",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from tutorloop.analyse import AgreementScore, RaterAgreement
+from tutorloop.analyse import AgreementScore, RaterAgreement, agreement_title
 from tutorloop.load import LabelSet
 
 
@@ -57,9 +57,14 @@ def _ci(score: AgreementScore, metric: str, value: float | None) -> str:
 def render_agreement(
     console: Console, scores: Sequence[AgreementScore], *, confusion: bool = False
 ) -> None:
-    """One row per grader version and dimension, with 95 % intervals over dialogues."""
+    """One row per grader version and dimension, with 95 % intervals over dialogues.
+
+    The title says who gave the labels: agreement with people only for human labels.
+    """
+    sources = sorted({s.label_source for s in scores}) or ["human"]
+    source = sources[0] if len(sources) == 1 else "mixed"
     table = Table(
-        title="agreement with people (95 % bootstrap over dialogues)", title_justify="left"
+        title=f"{agreement_title(source)} (95 % bootstrap over dialogues)", title_justify="left"
     )
     for column in ("dimension", "grader", "version", "n", "acc", "macro-F1", "lenient F1", "κ"):
         table.add_column(column, justify="right" if column in ("n",) else "left")

@@ -25,7 +25,15 @@ from .heuristics import (
     StudyModeHeuristics,
     load_heuristic_config,
 )
-from .judge import AlignJudgeGrader, JudgeVerdict, StructuredJudge, StudyModeJudgeGrader
+from .judge import (
+    DEFAULT_AUDIT_SHARE,
+    AlignJudgeGrader,
+    JudgeVerdict,
+    StructuredJudge,
+    StudyModeJudgeGrader,
+    audit_pick,
+    judge_review,
+)
 from .learned import (
     CURVE_FRACTIONS,
     CVReport,
@@ -54,6 +62,7 @@ __all__ = [
     "ACTIONS",
     "CORE_CHECKS",
     "CURVE_FRACTIONS",
+    "DEFAULT_AUDIT_SHARE",
     "EXTRA_CHECKS",
     "TURN_HEURISTICS_VERSION",
     "TURN_RULES",
@@ -80,12 +89,14 @@ __all__ = [
     "TurnJudge",
     "TurnJudgeGrader",
     "TurnVerdict",
+    "audit_pick",
     "dump_graders",
     "grader_class",
     "grader_from_spec",
     "grader_kinds",
     "grader_types",
     "grouped_cv",
+    "judge_review",
     "load_graders",
     "load_heuristic_config",
     "load_learned",

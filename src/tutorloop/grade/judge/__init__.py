@@ -12,6 +12,7 @@ from .align import (
     validate_judge_json,
 )
 from .align_grader import AlignJudgeGrader
+from .audit import DEFAULT_AUDIT_SHARE, audit_pick, judge_review
 from .guard import ensure_gradable
 from .judge import JudgeVerdict, StructuredJudge
 from .prompt import JUDGE_PROMPT_VERSION, prompt_sha256
@@ -20,6 +21,7 @@ from .spec import StudyModeJudgeGrader
 
 __all__ = [
     "ALIGN_SCHEMA",
+    "DEFAULT_AUDIT_SHARE",
     "JUDGE_PROMPT_VERSION",
     "AlignJudgeGrader",
     "JudgeOutputError",
@@ -29,9 +31,11 @@ __all__ = [
     "StructuredJudge",
     "StudyModeJudgeGrader",
     "align_response_format",
+    "audit_pick",
     "ensure_gradable",
     "judge_request",
     "judge_response_format",
+    "judge_review",
     "parse_judge_reply",
     "prompt_sha256",
     "read_verdict",

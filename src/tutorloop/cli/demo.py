@@ -165,7 +165,7 @@ def label_loop_demo(console: Console, run_id: str, store: Path | None, out: Path
         mrbench, [], ["heuristic"], list(DEMO_DIMENSIONS), store, resamples=100
     )
     render_agreement(console, scores)
-    config = TrainConfig()
+    config = TrainConfig(folds=3, inner_folds=2)  # the demo's quick protocol; bench/learn.py: 5 × 4
     for dimension in DEMO_DIMENSIONS:
         data = training_data(mrbench, dimension)
         curve = dimension == DEMO_DIMENSIONS[0]

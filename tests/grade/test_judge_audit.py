@@ -65,6 +65,8 @@ def test_grade_with_a_judge_audits_sure_sessions_stores_shows_and_exports_agreem
     ]
     exported = json.loads((out / "judge_agreement.json").read_text(encoding="utf-8"))
     assert exported == audit
+    header = (out / "results.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert '"judged"' in header and '"judge.conciseness"' in header
     text = run("grade", "audited", "--judge", "sim/study", cwd=tmp_path)
     assert "judge audit:" in text.stdout and "Wilson" in text.stdout
 

@@ -144,8 +144,9 @@ def test_demo_runs_offline_and_escalates_every_failure_class(tmp_path):
     report = (out / "report.html").read_text(encoding="utf-8")
     assert len(report) > 50_000 and "<svg" in report
     for section in ("Release gates", "Failure taxonomy", "A/B comparison", "Review queue",
-                    "Agreement with human labels"):  # fmt: skip
+                    "Agreement with author labels"):  # fmt: skip
         assert f"<h2>{section}" in report or f">{section}<" in report, section
+    assert "Agreement with human labels" not in report  # author labels are named as such
     queue = report[report.index("Review queue") :]
     for name in FAILURE_CLASSES:  # each class has an escalated session in the review queue
         assert any(session in queue for session in escalated[name]), name

@@ -109,11 +109,12 @@ def test_agreement_calibrate_and_cost_on_a_graded_run(work):
     agreed = run("agreement", "--labels", labels, "--run", "r1", "--json", cwd=work)
     assert agreed.returncode == 0, agreed.stderr
     escalate = [s for s in json.loads(agreed.stdout) if s["dimension"] == "escalate"]
-    assert escalate and escalate[0]["n"] == 20
+    assert escalate and escalate[0]["n"] == 25  # 20 examples + 5 adversarial sessions
+    assert escalate[0]["label_source"] == "author"
     calibrated = run("calibrate", "--labels", labels, "--run", "r1", "--json", cwd=work)
     assert calibrated.returncode == 0, calibrated.stderr
     (cal,) = json.loads(calibrated.stdout).values()
-    assert cal["n"] == 20 and cal["positives"] == 7
+    assert cal["n"] == 25 and cal["positives"] == 12
     cost = run(
         "cost", "--labels", labels, "--run", "r1", "--volume", "10000", "--fp-cost", "5",
         "--fn-cost", "20", "--review-cost", "2", "--json", cwd=work,

@@ -39,7 +39,7 @@ def test_a_run_with_a_learned_grader_stores_one_learned_grade_per_session(
         grades = [g for g in store.iter_grades("r") if g.source == "learned"]
         results = list(store.iter_results("r"))
         run = store.get_run("r")
-    assert len(grades) == len(sessions()) == 20
+    assert len(grades) == len(sessions()) == 25
     first = grades[0]
     assert first.grader == "learned.Actionability"
     assert first.grader_version == f"{manifest['version']}+{manifest['training_sha256'][:8]}"
@@ -49,7 +49,7 @@ def test_a_run_with_a_learned_grader_stores_one_learned_grade_per_session(
     assert run.config["learned"] == {"learned:Actionability": first.grader_version}
     summary = summarize("r", results)
     rate = summary.graders["learned:Actionability"]
-    assert rate.passed + rate.failed == 20 and rate.errored == 0
+    assert rate.passed + rate.failed == 25 and rate.errored == 0
 
 
 def test_agreement_reads_the_learned_grades_back_as_a_grader_of_the_run(
@@ -58,7 +58,7 @@ def test_agreement_reads_the_learned_grades_back_as_a_grader_of_the_run(
     options = RunConfig(run_id="r", store_path=tmp_path / "db.sqlite")
     grade_paths([bundled_sessions()], GradeConfig(learned=[model]), options)
     learned = [p for p in run_source("r", options.store_path) if p.grader.startswith("learned:")]
-    assert len(learned) == 20
+    assert len(learned) == 25
     assert {p.dimension for p in learned} == {"Actionability"}
     assert all(p.scores and abs(sum(p.scores.values()) - 1.0) < 0.01 for p in learned)
 
@@ -68,10 +68,10 @@ def test_a_resumed_run_does_not_grade_a_session_twice(model: Path, tmp_path: Pat
     config = GradeConfig(learned=[model])
     grade_paths(sessions()[:7], config, options)  # the run stopped after 7 sessions
     report = grade_paths(sessions(), config, options)
-    assert report.resumed_items == 7 and report.new_items == 13
+    assert report.resumed_items == 7 and report.new_items == 18
     with Store.open(options.store_path) as store:
         keys = [g.item_key for g in store.iter_grades("r") if g.source == "learned"]
-    assert len(keys) == len(set(keys)) == 20
+    assert len(keys) == len(set(keys)) == 25
 
 
 def test_two_models_of_one_dimension_are_refused(model: Path, tmp_path: Path) -> None:

@@ -142,5 +142,48 @@ def test_csv_errors_name_the_physical_line(tmp_path):
 
 def test_bundled_session_labels_cover_every_session():
     labels = read_labels(bundled_session_labels())
-    assert len(labels.items) == 20
-    assert labels.counts()["escalate"] == {"no": 13, "yes": 7}
+    assert len(labels.items) == 25  # 20 examples + 5 adversarial sessions
+    assert labels.counts()["escalate"] == {"no": 13, "yes": 12}
+
+
+def test_labels_carry_their_source_and_version_one_lines_read_as_human(tmp_path):
+    old = HumanLabel.model_validate(
+        {"schema_version": 1, "item_id": "a", "dimension": "d", "value": "pass"}
+    )
+    assert old.source == "human" and old.schema_version == 2
+    path = tmp_path / "labels.jsonl"
+    rows = [
+        {
+            "schema_version": 2,
+            "item_id": "a",
+            "dimension": "d",
+            "value": "pass",
+            "source": "author",
+        },
+        {
+            "schema_version": 2,
+            "item_id": "b",
+            "dimension": "d",
+            "value": "fail",
+            "source": "author",
+        },
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert read_labels(path).label_source() == "author"
+
+
+def test_the_bundled_session_labels_are_author_labels():
+    labels = read_labels(bundled_session_labels())
+    assert labels.label_source() == "author"
+    assert read_labels(bundled_mrbench()).label_source() == "human"
+
+
+def test_agreement_against_author_labels_is_never_called_agreement_with_people():
+    from tutorloop.analyse import agreement_title
+
+    assert agreement_title("human") == "agreement with people"
+    for source in ("author", "model", "mixed"):
+        assert (
+            "not" in agreement_title(source)
+            and "with people" not in agreement_title(source).split("(")[0]
+        )

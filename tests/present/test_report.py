@@ -139,7 +139,22 @@ def test_charts_are_inline_svg(html):
 def test_label_sections_show_nothing_without_labels(run_store, html):
     with Store.open(run_store) as store:
         assert label_sections(store, "R") == []
-    assert "agreement" not in html.lower() and "learning curve" not in html.lower()
+    assert '<section id="agreement">' not in html and '<section id="cost">' not in html
+    assert "with people" not in html and "learning curve" not in html.lower()
+
+
+def test_the_judge_section_shows_each_judged_session_beside_the_heuristics(html, run_store):
+    section = html[html.index('<section id="judge">') : html.index("</section>", html.index(
+        '<section id="judge">'))]  # fmt: skip
+    with Store.open(run_store) as store:
+        results = [r for _, r in store.iter_results("R") if r is not None]
+    judged = [r for r in results if r.judge is not None]
+    assert judged and "Wilson" in section
+    for result in judged:
+        assert result.session_id in section
+    decided = sum(bool(r.judge.decided) for r in judged)
+    assert f"judge-decided&#34; ({decided})" in section or f'judge-decided" ({decided})' in section
+    assert "heuristics" in section and "decided by" in section
 
 
 def test_labels_add_agreement_and_cost_sections(tmp_path):
@@ -147,6 +162,7 @@ def test_labels_add_agreement_and_cost_sections(tmp_path):
     grade_paths([bundled_sessions()], options=RunConfig(run_id="L", store_path=store))
     html = build_report("L", ReportOptions(store_path=store, labels_path=bundled_session_labels()))
     agreement = html[html.index('<section id="agreement">') :]
+    assert "Agreement with author labels" in agreement  # never shown as agreement with people
     assert "Cohen" in agreement and "escalate" in agreement and "<svg" in agreement
     cost = html[html.index('<section id="cost">') :]
     assert "review nothing" in cost and "<svg" in cost

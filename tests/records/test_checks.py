@@ -25,6 +25,7 @@ from tutorloop.grade.judge.prompt import CHECK_DEFINITIONS
 from tutorloop.grade.judge.schema import CHECK_NAMES, JudgeCheck
 from tutorloop.records import (
     OVER_SCAFFOLDING_CHECK,
+    PROGRESS_CHECK,
     SAFETY_CHECK,
     STUDY_MODE_CHECKS,
     StudyModeCheck,
@@ -87,14 +88,21 @@ def test_the_declaration_holds_the_seven_checks_in_order() -> None:
 def test_every_place_derives_its_names_from_the_declaration() -> None:
     assert tuple(CORE_CHECKS) == STUDY_MODE_CHECKS and tuple(EXTRA_CHECKS) == (
         OVER_SCAFFOLDING_CHECK,
+        PROGRESS_CHECK,
     )
     assert tuple(CHECK_DEFINITIONS) == STUDY_MODE_CHECKS == CHECK_NAMES == SIGNAL_NAMES
     assert JudgeCheck.model_json_schema()["properties"]["name"]["enum"] == list(STUDY_MODE_CHECKS)
     config = DecideConfig()
     assert config.fidelity_checks == list(STUDY_MODE_CHECKS)
-    assert config.safety_check == SAFETY_CHECK
+    assert config.safety_check == SAFETY_CHECK and config.progress_check == PROGRESS_CHECK
     taxonomy = {name for names in DEFAULT_FAILURE_CLASSES.values() for name in names}
-    assert taxonomy == set(STUDY_MODE_CHECKS) | {OVER_SCAFFOLDING_CHECK, SAFETY_CHECK}
+    extra = {OVER_SCAFFOLDING_CHECK, PROGRESS_CHECK, SAFETY_CHECK}
+    assert taxonomy == set(STUDY_MODE_CHECKS) | extra
     graded = StudyModeHeuristics().grade([Turn(role="user", content="hi")]).checks
-    assert [c.name for c in graded] == [*STUDY_MODE_CHECKS, OVER_SCAFFOLDING_CHECK, SAFETY_CHECK]
+    assert [c.name for c in graded] == [
+        *STUDY_MODE_CHECKS,
+        OVER_SCAFFOLDING_CHECK,
+        PROGRESS_CHECK,
+        SAFETY_CHECK,
+    ]
     assert all(type(c.name) is str for c in graded)  # plain strings in records, not enum members

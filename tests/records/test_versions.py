@@ -38,7 +38,7 @@ def test_every_known_version_reads_and_becomes_current(model, name):
     ("model", "name"),
     [
         (Session, "session_v999_future.json"),
-        (EvalResult, "eval_result_v2_future.json"),
+        (EvalResult, "eval_result_v3_future.json"),
         (ReplayArtifact, "replay_artifact_v2_future.json"),
     ],
 )

@@ -102,7 +102,7 @@ def test_a_dataset_result_keeps_its_json() -> None:
     ]
     built = build_result("k", decide_criteria(results), graders=results)
     assert json.loads(built.model_dump_json()) == {
-        "schema_version": 1,
+        "schema_version": 2,
         "session_id": "k",
         "pedagogical_fidelity_score": 0.5,
         "escalate": True,
@@ -117,6 +117,7 @@ def test_a_dataset_result_keeps_its_json() -> None:
         "actions": [],
         "metrics": {},
         "graders": [r.model_dump(mode="json") for r in results],
+        "judge": None,
     }
     assert "checks" not in built.model_dump()["graders"][0]  # a grader without checks
     outcome = criteria_outcome("run", "k", "file.jsonl", results)

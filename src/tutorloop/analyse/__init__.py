@@ -4,6 +4,7 @@ from .agreement import (
     AgreementScore,
     RaterAgreement,
     agreement,
+    agreement_title,
     gold_table,
     rater_agreement,
     score_labels,
@@ -29,6 +30,7 @@ from .costing import (
     rank_next,
     write_next_file,
 )
+from .judge_audit import JudgeAgreement, judge_agreement, judge_metrics, wilson
 from .labelling import (
     HEURISTIC,
     TurnGrader,
@@ -70,6 +72,7 @@ __all__ = [
     "GradedPairs",
     "GraderQuery",
     "GraderRate",
+    "JudgeAgreement",
     "NextConfig",
     "Objective",
     "PairDelta",
@@ -82,6 +85,7 @@ __all__ = [
     "TurnGrader",
     "Vote",
     "agreement",
+    "agreement_title",
     "attention_probability",
     "calculate_learning_cost",
     "calibrate",
@@ -92,6 +96,8 @@ __all__ = [
     "confusion_of_labels",
     "gold_table",
     "graded_pairs",
+    "judge_agreement",
+    "judge_metrics",
     "label_predictions",
     "pair_key",
     "policy_cost",
@@ -107,5 +113,6 @@ __all__ = [
     "summarize",
     "turn_grader",
     "turn_items",
+    "wilson",
     "write_next_file",
 ]

@@ -45,6 +45,9 @@ class AgreementScore(BaseModel):
     """Rows: human label; columns: grader label; in the order of ``labels``."""
     ci: dict[str, tuple[float, float]] = Field(default_factory=dict)
     """95 % bootstrap interval of each metric, resampling dialogues."""
+    label_source: str = "human"
+    """Who gave the reference labels (``human``, ``author``, ``model``, ``mixed``): only
+    ``human`` is agreement with people."""
 
 
 class RaterAgreement(BaseModel):
@@ -197,6 +200,7 @@ def agreement(
     dimensions: Sequence[str] | None = None,
     resamples: int = 200,
     seed: int = 0,
+    label_source: str = "human",
 ) -> list[AgreementScore]:
     """Agreement of every (grader version, dimension) in ``predictions`` with ``gold``.
 
@@ -207,6 +211,7 @@ def agreement(
         dimensions: only these dimensions (default: every dimension with labels).
         resamples: bootstrap resamples (0: no intervals).
         seed: the bootstrap's seed.
+        label_source: who gave ``gold`` (see :func:`agreement_title`).
     """
     table: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
     for p in predictions:
@@ -230,10 +235,29 @@ def agreement(
                 dimension=dimension,
                 n=len(ids),
                 kappa=None if math.isnan(kappa) else kappa,
+                label_source=label_source,
                 **scored,
             )
         )
     return out
+
+
+def agreement_title(label_source: str) -> str:
+    """What agreement against labels of ``label_source`` is, said plainly.
+
+    Only ``human`` labels make agreement with people; agreement with the graders' authors'
+    labels or a model's labels is named as such, so it is never read as evidence about people.
+    """
+    if label_source == "human":
+        return "agreement with people"
+    if label_source == "author":
+        return (
+            "agreement with author labels (written by the authors of the graders: "
+            "not evidence of agreement with people)"
+        )
+    if label_source == "model":
+        return "agreement with a model's labels (not agreement with people)"
+    return "agreement with labels of mixed sources (not only people)"
 
 
 def gold_table(gold_by_dimension: Mapping[str, Mapping[str, str]]) -> dict[tuple[str, str], str]:

@@ -84,7 +84,11 @@ class RunSummary(BaseModel):
     graders: dict[str, GraderRate] = Field(default_factory=dict)
     """Per testing-criteria or learned grader: passes, failures, errors, mean score."""
     judged: int = 0
-    """Items where the structured judge decided at least one check."""
+    """Items where the structured judge decided at least one check (its verdict was used)."""
+    judge_reviewed: int = 0
+    """Items the judge reviewed: unsure, audited, or all judged (``EvalResult.judge``)."""
+    judge_audited: int = 0
+    """Items the judge reviewed because the seeded audit picked them."""
     judge_errors: int = 0
     """Items where the judge was asked and failed (an escalation reason says so)."""
     grader_errors: int = 0
@@ -147,7 +151,7 @@ def summarize(
     questions = 0.0
     queue: list[tuple[int, float, int, QueueEntry]] = []
     graders: dict[str, GraderRate] = defaultdict(GraderRate)
-    judged = judge_errors = grader_errors = 0
+    judged = judge_errors = grader_errors = reviewed = audited = 0
     sessions: list[QueueEntry] = []
     for seq, (key, result) in enumerate(results):
         if result is None:
@@ -157,7 +161,13 @@ def summarize(
         by_condition[result.condition or "-"].add(result)
         domains[(result.domain or "?").split(".")[0]] += 1
         questions += result.metrics.get("questions_per_tutor_turn", 0.0)
-        judged += any(c.source == "judge" for c in result.checks)
+        review = result.judge
+        if review is not None:
+            judged += bool(review.decided)
+            reviewed += 1
+            audited += review.because == "audit"
+        else:
+            judged += any(c.source == "judge" for c in result.checks)
         messages = [r.message for r in result.escalation_reasons if r.code == "grader_error"]
         judge_errors += any(m.startswith("judge ") for m in messages)
         grader_errors += any(o.error is not None for o in result.graders)
@@ -202,6 +212,8 @@ def summarize(
         domains=dict(domains.most_common()),
         graders=dict(graders),
         judged=judged,
+        judge_reviewed=reviewed,
+        judge_audited=audited,
         judge_errors=judge_errors,
         grader_errors=grader_errors,
         dashboard={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -9,7 +10,7 @@ from typing import Annotated, Any, Literal
 import typer
 from rich.console import Console
 
-from tutorloop.analyse import RunSummary, summarize
+from tutorloop.analyse import JudgeAgreement, RunSummary, judge_agreement, summarize
 from tutorloop.cli import ray_cmd
 from tutorloop.cli.call_options import (
     Api,
@@ -24,9 +25,14 @@ from tutorloop.cli.call_options import (
     call_settings,
 )
 from tutorloop.cli.common import JsonOpt, StoreOpt, print_json, problem_json
-from tutorloop.grade import load_heuristic_config, python_graders_refused
+from tutorloop.grade import DEFAULT_AUDIT_SHARE, load_heuristic_config, python_graders_refused
 from tutorloop.load import estimate_records, validate_paths
-from tutorloop.present import progress_bar, render_problems, render_summary
+from tutorloop.present import (
+    progress_bar,
+    render_judge_audit,
+    render_problems,
+    render_summary,
+)
 from tutorloop.run import (
     GradeConfig,
     ModelAccess,
@@ -36,7 +42,13 @@ from tutorloop.run import (
     grade_paths,
     grade_run,
 )
-from tutorloop.store import EXPORT_FORMATS, Store, export_run, write_manifest
+from tutorloop.store import (
+    EXPORT_FORMATS,
+    Store,
+    atomic_write_text,
+    export_run,
+    write_manifest,
+)
 
 
 def register(app: typer.Typer, console: Console, err: Console) -> None:
@@ -103,6 +115,15 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         judge_all: Annotated[
             bool, typer.Option("--judge-all", help="Judge every session, not only unsure ones.")
         ] = False,
+        judge_audit: Annotated[
+            float,
+            typer.Option(
+                "--judge-audit",
+                min=0.0,
+                max=1.0,
+                help="With --judge: the seeded share of sure sessions judged too (0: none).",
+            ),
+        ] = DEFAULT_AUDIT_SHARE,
         embedding_model: Annotated[
             str | None,
             typer.Option(
@@ -150,6 +171,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             grader_model=grader_model,
             judge_model=judge,
             judge_all=judge_all,
+            judge_audit=judge_audit,
             embedding_model=embedding_model,
             python_graders=_python_policy(allow_unsandboxed_python),
         )
@@ -172,6 +194,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
                     report = grade_paths(paths, grade_config, options, advance, models, access)
         summary = run_summary(report.manifest.run_id, store)
         written = export_files(report.manifest.run_id, store, out) if out else {}
+        audit = judge_audit_rows(report.manifest.run_id, store)
         if as_json:
             print_json(
                 {
@@ -181,10 +204,13 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
                     "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
                     "results": list(_results_json(report.manifest.run_id, store)),
                     "exports": {k: str(v) for k, v in written.items()},
+                    "judge_audit": [row.model_dump(mode="json") for row in audit],
                 }
             )
         else:
             print_run(console, report, summary, written)
+            if audit:
+                render_judge_audit(console, audit, summary.items)
         if report.problems:
             raise typer.Exit(1)
 
@@ -211,13 +237,29 @@ def run_summary(run_id: str, store_path: Path | None) -> RunSummary:
         return summarize(run_id, store.iter_results(run_id))
 
 
+def judge_audit_rows(run_id: str, store_path: Path | None) -> list[JudgeAgreement]:
+    """Heuristic–judge agreement per check of a stored run (empty when no judge saw it)."""
+    with Store.open(store_path) as store:
+        return judge_agreement(store.judge_counts(run_id))
+
+
 def export_files(
     run_id: str, store_path: Path | None, out: Path, formats: list[str] | None = None
 ) -> dict[str, Path]:
-    """Export a stored run and its manifest into ``out``; kind → path, the store's path too."""
+    """Export a stored run and its manifest into ``out``; kind → path, the store's path too.
+
+    A run the judge reviewed also gets ``judge_agreement.json``: heuristic–judge agreement per
+    heuristics version and check, with Wilson intervals.
+    """
     with Store.open(store_path) as store:
         written = export_run(store, run_id, out, formats or list(EXPORT_FORMATS))
         written["manifest"] = write_manifest(store.get_run(run_id), out)
+        audit = judge_agreement(store.judge_counts(run_id))
+        if audit:
+            rows = [row.model_dump(mode="json") for row in audit]
+            path = Path(out) / "judge_agreement.json"
+            atomic_write_text(path, json.dumps(rows, indent=2) + "\n")
+            written["judge"] = path
         written["store"] = store.path
     return written
 

@@ -126,6 +126,7 @@ def agreement_scores(
         labelset.group_of,
         dimensions=dimensions,
         resamples=resamples,
+        label_source=labelset.label_source(),
     )
     return scores, in_sample
 

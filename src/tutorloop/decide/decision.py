@@ -46,13 +46,20 @@ class Decision:
 
 
 def fidelity(checks: Sequence[EvalCheck], config: DecideConfig) -> float:
-    """Mean of the fidelity checks that are present, times the safety gate (0 or 1)."""
+    """Mean of the fidelity checks that are present, times the safety and progress gates (0 or 1).
+
+    The progress gate closes only on a sure failure (``verdict == "fail"``): a session whose
+    turns look right but that does not move earns no fidelity.
+    """
     by_name = {c.name: c for c in checks}
     scored = [by_name[name].passed for name in config.fidelity_checks if name in by_name]
     if not scored:
         return 0.0
     safety = by_name.get(config.safety_check)
     gate = 0.0 if safety is not None and not safety.passed else 1.0
+    progress = by_name.get(config.progress_check) if config.progress_check else None
+    if progress is not None and progress.verdict == "fail":
+        gate = 0.0
     return round(sum(scored) / len(scored) * gate, 6)
 
 

@@ -25,7 +25,15 @@ from .heuristics import (
     StudyModeHeuristics,
     load_heuristic_config,
 )
-from .judge import AlignJudgeGrader, JudgeVerdict, StructuredJudge, StudyModeJudgeGrader
+from .judge import (
+    DEFAULT_AUDIT_SHARE,
+    AlignJudgeGrader,
+    JudgeVerdict,
+    StructuredJudge,
+    StudyModeJudgeGrader,
+    audit_pick,
+    judge_review,
+)
 from .learned import (
     CURVE_FRACTIONS,
     CVReport,
@@ -65,6 +73,7 @@ __all__ = [
     "ACTIONS",
     "CORE_CHECKS",
     "CURVE_FRACTIONS",
+    "DEFAULT_AUDIT_SHARE",
     "EXTRA_CHECKS",
     "TURN_HEURISTICS_VERSION",
     "TURN_RULES",
@@ -94,6 +103,7 @@ __all__ = [
     "TurnJudgeGrader",
     "TurnVerdict",
     "as_messages",
+    "audit_pick",
     "dump_graders",
     "grader_class",
     "grader_from_spec",
@@ -101,6 +111,7 @@ __all__ = [
     "grader_types",
     "grouped_cv",
     "ideals_of",
+    "judge_review",
     "load_graders",
     "load_heuristic_config",
     "load_learned",

@@ -2,6 +2,7 @@
 
 from tutorloop.present.agreement import (
     render_agreement,
+    render_judge_audit,
     render_label_counts,
     render_rater_agreement,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "render_cv",
     "render_final_report",
     "render_gates",
+    "render_judge_audit",
     "render_label_counts",
     "render_next",
     "render_problems",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from tutorloop.analyse import AgreementScore, RaterAgreement
+from tutorloop.analyse import AgreementScore, JudgeAgreement, RaterAgreement, agreement_title
 from tutorloop.load import LabelSet
 
 
@@ -57,9 +57,14 @@ def _ci(score: AgreementScore, metric: str, value: float | None) -> str:
 def render_agreement(
     console: Console, scores: Sequence[AgreementScore], *, confusion: bool = False
 ) -> None:
-    """One row per grader version and dimension, with 95 % intervals over dialogues."""
+    """One row per grader version and dimension, with 95 % intervals over dialogues.
+
+    The title says who gave the labels: agreement with people only for human labels.
+    """
+    sources = sorted({s.label_source for s in scores}) or ["human"]
+    source = sources[0] if len(sources) == 1 else "mixed"
     table = Table(
-        title="agreement with people (95 % bootstrap over dialogues)", title_justify="left"
+        title=f"{agreement_title(source)} (95 % bootstrap over dialogues)", title_justify="left"
     )
     for column in ("dimension", "grader", "version", "n", "acc", "macro-F1", "lenient F1", "κ"):
         table.add_column(column, justify="right" if column in ("n",) else "left")
@@ -84,3 +89,35 @@ def render_agreement(
             for label, row in zip(s.labels, s.confusion, strict=True):
                 matrix.add_row(label, *(str(n) for n in row))
             console.print(matrix)
+
+
+def render_judge_audit(console: Console, rows: Sequence[JudgeAgreement], items: int) -> None:
+    """Heuristic–judge agreement per check, with the audited share and 95 % Wilson intervals."""
+    audited = max((r.audited for r in rows), default=0)
+    share = f"{audited / items:.0%}" if items else "—"
+    table = Table(
+        title=(
+            f"judge audit: {audited} of {items} session(s) ({share}) judged although the "
+            "heuristics were sure; heuristic–judge agreement per check (95 % Wilson)"
+        ),
+        title_justify="left",
+    )
+    for column in ("check", "heuristics", "judge", "judged", "audited", "n", "agree", "decided"):
+        table.add_column(
+            column, justify="right" if column not in ("check", "heuristics", "judge") else "left"
+        )
+    for r in rows:
+        agree = "—"
+        if r.rate is not None:
+            agree = f"{r.rate:.2f} [{r.ci_low:.2f}–{r.ci_high:.2f}]"
+        table.add_row(
+            r.check,
+            r.heuristic_version,
+            r.judge_model,
+            str(r.sessions),
+            str(r.audited),
+            str(r.compared),
+            agree,
+            str(r.decided),
+        )
+    console.print(table)

@@ -34,7 +34,7 @@ def render_curve(console: Console, report: CVReport) -> None:
     """The learning curve: macro-F1 by share of training dialogues, against the rules."""
     heuristic = report.mean("heuristic", "macro_f1")
     majority = report.mean("majority", "macro_f1")
-    table = Table(title=f"{report.dimension}: learning curve", title_justify="left")
+    table = Table(title=f"{report.dimension}: learning curve (one model)", title_justify="left")
     for column in ("training share", "labels", "macro-F1", "lenient", "vs rules"):
         table.add_column(column, justify="right")
     for fraction, scores in sorted(report.curve.items()):

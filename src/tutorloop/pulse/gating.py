@@ -8,7 +8,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from tutorloop._version import __version__
-from tutorloop.analyse import Comparison, compare_results, run_metrics, summarize
+from tutorloop.analyse import (
+    Comparison,
+    compare_results,
+    judge_agreement,
+    judge_metrics,
+    run_metrics,
+    summarize,
+)
 from tutorloop.errors import ConfigError
 from tutorloop.pulse.gates import GatePolicy, GateReport, evaluate_gates
 from tutorloop.pulse.status import patch_status
@@ -68,8 +75,10 @@ def gate_run(
                 store.iter_results(run_id, "base"), store.iter_results(run_id, "overlay"),
                 label_a="base", label_b="overlay",
             )  # fmt: skip
+        audit = judge_agreement(store.judge_counts(run_id))
     status = manifest.status
     metrics = run_metrics(summary, comparison)
+    metrics.update(judge_metrics(audit, summary.items))
     report = evaluate_gates(policy, metrics, run_status=status)
     if status_json is not None:
         described: dict[str, object] = {"tutorloop.run_id": run_id}

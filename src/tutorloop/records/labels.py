@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tutorloop.records._base import VersionedRecord
+from tutorloop.records._base import Migration, VersionedRecord
 
 ItemKind = Literal["session", "turn"]
 
@@ -34,10 +34,26 @@ class TurnItem(BaseModel):
     """Where the dialogue comes from (e.g. ``MathDial``, ``Bridge``, a session file)."""
 
 
-class HumanLabel(VersionedRecord):
-    """One rater's label: (item id, dimension, value, rater, time); one line of a label file."""
+LabelSource = Literal["human", "author", "model"]
+"""Who stands behind a label: ``human`` (independent raters, e.g. MRBench's annotators),
+``author`` (whoever wrote the graders or the examples; agreement with them is not evidence),
+``model`` (a model's labels)."""
 
-    SCHEMA_VERSION = 1
+
+def _label_source(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 → 2: labels gain ``source``; a version-1 label is taken as a person's."""
+    data.setdefault("source", "human")
+    return data
+
+
+class HumanLabel(VersionedRecord):
+    """One rater's label: (item id, dimension, value, rater, time); one line of a label file.
+
+    Version 2 adds ``source``; version-1 lines are read as ``source="human"``.
+    """
+
+    SCHEMA_VERSION = 2
+    MIGRATIONS: ClassVar[dict[int, Migration]] = {1: _label_source}
 
     item_id: str = Field(min_length=1)
     dimension: str = Field(min_length=1)
@@ -46,6 +62,9 @@ class HumanLabel(VersionedRecord):
     """The label, e.g. ``Yes``/``To some extent``/``No`` or ``pass``/``fail``; None: to label."""
     rater: str = "unknown"
     """Who gave the label; several raters may label the same item and dimension."""
+    source: LabelSource = "human"
+    """Who stands behind the label; agreement with ``author`` or ``model`` labels is never
+    shown as agreement with people."""
     labelled_at: str | None = None
     """ISO 8601 time of the label, when known."""
     item: TurnItem | None = None

@@ -137,6 +137,45 @@ class EscalationReason(BaseModel):
     message: str
 
 
+JudgedBecause = Literal["unsure", "audit", "all"]
+"""Why the judge saw a session: a heuristic was unsure, the seeded audit sample picked it, or
+every session is judged (``--judge-all``)."""
+
+
+class JudgedCheck(BaseModel):
+    """One check as the heuristics and the judge each saw it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    heuristic: Verdict
+    """The heuristic's verdict (``unsure`` when it could not tell)."""
+    judge: Verdict
+    judge_reason: str | None = None
+    decided: bool = False
+    """The judge's verdict became the check's (the heuristic was unsure)."""
+
+
+class JudgeReview(BaseModel):
+    """What the judge said about a session, beside the heuristics (kept for audit and report)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    """The judge model (``provider/model``)."""
+    because: JudgedBecause
+    heuristic_version: str
+    """The heuristics' version the judge is compared with."""
+    checks: list[JudgedCheck] = Field(default_factory=list)
+    notes: str | None = None
+    """The judge's notes on the session."""
+
+    @property
+    def decided(self) -> list[str]:
+        """The checks whose verdict the judge decided."""
+        return [c.name for c in self.checks if c.decided]
+
+
 def _from_seed(data: dict[str, Any]) -> dict[str, Any]:
     """Version 0 (the notebook's judge files) → 1: every such EvalResult came from its judge."""
     checks = []
@@ -147,12 +186,20 @@ def _from_seed(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "checks": checks}
 
 
-class EvalResult(VersionedRecord):
-    """The notebook's ``EvalResult`` (same field names), extended with taxonomy and escalation."""
+def _judge_review(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 → 2: results gain an optional ``judge`` review (absent before)."""
+    return data
 
-    SCHEMA_VERSION = 1
+
+class EvalResult(VersionedRecord):
+    """The notebook's ``EvalResult`` (same field names), extended with taxonomy and escalation.
+
+    Version 2 adds ``judge``: the judge's review of the session, when a judge saw it.
+    """
+
+    SCHEMA_VERSION = 2
     LEGACY_VERSION = 0
-    MIGRATIONS: ClassVar[dict[int, Migration]] = {0: _from_seed}
+    MIGRATIONS: ClassVar[dict[int, Migration]] = {0: _from_seed, 1: _judge_review}
 
     session_id: str
     pedagogical_fidelity_score: float = Field(ge=0.0, le=1.0)
@@ -174,6 +221,8 @@ class EvalResult(VersionedRecord):
     """Descriptive numbers: questions per tutor turn, median tokens, turn counts."""
     graders: list[GraderResult] = Field(default_factory=list)
     """Results of the testing-criteria graders run on this item (``--graders``)."""
+    judge: JudgeReview | None = None
+    """The judge's review, when a judge saw this session (unsure, audited, or all judged)."""
 
     def check(self, name: str) -> EvalCheck | None:
         """The check called ``name``, if present."""

@@ -85,6 +85,7 @@ class ReviewLabel(VersionedRecord):
             dimension=self.dimension,
             value=self.value,
             rater=self.rater,
+            source=self.source,
             labelled_at=self.labelled_at,
             note=self.note,
         )

@@ -1,8 +1,11 @@
 """Grading with models: testing-criteria graders and the structured judge, heuristics first.
 
-For a session, the heuristics run first. The judge (``--judge MODEL``) is called only where a
-heuristic check is *unsure* (or for every session with ``--judge-all``); its verdict replaces the
-unsure checks, and a judge that disagrees with a sure heuristic is an escalation reason. Then the
+For a session, the heuristics run first. The judge (``--judge MODEL``) is called where a
+heuristic check is *unsure*, on a seeded random share of the other sessions (the audit,
+``--judge-audit``, 10 % by default), or for every session with ``--judge-all``; its verdict
+replaces the unsure checks, and a judge that disagrees with a sure heuristic is an escalation
+reason. Every judged session keeps the judge's review beside the heuristics' verdicts
+(``EvalResult.judge``), from which heuristic–judge agreement is measured. Then the
 testing-criteria graders (``--graders FILE``) grade the item and the sample. For a dataset item
 (``{"item": ..., "sample": ...}``, e.g. an imported hosted eval) only the graders run, and its
 ``pedagogical_fidelity_score`` is the share of graders that passed.
@@ -15,16 +18,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import anyio
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tutorloop.decide import decide_criteria
 from tutorloop.errors import ConfigError, Problem, scrub
 from tutorloop.generate import CallContext, split_model
 from tutorloop.grade import (
+    DEFAULT_AUDIT_SHARE,
     GradeEnv,
     GraderSpec,
     Sample,
     StructuredJudge,
+    audit_pick,
+    judge_review,
     load_graders,
     python_graders_refused,
     uses_python,
@@ -35,6 +41,8 @@ from tutorloop.records import (
     EvalResult,
     GraderError,
     GraderResult,
+    JudgedBecause,
+    JudgeReview,
     ReplayArtifact,
 )
 from tutorloop.run.config import RunConfig
@@ -58,6 +66,10 @@ class ModelGrading(BaseModel):
     """The structured judge; named explicitly, never a hidden default."""
     judge_all: bool = False
     """Judge every session, not only those with an unsure heuristic."""
+    judge_audit: float = Field(default=DEFAULT_AUDIT_SHARE, ge=0.0, le=1.0)
+    """With a judge: the share of sessions judged even where every heuristic is sure."""
+    audit_seed: int = 0
+    """Seeds which sessions the audit picks (by item key, so a resumed run picks the same)."""
     embedding_model: str | None = None
     """For ``text_similarity`` ``cosine``: the model that embeds both texts."""
     python_graders: Literal["sandbox", "unsandboxed", "off"] = "sandbox"
@@ -189,7 +201,9 @@ async def _grade_session(
     checks: list[EvalCheck] = report.checks
     errors: list[str] = []
     disagreements: list[str] = []
-    if judge is not None and (models.judge_all or any(c.verdict == "unsure" for c in checks)):
+    review: JudgeReview | None = None
+    because = _why_judge(item, checks, models) if judge is not None else None
+    if judge is not None and because is not None:
         instructions = (
             item.record.agent_instructions if isinstance(item.record, ReplayArtifact) else None
         )
@@ -199,6 +213,14 @@ async def _grade_session(
             message = verdict.error.message if verdict.error else "no verdict"
             errors.append(f"judge {verdict.model}: {message}")
         else:
+            review = judge_review(
+                report.checks,
+                verdict.result.checks,
+                because,
+                verdict.model,
+                grader.heuristics.version,
+                verdict.result.reason,
+            )
             checks, disagreements = _merge(checks, verdict.result.checks)
     results = await _run_graders(graders, session_item(item), Sample.from_text(flatten(item)), env)
     reach.note_all((f"grader {r.name}", r.error) for r in results)
@@ -210,7 +232,19 @@ async def _grade_session(
         results + grader.learned_results(item),
         errors=errors,
         disagreements=disagreements,
+        judge=review,
     )
+
+
+def _why_judge(item: Item, checks: list[EvalCheck], models: ModelGrading) -> JudgedBecause | None:
+    """Why the judge sees this session, or None: all judged, an unsure check, or the audit."""
+    if models.judge_all:
+        return "all"
+    if any(c.verdict == "unsure" for c in checks):
+        return "unsure"
+    if audit_pick(item.key, models.judge_audit, models.audit_seed):
+        return "audit"
+    return None
 
 
 def _merge(

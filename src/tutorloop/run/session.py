@@ -23,7 +23,14 @@ from tutorloop.grade.learned.sessions import (
     result_grades,
 )
 from tutorloop.load import Item
-from tutorloop.records import EvalCheck, EvalResult, Grade, GraderError, GraderResult
+from tutorloop.records import (
+    EvalCheck,
+    EvalResult,
+    Grade,
+    GraderError,
+    GraderResult,
+    JudgeReview,
+)
 from tutorloop.store import ItemOutcome
 
 
@@ -63,6 +70,7 @@ class SessionGrader:
         *,
         errors: Sequence[str] = (),
         disagreements: Sequence[str] = (),
+        judge: JudgeReview | None = None,
     ) -> EvalResult:
         """Decide about ``item`` from its ``checks`` and build its result.
 
@@ -79,6 +87,7 @@ class SessionGrader:
             graders=graders,
             condition=item.condition,
             domain=item.domain,
+            judge=judge,
         )
 
     def learned_results(self, item: Item) -> list[GraderResult]:
@@ -118,6 +127,7 @@ def build_result(
     graders: Sequence[GraderResult] = (),
     condition: str | None = None,
     domain: str | None = None,
+    judge: JudgeReview | None = None,
 ) -> EvalResult:
     """The :class:`EvalResult` of one item: the decision, the checks and the graders' results.
 
@@ -143,6 +153,7 @@ def build_result(
         actions=report.actions if report is not None else [],
         metrics=report.metrics if report is not None else {},
         graders=list(graders),
+        judge=judge,
     )
 
 

@@ -12,6 +12,7 @@ from .db import Store, default_store_path
 from .evals_api import EvalsApiTables
 from .export import EXPORT_FORMATS, export_run, write_manifest
 from .item import StoredItem
+from .judge import JudgeCheckCounts
 from .labels import LabelTable, UnknownItem
 from .migrations import MIGRATIONS, migrate
 from .outcome import ItemOutcome
@@ -24,6 +25,7 @@ __all__ = [
     "CallStore",
     "EvalsApiTables",
     "ItemOutcome",
+    "JudgeCheckCounts",
     "LabelTable",
     "LedgerStats",
     "Store",

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from tutorloop.errors import StoreError
 from tutorloop.records import Grade, RunManifest
 from tutorloop.store._sqlite import utc_now
+from tutorloop.store.judge import insert_judge_checks, judge_check_rows
 from tutorloop.store.outcome import ItemOutcome
 
 INSERT_ITEM = """
@@ -128,6 +129,7 @@ def insert_outcomes(
         seq += 1
         inserted += 1
         conn.executemany(INSERT_GRADE, grades)
+        insert_judge_checks(conn, judge_check_rows(run_id, outcome))
     return inserted
 
 

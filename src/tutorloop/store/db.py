@@ -38,6 +38,7 @@ from tutorloop.store.artifacts import (
 )
 from tutorloop.store.evals_api import EvalsApiTables
 from tutorloop.store.item import StoredItem
+from tutorloop.store.judge import JudgeCheckCounts, count_judge_checks
 from tutorloop.store.labels import LabelTable
 from tutorloop.store.migrations import migrate
 from tutorloop.store.outcome import ItemOutcome
@@ -231,6 +232,11 @@ class Store:
         with self._db.read("read the done items") as conn:
             cursor = conn.execute("SELECT item_key FROM items WHERE run_id = ?", (run_id,))
             return {row[0] for row in cursor}
+
+    def judge_counts(self, run_id: str | None = None) -> list[JudgeCheckCounts]:
+        """Heuristic–judge agreement counts per heuristics version and check (a run, or all)."""
+        with self._db.read("read the judge's reviews") as conn:
+            return count_judge_checks(conn, run_id)
 
     def write_outcomes(self, run_id: str, outcomes: Sequence[ItemOutcome]) -> int:
         """Store a batch of items with their grades in ONE transaction; return how many are new.

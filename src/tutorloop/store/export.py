@@ -56,7 +56,9 @@ def export_run(
 
     Flat formats hold one ``check.<name>`` column per check (``pass``/``fail``/``unsure``) and,
     per testing-criteria or learned grader, ``grader.<name>`` (``pass``/``fail``/``error``, or
-    the grader's label when it gives no verdict) and ``grader.<name>.score``;
+    the grader's label when it gives no verdict) and ``grader.<name>.score``; a run the judge
+    reviewed adds ``judged`` (``unsure``, ``audit`` or ``all``; empty when not judged) and
+    ``judge.<check>`` (the judge's own verdict on each check it reviewed);
     Parquet keeps ``failures`` and ``escalation_reasons`` as lists, CSV joins them with ``;``.
     Each file is written atomically: readers never see a half-written export.
 
@@ -72,6 +74,8 @@ def export_run(
     store.get_run(run_id)  # fails early, listing the known runs, if there is no such run
     checks = store.check_names(run_id)
     graders = store.grader_names(run_id)
+    judged = sorted({c.check for c in store.judge_counts(run_id)})
+    judge_columns = [("judged", pa.string())] if judged else []
     schema = pa.schema(
         _base_columns()
         + [(f"check.{name}", pa.string()) for name in checks]
@@ -80,8 +84,10 @@ def export_run(
             for name in graders
             for column in ((f"grader.{name}", pa.string()), (f"grader.{name}.score", pa.float64()))
         ]
+        + judge_columns
+        + [(f"judge.{name}", pa.string()) for name in judged]
     )
-    names = _Names(checks, graders)
+    names = _Names(checks, graders, judged)
     paths = {fmt: Path(out_dir) / f"results.{fmt}" for fmt in chosen}
     with ExitStack() as stack:
         sinks = [_open(fmt, stack, paths[fmt], run_id, schema) for fmt in chosen]
@@ -155,6 +161,8 @@ def _flush(sinks: list[_Sink], items: list[StoredItem], columns: dict[str, list[
 class _Names(NamedTuple):
     checks: list[str]
     graders: list[str]
+    judged: list[str]
+    """Checks the judge reviewed somewhere in the run (empty: no judge columns)."""
 
 
 def _columns(run_id: str, items: list[StoredItem], names: _Names) -> dict[str, list[Any]]:
@@ -199,6 +207,14 @@ def _columns(run_id: str, items: list[StoredItem], names: _Names) -> dict[str, l
     for name in names.graders:
         cols[f"grader.{name}"] = grader_cols[name]
         cols[f"grader.{name}.score"] = score_cols[name]
+    if names.judged:
+        reviews = [item.result.judge if item.result is not None else None for item in items]
+        cols["judged"] = [r.because if r is not None else None for r in reviews]
+        for name in names.judged:
+            cols[f"judge.{name}"] = [
+                next((c.judge for c in r.checks if c.name == name), None) if r else None
+                for r in reviews
+            ]
     return cols
 
 

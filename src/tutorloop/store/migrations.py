@@ -193,12 +193,34 @@ def m005_api_evals_updated_at(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE api_evals SET updated_at = created_at")
 
 
+def m006_judge_checks(conn: sqlite3.Connection) -> None:
+    """Create the judge's reviews: each judged check beside the heuristics' verdict."""
+    conn.execute(
+        """
+        CREATE TABLE judge_checks (
+            run_id            TEXT NOT NULL,
+            item_key          TEXT NOT NULL,
+            check_name        TEXT NOT NULL,
+            heuristic_version TEXT NOT NULL,
+            judge_model       TEXT NOT NULL,
+            because           TEXT NOT NULL,
+            heuristic         TEXT NOT NULL,
+            judge             TEXT NOT NULL,
+            decided           INTEGER NOT NULL,
+            PRIMARY KEY (run_id, item_key, check_name)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX judge_checks_by_version ON judge_checks(heuristic_version)")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_items_grades", m001_runs_items_grades),
     ("m002_artifacts", m002_artifacts),
     ("m003_evals_api", m003_evals_api),
     ("m004_labels", m004_labels),
     ("m005_api_evals_updated_at", m005_api_evals_updated_at),
+    ("m006_judge_checks", m006_judge_checks),
 ]
 """Every migration this tutorloop knows, in the order they are applied."""
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 
+from tutorloop.grade.heuristics.progress import makes_progress
 from tutorloop.grade.heuristics.text import TurnText
 from tutorloop.grade.heuristics.view import Finding, SessionView, span, whole
-from tutorloop.records import OVER_SCAFFOLDING_CHECK, StudyModeCheck
+from tutorloop.records import OVER_SCAFFOLDING_CHECK, PROGRESS_CHECK, StudyModeCheck
 
 _NO_TUTOR = Finding(False, 0.3, "the session has no tutor turn to judge", [])
 
@@ -252,5 +253,6 @@ CORE_CHECKS: dict[str, Callable[[SessionView], Finding]] = {
 
 EXTRA_CHECKS: dict[str, Callable[[SessionView], Finding]] = {
     OVER_SCAFFOLDING_CHECK: no_over_scaffolding,
+    PROGRESS_CHECK: makes_progress,
 }
 """Checks outside the fidelity mean that still feed the failure taxonomy."""

@@ -13,7 +13,7 @@ from tutorloop.grade.heuristics.safety import safety
 from tutorloop.grade.heuristics.view import SessionView
 from tutorloop.records import SAFETY_CHECK, EvalCheck, Turn
 
-HEURISTICS_VERSION = "1.0"
+HEURISTICS_VERSION = "1.1"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from .align import (
 )
 from .align_grader import AlignJudgeGrader
 from .align_preference import UNKNOWN_TAG, PreferenceVerdict, read_preference
+from .audit import DEFAULT_AUDIT_SHARE, audit_pick, judge_review
 from .guard import ensure_gradable
 from .judge import JudgeVerdict, StructuredJudge
 from .prompt import JUDGE_PROMPT_VERSION, prompt_sha256
@@ -28,6 +29,7 @@ from .spec import StudyModeJudgeGrader
 
 __all__ = [
     "ALIGN_SCHEMA",
+    "DEFAULT_AUDIT_SHARE",
     "EVALUATION_INPUT_BEGIN",
     "EVALUATION_INPUT_END",
     "JUDGE_PROMPT_VERSION",
@@ -43,12 +45,14 @@ __all__ = [
     "StructuredJudge",
     "StudyModeJudgeGrader",
     "align_response_format",
+    "audit_pick",
     "context_appended",
     "ensure_gradable",
     "evaluation_input_block",
     "item_kind",
     "judge_request",
     "judge_response_format",
+    "judge_review",
     "parse_judge_reply",
     "prompt_sha256",
     "read_preference",

@@ -1,5 +1,9 @@
 """Train, save, load and apply a learned turn grader (a folder: ``model.joblib`` + manifest).
 
+Implementation 2 (the default) pickles an :class:`~.ensemble.Ensemble` with its tuned decision
+weights, also listed in the manifest's ``config.decision_weights``; folders of implementation 1
+(one pipeline) still load and predict as before.
+
 The model file is a joblib pickle: load only model folders you made or trust. The manifest
 records the scikit-learn version, the training file's sha256 and the cross-validated scores,
 and the version string hashes the config and the training data, so agreement numbers are
@@ -22,11 +26,12 @@ from tutorloop._version import __version__
 from tutorloop.atomic import atomic_path, atomic_write_text
 from tutorloop.errors import ConfigError, UserError
 from tutorloop.grade.learned.cv import CVReport, grouped_cv
+from tutorloop.grade.learned.ensemble import Ensemble, fit_model
 from tutorloop.grade.learned.pipeline import TrainConfig, build_pipeline, rows_of
 from tutorloop.grade.turn import TurnVerdict
 from tutorloop.records import LearnedManifest, TurnItem
 
-IMPLEMENTATION = "1"
+IMPLEMENTATION = "2"
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
 
@@ -69,13 +74,16 @@ class LearnedGrader:
         """One verdict per item (empty for a dimension it was not trained on)."""
         if dimension != self.manifest.dimension or not items:
             return []
-        config = TrainConfig.model_validate(self.manifest.config)
-        probabilities = self.pipeline.predict_proba(rows_of(items, config.history_chars))
+        config = TrainConfig.model_validate(
+            {k: v for k, v in self.manifest.config.items() if k != "decision_weights"}
+        )
+        rows = rows_of(items, config.history_chars)
+        probabilities = self.pipeline.predict_proba(rows)
+        labels = [str(c) for c in self.pipeline.predict(rows)]
         classes = [str(c) for c in self.pipeline.classes_]
         out = []
-        for item, row in zip(items, probabilities, strict=True):
+        for item, row, label in zip(items, probabilities, labels, strict=True):
             scores = {c: round(float(p), 4) for c, p in zip(classes, row, strict=True)}
-            label = max(scores, key=lambda c: scores[c])
             out.append(TurnVerdict(item.item_id, dimension, label, scores[label], "", scores))
         return out
 
@@ -109,7 +117,11 @@ def train(
     build_pipeline(config)  # load scikit-learn and its BLAS first, so the limit applies to it
     with threadpool_limits(limits=1):
         rows = rows_of(data.items, config.history_chars)
-        pipeline = build_pipeline(config).fit(rows, data.labels)
+        pipeline = fit_model(rows, data.labels, data.groups, config)
+    saved_config = config.model_dump()
+    if isinstance(pipeline, Ensemble):
+        classes = [str(c) for c in pipeline.classes_]
+        saved_config["decision_weights"] = dict(zip(classes, pipeline.weights, strict=True))
     blob = json.dumps(config.model_dump(), sort_keys=True) + data.sha256 + data.dimension
     digest = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:10]
     cv_scores: dict[str, float] = {}
@@ -130,7 +142,7 @@ def train(
         training_sha256=data.sha256,
         items=len(data.items),
         groups=len(set(data.groups)),
-        config=config.model_dump(),
+        config=saved_config,
         cv=cv_scores,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )

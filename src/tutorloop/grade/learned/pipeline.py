@@ -1,9 +1,16 @@
-"""The learned grader's scikit-learn pipeline: TF-IDF of the turn in context + rule signals.
+"""The learned grader's scikit-learn pipelines: TF-IDF of the turn in context + rule signals.
 
-Features: word 1–2-grams (optionally also character 2–5-grams) of the response, words of the
-end of the dialogue history (the student's last turn matters most), and the turn heuristics' signals
-(questions, mistake cues, praise, the reference answer revealed). Classifier: a class-balanced
-logistic regression, so rare labels ("To some extent", "No") are not drowned by the majority.
+Features come only from what exists at prediction time (:func:`rows_of` reads each item through
+:func:`~tutorloop.grade.turn.prediction_input`: the history and the response, never a reference
+solution or a data set's metadata): word 1–2-grams of the response, character 2–5-grams of
+the response, words of the end of the dialogue history (the student's last turn matters most),
+and the dialogue signals (questions, mistake cues, praise, a result stated that nobody stated
+before). Each classifier is a class-balanced logistic regression, so rare labels ("To some
+extent", "No") are not drowned by the majority.
+
+With ``ensemble`` (the default) the grader averages three differently-featured members
+(:data:`MEMBERS`: words; words + character n-grams; words + dialogue signals); without it, one
+pipeline whose features ``char_ngrams`` and ``signals`` choose.
 """
 
 from __future__ import annotations
@@ -13,10 +20,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tutorloop.grade.turn import turn_signals
+from tutorloop.grade.turn import dialogue_signals, prediction_input
 from tutorloop.records import TurnItem
 
 Row = dict[str, Any]
+
+MEMBERS: dict[str, tuple[bool, bool]] = {
+    "words": (False, False),
+    "words+chars": (True, False),
+    "words+signals": (False, True),
+}
+"""The ensemble's members: name → (character n-grams, dialogue signals)."""
 
 
 class TrainConfig(BaseModel):
@@ -31,21 +45,32 @@ class TrainConfig(BaseModel):
     char_ngrams: bool = False
     """Add character 2–5-grams of the response (slower; about +0.005 macro-F1 on MRBench)."""
     signals: bool = True
-    """Add the turn heuristics' signals as features."""
+    """Add the dialogue signals as features."""
+    ensemble: bool = True
+    """Average the three :data:`MEMBERS` and tune per-class decision weights (else one model)."""
+    inner_folds: int = Field(default=4, ge=2)
+    """Dialogue-grouped folds, inside the training data, on which the decision weights are tuned."""
     folds: int = Field(default=5, ge=2)
     seed: int = 0
 
 
 def rows_of(items: Sequence[TurnItem], history_chars: int) -> list[Row]:
-    """The classifier's input: one dict per item (response, history tail, signals)."""
-    return [
-        {
-            "response": item.response,
-            "history": item.history[-history_chars:] if history_chars else "",
-            "signals": turn_signals(item),
-        }
-        for item in items
-    ]
+    """The classifier's input: one dict per item (response, history tail, dialogue signals).
+
+    Each item is first reduced to its :func:`~tutorloop.grade.turn.prediction_input`, so no
+    feature can read a field that a turn lacks when it is graded.
+    """
+    rows = []
+    for item in items:
+        seen = prediction_input(item)
+        rows.append(
+            {
+                "response": seen.response,
+                "history": seen.history[-history_chars:] if history_chars else "",
+                "signals": dialogue_signals(seen.history, seen.response),
+            }
+        )
+    return rows
 
 
 def pick_response(rows: Sequence[Row]) -> list[str]:
@@ -63,8 +88,9 @@ def pick_signals(rows: Sequence[Row]) -> list[dict[str, float]]:
     return [row["signals"] for row in rows]
 
 
-def build_pipeline(config: TrainConfig) -> Any:
-    """An unfitted scikit-learn ``Pipeline`` for ``config``."""
+def build_pipeline(config: TrainConfig, member: str | None = None) -> Any:
+    """An unfitted scikit-learn ``Pipeline`` for ``config`` (or for one ensemble ``member``)."""
+    char_ngrams, signals = MEMBERS[member] if member else (config.char_ngrams, config.signals)
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -77,12 +103,12 @@ def build_pipeline(config: TrainConfig) -> Any:
     parts: list[tuple[str, Any]] = [
         ("words", text(pick_response, TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True))),
     ]
-    if config.char_ngrams:
+    if char_ngrams:
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
         parts.append(("chars", text(pick_response, chars)))
     if config.history_chars:
         parts.append(("history", text(pick_history, TfidfVectorizer(sublinear_tf=True))))
-    if config.signals:
+    if signals:
         parts.append(
             (
                 "signals",

@@ -1,6 +1,12 @@
 """Grading one tutor turn in context: rule-based signals and heuristics for MRBench dimensions."""
 
-from .features import final_answer, last_student_turn, turn_signals
+from .features import (
+    dialogue_signals,
+    final_answer,
+    last_student_turn,
+    prediction_input,
+    turn_signals,
+)
 from .heuristics import RULES, TURN_HEURISTICS_VERSION, TurnHeuristics, TurnVerdict
 from .judge import Rubric, TurnJudge, bundled_rubrics, load_rubrics
 from .spec import TurnHeuristicsGrader, TurnJudgeGrader
@@ -15,8 +21,10 @@ __all__ = [
     "TurnJudgeGrader",
     "TurnVerdict",
     "bundled_rubrics",
+    "dialogue_signals",
     "final_answer",
     "last_student_turn",
     "load_rubrics",
+    "prediction_input",
     "turn_signals",
 ]

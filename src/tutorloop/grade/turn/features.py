@@ -2,6 +2,14 @@
 
 The signals are plain regular expressions over the response and the dialogue before it; the
 turn heuristics decide labels from them and the learned graders use them as extra features.
+
+:func:`dialogue_signals` reads only what exists when a turn is graded in production: the
+dialogue history and the response (:func:`prediction_input` keeps exactly those). A reference
+solution exists for some labelled data sets only (MRBench V2 has one for 145 of 200 dialogues;
+logs never do), so learned graders never see it: answer-revealing is detected from the dialogue
+(a result the tutor states that nobody in the dialogue stated before). :func:`turn_signals`
+adds the one reference-based signal for the rules, which may read a reference when an item has
+one.
 """
 
 from __future__ import annotations
@@ -70,12 +78,18 @@ def last_student_turn(history: str) -> str:
     return re.split(r"\bTutor:\s*", parts[-1], flags=re.IGNORECASE)[0]
 
 
-def turn_signals(item: TurnItem) -> dict[str, float]:
-    """The named 0/1 (or count) signals of one tutor turn, in a fixed order."""
-    text = item.response
-    answer = final_answer(item.ground_truth)
+def prediction_input(item: TurnItem) -> TurnItem:
+    """``item`` reduced to what a grader has at prediction time: its history and response."""
+    return TurnItem(item_id=item.item_id, history=item.history, response=item.response)
+
+
+def dialogue_signals(history: str, response: str) -> dict[str, float]:
+    """The named 0/1 (or count) signals of one tutor turn, from the dialogue alone."""
+    text = response
     mentioned = numbers(text)
-    student = numbers(last_student_turn(item.history))
+    student = numbers(last_student_turn(history))
+    earlier = numbers(history)
+    new = mentioned - earlier
     return {
         "questions": float(min(len(_QUESTION.findall(text)), 3)),
         "ends_with_question": float(text.rstrip().endswith("?")),
@@ -84,9 +98,21 @@ def turn_signals(item: TurnItem) -> dict[str, float]:
         "correct_only": float(bool(_CORRECT_ONLY.search(text)) and not _MISTAKE.search(text)),
         "directive": float(bool(_DIRECTIVE.search(text))),
         "reveal_phrase": float(bool(_REVEAL.search(text))),
-        "reveals_final_answer": float(answer is not None and answer in mentioned),
+        "states_new_number": float(bool(new)),
+        "states_new_result": float(bool(new) and bool(_REVEAL.search(text))),
         "mentions_student_number": float(bool(mentioned & student)),
         "offensive": float(bool(_OFFENSIVE.search(text))),
         "exclamation": float("!" in text),
         "long": float(len(text.split()) > 60),
     }
+
+
+def turn_signals(item: TurnItem) -> dict[str, float]:
+    """:func:`dialogue_signals` plus, for the rules, whether the reference's final number appears.
+
+    ``reveals_final_answer`` is 0 when the item has no reference; learned graders never read it.
+    """
+    answer = final_answer(item.ground_truth)
+    signals = dialogue_signals(item.history, item.response)
+    signals["reveals_final_answer"] = float(answer is not None and answer in numbers(item.response))
+    return signals

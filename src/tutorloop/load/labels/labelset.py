@@ -41,6 +41,11 @@ class LabelSet:
         """Every rater id, sorted."""
         return sorted({label.rater for label in self.labels})
 
+    def label_source(self) -> str:
+        """Who stands behind the labels: ``human``, ``author``, ``model``, or ``mixed``."""
+        sources = {label.source for label in self.labels}
+        return sources.pop() if len(sources) == 1 else ("mixed" if sources else "human")
+
     def by_item(self, dimension: str) -> dict[str, list[HumanLabel]]:
         """``item_id → labels`` of one dimension (one per rater)."""
         out: dict[str, list[HumanLabel]] = defaultdict(list)

@@ -21,6 +21,8 @@ Row = TurnItem | HumanLabel | Problem
 
 CSV_REQUIRED = ("item_id", "dimension", "value")
 CSV_LABEL = ("rater", "labelled_at", "note")
+CSV_LABEL_SOURCE = "label_source"
+"""The CSV column of a label's ``source`` (``source`` names the item's origin)."""
 CSV_ITEM = ("kind", "conversation_id", "tutor", "history", "response", "ground_truth", "source")
 
 
@@ -132,5 +134,12 @@ def _csv_row(path: str, line: int, row: dict[str, Any]) -> Iterator[Row]:
             yield from _validation_problems(path, line, exc)
             return
     extra = {c: row[c] for c in CSV_LABEL if row.get(c)}
+    if (row.get(CSV_LABEL_SOURCE) or "").strip():
+        extra["source"] = row[CSV_LABEL_SOURCE].strip()
     value = (row.get("value") or "").strip() or None
-    yield HumanLabel(item_id=item_id, dimension=row["dimension"].strip(), value=value, **extra)
+    try:
+        yield HumanLabel.model_validate(
+            {"item_id": item_id, "dimension": row["dimension"].strip(), "value": value, **extra}
+        )
+    except ValidationError as exc:
+        yield from _validation_problems(path, line, exc)

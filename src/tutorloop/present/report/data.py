@@ -19,11 +19,13 @@ from tutorloop.analyse import (
     Comparison,
     RunSummary,
     compare_results,
+    judge_metrics,
     run_metrics,
     summarize,
 )
 from tutorloop.bundled import bundled_policy
 from tutorloop.errors import ConfigError
+from tutorloop.present.report.judge import JudgeSection, judge_section
 from tutorloop.present.report.labels import ExtraSection, label_sections
 from tutorloop.present.report.sessions import SessionView, queue_sessions
 from tutorloop.pulse import GateReport, evaluate_gates, load_policy
@@ -94,6 +96,8 @@ class ReportData:
     queue: list[SessionView]
     queue_left_out: int
     extra_sections: list[ExtraSection]
+    judge: JudgeSection
+    """The judge's reviews: agreement per check and each judged session."""
 
     @property
     def conditions(self) -> list[str]:
@@ -163,7 +167,9 @@ def collect(run_id: str, options: ReportOptions | None = None) -> ReportData:
             )  # fmt: skip
         queue = queue_sessions(store, run_id, summary.queue)
         extra = label_sections(store, run_id, labels_path)
+        judge = judge_section(store, run_id)
     metrics = run_metrics(summary, conditions_ab)
+    metrics.update(judge_metrics(judge.agreement, summary.items))
     gates = evaluate_gates(policy, metrics, run_status=manifest.status)
     return ReportData(
         manifest=manifest,
@@ -176,4 +182,5 @@ def collect(run_id: str, options: ReportOptions | None = None) -> ReportData:
         queue=queue,
         queue_left_out=summary.escalated - len(summary.queue),
         extra_sections=extra,
+        judge=judge,
     )

@@ -20,12 +20,19 @@ from tutorloop.analyse import (
     Confusion,
     CostModel,
     agreement,
+    agreement_title,
     compare_policies,
     gold_table,
     predictions_from_results,
 )
 from tutorloop.load import read_labels, review_labelset
 from tutorloop.store import Store
+
+_WHO = {
+    "human": "people",
+    "author": "the authors of the graders (so a high κ here is not evidence about people)",
+    "model": "a model",
+}
 
 
 @dataclass(frozen=True)
@@ -57,22 +64,27 @@ def label_sections(
 
     gold = gold_table({d: labels.gold(d) for d in labels.dimensions()})
     predictions = list(predictions_from_results(store.iter_results(run_id), run_id))
-    scores = [s for s in agreement(gold, predictions, labels.group_of) if s.kappa is not None]
+    source = labels.label_source()
+    found = agreement(gold, predictions, labels.group_of, label_source=source)
+    scores = [s for s in found if s.kappa is not None]
     name = Path(labels_path).name if labels_path is not None else labels.path
+    title = agreement_title(source)
+    title = title[0].upper() + title[1:]
     if not scores:
         return [
             ExtraSection(
                 "agreement",
-                "Agreement with human labels",
+                title,
                 f"No graded item of this run has a label in {name} with more than one value.",
             )
         ]
     sections = [
         ExtraSection(
             "agreement",
-            "Agreement with human labels",
-            f"Cohen's κ of each grader version against {len(labels.items)} labelled items of "
-            f"{name}, with 95 % bootstrap intervals over dialogues (1 = perfect, 0 = chance).",
+            title,
+            f"Cohen's κ of each grader version against {len(labels.items)} items of {name} "
+            f"labelled by {_WHO.get(source, source)}, with 95 % bootstrap intervals over "
+            "dialogues (1 = perfect, 0 = chance).",
             [charts.kappa_chart(scores)],
         )
     ]

@@ -1,0 +1,239 @@
+"""Whether a session moves: the tutor does not repeat itself, takes up the learner, and teaches.
+
+Surface checks can be satisfied by a tutor that never teaches (the same question every turn,
+one word, a recap every turn, a refusal of everything). :func:`makes_progress` looks across
+turns instead, and reports every problem it finds with its turns:
+
+* **repetition**: a tutor turn (nearly) equal to an earlier tutor turn, or a recap or check in
+  most turns;
+* **uptake**: the tutor's reply to a learner's attempt neither reuses what the learner wrote
+  (a content word or a number) nor reacts to it;
+* **movement toward the goal**: after its opening, the tutor never states something new
+  (a non-question sentence bringing words that nobody used before) and the learner never gets
+  further (a reply bringing new words or numbers), or the tutor refuses in most turns, or the
+  learner says they are stuck in most of their replies.
+
+A failed ``makes_progress`` is the ``no_progress`` failure class and gates the fidelity score
+(see :mod:`tutorloop.decide`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from tutorloop.grade.heuristics.text import TurnText
+from tutorloop.grade.heuristics.view import Finding, SessionView, span, whole
+from tutorloop.records import Evidence
+
+REPEAT_SIMILARITY = 0.85
+"""Two tutor turns at least this similar (rapidfuzz ratio, 0–1) count as a repetition."""
+MIN_TURNS = 3
+"""Fewer tutor turns than this are too few to judge progress."""
+NEW_WORDS = 3
+"""A tutor sentence moves the session when it brings at least this many new content words."""
+
+LEARNER_NEW = 2
+"""A learner reply gets further when it brings at least this many new content words or numbers."""
+
+_WORD = re.compile(r"[a-z][a-z']{3,}|\d+(?:\.\d+)?")
+_FEEDBACK = re.compile(
+    r"\b(?:yes|no|right|correct|exactly|not quite|close|almost|good|great|nice|well done|"
+    r"careful|oops|true|false|well put|spot on|fair|i see|good point|you said|you wrote|"
+    r"your (?:answer|idea|code|guess|attempt))\b",
+    re.IGNORECASE,
+)
+_STUCK = re.compile(
+    r"\b(?:i don'?t know|i'?m (?:not sure|lost|confused)|no idea|you keep asking|"
+    r"(?:didn'?t|haven'?t) (?:cover|learn|explain)(?:ed)? anything|"
+    r"still don'?t (?:know|understand|get)|that'?s why i asked)\b|^\s*what\?",
+    re.IGNORECASE,
+)
+_STOP = frozenset(
+    [
+        "this",
+        "that",
+        "with",
+        "have",
+        "what",
+        "your",
+        "about",
+        "there",
+        "their",
+        "then",
+        "than",
+        "them",
+        "they",
+        "when",
+        "where",
+        "which",
+        "would",
+        "could",
+        "should",
+        "will",
+        "just",
+        "like",
+        "into",
+        "from",
+        "been",
+        "were",
+        "does",
+        "doing",
+        "done",
+        "make",
+        "makes",
+        "also",
+        "some",
+        "more",
+        "most",
+        "very",
+        "much",
+        "here",
+        "each",
+        "other",
+        "only",
+        "over",
+        "such",
+        "sure",
+        "okay",
+        "know",
+        "think",
+        "want",
+        "need",
+        "really",
+        "because",
+        "let's",
+        "lets",
+        "it's",
+        "that's",
+        "what's",
+    ]
+)
+
+
+def _words(text: str) -> set[str]:
+    """Content words (cut to their first five letters, a crude stem) and numbers of ``text``."""
+    return {w[:5] for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+def _reacts(reply: TurnText) -> bool:
+    """The reply opens by reacting to what came before (feedback, or a short acknowledgement)."""
+    if _FEEDBACK.search(reply.raw):
+        return True
+    first = reply.sentences[0] if reply.sentences else None
+    return first is not None and not first.is_question and 2 <= len(first.text.split()) <= 6
+
+
+def _similar(a: TurnText, b: TurnText) -> float:
+    from rapidfuzz import fuzz
+
+    return float(fuzz.ratio(a.raw.lower().strip(), b.raw.lower().strip())) / 100.0
+
+
+def _repetition(view: SessionView) -> list[tuple[str, list[Evidence]]]:
+    tutor = view.tutor
+    repeats = []
+    for j, turn in enumerate(tutor[1:], 1):
+        earlier = next((e for e in tutor[:j] if _similar(turn, e) >= REPEAT_SIMILARITY), None)
+        if earlier is not None:
+            repeats.append((turn, earlier))
+    problems = []
+    if len(repeats) >= 2 and len(repeats) >= (len(tutor) - 1) / 2:
+        turns = ", ".join(str(t.index) for t, _ in repeats)
+        problems.append(
+            (
+                f"tutor turns {turns} repeat an earlier tutor turn",
+                [whole(t) for t, _ in repeats[:3]],
+            )
+        )
+    recaps = [t for t in tutor[1:] if view.find(t, "recap") or view.find(t, "check")]
+    if len(recaps) >= MIN_TURNS and len(recaps) >= 0.6 * len(tutor):
+        problems.append(
+            (
+                f"{len(recaps)} of {len(tutor)} tutor turns recap or check instead of moving on",
+                [whole(t) for t in recaps[:3]],
+            )
+        )
+    return problems
+
+
+def _uptake(view: SessionView) -> list[tuple[str, list[Evidence]]]:
+    attempts = []
+    for index, text in view.learner:
+        if index < view.tutor[0].index or view.cues.answer_request.search(text):
+            continue  # the opening request, and requests for the answer, are not attempts
+        reply = view.next_tutor_turn(index)
+        if reply is None:
+            continue
+        taken = bool(_words(text) & _words(reply.raw)) or _reacts(reply)
+        attempts.append((index, reply, taken))
+    ignored = [(i, r) for i, r, taken in attempts if not taken]
+    if len(attempts) >= 2 and len(ignored) > len(attempts) / 2:
+        turns = ", ".join(str(r.index) for _, r in ignored)
+        return [
+            (
+                f"tutor turns {turns} do not take up the learner's attempt before them",
+                [whole(r) for _, r in ignored[:3]],
+            )
+        ]
+    return []
+
+
+def _movement(view: SessionView) -> list[tuple[str, list[Evidence]]]:
+    tutor = view.tutor
+    refusing = [t for t in tutor if view.cues.refusal.search(t.raw, t.raw_lower)]
+    problems = []
+    if len(refusing) >= 2 and len(refusing) >= len(tutor) / 2:
+        turns = ", ".join(str(t.index) for t in refusing)
+        problems.append(
+            (
+                f"the tutor refuses in turns {turns}: the session never moves",
+                [whole(t) for t in refusing[:3]],
+            )
+        )
+    replies = [(i, text) for i, text in view.learner if i > tutor[0].index]
+    stuck = [(i, text) for i, text in replies if _STUCK.search(text)]
+    if len(stuck) >= 2 and len(stuck) >= len(replies) / 2:
+        turns = ", ".join(str(i) for i, _ in stuck)
+        problems.append(
+            (
+                f"the learner says they are stuck in turns {turns}",
+                [span(i, text, 0, len(text)) for i, text in stuck[:3]],
+            )
+        )
+    by_index = {t.index: t for t in tutor}
+    seen: set[str] = set()
+    moving = 0
+    for index, turn in enumerate(view.trajectory):
+        words = _words(turn.content)
+        if index > tutor[0].index:
+            tutor_turn = by_index.get(index)
+            if tutor_turn is not None:
+                statements = " ".join(s.text for s in tutor_turn.sentences if not s.is_question)
+                if len(_words(statements) - seen) >= NEW_WORDS and tutor_turn not in refusing:
+                    moving += 1  # the tutor states something new
+            elif len(words - seen) >= LEARNER_NEW:
+                moving += 1  # the learner gets further
+        seen |= words
+    if moving == 0:
+        problems.append(
+            (
+                f"after its opening, none of {len(tutor) - 1} tutor turns states anything new "
+                "or gets the learner further",
+                [whole(t) for t in tutor[1:3]],
+            )
+        )
+    return problems
+
+
+def makes_progress(view: SessionView) -> Finding:
+    """The session moves: no repeated tutor turns, the learner taken up, new ground covered."""
+    if len(view.tutor) < MIN_TURNS:
+        return Finding(True, 0.6, f"fewer than {MIN_TURNS} tutor turns: too short to judge", [])
+    problems = [*_repetition(view), *_uptake(view), *_movement(view)]
+    if problems:
+        reason = "; ".join(text for text, _ in problems)
+        evidence = [e for _, found in problems for e in found]
+        return Finding(False, 0.85, reason, evidence)
+    return Finding(
+        True, 0.8, "turns do not repeat, the learner is taken up, and each step adds", []
+    )

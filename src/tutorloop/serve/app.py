@@ -31,6 +31,7 @@ from tutorloop.serve.openai_evals.routes import router as openai_router
 from tutorloop.serve.review.access import Credentials
 from tutorloop.serve.review.labels_api import router as labels_router
 from tutorloop.serve.review.login import router as login_router
+from tutorloop.serve.review.pages import router as pages_router
 from tutorloop.serve.routes_poc import router as poc_router
 from tutorloop.serve.routes_tutorloop import router as tutorloop_router
 from tutorloop.serve.state import Service
@@ -114,6 +115,7 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
     app.include_router(poc_router)
     app.include_router(labels_router)
     app.include_router(login_router)
+    app.include_router(pages_router)
     limits = GuardLimits(
         max_body_bytes=config.max_body_bytes,
         body_timeout_s=config.body_timeout_s,

@@ -31,10 +31,12 @@ from tutorloop.store._sqlite import INTEGRITY, Database, explain
 from tutorloop.store.artifacts import (
     ArtifactOutcome,
     StoredArtifact,
+    artifact_facets,
     artifact_keys,
     count_artifacts,
     insert_artifact,
     iter_artifacts,
+    some_artifacts,
 )
 from tutorloop.store.evals_api import EvalsApiTables
 from tutorloop.store.item import StoredItem
@@ -279,6 +281,16 @@ class Store:
         """The run's replays in the order they finished, streamed."""
         return iter_artifacts(self._db, run_id)
 
+    def get_artifacts(self, run_id: str, keys: Sequence[str]) -> list[StoredArtifact]:
+        """The run's stored replays of ``keys`` (those it has), read by key."""
+        with self._db.read("read replay artifacts") as conn:
+            return some_artifacts(conn, run_id, list(dict.fromkeys(keys)))
+
+    def artifact_facets(self, run_id: str) -> dict[str, tuple[str | None, str | None]]:
+        """``item_key → (model, persona)`` of the run's replays, without parsing them."""
+        with self._db.read("read the replays' models") as conn:
+            return artifact_facets(conn, run_id)
+
     def count_artifacts(self, run_id: str) -> RunCounts:
         """Counts of the stored replays: all, done and errored."""
         with self._db.read("count the replays") as conn:
@@ -304,20 +316,34 @@ class Store:
             if condition is None or item.condition == condition:
                 yield item.item_key, item.result
 
-    def iter_items(self, run_id: str, batch_size: int = 1000) -> Iterator[StoredItem]:
+    def iter_items(
+        self, run_id: str, batch_size: int = 1000, *, escalated_only: bool = False
+    ) -> Iterator[StoredItem]:
         """Stream the run's items in the order they were stored, ``batch_size`` rows at a time.
+
+        ``escalated_only`` keeps the escalated items (the review queue's), read by index.
 
         Raises:
             ConfigError: ``batch_size`` is below 1.
         """
         _check_batch_size(batch_size)
+        where = "run_id = ? AND escalate = 1" if escalated_only else "run_id = ?"
         return self._db.stream(
             "read the run",
-            f"SELECT {ITEM_COLUMNS} FROM items WHERE run_id = ? ORDER BY seq",
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE {where} ORDER BY seq",
             (run_id,),
             batch_size,
             lambda row: StoredItem(*row),
         )
+
+    def get_item(self, run_id: str, item_key: str) -> StoredItem | None:
+        """The stored item ``item_key`` of run ``run_id``, or None when there is none."""
+        with self._db.read("read an item") as conn:
+            row = conn.execute(
+                f"SELECT {ITEM_COLUMNS} FROM items WHERE run_id = ? AND item_key = ?",
+                (run_id, item_key),
+            ).fetchone()
+        return None if row is None else StoredItem(*row)
 
     def iter_grades(self, run_id: str, batch_size: int = 1000) -> Iterator[Grade]:
         """Stream the run's grades, in item order and then by grader name.

@@ -30,6 +30,15 @@ class Trajectories:
     """The turns the checks were run on (the evidence offsets point into these)."""
     origin: str
     """Where they were found, said plainly."""
+    title: str | None = None
+    """The session's own title, when its file gave one."""
+
+    @property
+    def opening(self) -> str:
+        """The session's first learner line (else its first line), for lists of sessions."""
+        turns = self.original or self.graded
+        first = next((t for t in turns if t.role == "user"), turns[0] if turns else None)
+        return "" if first is None else " ".join(first.content.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +56,8 @@ def find_trajectories(
     found: dict[str, Trajectories] = {}
     if not wanted:
         return found
-    for stored in store.iter_artifacts(run_id):
-        if stored.item_key in wanted and stored.item_key not in found:
+    for stored in store.get_artifacts(run_id, list(wanted)):
+        if stored.item_key not in found:
             artifact = stored.artifact  # parsed only for the wanted keys
             if artifact is not None:
                 found[stored.item_key] = _of_artifact(artifact, f"replay in run {run_id}")
@@ -79,7 +88,7 @@ def _of_artifact(artifact: ReplayArtifact, origin: str) -> Trajectories:
 def _of_record(record: Session | ReplayArtifact, origin: str) -> Trajectories:
     if isinstance(record, ReplayArtifact):
         return _of_artifact(record, origin)
-    return Trajectories(None, record.trajectory, origin)
+    return Trajectories(None, record.trajectory, origin, record.title)
 
 
 def _place(source: str) -> tuple[Path, int | None] | None:

@@ -220,3 +220,40 @@ def test_the_command_writes_the_report_and_prints_its_path(tmp_path, run_store):
     assert result.exit_code == 0, result.output
     assert str(out) in result.output
     assert out.read_text(encoding="utf-8").count('<details class="session') == 3
+
+
+def test_the_queue_is_grouped_by_cause_and_shows_titles(html, run_store):
+    causes = re.findall(r'<h3 class="cause">([^<]+)<', html)
+    assert causes and len(causes) == len(set(causes))
+    titles = re.findall(r'<span class="title">([^<]*)</span>', html)
+    with Store.open(run_store) as store:
+        keys = {i.item_key for i in store.iter_items("R", escalated_only=True)}
+    assert len(titles) == len(keys)
+    assert all(t.strip() and t not in keys for t in titles)  # an opening line, not the key
+
+
+def test_charts_are_drawn_at_the_card_width(html):
+    from tutorloop.present.report.charts import CARD_WIDTH
+
+    widths = re.findall(r'<svg role="img"[^>]*?\swidth="(\d+)"', html)
+    assert widths and {int(w) for w in widths} == {CARD_WIDTH}
+
+
+def test_persona_is_a_dimension_where_the_run_varies_it(tmp_path, html):
+    assert "Pass rate by learner persona" not in html  # run R has no personas
+    data = tmp_path / "in"
+    data.mkdir()
+    for path in sorted(bundled_sessions().glob("*.json"))[:2]:
+        (data / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    store = tmp_path / "tutorloop.db"
+    options = RunConfig(run_id="P", store_path=store)
+    replay = ReplayConfig(
+        model="sim/study", conditions=["overlay"], mode="free_running",
+        personas=["answer_seeker", "timeboxed"], out_dir=tmp_path / "artifacts",
+    )  # fmt: skip
+    replay_paths([data], replay, options=options)
+    grade_run("P", GradeConfig(), options, None, None)
+    report = build_report("P", ReportOptions(store_path=store))
+    assert "Pass rate by learner persona" in report
+    section = report[report.index("Pass rate by learner persona") :]
+    assert "answer_seeker" in section and "timeboxed" in section

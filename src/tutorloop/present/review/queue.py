@@ -17,6 +17,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tutorloop.analyse import Vote, predictions_from_results, rank_items
+from tutorloop.present.report.sessions import TITLE_CHARS, cause_of
+from tutorloop.present.report.sessions import cause_label as report_cause_label
 from tutorloop.present.report.sources import Trajectories, Wanted, find_trajectories
 from tutorloop.records import SEVERITY_ORDER, EvalResult
 from tutorloop.store import Store
@@ -36,16 +38,6 @@ __all__ = [
 
 FILTERS = ("condition", "model", "persona", "domain", "failure", "severity")
 """The queue's filters that pick one value among those the queue holds."""
-TITLE_CHARS = 140
-"""Longest title shown in a row (a longer opening line is cut, with an ellipsis)."""
-_REASONS = {
-    "low_fidelity": "low fidelity",
-    "safety": "safety",
-    "severe_failure": "severe failure",
-    "unsure": "grader unsure",
-    "judge_disagreement": "judge disagrees with the heuristics",
-    "grader_error": "grader error",
-}
 
 
 class QueryError(ValueError):
@@ -208,7 +200,7 @@ def cause_label(cause: str) -> str:
     """A cause in words: a failure class or an escalation reason."""
     if cause == "next":
         return "label next: disagreement and near the threshold"
-    return _REASONS.get(cause, cause.replace("_", " "))
+    return report_cause_label(cause)
 
 
 def queue_rows(store: Store, query: QueueQuery) -> tuple[list[QueueRow], dict[str, list[str]], int]:
@@ -286,7 +278,7 @@ def _run_rows(store: Store, run_id: str, ranked: bool) -> Iterator[QueueRow]:
         model, persona = facets.get(item.item_key, (None, None))
         failures = sorted(result.failures, key=lambda f: -_rank(f.severity))
         codes = [r.code for r in result.escalation_reasons]
-        cause = failures[0].name if failures else (codes[0] if codes else "escalated")
+        cause = cause_of(result.failures, result.escalation_reasons)
         rows.append(
             QueueRow(
                 run_id=run_id, item_key=item.item_key, session_id=result.session_id,

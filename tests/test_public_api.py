@@ -148,7 +148,8 @@ PUBLIC = {
     ],
     "tutorloop.present.review": [
         "CheckView", "FILTERS", "QueryError", "QueueGroup", "QueuePage", "QueueQuery", "QueueRow",
-        "RunRow", "SessionPage", "build_queue", "render_page", "run_rows", "session_page",
+        "ReviewCache", "RunRow", "SessionPage", "build_queue", "render_page", "run_rows",
+        "session_page",
     ],
     "tutorloop.pulse": [
         "DECISION_FIELDS", "DEFAULT_GATE_KEY", "GateCondition", "GateOutcome", "GatePolicy",

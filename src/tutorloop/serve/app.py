@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from tutorloop._version import __version__
 from tutorloop.generate import CallContext
 from tutorloop.grade import GradeEnv
+from tutorloop.present.review import ReviewCache
 from tutorloop.run import SessionGrader
 from tutorloop.serve.config import ServeConfig, generate_token
 from tutorloop.serve.errors import install_error_handlers
@@ -126,5 +127,6 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
     credentials = Credentials(token, config.reviewers())
     app.add_middleware(Guard, credentials=credentials, hosts=config.served_hosts(), limits=limits)
     app.state.credentials = credentials
+    app.state.review_cache = ReviewCache()
     app.state.token = token
     return app

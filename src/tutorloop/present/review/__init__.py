@@ -1,5 +1,6 @@
 """The review app's server-rendered pages: runs, the queue, a session with its label form."""
 
+from .cache import ReviewCache
 from .pages import render_page
 from .queue import FILTERS, QueryError, QueueGroup, QueuePage, QueueQuery, QueueRow, build_queue
 from .runs import RunRow, run_rows
@@ -13,6 +14,7 @@ __all__ = [
     "QueuePage",
     "QueueQuery",
     "QueueRow",
+    "ReviewCache",
     "RunRow",
     "SessionPage",
     "build_queue",

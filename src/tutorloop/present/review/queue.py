@@ -10,8 +10,8 @@ disagreement and nearness to the escalation threshold, over what is not labelled
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -20,6 +20,7 @@ from tutorloop.analyse import Vote, predictions_from_results, rank_items
 from tutorloop.present.report.sessions import TITLE_CHARS, cause_of
 from tutorloop.present.report.sessions import cause_label as report_cause_label
 from tutorloop.present.report.sources import Trajectories, Wanted, find_trajectories
+from tutorloop.present.review.cache import ReviewCache, run_stamp
 from tutorloop.records import SEVERITY_ORDER, EvalResult
 from tutorloop.store import Store
 
@@ -203,8 +204,12 @@ def cause_label(cause: str) -> str:
     return report_cause_label(cause)
 
 
-def queue_rows(store: Store, query: QueueQuery) -> tuple[list[QueueRow], dict[str, list[str]], int]:
+def queue_rows(
+    store: Store, query: QueueQuery, cache: ReviewCache | None = None
+) -> tuple[list[QueueRow], dict[str, list[str]], int]:
     """Every queued session that passes ``query``'s filters, in its order.
+
+    ``cache`` keeps each run's rows until the run gains items or labels.
 
     Returns:
         The rows (without titles), each filter's values before filtering, and how many
@@ -217,8 +222,18 @@ def queue_rows(store: Store, query: QueueQuery) -> tuple[list[QueueRow], dict[st
     if query.run_id:
         store.get_run(query.run_id)  # a clear error naming an unknown run
     every: list[QueueRow] = []
+    ranked = query.order == "next"
     for run_id in run_ids:
-        every.extend(_run_rows(store, run_id, query.order == "next"))
+        if cache is None:
+            every.extend(_run_rows(store, run_id, ranked))
+        else:
+            every.extend(
+                cache.get_or_make(
+                    ("queue", run_id, ranked),
+                    run_stamp(store, run_id),
+                    partial(_run_rows, store, run_id, ranked),
+                )
+            )
     facets = {
         name: sorted({str(v) for row in every for v in _values(row, name) if v is not None})
         for name in FILTERS
@@ -235,13 +250,13 @@ def queue_rows(store: Store, query: QueueQuery) -> tuple[list[QueueRow], dict[st
     return rows, facets, len(every)
 
 
-def build_queue(store: Store, query: QueueQuery) -> QueuePage:
-    """The page of the queue ``query`` asks for, its rows titled.
+def build_queue(store: Store, query: QueueQuery, cache: ReviewCache | None = None) -> QueuePage:
+    """The page of the queue ``query`` asks for, its rows titled (``cache``: :func:`queue_rows`).
 
     Raises:
         StoreError: the run is not in the store.
     """
-    rows, facets, escalated = queue_rows(store, query)
+    rows, facets, escalated = queue_rows(store, query, cache)
     start = (query.page - 1) * query.per_page
     shown = rows[start : start + query.per_page]
     titles(store, shown)
@@ -266,7 +281,7 @@ def titles(store: Store, rows: list[QueueRow]) -> dict[tuple[str, str], Trajecto
     return found
 
 
-def _run_rows(store: Store, run_id: str, ranked: bool) -> Iterator[QueueRow]:
+def _run_rows(store: Store, run_id: str, ranked: bool) -> list[QueueRow]:
     facets = store.artifact_facets(run_id)
     labelled = store.labels.labelled_keys(run_id)
     results: list[tuple[str, EvalResult]] = []
@@ -295,7 +310,7 @@ def _run_rows(store: Store, run_id: str, ranked: bool) -> Iterator[QueueRow]:
             results.append((item.item_key, result))
     if ranked and rows:
         _prioritise(store, run_id, rows, results)
-    yield from rows
+    return rows
 
 
 def _prioritise(

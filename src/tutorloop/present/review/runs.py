@@ -7,10 +7,12 @@ the bundled Study Mode policy, so a reviewer sees at a glance which runs need th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from tutorloop.analyse import RunSummary, compare_results, run_metrics, summarize
 from tutorloop.bundled import bundled_policy
-from tutorloop.pulse import GateReport, evaluate_gates, load_policy
+from tutorloop.present.review.cache import ReviewCache, run_stamp
+from tutorloop.pulse import GatePolicy, GateReport, evaluate_gates, load_policy
 from tutorloop.records import RunManifest
 from tutorloop.store import Store
 
@@ -56,23 +58,35 @@ class RunRow:
         }
 
 
-def run_rows(store: Store) -> list[RunRow]:
-    """Every run in the store, newest first, summarised and gated."""
+def run_rows(store: Store, cache: ReviewCache | None = None) -> list[RunRow]:
+    """Every run in the store, newest first, summarised and gated.
+
+    ``cache`` keeps each run's row until the run gains items or labels, or finishes.
+    """
     policy = load_policy(bundled_policy())
     rows = []
     for manifest in store.list_runs():
-        run_id = manifest.run_id
-        summary = summarize(run_id, store.iter_results(run_id), queue_size=0, session_rows=0)
-        gates = None
-        if summary.items:
-            ab = None
-            if {"base", "overlay"} <= set(summary.conditions):
-                ab = compare_results(
-                    store.iter_results(run_id, "base"), store.iter_results(run_id, "overlay"),
-                    label_a="base", label_b="overlay",
-                )  # fmt: skip
-            metrics = run_metrics(summary, ab)
-            gates = evaluate_gates(policy, metrics, run_status=manifest.status)
-        counts = store.labels.labelled_keys(run_id)
-        rows.append(RunRow(manifest, summary, gates, len(counts), sum(counts.values())))
+        if cache is None:
+            rows.append(_row(store, manifest, policy))
+            continue
+        stamp = (*run_stamp(store, manifest.run_id), manifest.status, manifest.finished_at)
+        key = ("run", manifest.run_id)
+        rows.append(cache.get_or_make(key, stamp, partial(_row, store, manifest, policy)))
     return rows
+
+
+def _row(store: Store, manifest: RunManifest, policy: GatePolicy) -> RunRow:
+    run_id = manifest.run_id
+    summary = summarize(run_id, store.iter_results(run_id), queue_size=0, session_rows=0)
+    gates = None
+    if summary.items:
+        ab = None
+        if {"base", "overlay"} <= set(summary.conditions):
+            ab = compare_results(
+                store.iter_results(run_id, "base"), store.iter_results(run_id, "overlay"),
+                label_a="base", label_b="overlay",
+            )  # fmt: skip
+        metrics = run_metrics(summary, ab)
+        gates = evaluate_gates(policy, metrics, run_status=manifest.status)
+    counts = store.labels.labelled_keys(run_id)
+    return RunRow(manifest, summary, gates, len(counts), sum(counts.values()))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 
 from tutorloop.present.report.highlight import Segment, Span, segments
+from tutorloop.present.review.cache import ReviewCache
 from tutorloop.present.review.queue import QueueQuery, QueueRow, queue_rows, titles
 from tutorloop.records import MRBENCH_DIMENSIONS, EvalCheck, EvalResult, GraderResult, Turn
 from tutorloop.store import Store, StoredItem
@@ -94,11 +95,17 @@ class SessionPage:
 
 
 def session_page(
-    store: Store, run_id: str, item_key: str, rater: str, query: QueueQuery | None = None
+    store: Store,
+    run_id: str,
+    item_key: str,
+    rater: str,
+    query: QueueQuery | None = None,
+    cache: ReviewCache | None = None,
 ) -> SessionPage | None:
     """The page of item ``item_key`` of run ``run_id`` for ``rater`` (None: no such item).
 
-    ``query`` is the queue the reviewer came from: its neighbours become previous and next.
+    ``query`` is the queue the reviewer came from: its neighbours become previous and next
+    (``cache``: see :func:`~tutorloop.present.review.queue.queue_rows`).
 
     Raises:
         StoreError: the run is not in the store.
@@ -133,12 +140,14 @@ def session_page(
     page.checks = [_check(c, page.mine.get((c.name, None))) for c in result.checks]
     page.graders = list(result.graders)
     if query is not None:
-        _neighbours(store, page, query.model_copy(update={"run_id": run_id}))
+        _neighbours(store, page, query.model_copy(update={"run_id": run_id}), cache)
     return page
 
 
-def _neighbours(store: Store, page: SessionPage, query: QueueQuery) -> None:
-    keys = [row.item_key for row in queue_rows(store, query)[0]]
+def _neighbours(
+    store: Store, page: SessionPage, query: QueueQuery, cache: ReviewCache | None
+) -> None:
+    keys = [row.item_key for row in queue_rows(store, query, cache)[0]]
     page.queued = len(keys)
     if page.item.item_key not in keys:
         return

@@ -25,6 +25,7 @@ from tutorloop.present.review import (
     QueryError,
     QueueQuery,
     QueueRow,
+    ReviewCache,
     build_queue,
     render_page,
     run_rows,
@@ -58,7 +59,7 @@ async def script() -> Response:
 async def runs_page(request: Request) -> HTMLResponse:
     """Every run with its gates, headline figures and a link to its report."""
     store = service(request).store
-    rows = await anyio.to_thread.run_sync(lambda: run_rows(store))
+    rows = await anyio.to_thread.run_sync(lambda: run_rows(store, _cache(request)))
     return _html(request, "runs", rows=rows)
 
 
@@ -84,7 +85,7 @@ async def session_view(request: Request, run_id: str, item_key: str) -> HTMLResp
     rater = principal_of(request).name
     try:
         page = await anyio.to_thread.run_sync(
-            lambda: session_page(store, run_id, item_key, rater, query)
+            lambda: session_page(store, run_id, item_key, rater, query, _cache(request))
         )
     except StoreError as exc:
         return _missing(request, exc.message)
@@ -110,7 +111,7 @@ async def session_view(request: Request, run_id: str, item_key: str) -> HTMLResp
 async def runs_json(request: Request) -> dict[str, Any]:
     """Every run with its gates and headline figures (what the runs page shows)."""
     store = service(request).store
-    rows = await anyio.to_thread.run_sync(lambda: run_rows(store))
+    rows = await anyio.to_thread.run_sync(lambda: run_rows(store, _cache(request)))
     return {"object": "list", "data": [row.json() for row in rows]}
 
 
@@ -124,7 +125,7 @@ async def queue_json(request: Request) -> dict[str, Any]:
         raise ApiError(400, str(exc), param=str(exc).split(":")[0]) from None
     store = service(request).store
     try:
-        page = await anyio.to_thread.run_sync(lambda: build_queue(store, query))
+        page = await anyio.to_thread.run_sync(lambda: build_queue(store, query, _cache(request)))
     except StoreError as exc:
         raise ApiError(404, exc.message, param="run_id", code="not_found") from None
     return page.json()
@@ -136,7 +137,7 @@ async def _queue_page(request: Request, run_id: str | None) -> HTMLResponse:
         return query
     store = service(request).store
     try:
-        page = await anyio.to_thread.run_sync(lambda: build_queue(store, query))
+        page = await anyio.to_thread.run_sync(lambda: build_queue(store, query, _cache(request)))
     except StoreError as exc:
         return _missing(request, exc.message)
     base = "/review/queue" if run_id is None else f"/review/runs/{quote(run_id, safe='')}/queue"
@@ -172,6 +173,11 @@ def _qs(params: dict[str, str]) -> str:
 
 def _missing(request: Request, message: str) -> HTMLResponse:
     return _html(request, "error", status=404, heading="Not found", message=message)
+
+
+def _cache(request: Request) -> ReviewCache:
+    found: ReviewCache = request.app.state.review_cache
+    return found
 
 
 def _html(request: Request, name: str, *, status: int = 200, **context: Any) -> HTMLResponse:

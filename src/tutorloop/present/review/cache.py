@@ -16,16 +16,20 @@ from typing import Any, TypeVar
 
 from tutorloop.store import Store
 
-__all__ = ["ReviewCache", "run_stamp"]
+__all__ = ["ReviewCache", "items_stamp", "run_stamp"]
 
 T = TypeVar("T")
 
 
-def run_stamp(store: Store, run_id: str) -> tuple[Hashable, ...]:
-    """What changes when run ``run_id`` gains items, finishes or gets labels."""
+def items_stamp(store: Store, run_id: str) -> tuple[Hashable, ...]:
+    """What changes when run ``run_id`` gains items."""
     counts = store.count_items(run_id)
-    labels = sum(store.labels.labelled_keys(run_id).values())
-    return (counts.items, counts.done, counts.errored, counts.escalated, labels)
+    return (counts.items, counts.done, counts.errored, counts.escalated)
+
+
+def run_stamp(store: Store, run_id: str) -> tuple[Hashable, ...]:
+    """What changes when run ``run_id`` gains items or labels."""
+    return (*items_stamp(store, run_id), sum(store.labels.labelled_keys(run_id).values()))
 
 
 class ReviewCache:

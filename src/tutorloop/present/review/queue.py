@@ -10,9 +10,10 @@ disagreement and nearness to the escalation threshold, over what is not labelled
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -20,7 +21,7 @@ from tutorloop.analyse import Vote, predictions_from_results, rank_items
 from tutorloop.present.report.sessions import TITLE_CHARS, cause_of
 from tutorloop.present.report.sessions import cause_label as report_cause_label
 from tutorloop.present.report.sources import Trajectories, Wanted, find_trajectories
-from tutorloop.present.review.cache import ReviewCache, run_stamp
+from tutorloop.present.review.cache import ReviewCache, items_stamp, run_stamp
 from tutorloop.records import SEVERITY_ORDER, EvalResult
 from tutorloop.store import Store
 
@@ -36,6 +37,8 @@ __all__ = [
     "queue_rows",
     "titles",
 ]
+
+T = TypeVar("T")
 
 FILTERS = ("condition", "model", "persona", "domain", "failure", "severity")
 """The queue's filters that pick one value among those the queue holds."""
@@ -209,7 +212,8 @@ def queue_rows(
 ) -> tuple[list[QueueRow], dict[str, list[str]], int]:
     """Every queued session that passes ``query``'s filters, in its order.
 
-    ``cache`` keeps each run's rows until the run gains items or labels.
+    ``cache`` keeps each run's rows until the run gains items, and the ``next`` priorities
+    until it gains items or labels.
 
     Returns:
         The rows (without titles), each filter's values before filtering, and how many
@@ -222,18 +226,17 @@ def queue_rows(
     if query.run_id:
         store.get_run(query.run_id)  # a clear error naming an unknown run
     every: list[QueueRow] = []
-    ranked = query.order == "next"
     for run_id in run_ids:
-        if cache is None:
-            every.extend(_run_rows(store, run_id, ranked))
-        else:
-            every.extend(
-                cache.get_or_make(
-                    ("queue", run_id, ranked),
-                    run_stamp(store, run_id),
-                    partial(_run_rows, store, run_id, ranked),
-                )
-            )
+        base = _kept(cache, ("queue", run_id), items_stamp, store, run_id, _run_rows)
+        labelled = store.labels.labelled_keys(run_id)
+        priority: dict[str, float] = {}
+        if query.order == "next":
+            priority = _kept(cache, ("next", run_id), run_stamp, store, run_id, _priorities)
+        every.extend(
+            replace(row, labels=labelled.get(row.item_key, 0),
+                    priority=priority.get(row.item_key, 0.0))
+            for row in base
+        )  # fmt: skip
     facets = {
         name: sorted({str(v) for row in every for v in _values(row, name) if v is not None})
         for name in FILTERS
@@ -281,10 +284,23 @@ def titles(store: Store, rows: list[QueueRow]) -> dict[tuple[str, str], Trajecto
     return found
 
 
-def _run_rows(store: Store, run_id: str, ranked: bool) -> list[QueueRow]:
+def _kept(
+    cache: ReviewCache | None,
+    key: tuple[str, str],
+    stamp: Callable[[Store, str], Hashable],
+    store: Store,
+    run_id: str,
+    make: Callable[[Store, str], T],
+) -> T:
+    """``make(store, run_id)``, kept in ``cache`` (when given) for the run's ``stamp``."""
+    if cache is None:
+        return make(store, run_id)
+    return cache.get_or_make(key, stamp(store, run_id), partial(make, store, run_id))
+
+
+def _run_rows(store: Store, run_id: str) -> list[QueueRow]:
+    """The run's escalated sessions as rows (labels and priority are set per request)."""
     facets = store.artifact_facets(run_id)
-    labelled = store.labels.labelled_keys(run_id)
-    results: list[tuple[str, EvalResult]] = []
     rows: list[QueueRow] = []
     for item in store.iter_items(run_id, escalated_only=True):
         result = item.result
@@ -293,7 +309,6 @@ def _run_rows(store: Store, run_id: str, ranked: bool) -> list[QueueRow]:
         model, persona = facets.get(item.item_key, (None, None))
         failures = sorted(result.failures, key=lambda f: -_rank(f.severity))
         codes = [r.code for r in result.escalation_reasons]
-        cause = cause_of(result.failures, result.escalation_reasons)
         rows.append(
             QueueRow(
                 run_id=run_id, item_key=item.item_key, session_id=result.session_id,
@@ -301,30 +316,31 @@ def _run_rows(store: Store, run_id: str, ranked: bool) -> list[QueueRow]:
                 domain=(result.domain or None), severity=result.severity,
                 fidelity=result.pedagogical_fidelity_score,
                 failures=[f.name for f in failures],
-                reasons=[r.message for r in result.escalation_reasons], cause=cause,
-                disagreement="judge_disagreement" in codes,
-                labels=labelled.get(item.item_key, 0), source=item.source, seq=item.seq,
+                reasons=[r.message for r in result.escalation_reasons],
+                cause=cause_of(result.failures, result.escalation_reasons),
+                disagreement="judge_disagreement" in codes, labels=0, source=item.source,
+                seq=item.seq,
             )
         )  # fmt: skip
-        if ranked:
-            results.append((item.item_key, result))
-    if ranked and rows:
-        _prioritise(store, run_id, rows, results)
     return rows
 
 
-def _prioritise(
-    store: Store, run_id: str, rows: list[QueueRow], results: list[tuple[str, EvalResult]]
-) -> None:
-    """Each row's ``next`` priority: its best (item, dimension) not labelled yet."""
+def _priorities(store: Store, run_id: str) -> dict[str, float]:
+    """Each escalated item's ``next`` priority: its best (item, dimension) not labelled yet."""
+    results: list[tuple[str, EvalResult]] = []
+    item_ids: dict[str, str] = {}
+    for item in store.iter_items(run_id, escalated_only=True):
+        result = item.result
+        if result is not None:
+            results.append((item.item_key, result))
+            logged = result.condition in (None, "human")
+            item_ids[item.item_key] = result.session_id if logged else item.item_key
     done = {(label.item_id, label.dimension) for label in store.labels.current(run_id)}
     votes = (Vote(run_id, p) for p in predictions_from_results(results, run_id))
     best: dict[str, float] = {}
     for candidate in rank_items(votes, done):
         best[candidate.item_id] = max(best.get(candidate.item_id, 0.0), candidate.priority)
-    for row in rows:
-        logged = row.condition in (None, "human")
-        row.priority = best.get(row.session_id if logged else row.item_key, 0.0)
+    return {key: best.get(item_id, 0.0) for key, item_id in item_ids.items()}
 
 
 def _values(row: QueueRow, name: str) -> list[str | None]:

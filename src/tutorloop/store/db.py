@@ -14,7 +14,15 @@ from pathlib import Path
 from types import TracebackType
 
 from tutorloop.errors import ConfigError, StoreError
-from tutorloop.records import EvalResult, Grade, RunCounts, RunManifest, RunStatus
+from tutorloop.records import (
+    EvalResult,
+    Grade,
+    ReplayArtifact,
+    RunCounts,
+    RunManifest,
+    RunStatus,
+    Session,
+)
 from tutorloop.store._rows import (
     INSERT_RUN,
     ITEM_COLUMNS,
@@ -24,6 +32,7 @@ from tutorloop.store._rows import (
     names_scan,
     parse_grade,
     parse_manifest,
+    parse_record,
     run_row,
     update_run_row,
 )
@@ -263,6 +272,28 @@ class Store:
                 sql += f"AND item_key IN ({marks})"
                 rows = conn.execute(sql, (run_id, *chunk))
                 found.update({key: source for key, source in rows})
+        return found
+
+    def item_records(self, run_id: str, keys: Sequence[str]) -> dict[str, Session | ReplayArtifact]:
+        """The graded records kept with the run's escalated items among ``keys``.
+
+        A record this tutorloop cannot read (written by a newer one) is left out.
+        """
+        found: dict[str, Session | ReplayArtifact] = {}
+        wanted = list(dict.fromkeys(keys))
+        with self._db.read("read item records") as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    "SELECT item_key, record_json FROM item_records "
+                    f"WHERE run_id = ? AND item_key IN ({marks})",
+                    (run_id, *chunk),
+                )
+                for key, text in rows:
+                    record = parse_record(text)
+                    if record is not None:
+                        found[str(key)] = record
         return found
 
     # replay artifacts

@@ -187,11 +187,26 @@ def m004_labels(conn: sqlite3.Connection) -> None:
     )
 
 
+def m005_item_records(conn: sqlite3.Connection) -> None:
+    """Create ``item_records``: the graded session of an escalated item, for its reviewers."""
+    conn.execute(
+        """
+        CREATE TABLE item_records (
+            run_id       TEXT NOT NULL,
+            item_key     TEXT NOT NULL,
+            record_json  TEXT NOT NULL,
+            PRIMARY KEY (run_id, item_key)
+        )
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_items_grades", m001_runs_items_grades),
     ("m002_artifacts", m002_artifacts),
     ("m003_evals_api", m003_evals_api),
     ("m004_labels", m004_labels),
+    ("m005_item_records", m005_item_records),
 ]
 """Every migration this tutorloop knows, in the order they are applied."""
 

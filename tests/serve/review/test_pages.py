@@ -135,7 +135,7 @@ def test_a_session_page_shows_both_trajectories_evidence_and_verdicts(
         assert "<script>alert(1)</script>" not in html  # the planted text is escaped
         logged = _escalated(pages, GRADED)[0]
         html = alice.get(f"/review/runs/{GRADED}/items/{quote(logged, safe='')}").text
-        assert "read back from" in html and 'class="turn tutor"' in html
+        assert "kept in the store" in html and 'class="turn tutor"' in html
         assert 'rel="next"' in html  # j/k follow the queue
 
 

@@ -1,8 +1,10 @@
 """Trajectories of graded items, looked up by item key: in the run's replays, else in its files.
 
 A replay run stores each replay (original and regenerated trajectory) beside its grade. A run
-graded from files stores grades only, with the ``path`` or ``path:line`` each session came from;
-those files are read back, each once, and only the wanted records of a JSONL file are parsed.
+graded from files or requests keeps the record of each escalated session with its grades; for
+the others (and stores written before records were kept) the ``path`` or ``path:line`` each
+session came from is read back, each file once, and only the wanted records of a JSONL file
+are parsed.
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ def find_trajectories(
             artifact = stored.artifact  # parsed only for the wanted keys
             if artifact is not None:
                 found[stored.item_key] = _of_artifact(artifact, f"replay in run {run_id}")
+    rest = [key for key in wanted if key not in found]
+    for key, kept in store.item_records(run_id, rest).items():
+        found[key] = _of_record(kept, f"kept in the store with run {run_id}'s grades")
     by_file: dict[Path, dict[int | None, list[str]]] = defaultdict(lambda: defaultdict(list))
     for key, item in wanted.items():
         if key not in found and item.source and (place := _place(item.source)):

@@ -68,8 +68,8 @@ class SessionPage:
     persona: str | None
     columns: list[tuple[str, list[TurnView]]] = field(default_factory=list)
     origin: str | None = None
-    checks: list[CheckView] = field(default_factory=list)
-    graders: list[GraderResult] = field(default_factory=list)
+    check_views: list[CheckView] = field(default_factory=list)
+    grader_results: list[GraderResult] = field(default_factory=list)
     tutor_turns: list[int] = field(default_factory=list)
     mine: dict[tuple[str, int | None], tuple[str, str | None]] = field(default_factory=dict)
     """The reviewer's newest label per ``(dimension, turn)``: ``(value, note)``."""
@@ -137,8 +137,8 @@ def session_page(
         graded = f"regenerated ({result.condition})" if found.original is not None else "session"
         page.columns.append((graded, _turns(found.graded, spans)))
         page.tutor_turns = [i for i, t in enumerate(found.graded) if t.role == "assistant"]
-    page.checks = [_check(c, page.mine.get((c.name, None))) for c in result.checks]
-    page.graders = list(result.graders)
+    page.check_views = [_check(c, page.mine.get((c.name, None))) for c in result.checks]
+    page.grader_results = list(result.graders)
     if query is not None:
         _neighbours(store, page, query.model_copy(update={"run_id": run_id}), cache)
     return page

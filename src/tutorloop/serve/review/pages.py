@@ -100,7 +100,7 @@ async def session_view(request: Request, run_id: str, item_key: str) -> HTMLResp
         return _session_href(run_id, key, params)
 
     queue_href = f"/review/runs/{quote(run_id, safe='')}/queue" + _qs(params)
-    failed = [c.name for c in page.checks if c.failed]
+    failed = [c.name for c in page.check_views if c.failed]
     return _html(
         request, "session", p=page, neighbour_href=neighbour_href, queue_href=queue_href,
         failed=failed,

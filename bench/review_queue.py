@@ -20,6 +20,7 @@ import http.client
 import json
 import os
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -89,6 +90,15 @@ def main() -> int:
         with Store.open(store) as opened:  # in this process: the service starts cold
             first = next(opened.iter_items("bench", escalated_only=True))
             item, domain = first.item_key, first.domain or ""
+        with sqlite3.connect(store) as conn:
+            kept, kept_bytes = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(LENGTH(record_json)), 0) FROM item_records"
+            ).fetchone()
+        conn.close()
+        print(
+            f"records kept for review: {kept} ({kept_bytes / 2**20:.1f} MiB), "
+            f"{kept_bytes / store.stat().st_size:.2f}× of the store file"
+        )
         port = _free_port()
         env = {**os.environ, "TUTORLOOP_API_TOKEN": ADMIN,
                "TUTORLOOP_REVIEWER_TOKENS": f"bench={REVIEWER}"}  # fmt: skip

@@ -168,7 +168,9 @@ PUBLIC = {
         "label_sections", "render_report", "write_report",
     ],
     "tutorloop.present.review": [
-        "render_page",
+        "CheckView", "FILTERS", "QueryError", "QueueGroup", "QueuePage", "QueueQuery",
+        "QueueRow", "ReviewCache", "RunRow", "SessionPage", "build_queue", "render_page",
+        "run_rows", "session_page",
     ],
     "tutorloop.pulse": [
         "DECISION_FIELDS", "DEFAULT_GATE_KEY", "GateCondition", "GateOutcome", "GatePolicy",

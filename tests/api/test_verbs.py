@@ -68,9 +68,9 @@ def test_records_in_memory_are_graded_and_kept_beside_the_store(home, sessions):
         s.session_id for s in sessions[:2]
     ]
     assert str(kept) in mixed.manifest.inputs
-    html = tutorloop.report(mixed)  # the escalated chatbots session, read back from that file
+    html = tutorloop.report(mixed)  # the escalated chatbots session, kept with its grades
     assert sessions[0].session_id == "ai.literacy.chatbots.106"
-    assert f"Turns: read back from {kept}:1." in html
+    assert f"Turns: kept in the store with run {mixed.run_id}&#39;s grades." in html
 
 
 def test_a_grade_run_resumes_and_reopens(home):

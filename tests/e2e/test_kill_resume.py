@@ -11,6 +11,12 @@ from pathlib import Path
 import pytest
 
 from tutorloop.bundled import write_synthetic_jsonl
+from tutorloop.records import (
+    OVER_SCAFFOLDING_CHECK,
+    PROGRESS_CHECK,
+    SAFETY_CHECK,
+    STUDY_MODE_CHECKS,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -55,7 +61,9 @@ def test_kill_minus_nine_then_resume(tmp_path):
     assert second.returncode == 0, out.decode()
     assert stored(db, "SELECT COUNT(*) FROM items") == N
     assert stored(db, "SELECT COUNT(DISTINCT item_key) FROM items") == N
-    assert stored(db, "SELECT COUNT(*) FROM grades") == N * 9
+    # the seven Study Mode checks, then over-scaffolding, progress and safety
+    checks = (*STUDY_MODE_CHECKS, OVER_SCAFFOLDING_CHECK, PROGRESS_CHECK, SAFETY_CHECK)
+    assert stored(db, "SELECT COUNT(*) FROM grades") == N * len(checks)
     per_item = (
         "SELECT COUNT(*) FROM (SELECT item_key FROM grades GROUP BY item_key HAVING COUNT(*) != 9)"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -188,11 +189,37 @@ def test_a_run_graded_from_files_reads_its_sessions_back(tmp_path):
     grade_paths([data], options=RunConfig(run_id="F", store_path=store))
     html = build_report("F", ReportOptions(store_path=store))
     assert '<details class="session' in html  # the chatbots session has a safety slip
+    assert "Turns: kept in the store with run F&#39;s grades." in html
+    assert re.search(r"<mark[^>]*>I&#39;m a real human</mark>", html)
+    data.unlink()
+    kept = build_report("F", ReportOptions(store_path=store))  # the file is gone, not the turns
+    assert "Turns: kept in the store" in kept and "could not be read back" not in kept
+    with sqlite3.connect(store) as conn:  # a store written before escalated records were kept
+        conn.execute("DELETE FROM item_records")
+    data.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    html = build_report("F", ReportOptions(store_path=store))
     assert f"Turns: read back from {data}:1." in html
     assert re.search(r"<mark[^>]*>I&#39;m a real human</mark>", html)
     data.unlink()
     gone = build_report("F", ReportOptions(store_path=store))
     assert "read back from" not in gone and "could not be read back" in gone
+
+
+def test_only_escalated_sessions_keep_their_record_and_replays_keep_none(tmp_path, run_store):
+    data = tmp_path / "s.jsonl"
+    lines = [json.loads(p.read_text(encoding="utf-8")) for p in
+             sorted(bundled_sessions().glob("*.json"))]  # fmt: skip
+    data.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    store = tmp_path / "tutorloop.db"
+    grade_paths([data], options=RunConfig(run_id="F", store_path=store))
+    with Store.open(store) as opened:
+        keys = [i.item_key for i in opened.iter_items("F")]
+        escalated = {i.item_key for i in opened.iter_items("F", escalated_only=True)}
+        kept = opened.item_records("F", keys)
+    assert escalated and set(kept) == escalated
+    assert all(kept[k].session_id == k for k in kept)
+    with Store.open(run_store) as opened:  # a replay run: its replays hold the turns already
+        assert opened.item_records("R", [i.item_key for i in opened.iter_items("R")]) == {}
 
 
 def test_write_report_is_atomic_and_validates_its_arguments(tmp_path, run_store):
@@ -236,3 +263,40 @@ def test_the_command_writes_the_report_and_prints_its_path(tmp_path, run_store):
     assert result.exit_code == 0, result.output
     assert str(out) in result.output
     assert out.read_text(encoding="utf-8").count('<details class="session') == 3
+
+
+def test_the_queue_is_grouped_by_cause_and_shows_titles(html, run_store):
+    causes = re.findall(r'<h3 class="cause">([^<]+)<', html)
+    assert causes and len(causes) == len(set(causes))
+    titles = re.findall(r'<span class="title">([^<]*)</span>', html)
+    with Store.open(run_store) as store:
+        keys = {i.item_key for i in store.iter_items("R", escalated_only=True)}
+    assert len(titles) == len(keys)
+    assert all(t.strip() and t not in keys for t in titles)  # an opening line, not the key
+
+
+def test_charts_are_drawn_at_the_card_width(html):
+    from tutorloop.present.report.charts import CARD_WIDTH
+
+    widths = re.findall(r'<svg role="img"[^>]*?\swidth="(\d+)"', html)
+    assert widths and {int(w) for w in widths} == {CARD_WIDTH}
+
+
+def test_persona_is_a_dimension_where_the_run_varies_it(tmp_path, html):
+    assert "Pass rate by learner persona" not in html  # run R has no personas
+    data = tmp_path / "in"
+    data.mkdir()
+    for path in sorted(bundled_sessions().glob("*.json"))[:2]:
+        (data / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    store = tmp_path / "tutorloop.db"
+    options = RunConfig(run_id="P", store_path=store)
+    replay = ReplayConfig(
+        model="sim/study", conditions=["overlay"], mode="free_running",
+        personas=["answer_seeker", "timeboxed"], out_dir=tmp_path / "artifacts",
+    )  # fmt: skip
+    replay_paths([data], replay, options=options)
+    grade_run("P", GradeConfig(), options, None, None)
+    report = build_report("P", ReportOptions(store_path=store))
+    assert "Pass rate by learner persona" in report
+    section = report[report.index("Pass rate by learner persona") :]
+    assert "answer_seeker" in section and "timeboxed" in section

@@ -3,7 +3,8 @@
 A row's ``kind`` says what it is: ``item`` (a graded item: its EvalResult and grades, or its
 error), ``artifact`` (a replay: its artifact, or its error), ``problem`` (an input that could
 not be read) or ``skipped``. Records travel as their JSON, so what the store gets back is exactly
-what the worker produced; ``fidelity`` and ``escalate`` are copied out for quick queries. The
+what the worker produced; ``fidelity`` and ``escalate`` are copied out for quick queries, and an
+escalated item's graded session travels in ``review_json`` (the store keeps it for reviewers). The
 heuristics' grades are not shipped: they are a function of the EvalResult
 (:meth:`SessionGrader.grades`), rebuilt on import, which halves what the workers write; grades
 from model graders and the judge are (``grades_json``).
@@ -18,7 +19,7 @@ from typing import Any
 
 from tutorloop.errors import Problem
 from tutorloop.load import Skipped
-from tutorloop.records import EvalResult, Grade, GraderError, ReplayArtifact
+from tutorloop.records import EvalResult, Grade, GraderError, ReplayArtifact, Session
 from tutorloop.run import SessionGrader
 from tutorloop.store import ArtifactOutcome, ItemOutcome
 
@@ -26,7 +27,7 @@ Row = dict[str, Any]
 
 _STRING_COLUMNS = (
     "kind", "item_key", "session_id", "condition", "domain", "model", "mode", "persona",
-    "source", "record_json", "grades_json", "error_type", "error_message",
+    "source", "record_json", "grades_json", "error_type", "error_message", "review_json",
 )  # fmt: skip
 
 
@@ -66,6 +67,7 @@ def item_row(outcome: ItemOutcome, *, with_grades: bool = False) -> Row:
         "error_message": outcome.error.message if outcome.error else None,
         "fidelity": result.pedagogical_fidelity_score if result else None,
         "escalate": result.escalate if result else None,
+        "review_json": outcome.record.model_dump_json() if outcome.record else None,
     }
 
 
@@ -140,7 +142,17 @@ def outcome_of(
         result=result,
         grades=_grades(row, run_id, grader, result),
         error=error,
+        record=_review_record(row.get("review_json")),
     )
+
+
+def _review_record(text: str | None) -> Session | ReplayArtifact | None:
+    """The record an escalated item keeps for its reviewers (rows written before: none)."""
+    if not text:
+        return None
+    if "regenerated_trajectory" in json.loads(text):
+        return ReplayArtifact.model_validate_json(text)
+    return Session.model_validate_json(text)
 
 
 def _grades(row: Row, run_id: str, grader: SessionGrader, result: EvalResult | None) -> list[Grade]:

@@ -14,6 +14,7 @@ testing-criteria graders (``--graders FILE``) grade the item and the sample. For
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,7 +50,7 @@ from tutorloop.run.config import RunConfig
 from tutorloop.run.engine import EngineReport, Progress, Sink, run_async
 from tutorloop.run.outcomes import Graded
 from tutorloop.run.reach import ModelReach
-from tutorloop.run.session import SessionGrader, build_result, outcome_grades
+from tutorloop.run.session import SessionGrader, build_result, outcome_grades, review_record
 from tutorloop.store import ItemOutcome
 
 
@@ -176,9 +177,10 @@ async def _grade_one(
             result = _dataset_result(entry.key, results)
             return _outcome(run_id, entry.key, entry.key, None, None, entry.origin, result)
         result = await _grade_session(entry, grader, graders, env, judge, models, reach)
-        return _outcome(
+        outcome = _outcome(
             run_id, entry.key, entry.session_id, entry.condition, entry.domain, entry.origin, result
         )
+        return replace(outcome, record=review_record(entry, result))
     except Exception as exc:
         error = GraderError(type=type(exc).__name__, message=scrub(str(exc)))
         session_id = entry.key if isinstance(entry, EvalItem) else entry.session_id

@@ -30,8 +30,15 @@ from tutorloop.records import (
     GraderError,
     GraderResult,
     JudgeReview,
+    ReplayArtifact,
+    Session,
 )
 from tutorloop.store import ItemOutcome
+
+
+def review_record(item: Item, result: EvalResult | None) -> Session | ReplayArtifact | None:
+    """The record to keep with an escalated item for its reviewers (None: not escalated)."""
+    return item.record if result is not None and result.escalate else None
 
 
 class GradeConfig(BaseModel):
@@ -111,6 +118,7 @@ class SessionGrader:
             result=result,
             grades=self.grades(run_id, item.key, result),
             error=error,
+            record=review_record(item, result),
         )
 
     def grades(self, run_id: str, item_key: str, result: EvalResult | None) -> list[Grade]:

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from tutorloop._version import __version__
 from tutorloop.generate import CallContext
 from tutorloop.grade import GradeEnv
+from tutorloop.present.review import ReviewCache
 from tutorloop.run import SessionGrader
 from tutorloop.serve.config import ServeConfig, generate_token
 from tutorloop.serve.errors import install_error_handlers
@@ -32,6 +33,7 @@ from tutorloop.serve.report_links import ReportLinks
 from tutorloop.serve.review.access import Credentials
 from tutorloop.serve.review.labels_api import router as labels_router
 from tutorloop.serve.review.login import router as login_router
+from tutorloop.serve.review.pages import router as pages_router
 from tutorloop.serve.routes_poc import router as poc_router
 from tutorloop.serve.routes_tutorloop import router as tutorloop_router
 from tutorloop.serve.state import Service
@@ -115,6 +117,7 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
     app.include_router(poc_router)
     app.include_router(labels_router)
     app.include_router(login_router)
+    app.include_router(pages_router)
     limits = GuardLimits(
         max_body_bytes=config.max_body_bytes,
         body_timeout_s=config.body_timeout_s,
@@ -132,6 +135,7 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
         report_links=links,
     )
     app.state.credentials = credentials
+    app.state.review_cache = ReviewCache()
     app.state.token = token
     app.state.report_links = links
     return app

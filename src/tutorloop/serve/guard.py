@@ -7,7 +7,8 @@ In order:
   its own name, so it is refused.
 * **Auth**: every route but ``/healthz``, ``/readyz`` and the review app's login needs
   ``Authorization: Bearer <token>`` (compared in constant time) or, on the review app's routes,
-  its session cookie; otherwise 401. A reviewer's token reaches only the review routes, else 403
+  its session cookie; otherwise 401 (a review page sends the browser to its sign-in form
+  instead). A reviewer's token reaches only the review routes, else 403
   (:mod:`tutorloop.serve.review.access`). The one asking is put on ``request.state.principal``.
   The one exception is ``GET /v1/runs/<id>/report`` with a signed, unexpired link
   (:mod:`.report_links`), so a run's ``report_url`` opens in a browser; a tampered or expired
@@ -32,7 +33,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import anyio
 
@@ -121,7 +122,9 @@ class Guard:
         try:
             body = await self._check(scope, receive)
         except _Refused as refused:
-            if refused.status:  # 0: nobody to answer
+            if refused.status == 401 and _review_page(scope):
+                await _to_login(send, str(scope.get("path", "")))
+            elif refused.status:  # 0: nobody to answer
                 await _answer(send, refused.status, refused.message, refused.code)
             return
         started = False
@@ -347,6 +350,21 @@ def _cookie(header: bytes | None) -> str | None:
         if name == COOKIE_NAME:
             return value.strip()
     return None
+
+
+def _review_page(scope: Scope) -> bool:
+    """A browser asking for a review page (not its script) without being signed in."""
+    path = str(scope.get("path", ""))
+    page = path == "/review" or (path.startswith("/review/") and "/static/" not in path)
+    return page and str(scope.get("method", "")).upper() in ("GET", "HEAD")
+
+
+async def _to_login(send: Send, path: str) -> None:
+    """Send the browser to the sign-in form, to come back to ``path`` after."""
+    location = "/review/login?" + urlencode({"next": path})
+    headers = [(b"location", location.encode("latin-1")), (b"content-length", b"0")]
+    await send({"type": "http.response.start", "status": 303, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tutorloop.errors import StoreError
-from tutorloop.records import Grade, RunManifest
+from tutorloop.records import Grade, ReplayArtifact, RunManifest, Session
 from tutorloop.store._sqlite import utc_now
 from tutorloop.store.judge import insert_judge_checks, judge_check_rows
 from tutorloop.store.outcome import ItemOutcome
@@ -27,6 +27,11 @@ INSERT_GRADE = """
         grade_json
     ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
+INSERT_RECORD = """
+    INSERT OR IGNORE INTO item_records (run_id, item_key, record_json)
+    SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM artifacts WHERE run_id = ? AND item_key = ?)
+"""
+"""Keep an escalated item's record, unless the run's replay of it holds the same turns."""
 ITEM_COLUMNS = (
     "item_key, session_id, condition, domain, source, status, result_json, error_type, "
     "error_message, seq"
@@ -96,6 +101,17 @@ def parse_manifest(text: str, run_id: str) -> RunManifest:
         ) from exc
 
 
+def parse_record(text: str) -> Session | ReplayArtifact | None:
+    """A kept session or replay record (None: one this tutorloop cannot read)."""
+    try:
+        data = json.loads(text)
+        if isinstance(data, dict) and "regenerated_trajectory" in data:
+            return ReplayArtifact.model_validate(data)
+        return Session.model_validate(data)
+    except (ValueError, ValidationError):
+        return None
+
+
 def parse_grade(row: tuple[str, str]) -> Grade:
     try:
         return Grade.model_validate_json(row[1])
@@ -130,6 +146,9 @@ def insert_outcomes(
         inserted += 1
         conn.executemany(INSERT_GRADE, grades)
         insert_judge_checks(conn, judge_check_rows(run_id, outcome))
+        if outcome.record is not None:
+            conn.execute(INSERT_RECORD, (run_id, outcome.item_key, outcome.record.model_dump_json(),
+                                         run_id, outcome.item_key))  # fmt: skip
     return inserted
 
 

@@ -99,10 +99,31 @@ def artifact_keys(conn: sqlite3.Connection, run_id: str) -> set[str]:
     }
 
 
+def artifact_facets(
+    conn: sqlite3.Connection, run_id: str
+) -> dict[str, tuple[str | None, str | None]]:
+    """``item_key → (model, persona)`` of the run's replays (columns only, no JSON parsed)."""
+    rows = conn.execute(
+        "SELECT item_key, model, persona FROM artifacts WHERE run_id = ?", (run_id,)
+    )
+    return {str(key): (model, persona) for key, model, persona in rows}
+
+
 def iter_artifacts(db: Database, run_id: str, batch_size: int = 500) -> Iterator[StoredArtifact]:
     """The run's stored replays in the order they finished, streamed."""
     sql = f"SELECT {_COLUMNS} FROM artifacts WHERE run_id = ? ORDER BY seq"
     return db.stream("read replay artifacts", sql, (run_id,), batch_size, _stored)
+
+
+def some_artifacts(conn: sqlite3.Connection, run_id: str, keys: list[str]) -> list[StoredArtifact]:
+    """The run's stored replays of ``keys`` (by primary key, 500 keys a query)."""
+    found: list[StoredArtifact] = []
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT {_COLUMNS} FROM artifacts WHERE run_id = ? AND item_key IN ({marks})"
+        found.extend(_stored(row) for row in conn.execute(sql, (run_id, *chunk)))
+    return found
 
 
 def _stored(row: Any) -> StoredArtifact:

@@ -14,7 +14,15 @@ from pathlib import Path
 from types import TracebackType
 
 from tutorloop.errors import ConfigError, StoreError
-from tutorloop.records import EvalResult, Grade, RunCounts, RunManifest, RunStatus
+from tutorloop.records import (
+    EvalResult,
+    Grade,
+    ReplayArtifact,
+    RunCounts,
+    RunManifest,
+    RunStatus,
+    Session,
+)
 from tutorloop.store._rows import (
     INSERT_RUN,
     ITEM_COLUMNS,
@@ -24,6 +32,7 @@ from tutorloop.store._rows import (
     names_scan,
     parse_grade,
     parse_manifest,
+    parse_record,
     run_row,
     update_run_row,
 )
@@ -31,10 +40,12 @@ from tutorloop.store._sqlite import INTEGRITY, Database, explain
 from tutorloop.store.artifacts import (
     ArtifactOutcome,
     StoredArtifact,
+    artifact_facets,
     artifact_keys,
     count_artifacts,
     insert_artifact,
     iter_artifacts,
+    some_artifacts,
 )
 from tutorloop.store.evals_api import EvalsApiTables
 from tutorloop.store.item import StoredItem
@@ -269,6 +280,28 @@ class Store:
                 found.update({key: source for key, source in rows})
         return found
 
+    def item_records(self, run_id: str, keys: Sequence[str]) -> dict[str, Session | ReplayArtifact]:
+        """The graded records kept with the run's escalated items among ``keys``.
+
+        A record this tutorloop cannot read (written by a newer one) is left out.
+        """
+        found: dict[str, Session | ReplayArtifact] = {}
+        wanted = list(dict.fromkeys(keys))
+        with self._db.read("read item records") as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    "SELECT item_key, record_json FROM item_records "
+                    f"WHERE run_id = ? AND item_key IN ({marks})",
+                    (run_id, *chunk),
+                )
+                for key, text in rows:
+                    record = parse_record(text)
+                    if record is not None:
+                        found[str(key)] = record
+        return found
+
     # replay artifacts
 
     def write_artifact(self, run_id: str, outcome: ArtifactOutcome) -> bool:
@@ -291,6 +324,16 @@ class Store:
     def iter_artifacts(self, run_id: str) -> Iterator[StoredArtifact]:
         """The run's replays in the order they finished, streamed."""
         return iter_artifacts(self._db, run_id)
+
+    def get_artifacts(self, run_id: str, keys: Sequence[str]) -> list[StoredArtifact]:
+        """The run's stored replays of ``keys`` (those it has), read by key."""
+        with self._db.read("read replay artifacts") as conn:
+            return some_artifacts(conn, run_id, list(dict.fromkeys(keys)))
+
+    def artifact_facets(self, run_id: str) -> dict[str, tuple[str | None, str | None]]:
+        """``item_key → (model, persona)`` of the run's replays, without parsing them."""
+        with self._db.read("read the replays' models") as conn:
+            return artifact_facets(conn, run_id)
 
     def count_artifacts(self, run_id: str) -> RunCounts:
         """Counts of the stored replays: all, done and errored."""
@@ -317,20 +360,34 @@ class Store:
             if condition is None or item.condition == condition:
                 yield item.item_key, item.result
 
-    def iter_items(self, run_id: str, batch_size: int = 1000) -> Iterator[StoredItem]:
+    def iter_items(
+        self, run_id: str, batch_size: int = 1000, *, escalated_only: bool = False
+    ) -> Iterator[StoredItem]:
         """Stream the run's items in the order they were stored, ``batch_size`` rows at a time.
+
+        ``escalated_only`` keeps the escalated items (the review queue's), read by index.
 
         Raises:
             ConfigError: ``batch_size`` is below 1.
         """
         _check_batch_size(batch_size)
+        where = "run_id = ? AND escalate = 1" if escalated_only else "run_id = ?"
         return self._db.stream(
             "read the run",
-            f"SELECT {ITEM_COLUMNS} FROM items WHERE run_id = ? ORDER BY seq",
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE {where} ORDER BY seq",
             (run_id,),
             batch_size,
             lambda row: StoredItem(*row),
         )
+
+    def get_item(self, run_id: str, item_key: str) -> StoredItem | None:
+        """The stored item ``item_key`` of run ``run_id``, or None when there is none."""
+        with self._db.read("read an item") as conn:
+            row = conn.execute(
+                f"SELECT {ITEM_COLUMNS} FROM items WHERE run_id = ? AND item_key = ?",
+                (run_id, item_key),
+            ).fetchone()
+        return None if row is None else StoredItem(*row)
 
     def iter_grades(self, run_id: str, batch_size: int = 1000) -> Iterator[Grade]:
         """Stream the run's grades, in item order and then by grader name.

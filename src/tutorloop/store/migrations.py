@@ -214,6 +214,20 @@ def m006_judge_checks(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX judge_checks_by_version ON judge_checks(heuristic_version)")
 
 
+def m007_item_records(conn: sqlite3.Connection) -> None:
+    """Create ``item_records``: the graded session of an escalated item, for its reviewers."""
+    conn.execute(
+        """
+        CREATE TABLE item_records (
+            run_id       TEXT NOT NULL,
+            item_key     TEXT NOT NULL,
+            record_json  TEXT NOT NULL,
+            PRIMARY KEY (run_id, item_key)
+        )
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_items_grades", m001_runs_items_grades),
     ("m002_artifacts", m002_artifacts),
@@ -221,6 +235,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m004_labels", m004_labels),
     ("m005_api_evals_updated_at", m005_api_evals_updated_at),
     ("m006_judge_checks", m006_judge_checks),
+    ("m007_item_records", m007_item_records),
 ]
 """Every migration this tutorloop knows, in the order they are applied."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from tutorloop.records import EvalResult, Grade, GraderError
+from tutorloop.records import EvalResult, Grade, GraderError, ReplayArtifact, Session
 
 __all__ = ["ItemOutcome"]
 
@@ -26,6 +26,9 @@ class ItemOutcome:
     result: EvalResult | None
     grades: list[Grade]
     error: GraderError | None = None
+    record: Session | ReplayArtifact | None = None
+    """The graded record, kept with an escalated item so a reviewer can read its turns even
+    when the file it came from is gone (none is kept where the run's replay holds them)."""
 
     def __post_init__(self) -> None:
         if self.result is None and self.error is None:

@@ -40,12 +40,16 @@ def test_a_session_cookie_is_signed_and_expires() -> None:
 def test_reviewers_reach_only_the_review_routes() -> None:
     for method, path in [("GET", "/v1/runs/r1"), ("GET", "/v1/runs/r1/report"),
                          ("GET", "/v1/labels"), ("POST", "/v1/labels"), ("GET", "/review"),
-                         ("GET", "/review/runs/r1/queue"), ("POST", "/review/logout")]:  # fmt: skip
+                         ("GET", "/review/runs/r1/queue"), ("POST", "/review/logout"),
+                         ("GET", "/v1/review/queue"), ("GET", "/v1/review/runs"),
+                         ("GET", "/review/static/review.js")]:  # fmt: skip
         assert reviewer_may(method, path), (method, path)
     for method, path in [("POST", "/v1/runs"), ("POST", "/v1/grade"), ("GET", "/v1/evals"),
                          ("GET", "/v1/files"), ("POST", "/v1/files"), ("POST", "/"),
                          ("GET", "/v1/datasets"), ("DELETE", "/v1/labels"),
-                         ("GET", "/v1/runs/r1/report/x")]:  # fmt: skip
+                         ("GET", "/v1/runs/r1/report/x"), ("POST", "/v1/review/queue"),
+                         ("GET", "/v1/review"), ("GET", "/v1/review/queue/x"),
+                         ("POST", "/review/runs/r1/queue")]:  # fmt: skip
         assert not reviewer_may(method, path), (method, path)
 
 

@@ -44,6 +44,7 @@ def render_report(data: ReportData, *, generated_at: str | None = None) -> str:
         checks=view.check_names(data),
         condition_rates={c: data.summary.conditions[c].checks for c in data.conditions},
         domain_rates=view.domain_rates(data),
+        persona_rates=view.persona_rates(data),
         generated_at=generated_at or datetime.now(UTC).isoformat(timespec="seconds"),
         version=__version__,
     )

@@ -33,6 +33,10 @@ _WIDTH = re.compile(r'<svg[^>]*?\swidth="(\d+)')
 _BINS = 10
 ZOOM = 1.1
 """How much larger than drawn a chart may grow on a wide screen (it shrinks to fit a phone)."""
+CARD_WIDTH = 1030
+"""The width of a report card's content (``.wrap`` less the section's padding and border):
+every chart is drawn this wide, axis labels and legend included, and shrinks with the card."""
+FIT = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
 @cache
@@ -89,7 +93,7 @@ def check_rates(
             color=alt.Color("condition:N", scale=_colours(list(by_condition)),
                             legend=_legend(len(by_condition))),
         )
-        .properties(width=320, height=alt.Step(step))
+        .properties(width=CARD_WIDTH, height=alt.Step(step), autosize=FIT)
     )  # fmt: skip
     return to_svg(chart)
 
@@ -113,7 +117,7 @@ def fidelity_histogram(histogram: Mapping[str, Sequence[int]]) -> Markup:
             color=alt.Color("condition:N", scale=_colours(list(histogram)),
                             legend=_legend(len(histogram))),
         )
-        .properties(width=440, height=200)
+        .properties(width=CARD_WIDTH, height=200, autosize=FIT)
     )  # fmt: skip
     return to_svg(chart)
 
@@ -138,7 +142,7 @@ def counts_bar(counts: Mapping[str, Mapping[str, int]], *, title: str) -> Markup
         alt.Chart(alt.InlineData(values=rows))
         .mark_bar(cornerRadiusEnd=2)
         .encode(**encoding)
-        .properties(width=300, height=alt.Step(14 if len(series) > 1 else 20))
+        .properties(width=CARD_WIDTH, height=alt.Step(14 if len(series) > 1 else 20), autosize=FIT)
     )
     return to_svg(chart)
 
@@ -166,9 +170,7 @@ def domain_heatmap(
     text = base.mark_text(fontSize=11, fontWeight=600).encode(
         text=alt.Text("pass_rate:Q", format=".0%"), color=alt.value("#1d1d1d")
     )
-    chart = alt.layer(cells, text).properties(
-        width=alt.Step(max(48, min(80, 400 // max(1, len(by_domain))))), height=alt.Step(24)
-    )
+    chart = alt.layer(cells, text).properties(width=CARD_WIDTH, height=alt.Step(24), autosize=FIT)
     return to_svg(chart)
 
 
@@ -190,7 +192,9 @@ def ab_dumbbell(comparison: Comparison) -> Markup:
     dots = base.mark_point(filled=True, size=90, opacity=1).encode(
         color=alt.Color("side:N", scale=colours, sort=[a, b])
     )
-    return to_svg(alt.layer(line, dots).properties(width=320, height=alt.Step(22)))
+    return to_svg(
+        alt.layer(line, dots).properties(width=CARD_WIDTH, height=alt.Step(22), autosize=FIT)
+    )
 
 
 def kappa_chart(scores: list[AgreementScore]) -> Markup:
@@ -212,7 +216,7 @@ def kappa_chart(scores: list[AgreementScore]) -> Markup:
         .encode(x=alt.X("kappa:Q", title="Cohen's κ", scale=alt.Scale(domain=[-0.2, 1])), y=y)
     )
     interval = alt.Chart(data).mark_rule(color="#333").encode(x="low:Q", x2="high:Q", y=y)
-    chart = (bars + interval).properties(width=420, height=alt.Step(18))
+    chart = (bars + interval).properties(width=CARD_WIDTH, height=alt.Step(18), autosize=FIT)
     return to_svg(chart)
 
 
@@ -226,6 +230,6 @@ def cost_chart(costs: list[PolicyCost]) -> Markup:
             x=alt.X("total:Q", title="dollars per period"),
             y=alt.Y("policy:N", title=None, sort=None),
         )
-        .properties(width=420, height=alt.Step(22))
+        .properties(width=CARD_WIDTH, height=alt.Step(22), autosize=FIT)
     )
     return to_svg(chart)

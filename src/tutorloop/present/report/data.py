@@ -10,7 +10,7 @@ sessions (:mod:`.sessions`) read it once more keeping only the capped queue in m
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from tutorloop.bundled import bundled_policy
 from tutorloop.errors import ConfigError
 from tutorloop.present.report.judge import JudgeSection, judge_section
 from tutorloop.present.report.labels import ExtraSection, label_sections
-from tutorloop.present.report.sessions import SessionView, queue_sessions
+from tutorloop.present.report.sessions import SessionView, by_cause, queue_sessions
 from tutorloop.pulse import GateReport, evaluate_gates, load_policy
 from tutorloop.records import SEVERITY_ORDER, EvalResult, RunManifest
 from tutorloop.store import Store
@@ -49,6 +49,10 @@ class Tally:
     """Condition → sum of questions per tutor turn (divide by the condition's items)."""
     severity: dict[str, str] = field(default_factory=dict)
     """Failure class → its severity (the highest seen)."""
+    personas: Mapping[str, str | None] = field(default_factory=dict)
+    """Item key → the simulated learner persona of its replay (given before the pass)."""
+    persona_checks: dict[str, dict[str, CheckRate]] = field(default_factory=dict)
+    """Persona → check → pass/fail/unsure counts (items replayed with a persona)."""
 
     def observe(
         self, results: Iterable[tuple[str, EvalResult | None]]
@@ -57,6 +61,9 @@ class Tally:
         for key, result in results:
             if result is not None:
                 self._add(result)
+                persona = self.personas.get(key)
+                if persona:
+                    _count(self.persona_checks.setdefault(persona, {}), result)
             yield key, result
 
     def _add(self, result: EvalResult) -> None:
@@ -64,20 +71,23 @@ class Tally:
         bins = self.histogram.setdefault(condition, [0] * BINS)
         bins[min(int(result.pedagogical_fidelity_score * BINS), BINS - 1)] += 1
         domain = (result.domain or "?").split(".")[0]
-        checks = self.domain_checks.setdefault(domain, {})
-        for check in result.checks:
-            rate = checks.setdefault(check.name, CheckRate())
-            if check.verdict == "unsure":
-                rate.unsure += 1
-            elif check.passed:
-                rate.passed += 1
-            else:
-                rate.failed += 1
+        _count(self.domain_checks.setdefault(domain, {}), result)
         self.questions[condition] += result.metrics.get("questions_per_tutor_turn", 0.0)
         for failure in result.failures:
             seen = SEVERITY_ORDER.get(self.severity.get(failure.name, ""), 0)
             if SEVERITY_ORDER.get(failure.severity, 0) > seen:
                 self.severity[failure.name] = failure.severity
+
+
+def _count(checks: dict[str, CheckRate], result: EvalResult) -> None:
+    for check in result.checks:
+        rate = checks.setdefault(check.name, CheckRate())
+        if check.verdict == "unsure":
+            rate.unsure += 1
+        elif check.passed:
+            rate.passed += 1
+        else:
+            rate.failed += 1
 
 
 @dataclass
@@ -98,6 +108,11 @@ class ReportData:
     extra_sections: list[ExtraSection]
     judge: JudgeSection
     """The judge's reviews: agreement per check and each judged session."""
+
+    @property
+    def queue_groups(self) -> list[tuple[str, list[SessionView]]]:
+        """The queue grouped by cause (in words), most severe cause first."""
+        return by_cause(self.queue)
 
     @property
     def conditions(self) -> list[str]:
@@ -146,7 +161,7 @@ def collect(run_id: str, options: ReportOptions | None = None) -> ReportData:
         manifest = store.get_run(run_id)
         if compare is not None:
             store.get_run(compare)
-        tally = Tally()
+        tally = Tally(personas={k: p for k, (_, p) in store.artifact_facets(run_id).items()})
         summary = summarize(
             run_id,
             tally.observe(store.iter_results(run_id)),

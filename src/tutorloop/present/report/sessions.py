@@ -10,8 +10,42 @@ from itertools import zip_longest
 from tutorloop.analyse import QueueEntry
 from tutorloop.present.report.highlight import Segment, Span, segments
 from tutorloop.present.report.sources import Trajectories, Wanted, find_trajectories
-from tutorloop.records import EscalationReason, EvalResult, Failure, Turn
+from tutorloop.records import SEVERITY_ORDER, EscalationReason, EvalResult, Failure, Turn
 from tutorloop.store import Store
+
+TITLE_CHARS = 140
+"""Longest title a queue row shows (a longer opening line is cut, with an ellipsis)."""
+
+
+CAUSES = {
+    "low_fidelity": "low fidelity",
+    "safety": "safety",
+    "severe_failure": "severe failure",
+    "unsure": "grader unsure",
+    "judge_disagreement": "judge disagrees with the heuristics",
+    "grader_error": "grader error",
+}
+"""Escalation reason codes in words."""
+
+
+def cause_of(failures: Sequence[Failure], reasons: Sequence[EscalationReason]) -> str:
+    """What put a session in the queue: its most severe failure, else its first reason."""
+    if failures:
+        return max(failures, key=lambda f: SEVERITY_ORDER.get(f.severity, 0)).name
+    return reasons[0].code if reasons else "escalated"
+
+
+def cause_label(cause: str) -> str:
+    """A cause in words: a failure class or an escalation reason."""
+    return CAUSES.get(cause, cause.replace("_", " "))
+
+
+def by_cause(views: Sequence[SessionView]) -> list[tuple[str, list[SessionView]]]:
+    """``views`` (most severe first) grouped by cause, causes by their most severe session."""
+    groups: dict[str, list[SessionView]] = {}
+    for view in views:
+        groups.setdefault(view.cause, []).append(view)
+    return [(cause_label(cause), group) for cause, group in groups.items()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +92,14 @@ class SessionView:
     columns: list[Column] = field(default_factory=list)
     origin: str | None = None
     """Where the turns were found; None when they could not be."""
+    title: str = ""
+    """The session's title, else its opening learner line, else its id."""
+    persona: str | None = None
+
+    @property
+    def cause(self) -> str:
+        """What put it in the queue (see :func:`cause_of`)."""
+        return cause_of(self.failures, self.reasons)
 
     @property
     def rows(self) -> list[tuple[TurnView | None, ...]]:
@@ -77,11 +119,14 @@ def queue_sessions(store: Store, run_id: str, queue: Sequence[QueueEntry]) -> li
             results[item.item_key] = result
             sources[item.item_key] = Wanted(result.session_id, item.source)
     found = find_trajectories(store, run_id, sources)
+    personas = store.artifact_facets(run_id)
     views = []
     for entry in queue:
         result = results.get(entry.item_key)
         if result is not None:
-            views.append(_view(entry, result, found.get(entry.item_key)))
+            view = _view(entry, result, found.get(entry.item_key))
+            view.persona = personas.get(entry.item_key, (None, None))[1]
+            views.append(view)
     return views
 
 
@@ -103,7 +148,10 @@ def _view(entry: QueueEntry, result: EvalResult, found: Trajectories | None) -> 
         reasons=list(result.escalation_reasons),
     )
     if found is None:
+        view.title = f"session {result.session_id}"
         return view
+    text = found.title or found.opening or f"session {result.session_id}"
+    view.title = text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1] + "…"
     spans: dict[int, list[Span]] = defaultdict(list)
     for check in failed:
         for ev in check.evidence:

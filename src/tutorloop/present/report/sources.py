@@ -1,8 +1,10 @@
 """Trajectories of graded items, looked up by item key: in the run's replays, else in its files.
 
 A replay run stores each replay (original and regenerated trajectory) beside its grade. A run
-graded from files stores grades only, with the ``path`` or ``path:line`` each session came from;
-those files are read back, each once, and only the wanted records of a JSONL file are parsed.
+graded from files or requests keeps the record of each escalated session with its grades; for
+the others (and stores written before records were kept) the ``path`` or ``path:line`` each
+session came from is read back, each file once, and only the wanted records of a JSONL file
+are parsed.
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ class Trajectories:
     """The turns the checks were run on (the evidence offsets point into these)."""
     origin: str
     """Where they were found, said plainly."""
+    title: str | None = None
+    """The session's own title, when its file gave one."""
+
+    @property
+    def opening(self) -> str:
+        """The session's first learner line (else its first line), for lists of sessions."""
+        turns = self.original or self.graded
+        first = next((t for t in turns if t.role == "user"), turns[0] if turns else None)
+        return "" if first is None else " ".join(first.content.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +58,14 @@ def find_trajectories(
     found: dict[str, Trajectories] = {}
     if not wanted:
         return found
-    for stored in store.iter_artifacts(run_id):
-        if stored.item_key in wanted and stored.item_key not in found:
+    for stored in store.get_artifacts(run_id, list(wanted)):
+        if stored.item_key not in found:
             artifact = stored.artifact  # parsed only for the wanted keys
             if artifact is not None:
                 found[stored.item_key] = _of_artifact(artifact, f"replay in run {run_id}")
+    rest = [key for key in wanted if key not in found]
+    for key, kept in store.item_records(run_id, rest).items():
+        found[key] = _of_record(kept, f"kept in the store with run {run_id}'s grades")
     by_file: dict[Path, dict[int | None, list[str]]] = defaultdict(lambda: defaultdict(list))
     for key, item in wanted.items():
         if key not in found and item.source and (place := _place(item.source)):
@@ -79,7 +93,7 @@ def _of_artifact(artifact: ReplayArtifact, origin: str) -> Trajectories:
 def _of_record(record: Session | ReplayArtifact, origin: str) -> Trajectories:
     if isinstance(record, ReplayArtifact):
         return _of_artifact(record, origin)
-    return Trajectories(None, record.trajectory, origin)
+    return Trajectories(None, record.trajectory, origin, record.title)
 
 
 def _place(source: str) -> tuple[Path, int | None] | None:

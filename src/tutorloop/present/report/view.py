@@ -30,6 +30,7 @@ class Charts:
     failures: Markup | None
     conditions_ab: Markup | None
     runs_ab: Markup | None
+    personas: Markup | None = None
 
 
 def check_names(data: ReportData) -> list[str]:
@@ -42,6 +43,12 @@ def domain_rates(data: ReportData) -> dict[str, dict[str, CheckRate]]:
     order = list(data.summary.domains)
     by_domain = data.tally.domain_checks
     return {d: by_domain[d] for d in sorted(by_domain, key=lambda d: (_index(order, d), d))}
+
+
+def persona_rates(data: ReportData) -> dict[str, dict[str, CheckRate]]:
+    """Check rates per learner persona, when the run varies the persona (else empty)."""
+    by_persona = data.tally.persona_checks
+    return dict(sorted(by_persona.items())) if len(by_persona) > 1 else {}
 
 
 def dashboard(data: ReportData) -> list[Row]:
@@ -80,6 +87,7 @@ def render_charts(data: ReportData) -> Charts:
         for name, count in sorted(summary.failures.items(), key=lambda kv: (-kv[1], kv[0]))
     }
     histogram = {c: data.tally.histogram[c] for c in data.conditions if c in data.tally.histogram}
+    personas = persona_rates(data)
     return Charts(
         check_rates=charts.check_rates(names, by_condition) if names else None,
         domain_checks=charts.domain_heatmap(names, domains) if names and domains else None,
@@ -92,6 +100,7 @@ def render_charts(data: ReportData) -> Charts:
         failures=charts.counts_bar(failures, title="sessions") if failures else None,
         conditions_ab=_ab(data.conditions_ab),
         runs_ab=_ab(data.runs_ab),
+        personas=charts.check_rates(names, personas) if names and personas else None,
     )  # fmt: skip
 
 

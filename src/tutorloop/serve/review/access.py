@@ -32,6 +32,7 @@ _REVIEWER_ROUTES = (
     ("GET", re.compile(r"/v1/runs(/[^/]+(/report)?)?")),
     ("GET", re.compile(r"/v1/labels")),
     ("POST", re.compile(r"/v1/labels")),
+    ("GET", re.compile(r"/v1/review/(queue|runs)")),
     ("GET", re.compile(r"/review(/.*)?")),
     ("POST", re.compile(r"/review/(login|logout)")),
 )

@@ -15,20 +15,36 @@ from .item import StoredItem
 from .labels import LabelTable, UnknownItem
 from .migrations import MIGRATIONS, migrate
 from .outcome import ItemOutcome
+from .watch import (
+    AlertDelivery,
+    AlertEpisode,
+    FileOffset,
+    ReviewSample,
+    Watched,
+    WatchRow,
+    WatchTables,
+)
 
 __all__ = [
     "EXPORT_FORMATS",
     "MIGRATIONS",
+    "AlertDelivery",
+    "AlertEpisode",
     "AlignStore",
     "ArtifactOutcome",
     "CallStore",
     "EvalsApiTables",
+    "FileOffset",
     "ItemOutcome",
     "LabelTable",
+    "ReviewSample",
     "Store",
     "StoredArtifact",
     "StoredItem",
     "UnknownItem",
+    "WatchRow",
+    "WatchTables",
+    "Watched",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",

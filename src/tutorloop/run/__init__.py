@@ -7,6 +7,7 @@ from .engine import EngineReport, Progress, Sink, run_async, run_sync
 from .grading import ModelAccess, grade_paths, grade_run, iter_inputs
 from .model_grading import ModelGrading, criteria_outcome, grade_entries_async
 from .model_grading import prepare as prepare_models
+from .monitor import MonitorSnapshot, metric_series, monitor_snapshot
 from .oaieval import (
     DEFAULT_SEED,
     OaiEvalOptions,
@@ -68,6 +69,7 @@ __all__ = [
     "ModelAccess",
     "ModelGrading",
     "ModelReach",
+    "MonitorSnapshot",
     "OaiEvalOptions",
     "OutcomeSink",
     "PreparedEval",
@@ -103,6 +105,8 @@ __all__ = [
     "ingest_sessions",
     "iter_inputs",
     "load_watch_config",
+    "metric_series",
+    "monitor_snapshot",
     "new_manifest",
     "new_run_id",
     "oaieval",

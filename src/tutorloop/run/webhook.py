@@ -57,7 +57,8 @@ class Webhook:
 
     def deliver_due(self, store: Store, now: float | None = None) -> int:
         """Try every delivery that is due; return how many were delivered."""
-        due = store.watch.pending_deliveries(time.time() if now is None else now)
+        now = time.time() if now is None else now
+        due = store.watch.claim_due(now, lease=self.config.timeout * 2 + 5)
         if not due:
             return 0
         delivered = 0

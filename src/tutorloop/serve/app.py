@@ -24,6 +24,8 @@ from tutorloop.run import SessionGrader
 from tutorloop.serve.config import ServeConfig, generate_token
 from tutorloop.serve.errors import install_error_handlers
 from tutorloop.serve.guard import Guard, GuardLimits
+from tutorloop.serve.ingest import Watching
+from tutorloop.serve.ingest import router as ingest_router
 from tutorloop.serve.jobs import Jobs
 from tutorloop.serve.offload import WORKERS
 from tutorloop.serve.openai_evals.executor import RunExecutor
@@ -79,6 +81,7 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
             jobs=Jobs(store_path, config.calls, config.upstream),
             workers=anyio.CapacityLimiter(WORKERS),
         )
+        state.watching = Watching(state)
         app.state.service = state
         # Grading and rendering run in worker threads; a short switch interval hands the
         # interpreter back to the event loop promptly, so probes and light requests stay fast.
@@ -113,6 +116,7 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
     app.include_router(openai_router)
     app.include_router(poc_router)
     app.include_router(labels_router)
+    app.include_router(ingest_router)
     app.include_router(login_router)
     limits = GuardLimits(
         max_body_bytes=config.max_body_bytes,

@@ -283,6 +283,23 @@ class WatchTables:
             rows = conn.execute(sql, (float("inf") if now is None else now,)).fetchall()
         return [AlertDelivery(*row) for row in rows]
 
+    def claim_due(self, now: float, lease: float) -> list[AlertDelivery]:
+        """Take the deliveries due by ``now`` for ``lease`` seconds, so no other process sends them.
+
+        Each is then marked :meth:`delivered` or :meth:`delivery_failed`.
+        """
+        sql = (
+            "SELECT delivery_id, episode_id, url, body, attempts, next_at FROM alert_deliveries "
+            "WHERE delivered_at IS NULL AND next_at <= ? ORDER BY delivery_id"
+        )
+        with self._db.write("claim alert deliveries") as conn:
+            due = [AlertDelivery(*row) for row in conn.execute(sql, (now,)).fetchall()]
+            conn.executemany(
+                "UPDATE alert_deliveries SET next_at = ? WHERE delivery_id = ?",
+                [(now + lease, d.delivery_id) for d in due],
+            )
+        return due
+
     def delivered(self, delivery_id: int, attempts: int) -> None:
         """Mark a delivery delivered after ``attempts`` tries."""
         with self._db.write("mark an alert delivered") as conn:

@@ -64,10 +64,10 @@ class Webhook:
         delivered = 0
         with httpx.Client(timeout=self.config.timeout, transport=self.transport) as client:
             for delivery in due:
-                delivered += self._try(client, store, delivery)
+                delivered += self._try(client, store, delivery, now)
         return delivered
 
-    def _try(self, client: httpx.Client, store: Store, delivery: AlertDelivery) -> int:
+    def _try(self, client: httpx.Client, store: Store, delivery: AlertDelivery, now: float) -> int:
         body = delivery.body.encode("utf-8")
         headers = {
             "Content-Type": "application/json",
@@ -85,7 +85,7 @@ class Webhook:
         except httpx.HTTPError as exc:
             error = scrub(f"{type(exc).__name__}: {exc}")
         wait = min(self.config.max_backoff, 2.0 ** (attempts - 1))
-        store.watch.delivery_failed(delivery.delivery_id, attempts, error, time.time() + wait)
+        store.watch.delivery_failed(delivery.delivery_id, attempts, error, now + wait)
         log.warning("alert delivery %s failed (%s); next try in %.0fs", delivery.delivery_id,
                     error, wait)  # fmt: skip
         return 0

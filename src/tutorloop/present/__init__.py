@@ -9,10 +9,11 @@ from tutorloop.present.align import render_align_summary
 from tutorloop.present.costs import render_calibration, render_costs, render_next
 from tutorloop.present.gates import render_comparison, render_gates
 from tutorloop.present.learned import render_curve, render_cv
-from tutorloop.present.monitor import monitor_page, render_monitor, trend_svg
+from tutorloop.present.monitor import monitor_page, render_monitor
 from tutorloop.present.oaieval import render_final_report
 from tutorloop.present.progress import progress_bar
 from tutorloop.present.report import ReportOptions, build_report, write_report
+from tutorloop.present.report.trend import trend_svg
 from tutorloop.present.runs import render_problems, render_summary
 
 __all__ = [

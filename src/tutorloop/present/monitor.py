@@ -6,15 +6,14 @@ from collections.abc import Mapping, Sequence
 from html import escape as escape_html
 from typing import Any
 
-import altair as alt
 from markupsafe import Markup
 from rich.console import Console
 from rich.table import Table
 
-from tutorloop.present.report.charts import to_svg
+from tutorloop.present.report.trend import trend_svg
 from tutorloop.run import MonitorSnapshot
 
-__all__ = ["monitor_page", "render_monitor", "trend_svg"]
+__all__ = ["monitor_page", "render_monitor"]
 
 
 def render_monitor(console: Console, snapshot: MonitorSnapshot) -> None:
@@ -87,29 +86,6 @@ def render_monitor(console: Console, snapshot: MonitorSnapshot) -> None:
     console.print(table)
     if snapshot.pending_deliveries:
         console.print(f"[yellow]{snapshot.pending_deliveries} webhook delivery(ies) pending[/]")
-
-
-def trend_svg(series: Sequence[Mapping[str, Any]], metric: str) -> Markup:
-    """One metric over time as an inline SVG: the value per step with its 95% interval."""
-    rows = [
-        {
-            "time": point["time"],
-            "value": point["value"],
-            "low": point["low"],
-            "high": point["high"],
-            "n": point["n"],
-        }
-        for point in series
-    ]
-    base = alt.Chart(alt.InlineData(values=rows)).encode(x=alt.X("time:T", title="time (UTC)"))
-    band = base.mark_area(opacity=0.2, color="#2f6fdb").encode(
-        y=alt.Y("low:Q", title=metric), y2="high:Q"
-    )
-    line = base.mark_line(point=True, color="#2f6fdb").encode(
-        y=alt.Y("value:Q", title=metric),
-        tooltip=["time:T", "value:Q", "n:Q"],
-    )
-    return to_svg((band + line).properties(width=640, height=260, title=metric))
 
 
 def monitor_page(metric: str, series: Sequence[Mapping[str, Any]], step: float) -> str:

@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/learn.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/python_sandbox.py
+	$(BIN)/python bench/watch.py
 
 bench-scale: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,ray]'

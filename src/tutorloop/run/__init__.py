@@ -5,7 +5,7 @@ from .common import RunReport, new_manifest, new_run_id
 from .config import RunConfig, errors_exceed
 from .engine import EngineReport, Progress, Sink, run_async, run_sync
 from .grading import ModelAccess, grade_paths, grade_run, iter_inputs
-from .model_grading import ModelGrading, criteria_outcome, grade_entries_async
+from .model_grading import ModelGrader, ModelGrading, criteria_outcome, grade_entries_async
 from .model_grading import prepare as prepare_models
 from .monitor import MonitorSnapshot, metric_series, monitor_snapshot
 from .oaieval import (
@@ -41,6 +41,7 @@ from .watch import (
     WatchWork,
     bucket_run_id,
     ingest_sessions,
+    ingest_sessions_async,
     sample_reason,
     session_time,
     watch_folder,
@@ -67,6 +68,7 @@ __all__ = [
     "GradeConfig",
     "Graded",
     "ModelAccess",
+    "ModelGrader",
     "ModelGrading",
     "ModelReach",
     "MonitorSnapshot",
@@ -103,6 +105,7 @@ __all__ = [
     "grade_paths",
     "grade_run",
     "ingest_sessions",
+    "ingest_sessions_async",
     "iter_inputs",
     "load_watch_config",
     "metric_series",

@@ -149,10 +149,18 @@ class AlertDesk:
         """Evaluate the rules, then deliver the alerts that are due (never raises)."""
         try:
             self.evaluate()
-            if self.webhook is not None:
-                self.webhook.deliver_due(self.store)
         except Exception:  # a tick must never stop the watcher
             log.exception("evaluating the alert rules failed")
+        self.deliver()
+
+    def deliver(self) -> None:
+        """Deliver the webhook alerts that are due (never raises)."""
+        if self.webhook is None:
+            return
+        try:
+            self.webhook.deliver_due(self.store)
+        except Exception:  # the delivery stays pending; a tick must never stop the caller
+            log.exception("delivering alerts failed")
 
 
 def _event(found: Firing, report: DriftReport) -> dict[str, Any]:

@@ -29,13 +29,15 @@ from typing import Any
 
 import anyio
 
-from tutorloop.errors import Problem, scrub
+from tutorloop.errors import Problem, StoreError, scrub
+from tutorloop.generate import CallContext
 from tutorloop.load import Followed, Follower, Item, Skipped
 from tutorloop.records import EvalResult, GraderError, ReplayArtifact, RunManifest, Session
 from tutorloop.run.alerts import AlertDesk
 from tutorloop.run.common import new_manifest
 from tutorloop.run.config import RunConfig
 from tutorloop.run.engine import EngineReport, run_async, run_sync
+from tutorloop.run.model_grading import ModelGrader
 from tutorloop.run.session import GradeConfig, SessionGrader
 from tutorloop.run.watch_config import SamplingPolicy, WatchConfig
 from tutorloop.store import FileOffset, ItemOutcome, Store, Watched, WatchRow
@@ -47,6 +49,7 @@ __all__ = [
     "WatchWork",
     "bucket_run_id",
     "ingest_sessions",
+    "ingest_sessions_async",
     "sample_reason",
     "session_time",
     "watch_folder",
@@ -174,10 +177,19 @@ def sample_reason(
 class WatchGrading:
     """What grading an arrived session needs: the graders, the config and the store."""
 
-    def __init__(self, store: Store, config: WatchConfig, grade: GradeConfig | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: WatchConfig,
+        grade: GradeConfig | None = None,
+        context: CallContext | None = None,
+    ) -> None:
         self.store = store
         self.config = config
         self.grader = SessionGrader(grade)
+        self.models: ModelGrader | None = None
+        if config.models.active and context is not None:
+            self.models = ModelGrader(self.grader, config.models, context)
         self._runs: set[str] = set()
         self._versions: dict[tuple[str, str], int] = {}
 
@@ -188,8 +200,23 @@ class WatchGrading:
         return WatchWork(item, arrived, at, bucket_run_id(at, self.config.bucket))
 
     def grade(self, work: WatchWork) -> Watched:
-        """Grade one session into what the store keeps for it."""
+        """Grade one session with the heuristics (and learned graders) into what is kept."""
         return self.watched(work, self.grader.outcome(work.run_id, work.item))
+
+    async def grade_async(self, work: WatchWork) -> Watched:
+        """Grade one session with every configured grader, the judge included.
+
+        The judge audit share (``sampling.audit_share``) of sessions is judged even where the
+        heuristics are sure, and the same draw queues them for review (reason ``audit``).
+        """
+        if self.models is None:
+            return self.grade(work)
+        policy = self.config.sampling
+        audit = bool(policy.audit_share) and _share(policy.seed, "audit", work.key) < (
+            policy.audit_share
+        )
+        outcome = await self.models.outcome(work.run_id, work.item, judge_all=audit)
+        return self.watched(work, outcome)
 
     def failed(self, work: WatchWork, error: BaseException) -> Watched:
         """The stored record of a session whose grading raised ``error``."""
@@ -266,7 +293,7 @@ class WatchGrading:
             manifest = manifest.model_copy(update={"inputs": [source]})
             try:
                 self.store.get_run(run_id)
-            except Exception:
+            except StoreError:
                 self.store.start_run(manifest)
             self._runs.add(run_id)
 
@@ -327,13 +354,15 @@ class WatchSink:
         report: WatchReport,
         source: str,
         on_problem: Callable[[Problem | Skipped], None] | None = None,
+        done: set[str] | None = None,
     ) -> None:
         self.grading = grading
         self.report = report
         self.source = source
         self.on_problem = on_problem
         self.positions = _Positions()
-        self.done = grading.store.watch.seen()
+        self.done = grading.store.watch.seen() if done is None else done
+        """Keys graded before (every watched session, unless the caller knows its keys)."""
 
     def is_done(self, key: str) -> bool:
         """Whether the session was graded by any watch before (resume skips it)."""
@@ -435,26 +464,44 @@ def watch_folder(
     options = options or RunConfig(batch_size=200, flush_seconds=0.5, max_in_flight=1)
     report = WatchReport()
     with Store.open(store_path) as store:
-        grading = WatchGrading(store, config, grade)
         desk = AlertDesk(store, config)
-        sink = WatchSink(grading, report, f"watch {folder}", on_problem)
         follower = Follower(folder, settle=0.0 if once else config.settle)
         follower.resume(store.watch.offsets())
-        source = _follow(follower, grading, sink, once=once, tick=desk.tick)
+        job = _Job(store, config, grade, follower, report, f"watch {folder}", on_problem, desk)
         try:
-            report.engine = anyio.run(_run, source, grading.grade, sink, options, backend="asyncio")
+            report.engine = anyio.run(job.run, once, options, backend="asyncio")
         finally:
             desk.tick()
     return report
 
 
-async def _run(
-    source: AsyncIterator[WatchWork | _Note],
-    worker: Callable[[WatchWork], Watched],
-    sink: WatchSink,
-    options: RunConfig,
-) -> EngineReport:
-    return await run_async(source, worker, sink, options)
+@dataclass
+class _Job:
+    """One watcher's parts, run on the engine (with a model context when models are used)."""
+
+    store: Store
+    config: WatchConfig
+    grade: GradeConfig | None
+    follower: Follower
+    report: WatchReport
+    source: str
+    on_problem: Callable[[Problem | Skipped], None] | None
+    desk: AlertDesk
+
+    async def run(self, once: bool, options: RunConfig) -> EngineReport:
+        config = self.config
+        if not config.models.active:
+            return await self._engine(WatchGrading(self.store, config, self.grade), once, options)
+        ledger = self.store.path.parent / "calls.db"
+        async with CallContext(config.calls, config.upstream, ledger_path=ledger) as context:
+            grading = WatchGrading(self.store, config, self.grade, context)
+            wide = options.model_copy(update={"max_in_flight": 2 * config.calls.concurrency})
+            return await self._engine(grading, once, wide)
+
+    async def _engine(self, grading: WatchGrading, once: bool, options: RunConfig) -> EngineReport:
+        sink = WatchSink(grading, self.report, self.source, self.on_problem)
+        entries = _follow(self.follower, grading, sink, once=once, tick=self.desk.tick)
+        return await run_async(entries, grading.grade_async, sink, options)
 
 
 def ingest_sessions(
@@ -464,11 +511,12 @@ def ingest_sessions(
 ) -> WatchReport:
     """Grade sessions that came in one request (``POST /v1/ingest``) through the engine."""
     report = WatchReport()
-    sink = WatchSink(grading, report, source)
-    sink.positions = _Positions()
+    given = list(entries)
+    keys = [entry.key for entry in given if isinstance(entry, Item)]
+    sink = WatchSink(grading, report, source, done=grading.store.watch.seen(keys))
 
     def works() -> Iterator[WatchWork | _Note]:
-        for entry in entries:
+        for entry in given:
             if isinstance(entry, Item):
                 yield grading.work(entry)
             else:
@@ -477,4 +525,21 @@ def ingest_sessions(
     report.engine = run_sync(
         works(), grading.grade, sink, RunConfig(batch_size=500, flush_seconds=60)
     )
+    return report
+
+
+async def ingest_sessions_async(
+    grading: WatchGrading,
+    entries: Iterable[Item | Problem],
+    source: str,
+) -> WatchReport:
+    """:func:`ingest_sessions` with the judge and model graders (``grading`` has a context)."""
+    report = WatchReport()
+    given = list(entries)
+    keys = [entry.key for entry in given if isinstance(entry, Item)]
+    sink = WatchSink(grading, report, source, done=grading.store.watch.seen(keys))
+    works = [grading.work(e) if isinstance(e, Item) else _Note(e.path, e) for e in given]
+    width = 2 * grading.config.calls.concurrency
+    options = RunConfig(batch_size=500, flush_seconds=60, max_in_flight=width)
+    report.engine = await run_async(works, grading.grade_async, sink, options)
     return report

@@ -14,7 +14,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tutorloop.errors import ConfigError
+from tutorloop.generate import CallPolicy, ProviderSettings
 from tutorloop.load import load_yaml_model
+from tutorloop.run.model_grading import ModelGrading
 
 __all__ = [
     "AlertRule",
@@ -171,6 +173,13 @@ class WatchConfig(_Durations):
     """How often the folder is scanned for new files and lines."""
     evaluate_every: float = 5.0
     """How often drift and the alert rules are evaluated while sessions arrive."""
+    models: ModelGrading = Field(default_factory=ModelGrading)
+    """The judge (``judge_model``) and testing-criteria graders, as ``tutorloop grade`` takes them;
+    the judge runs where a heuristic is unsure, and on the audit share of sessions."""
+    calls: CallPolicy = Field(default_factory=CallPolicy)
+    """Limits, retries and timeout of the watcher's model calls (the service uses its own)."""
+    upstream: ProviderSettings = Field(default_factory=ProviderSettings)
+    """Where the watcher's model calls go (``base_url``; the key from the environment)."""
     drift: DriftConfig = Field(default_factory=DriftConfig)
     sampling: SamplingPolicy = Field(default_factory=SamplingPolicy)
     alerts: list[AlertRule] = Field(default_factory=list)

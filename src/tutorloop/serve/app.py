@@ -24,7 +24,7 @@ from tutorloop.run import SessionGrader
 from tutorloop.serve.config import ServeConfig, generate_token
 from tutorloop.serve.errors import install_error_handlers
 from tutorloop.serve.guard import Guard, GuardLimits
-from tutorloop.serve.ingest import Watching
+from tutorloop.serve.ingest import Watching, deliver_alerts
 from tutorloop.serve.ingest import router as ingest_router
 from tutorloop.serve.jobs import Jobs
 from tutorloop.serve.offload import WORKERS
@@ -91,6 +91,7 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
             async with anyio.create_task_group() as group:
                 state.executor.bind(group)
                 state.jobs.bind(group)
+                group.start_soon(deliver_alerts, state)
                 state.resumed = state.executor.resume_unfinished()
                 state.resumed += state.jobs.resume_unfinished()
                 state.ready = True

@@ -17,20 +17,29 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from tutorloop.errors import Problem
 from tutorloop.load import Item, parse_record
 from tutorloop.present import monitor_page
-from tutorloop.run import AlertDesk, WatchGrading, ingest_sessions, metric_series, monitor_snapshot
+from tutorloop.run import (
+    AlertDesk,
+    WatchGrading,
+    WatchReport,
+    ingest_sessions,
+    ingest_sessions_async,
+    metric_series,
+    monitor_snapshot,
+)
 from tutorloop.serve.errors import ApiError
 from tutorloop.serve.offload import bounded
 
 if TYPE_CHECKING:
     from tutorloop.serve.state import Service
 
-__all__ = ["JSONL_TYPES", "Watching", "router"]
+__all__ = ["JSONL_TYPES", "Watching", "deliver_alerts", "router"]
 
 router = APIRouter()
 
@@ -44,7 +53,8 @@ class Watching:
 
     def __init__(self, state: Service) -> None:
         config = state.config.watch
-        self.grading = WatchGrading(state.store, config)
+        context = state.context if config.models.active else None
+        self.grading = WatchGrading(state.store, config, context=context)
         self.desk = AlertDesk(state.store, config)
 
 
@@ -60,6 +70,16 @@ def _watching(state: Service) -> Watching:
         found = Watching(state)
         state.watching = found
     return found
+
+
+async def deliver_alerts(state: Service) -> None:
+    """Deliver due webhook alerts every ``watch.evaluate_every`` seconds (the service's task)."""
+    watching: Watching = state.watching
+    if watching.desk.webhook is None:
+        return
+    while True:
+        await anyio.sleep(state.config.watch.evaluate_every)
+        await anyio.to_thread.run_sync(watching.desk.deliver, limiter=state.workers)
 
 
 def _entries(raw: bytes, media: str) -> list[Item | Problem]:
@@ -112,19 +132,24 @@ async def ingest(request: Request) -> dict[str, Any]:
     raw = await request.body()
     watching = _watching(state)
 
-    def work() -> dict[str, Any]:
-        entries = _entries(raw, media)
-        report = ingest_sessions(watching.grading, entries, _SOURCE)
-        watching.desk.tick()
-        return {
-            "accepted": report.graded,
-            "duplicate": report.duplicates,
-            "rejected": len(report.problems),
-            "problems": [_problem_json(p) for p in report.problems[:100]],
-            "runs": sorted(report.runs),
-        }
+    def work() -> WatchReport:
+        return ingest_sessions(watching.grading, _entries(raw, media), _SOURCE)
 
-    return await bounded(work, state.config.work_timeout_s, "ingesting", state.workers)
+    timeout = state.config.work_timeout_s
+    if watching.grading.models is None:
+        report = await bounded(work, timeout, "ingesting", state.workers)
+    else:  # the judge's calls share the service's event loop and call context
+        entries = await bounded(lambda: _entries(raw, media), timeout, "reading", state.workers)
+        with anyio.fail_after(timeout):
+            report = await ingest_sessions_async(watching.grading, entries, _SOURCE)
+    await bounded(watching.desk.tick, timeout, "the alert rules", state.workers)
+    return {
+        "accepted": report.graded,
+        "duplicate": report.duplicates,
+        "rejected": len(report.problems),
+        "problems": [_problem_json(p) for p in report.problems[:100]],
+        "runs": sorted(report.runs),
+    }
 
 
 @router.get("/v1/alerts")

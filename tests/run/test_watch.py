@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.run.watch_data import T0, line, session
-from tutorloop.errors import ConfigError, Problem
+from tutorloop.errors import ConfigError, Problem, UserError
 from tutorloop.run import (
     SamplingPolicy,
     WatchConfig,
@@ -98,3 +98,8 @@ def test_the_watch_section_of_a_yaml_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load_watch_config(path)
     assert "unknown metric" in str(raised.value) and "watch.alerts.0" in str(raised.value)
+
+
+def test_a_folder_that_does_not_exist_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="not a folder"):
+        watch_folder(tmp_path / "missing", None, store_path=tmp_path / "s.db", once=True)

@@ -29,7 +29,7 @@ from typing import Any
 
 import anyio
 
-from tutorloop.errors import Problem, StoreError, scrub
+from tutorloop.errors import Problem, StoreError, UserError, scrub
 from tutorloop.generate import CallContext
 from tutorloop.load import Followed, Follower, Item, Skipped
 from tutorloop.records import EvalResult, GraderError, ReplayArtifact, RunManifest, Session
@@ -459,8 +459,17 @@ def watch_folder(
     included, without waiting for them to settle), graded, and the call returns. Drift and the
     alert rules are evaluated every ``config.evaluate_every`` seconds and at the end; alerts go
     out through the webhook (:class:`~tutorloop.run.alerts.AlertDesk`).
+
+    Raises:
+        UserError: ``folder`` is not a folder.
+        ConfigError: the webhook's secret variable is not set.
     """
     config = config or WatchConfig()
+    if not Path(folder).is_dir():
+        raise UserError(
+            f"{folder} is not a folder: watch the folder where sessions or logs land "
+            "(create it first if nothing has landed yet)"
+        )
     options = options or RunConfig(batch_size=200, flush_seconds=0.5, max_in_flight=1)
     report = WatchReport()
     with Store.open(store_path) as store:

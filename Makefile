@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/demo_cpu.py
 	$(BIN)/python bench/python_sandbox.py
+	$(BIN)/python bench/watch.py
 
 bench-scale: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,ray]'

@@ -38,7 +38,7 @@ class Entry(NamedTuple):
 _RUN = "Evaluate"
 _RELEASE = "Release"
 _LABELS = "Labels and learned graders"
-_MORE = "Service, alignment, hosted Evals, Ray"
+_MORE = "Service, monitoring, alignment, hosted Evals, Ray"
 
 COMMANDS: dict[str, Entry] = {
     "demo": Entry(
@@ -116,6 +116,16 @@ COMMANDS: dict[str, Entry] = {
         _LABELS,
     ),
     "learn": Entry("learn_cmd", "Learned graders.", _LABELS),
+    "watch": Entry(
+        "watch_cmd",
+        "Follow a folder and grade every session that lands there, with drift and alerts.",
+        _MORE,
+    ),
+    "monitor": Entry(
+        "watch_cmd",
+        "Print the watch windows, drift of each metric against the baseline, and the alerts.",
+        _MORE,
+    ),
     "serve": Entry(
         "serve_cmd",
         "Serve evals over HTTP behind a bearer token (TUTORLOOP_API_TOKEN, or a generated one).",

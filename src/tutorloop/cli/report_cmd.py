@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from tutorloop.errors import ConfigError
 from tutorloop.present import ReportOptions, write_report
+
+
+def _moment(text: str | None, option: str) -> float | None:
+    """An ISO 8601 time (UTC unless it says) as epoch seconds."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(f"not an ISO 8601 time: {text!r}", field=option) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def register(app: typer.Typer, console: Console, err: Console) -> None:
@@ -41,6 +54,13 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             typer.Option("--labels", help="Human labels: add agreement and cost sections."),
         ] = None,
         store: Annotated[Path | None, typer.Option("--store", help="SQLite store file.")] = None,
+        since: Annotated[
+            str | None,
+            typer.Option("--since", help="Add the watched sessions' trend from this time (ISO)."),
+        ] = None,
+        until: Annotated[
+            str | None, typer.Option("--until", help="End of the trend's range (ISO).")
+        ] = None,
     ) -> None:
         """Write an HTML report: gates, check rates, charts, A/B deltas and the review queue."""
         options = ReportOptions(
@@ -49,6 +69,8 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             policy_path=policy,
             max_sessions=max_sessions,
             labels_path=labels,
+            trend_since=_moment(since, "--since"),
+            trend_until=_moment(until, "--until"),
         )
         written = write_report(run_id, out, options)
         console.print(str(written), highlight=False, soft_wrap=True)

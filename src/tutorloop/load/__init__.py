@@ -10,6 +10,7 @@ from .eval_items import (
     read_output_items,
 )
 from .fingerprint import SESSION_SUFFIXES, estimate_records, input_files, inputs_sha256
+from .follow import LINE_SUFFIXES, Followed, Follower
 from .hosted_evals import (
     EvalDefinition,
     ImportReport,
@@ -49,6 +50,7 @@ from .yaml_models import load_yaml_model
 
 __all__ = [
     "LABEL_FORMATS",
+    "LINE_SUFFIXES",
     "LOG_FORMATS",
     "MAX_LINE_BYTES_ENV",
     "SESSION_SUFFIXES",
@@ -56,6 +58,8 @@ __all__ = [
     "EvalDefinition",
     "EvalItem",
     "EvalRegistry",
+    "Followed",
+    "Follower",
     "ImportReport",
     "Item",
     "JsonProblem",

@@ -145,18 +145,43 @@ async def grade_entries_async(
     At most ``options.max_in_flight`` items (default twice the calls' concurrency) are graded
     at once. ``reach``, when given, records whether the judge and graders reached their models.
     """
-    graders, env = prepare(models, context)
-    judge = StructuredJudge(models.judge_model, context) if models.judge_model else None
-    tally = reach or ModelReach()
+    one = ModelGrader(grader, models, context, reach)
 
     async def work(entry: Item | EvalItem | Graded) -> ItemOutcome:
         if isinstance(entry, Graded):
             return entry.outcome
-        return await _grade_one(entry, grader, graders, env, judge, models, run_id, tally)
+        return await one.outcome(run_id, entry)
 
     return await run_async(
         entries, work, sink, options, progress, concurrency=context.policy.concurrency
     )
+
+
+class ModelGrader:
+    """Grades one item with the heuristics, the judge and the graders, prepared once."""
+
+    def __init__(
+        self,
+        grader: SessionGrader,
+        models: ModelGrading,
+        context: CallContext,
+        reach: ModelReach | None = None,
+    ) -> None:
+        self.grader, self.models = grader, models
+        self.graders, self.env = prepare(models, context)
+        self.judge = StructuredJudge(models.judge_model, context) if models.judge_model else None
+        self.reach = reach or ModelReach()
+
+    async def outcome(
+        self, run_id: str, entry: Item | EvalItem, *, judge_all: bool = False
+    ) -> ItemOutcome:
+        """What the store keeps for ``entry``; ``judge_all`` judges it even where sure (audit)."""
+        models = self.models
+        if judge_all and not models.judge_all:
+            models = models.model_copy(update={"judge_all": True})
+        return await _grade_one(
+            entry, self.grader, self.graders, self.env, self.judge, models, run_id, self.reach
+        )
 
 
 async def _grade_one(

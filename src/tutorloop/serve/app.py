@@ -25,6 +25,8 @@ from tutorloop.run import SessionGrader
 from tutorloop.serve.config import ServeConfig, generate_token
 from tutorloop.serve.errors import install_error_handlers
 from tutorloop.serve.guard import Guard, GuardLimits
+from tutorloop.serve.ingest import Watching, deliver_alerts
+from tutorloop.serve.ingest import router as ingest_router
 from tutorloop.serve.jobs import Jobs
 from tutorloop.serve.offload import WORKERS
 from tutorloop.serve.openai_evals.executor import RunExecutor
@@ -82,6 +84,7 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
             jobs=Jobs(store_path, config.calls, config.upstream),
             workers=anyio.CapacityLimiter(WORKERS),
         )
+        state.watching = Watching(state)
         app.state.service = state
         # Grading and rendering run in worker threads; a short switch interval hands the
         # interpreter back to the event loop promptly, so probes and light requests stay fast.
@@ -91,6 +94,7 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
             async with anyio.create_task_group() as group:
                 state.executor.bind(group)
                 state.jobs.bind(group)
+                group.start_soon(deliver_alerts, state)
                 state.resumed = state.executor.resume_unfinished()
                 state.resumed += state.jobs.resume_unfinished()
                 state.ready = True
@@ -116,6 +120,7 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
     app.include_router(openai_router)
     app.include_router(poc_router)
     app.include_router(labels_router)
+    app.include_router(ingest_router)
     app.include_router(login_router)
     app.include_router(pages_router)
     limits = GuardLimits(

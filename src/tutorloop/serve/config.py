@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tutorloop.errors import ConfigError
 from tutorloop.generate import CallPolicy, ProviderSettings
 from tutorloop.load import load_yaml_model
+from tutorloop.run import WatchConfig
 from tutorloop.serve.review.access import parse_reviewers
 
 __all__ = [
@@ -57,6 +58,8 @@ class ServeConfig(BaseModel):
     """Where ``completions``/``responses`` runs and model graders call models."""
     calls: CallPolicy = Field(default_factory=lambda: CallPolicy(cache=False))
     """Limits, retries and timeout of those calls (one pool shared by every run)."""
+    watch: WatchConfig = Field(default_factory=WatchConfig)
+    """How ingested sessions are bucketed and sampled, and the alert rules and webhook."""
     grader_model: str | None = None
     """Replaces the model of every model grader (e.g. ``sim/study`` offline)."""
     poc_model: str = "sim/study"

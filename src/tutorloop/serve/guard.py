@@ -65,6 +65,7 @@ _JSON_TYPES = frozenset({"application/json"})
 _BODY_TYPES = {
     "/v1/files": frozenset({"multipart/form-data"}),
     "/review/login": frozenset({"application/x-www-form-urlencoded"}),
+    "/v1/ingest": frozenset({"application/json", "application/x-ndjson", "application/jsonl"}),
 }
 _SCAN_ON_LOOP = 32 * 1024
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from anyio import CapacityLimiter
 from fastapi import Request
@@ -36,6 +37,8 @@ class Service:
     jobs: Jobs
     workers: CapacityLimiter
     """Threads for a request's heavy work (:func:`tutorloop.serve.offload.bounded`)."""
+    watching: Any = None
+    """Grading of ingested sessions and the alert rules (``serve.ingest.Watching``)."""
     ready: bool = False
     resumed: list[str] = field(default_factory=list)
 

@@ -16,22 +16,38 @@ from .judge import JudgeCheckCounts
 from .labels import LabelTable, UnknownItem
 from .migrations import MIGRATIONS, migrate
 from .outcome import ItemOutcome
+from .watch import (
+    AlertDelivery,
+    AlertEpisode,
+    FileOffset,
+    ReviewSample,
+    Watched,
+    WatchRow,
+    WatchTables,
+)
 
 __all__ = [
     "EXPORT_FORMATS",
     "MIGRATIONS",
+    "AlertDelivery",
+    "AlertEpisode",
     "AlignStore",
     "ArtifactOutcome",
     "CallStore",
     "EvalsApiTables",
+    "FileOffset",
     "ItemOutcome",
     "JudgeCheckCounts",
     "LabelTable",
     "LedgerStats",
+    "ReviewSample",
     "Store",
     "StoredArtifact",
     "StoredItem",
     "UnknownItem",
+    "WatchRow",
+    "WatchTables",
+    "Watched",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",

@@ -53,6 +53,7 @@ from tutorloop.store.judge import JudgeCheckCounts, count_judge_checks
 from tutorloop.store.labels import LabelTable
 from tutorloop.store.migrations import migrate
 from tutorloop.store.outcome import ItemOutcome
+from tutorloop.store.watch import ReviewSample, WatchTables
 
 __all__ = ["Store", "default_store_path"]
 
@@ -139,6 +140,15 @@ class Store:
     def labels(self) -> LabelTable:
         """Reviewers' labels on this store's items, with the audit of every write."""
         return LabelTable(self._db)
+
+    @cached_property
+    def watch(self) -> WatchTables:
+        """What watching production keeps: seen sessions, followed files, review queue, alerts."""
+        return WatchTables(self._db)
+
+    def review_samples(self, run_id: str | None = None) -> list[ReviewSample]:
+        """The review queue the sampling policy filled (of one run, or of every run)."""
+        return self.watch.review_samples(run_id)
 
     def __enter__(self) -> Store:
         return self

@@ -228,6 +228,78 @@ def m007_item_records(conn: sqlite3.Connection) -> None:
     )
 
 
+def m008_watch(conn: sqlite3.Connection) -> None:
+    """Create the watch tables: seen sessions, followed files, the review queue and alerts."""
+    conn.execute(
+        """
+        CREATE TABLE watch_sessions (
+            item_key    TEXT PRIMARY KEY NOT NULL,
+            run_id      TEXT NOT NULL,
+            at          REAL NOT NULL,
+            arrived_at  REAL NOT NULL,
+            model       TEXT,
+            overlay     TEXT,
+            domain      TEXT,
+            persona     TEXT,
+            errored     INTEGER NOT NULL,
+            escalate    INTEGER,
+            fidelity    REAL,
+            checks_json TEXT NOT NULL,
+            failures_json TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX watch_sessions_by_time ON watch_sessions(at)")
+    conn.execute(
+        """
+        CREATE TABLE watch_files (
+            path    TEXT PRIMARY KEY NOT NULL,
+            offset  INTEGER NOT NULL,
+            line    INTEGER NOT NULL,
+            size    INTEGER NOT NULL,
+            mtime   REAL NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE review_samples (
+            run_id    TEXT NOT NULL,
+            item_key  TEXT NOT NULL,
+            reason    TEXT NOT NULL,
+            at        TEXT NOT NULL,
+            PRIMARY KEY (run_id, item_key)
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE alert_episodes (
+            episode_id  INTEGER PRIMARY KEY AUTOINCREMENT,
+            rule        TEXT NOT NULL,
+            opened_at   TEXT NOT NULL,
+            closed_at   TEXT,
+            event_json  TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX alert_episodes_open ON alert_episodes(rule, closed_at)")
+    conn.execute(
+        """
+        CREATE TABLE alert_deliveries (
+            delivery_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+            episode_id    INTEGER NOT NULL REFERENCES alert_episodes(episode_id),
+            url           TEXT NOT NULL,
+            body          TEXT NOT NULL,
+            attempts      INTEGER NOT NULL DEFAULT 0,
+            next_at       REAL NOT NULL,
+            delivered_at  TEXT,
+            last_error    TEXT
+        )
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_items_grades", m001_runs_items_grades),
     ("m002_artifacts", m002_artifacts),
@@ -236,6 +308,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m005_api_evals_updated_at", m005_api_evals_updated_at),
     ("m006_judge_checks", m006_judge_checks),
     ("m007_item_records", m007_item_records),
+    ("m008_watch", m008_watch),
 ]
 """Every migration this tutorloop knows, in the order they are applied."""
 

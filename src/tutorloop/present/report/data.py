@@ -28,6 +28,7 @@ from tutorloop.errors import ConfigError
 from tutorloop.present.report.judge import JudgeSection, judge_section
 from tutorloop.present.report.labels import ExtraSection, label_sections
 from tutorloop.present.report.sessions import SessionView, by_cause, queue_sessions
+from tutorloop.present.report.trend import trend_sections
 from tutorloop.pulse import GateReport, evaluate_gates, load_policy
 from tutorloop.records import SEVERITY_ORDER, EvalResult, RunManifest
 from tutorloop.store import Store
@@ -141,6 +142,12 @@ class ReportOptions:
     """How many escalated sessions the review queue shows, most severe first."""
     labels_path: Path | str | None = None
     """Human labels (any format ``labels import`` reads): adds agreement and cost sections."""
+    trend_since: float | None = None
+    """Start of a time range (epoch seconds) whose watched sessions' trend the report shows."""
+    trend_until: float | None = None
+    """End of that range (a watch run's report shows its own bucket without either)."""
+    trend_step: float | None = None
+    """Seconds per point of the trend charts."""
 
 
 def collect(run_id: str, options: ReportOptions | None = None) -> ReportData:
@@ -183,6 +190,8 @@ def collect(run_id: str, options: ReportOptions | None = None) -> ReportData:
         queue = queue_sessions(store, run_id, summary.queue)
         extra = label_sections(store, run_id, labels_path)
         judge = judge_section(store, run_id)
+        extra += trend_sections(store, manifest, opts.trend_since, opts.trend_until,
+                                opts.trend_step)  # fmt: skip
     metrics = run_metrics(summary, conditions_ab)
     metrics.update(judge_metrics(judge.agreement, summary.items))
     gates = evaluate_gates(policy, metrics, run_status=manifest.status)

@@ -8,6 +8,7 @@ import pytest
 
 from tests.run.watch_data import T0, line, session
 from tutorloop.errors import ConfigError, Problem, UserError
+from tutorloop.present.review.queue import QueueQuery, build_queue
 from tutorloop.run import (
     SamplingPolicy,
     WatchConfig,
@@ -84,6 +85,27 @@ def test_the_sampling_policy_fills_the_review_queue(tmp_path: Path) -> None:
     assert 10 < reasons.count("random") < 60
     again = watch_folder(folder, config, store_path=tmp_path / "t.db", once=True)
     assert again.sampled == len(reasons)  # seeded: the same sessions again
+
+
+def test_sampled_sessions_are_in_the_review_queue_with_their_turns(tmp_path: Path) -> None:
+    folder, db = tmp_path / "in", tmp_path / "s.db"
+    write(folder, "a.jsonl", [session(f"g{i}", T0 + i) for i in range(200)])
+    config = WatchConfig(sampling=SamplingPolicy(passing_share=0.2, new_version_first=0))
+    watch_folder(folder, config, store_path=db, once=True)
+    with Store.open(db) as store:
+        samples = {(s.run_id, s.item_key): s.reason for s in store.review_samples()}
+        run_ids = {run_id for run_id, _ in samples}
+        queued = {
+            (row.run_id, row.item_key): row
+            for run_id in run_ids
+            for page in (1, 2, 3)
+            for row in build_queue(store, QueueQuery(run_id=run_id, per_page=200, page=page)).rows
+        }
+        keys = [key for _, key in queued]
+        kept = {(r, k) for r in run_ids for k in store.item_records(r, keys)}
+    assert samples and set(samples) <= set(queued), "every sampled session waits for a reviewer"
+    assert {queued[k].cause for k in samples} == {"sampled_random"}
+    assert set(samples) <= kept, "its turns are kept for the session page"
 
 
 def test_the_watch_section_of_a_yaml_file(tmp_path: Path) -> None:

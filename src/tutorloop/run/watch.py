@@ -22,7 +22,7 @@ import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -252,6 +252,8 @@ class WatchGrading:
             checks={} if result is None else {c.name: c.passed for c in result.checks},
             failures=[] if result is None else [f.name for f in result.failures],
         )
+        if outcome.record is None:  # kept while the sample is decided (see sampled)
+            outcome = replace(outcome, record=work.item.record)
         return Watched(outcome, row)
 
     def sampled(self, batch: list[Watched]) -> list[Watched]:
@@ -263,8 +265,11 @@ class WatchGrading:
             row = watched.row
             seen_model = self._bump("model", row.model)
             seen_overlay = self._bump("overlay", row.overlay)
-            reason = sample_reason(policy, row, watched.outcome.result, seen_model, seen_overlay)
-            decided.append(Watched(watched.outcome, row, reason))
+            outcome = watched.outcome
+            reason = sample_reason(policy, row, outcome.result, seen_model, seen_overlay)
+            if reason is None and not row.escalate:  # the review app keeps only what it shows
+                outcome = replace(outcome, record=None)
+            decided.append(Watched(outcome, row, reason))
         return decided
 
     def _count_versions(self, batch: list[Watched]) -> None:

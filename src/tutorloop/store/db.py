@@ -291,7 +291,7 @@ class Store:
         return found
 
     def item_records(self, run_id: str, keys: Sequence[str]) -> dict[str, Session | ReplayArtifact]:
-        """The graded records kept with the run's escalated items among ``keys``.
+        """The graded records kept for reviewers (escalated or sampled items) among ``keys``.
 
         A record this tutorloop cannot read (written by a newer one) is left out.
         """

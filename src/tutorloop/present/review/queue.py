@@ -299,10 +299,19 @@ def _kept(
 
 
 def _run_rows(store: Store, run_id: str) -> list[QueueRow]:
-    """The run's escalated sessions as rows (labels and priority are set per request)."""
+    """The run's escalated sessions, then those a sampling policy put up for review, as rows.
+
+    Labels and priority are set per request. A sampled session that is not escalated (a
+    passing one drawn at random, the first sessions of a new model) has the cause
+    ``sampled_<reason>``.
+    """
     facets = store.artifact_facets(run_id)
     rows: list[QueueRow] = []
-    for item in store.iter_items(run_id, escalated_only=True):
+    sampled = {s.item_key: s.reason for s in store.review_samples(run_id)}
+    escalated = list(store.iter_items(run_id, escalated_only=True))
+    seen = {item.item_key for item in escalated}
+    extra = [store.get_item(run_id, key) for key in sampled if key not in seen]
+    for item in [*escalated, *(i for i in extra if i is not None)]:
         result = item.result
         if result is None:
             continue
@@ -317,7 +326,9 @@ def _run_rows(store: Store, run_id: str) -> list[QueueRow]:
                 fidelity=result.pedagogical_fidelity_score,
                 failures=[f.name for f in failures],
                 reasons=[r.message for r in result.escalation_reasons],
-                cause=cause_of(result.failures, result.escalation_reasons),
+                cause=cause_of(result.failures, result.escalation_reasons)
+                if result.escalate or item.item_key not in sampled
+                else f"sampled_{sampled[item.item_key]}",
                 disagreement="judge_disagreement" in codes, labels=0, source=item.source,
                 seq=item.seq,
             )

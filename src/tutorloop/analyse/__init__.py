@@ -38,7 +38,7 @@ from .labelling import (
     turn_grader,
     turn_items,
 )
-from .metrics import run_metrics
+from .metrics import metric_names, metric_problem, run_metrics
 from .next_items import Candidate, NextConfig, Vote, rank_items
 from .predictions import (
     ESCALATE,
@@ -56,8 +56,6 @@ from .summary import (
 )
 
 __all__ = [
-    "ESCALATE",
-    "HEURISTIC",
     "AgreementScore",
     "Calibration",
     "Candidate",
@@ -67,9 +65,11 @@ __all__ = [
     "ConditionSummary",
     "Confusion",
     "CostModel",
+    "ESCALATE",
     "GradedPairs",
     "GraderQuery",
     "GraderRate",
+    "HEURISTIC",
     "NextConfig",
     "Objective",
     "PairDelta",
@@ -93,6 +93,8 @@ __all__ = [
     "gold_table",
     "graded_pairs",
     "label_predictions",
+    "metric_names",
+    "metric_problem",
     "pair_key",
     "policy_cost",
     "policy_costs",

@@ -1,6 +1,6 @@
 """Generate: model providers, the Model wrapper, and session replay."""
 
-from .config import CallPolicy, ProviderSettings
+from .config import ROLES, CallPolicy, Endpoint, ProviderSettings, default_key_env
 from .ledger import CallLedger
 from .model import CallContext, CallStats, Model
 from .overlay import Overlay, bundled_overlay_path, load_overlay
@@ -16,6 +16,7 @@ __all__ = [
     "CallLedger",
     "CallPolicy",
     "CallStats",
+    "Endpoint",
     "GenerateRequest",
     "GenerateResponse",
     "Message",
@@ -27,6 +28,7 @@ __all__ = [
     "ProviderAPI",
     "ProviderSettings",
     "Purpose",
+    "ROLES",
     "ReplaySpec",
     "TokenUsage",
     "available_providers",
@@ -34,6 +36,7 @@ __all__ = [
     "bundled_personas",
     "bundled_prices_path",
     "create_provider",
+    "default_key_env",
     "item_key",
     "load_overlay",
     "load_persona",

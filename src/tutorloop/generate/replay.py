@@ -137,7 +137,7 @@ async def _teacher_forced(
     learner_at = [i for i, turn in enumerate(trajectory) if turn.role == "user"]
     replies: dict[int, GenerateResponse] = {}
     failures: list[Exception] = []
-    model = context.model(spec.model)
+    model = context.model(spec.model, role="tutor")
 
     async def one(index: int) -> None:
         try:
@@ -165,7 +165,7 @@ async def _free_running(
     context: CallContext,
     responses: list[GenerateResponse],
 ) -> list[Turn]:
-    tutor = context.model(spec.model)
+    tutor = context.model(spec.model, role="tutor")
     history: list[Turn] = []
     if spec.persona is None:
         for turn in trajectory:
@@ -176,7 +176,7 @@ async def _free_running(
             responses.append(response)
             history.append(_tutor_turn(response))
         return history
-    learner = context.model(spec.learner_model)
+    learner = context.model(spec.learner_model, role="learner")
     card = persona_system_prompt(spec.persona)
     history.append(Turn(role="user", content=spec.persona.opening))
     for turn_number in range(spec.max_turns):

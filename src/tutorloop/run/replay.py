@@ -138,9 +138,9 @@ async def replay_paths_async(
         async with CallContext(policy, settings, ledger_path=ledger, run_id=run_id) as context:
             for spec in specs:  # fail at start (a bad name, no key), not once per item
                 if spec.condition != "human":
-                    context.provider(split_model(spec.model)[0])
+                    context.provider(split_model(spec.model)[0], "tutor")
                 if spec.persona is not None:
-                    context.provider(split_model(spec.learner_model)[0])
+                    context.provider(split_model(spec.learner_model)[0], "learner")
             manifest = store.start_run(_manifest(run_id, paths, config, policy, specs))
             out_dir = config.out_dir or store.path.parent / "artifacts" / run_id
             report = ReplayReport(manifest=manifest, artifacts_dir=out_dir)

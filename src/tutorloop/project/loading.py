@@ -227,12 +227,14 @@ def _model_in(annotation: Any) -> Any:
     return None
 
 
-def policy_problems(config: ProjectConfig, path: str, lines: Mapping[Loc, int]) -> list[Problem]:
+def policy_problems(
+    policy: GatePolicy | None, path: str, lines: Mapping[Loc, int]
+) -> list[Problem]:
     """A problem for every gate whose metric no run can have, with the nearest names."""
     problems: list[Problem] = []
-    if config.policy is None:
+    if policy is None:
         return problems
-    for kind, gates in (("required", config.policy.required), ("advisory", config.policy.advisory)):
+    for kind, gates in (("required", policy.required), ("advisory", policy.advisory)):
         for name, condition in gates.items():
             message = metric_problem(condition.metric)
             if message is not None:

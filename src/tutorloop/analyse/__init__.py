@@ -56,6 +56,8 @@ from .summary import (
 )
 
 __all__ = [
+    "ESCALATE",
+    "HEURISTIC",
     "AgreementScore",
     "Calibration",
     "Candidate",
@@ -65,11 +67,9 @@ __all__ = [
     "ConditionSummary",
     "Confusion",
     "CostModel",
-    "ESCALATE",
     "GradedPairs",
     "GraderQuery",
     "GraderRate",
-    "HEURISTIC",
     "NextConfig",
     "Objective",
     "PairDelta",

@@ -12,6 +12,7 @@ from .replay import ReplaySpec, item_key, replay_session
 from .types import GenerateRequest, GenerateResponse, Message, Purpose, TokenUsage
 
 __all__ = [
+    "ROLES",
     "CallContext",
     "CallLedger",
     "CallPolicy",
@@ -28,7 +29,6 @@ __all__ = [
     "ProviderAPI",
     "ProviderSettings",
     "Purpose",
-    "ROLES",
     "ReplaySpec",
     "TokenUsage",
     "available_providers",

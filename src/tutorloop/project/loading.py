@@ -114,13 +114,10 @@ def read_config_file(file: Path) -> dict[str, Any]:
         checked = ProjectConfig.model_validate(data)  # the file alone: no environment
     except ValidationError as exc:
         problems += validation_problems(exc, str(file), lines, ProjectConfig)
-        policy = _policy_alone(data.get("policy"))
-        if policy is not None:  # its metrics are checked too, in the same pass
-            problems += policy_problems(
-                ProjectConfig.model_construct(policy=policy), str(file), lines
-            )
+        # the policy's metrics are checked in the same pass when the policy itself is valid
+        problems += policy_problems(_policy_alone(data.get("policy")), str(file), lines)
     else:
-        problems += policy_problems(checked, str(file), lines)
+        problems += policy_problems(checked.policy, str(file), lines)
     if problems:
         raise InputProblems(problems)
     return _relative_to(data, file.parent)

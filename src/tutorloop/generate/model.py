@@ -247,7 +247,7 @@ class Model:
     async def _with_retries(self, call: Callable[[], Awaitable[Any]]) -> Any:
         """``call()`` under the connection's limits, a timeout per attempt, and retries."""
         context = self.context
-        provider = context.provider(self.provider_name)
+        provider = context.provider(self.provider_name, self.role)
         key = provider.connection_key
         semaphore = context.semaphore(key)
         limiter = context.limiter(key)

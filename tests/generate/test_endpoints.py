@@ -3,7 +3,7 @@
 import anyio
 import pytest
 
-from tutorloop.errors import ConfigError
+from tutorloop.errors import ConfigError, scrub
 from tutorloop.generate import (
     CallContext,
     Endpoint,
@@ -49,6 +49,13 @@ def test_routed_roles_get_their_own_clients_and_the_rest_share_the_default(
     assert judge.settings.api_key_env == "JUDGE_API_KEY"  # type: ignore[attr-defined]
     assert context.route("judge") == "@" + openai_wire.base_url and context.route("tutor") == ""
     anyio.run(context.aclose)
+
+
+def test_an_endpoints_key_variable_is_scrubbed_whatever_its_name(monkeypatch):
+    secret = "odd-" + "x" * 24
+    monkeypatch.setenv("TUTOR_VLLM_TOKEN_VAR", secret)
+    CallContext(endpoints={"tutor": Endpoint(key_env="TUTOR_VLLM_TOKEN_VAR")})
+    assert secret not in scrub(f"the server said: bad key {secret}")
 
 
 def test_a_model_may_be_named_by_its_endpoint():

@@ -27,6 +27,7 @@ from tutorloop.errors import (
     ProviderRequestError,
     ProviderTimeout,
     RateLimited,
+    register_secret_env,
 )
 from tutorloop.generate.config import CallPolicy, Endpoint, ProviderSettings
 from tutorloop.generate.ledger import CallLedger
@@ -89,6 +90,9 @@ class CallContext:
         self.ledger = CallLedger(path) if path is not None else None
         self.stats = CallStats()
         self.endpoints: dict[str, Endpoint] = dict(endpoints or {})
+        for endpoint in self.endpoints.values():  # scrubbed from messages from the start
+            if endpoint.key_env:
+                register_secret_env(endpoint.key_env)
         self._providers: dict[str, ProviderAPI] = dict(providers or {})
         self._given = frozenset(self._providers)
         self._semaphores: dict[str, anyio.Semaphore] = {}

@@ -2,9 +2,9 @@
 
 A command's flags default to ``None`` ("not given"); the ones given are laid over the file and
 the ``TUTORLOOP_*`` variables (:func:`tutorloop.project.load_project`). The role flags set one
-role's endpoint: ``--learner-base-url``/``--learner-key-env``, ``--judge-base-url``/
-``--judge-key-env``, ``--tutor-key-env``; ``--base-url``, ``--api`` and ``--key-env`` stay the
-default of every role whose endpoint does not say where its provider is.
+role's endpoint: ``--tutor-base-url``/``--tutor-key-env``, ``--learner-base-url``/
+``--learner-key-env``, ``--judge-base-url``/``--judge-key-env``; ``--base-url``, ``--api`` and
+``--key-env`` stay the default of every role whose endpoint does not say where its provider is.
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ from tutorloop.project import ProjectConfig, load_project
 ROOT_CONFIG = "config"
 """The key of the root's ``--config`` in the Click context's ``obj``."""
 
+TutorBaseUrl = Annotated[
+    str | None,
+    typer.Option("--tutor-base-url", help="The tutor's server.", show_default=False),
+]
 TutorKeyEnv = Annotated[
     str | None,
     typer.Option("--tutor-key-env", help="Variable holding the tutor's key.", show_default=False),

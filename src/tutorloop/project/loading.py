@@ -169,8 +169,8 @@ def _field_of(loc: Loc) -> str:
 
 
 def _is_tag(part: str | int) -> bool:
-    """A union member or validator tag pydantic puts in a location (``function-after[...]``)."""
-    return isinstance(part, str) and ("[" in part or part[:1].isupper())
+    """A validator tag pydantic puts in a location (``function-after[...]``), not a key."""
+    return isinstance(part, str) and "[" in part
 
 
 def validation_problems(

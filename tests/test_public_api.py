@@ -74,8 +74,8 @@ PUBLIC = {
         "GenerateResponse", "Message", "Model", "Overlay", "PersonaCard", "Price", "PriceTable",
         "ProviderAPI", "ProviderSettings", "Purpose", "ROLES", "ReplaySpec", "TokenUsage",
         "available_providers", "bundled_overlay_path", "bundled_personas",
-        "bundled_prices_path", "create_provider", "default_key_env", "item_key", "load_overlay",
-        "load_persona", "load_prices", "persona_system_prompt", "replay_session", "split_model",
+        "bundled_prices_path", "create_provider", "item_key", "load_overlay", "load_persona",
+        "load_prices", "persona_system_prompt", "replay_session", "split_model",
     ],
     "tutorloop.generate.providers": [
         "GROUP", "ProviderAPI", "available_providers", "create_provider", "install_command",

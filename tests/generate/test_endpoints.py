@@ -10,7 +10,6 @@ from tutorloop.generate import (
     GenerateRequest,
     Message,
     ProviderSettings,
-    default_key_env,
 )
 from tutorloop.grade.graders.env import GradeEnv
 from tutorloop.sim import SimProvider
@@ -20,12 +19,12 @@ def request(model: str) -> GenerateRequest:
     return GenerateRequest(model=model, messages=(Message(role="user", content="hi"),))
 
 
-def test_an_endpoint_gives_provider_settings_with_the_providers_key_variable():
+def test_an_endpoint_gives_provider_settings_naming_only_its_key_variable():
     endpoint = Endpoint(model="anthropic/claude-x", base_url="http://127.0.0.1:9")
-    settings = endpoint.settings("anthropic")
-    assert settings.api_key_env == "ANTHROPIC_API_KEY" == default_key_env("anthropic")
+    settings = endpoint.settings()
+    assert "api_key_env" not in settings.model_fields_set  # the provider's own default
     assert settings.base_url == "http://127.0.0.1:9" and settings.api == "chat"
-    assert Endpoint(key_env="MINE").settings("google").api_key_env == "MINE"
+    assert Endpoint(key_env="MINE").settings().api_key_env == "MINE"
     assert not Endpoint(model="openai/x").routes and Endpoint(api="responses").routes
 
 

@@ -1,6 +1,6 @@
 """Generate: model providers, the Model wrapper, and session replay."""
 
-from .config import ROLES, CallPolicy, Endpoint, ProviderSettings, default_key_env
+from .config import ROLES, CallPolicy, Endpoint, ProviderSettings
 from .ledger import CallLedger
 from .model import CallContext, CallStats, Model
 from .overlay import Overlay, bundled_overlay_path, load_overlay
@@ -36,7 +36,6 @@ __all__ = [
     "bundled_personas",
     "bundled_prices_path",
     "create_provider",
-    "default_key_env",
     "item_key",
     "load_overlay",
     "load_persona",

@@ -50,11 +50,6 @@ ROLES = ("tutor", "learner", "judge", "grader")
 """The roles a run calls models in; each may have an :class:`Endpoint` of its own."""
 
 
-def default_key_env(provider: str) -> str:
-    """The key variable a provider reads when its endpoint names none: ``<PROVIDER>_API_KEY``."""
-    return f"{provider.upper().replace('-', '_').replace('.', '_')}_API_KEY"
-
-
 class Endpoint(BaseModel):
     """One role's model and where its provider lives.
 
@@ -72,7 +67,8 @@ class Endpoint(BaseModel):
     api: Literal["chat", "responses"] | None = None
     """For ``openai/``: Chat Completions (the default) or the Responses API."""
     key_env: str | None = None
-    """Name of the variable holding the key (default: ``<PROVIDER>_API_KEY``)."""
+    """Name of the variable holding the key (default: the provider's own, e.g.
+    ``OPENAI_API_KEY``)."""
     organization: str | None = None
     project: str | None = None
 
@@ -82,12 +78,13 @@ class Endpoint(BaseModel):
         where = (self.base_url, self.api, self.key_env, self.organization, self.project)
         return any(value is not None for value in where)
 
-    def settings(self, provider: str) -> ProviderSettings:
-        """The provider settings of this endpoint for ``provider``."""
+    def settings(self) -> ProviderSettings:
+        """The provider settings of this endpoint; without ``key_env``, the provider's own."""
+        named = {"api_key_env": self.key_env} if self.key_env else {}
         return ProviderSettings(
             base_url=self.base_url,
             api=self.api or "chat",
-            api_key_env=self.key_env or default_key_env(provider),
             organization=self.organization,
             project=self.project,
+            **named,
         )

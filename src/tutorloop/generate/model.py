@@ -129,7 +129,7 @@ class CallContext:
             return self._providers[key]
         if name in self._given:  # a client given to the context serves every role
             return self._providers[name]
-        settings = self.settings if endpoint is None else endpoint.settings(name)
+        settings = self.settings if endpoint is None else endpoint.settings()
         self._providers[key] = create_provider(name, settings, self.policy.timeout_s)
         return self._providers[key]
 

@@ -196,7 +196,8 @@ PUBLIC = {
     ],
     "tutorloop.store": [
         "AlignStore", "ArtifactOutcome", "CallStore", "EXPORT_FORMATS", "EvalsApiTables",
-        "ItemOutcome", "MIGRATIONS", "Store", "StoredArtifact", "StoredItem", "atomic_path",
+        "ItemOutcome", "LedgerStats", "MIGRATIONS", "Store", "StoredArtifact", "StoredItem",
+        "atomic_path",
         "atomic_write_bytes", "atomic_write_text", "default_store_path", "export_run",
         "flatten_row", "migrate", "write_manifest",
     ],

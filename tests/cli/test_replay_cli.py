@@ -113,3 +113,28 @@ def test_fail_on_error_parsing():
             parse_fail_on_error(bad)
     assert errors_exceed(1, 10, 0) and not errors_exceed(3, 10, 3)
     assert errors_exceed(2, 10, 0.1) and not errors_exceed(1, 10, 0.1)
+
+
+def test_an_unknown_price_is_said_not_zero(openai_wire, tmp_path):
+    data = three_sessions(tmp_path)
+    common = ["replay", str(data), "--model", "openai/my-local-model", "--condition", "base",
+              "--base-url", openai_wire.base_url]  # fmt: skip
+    shown = run(*common, "--run-id", "P", "--out", str(tmp_path / "P"), cwd=tmp_path,
+                key=openai_wire.api_key)  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert "price unknown: openai/my-local-model" in shown.stdout
+    metas = [
+        json.loads(p.read_text())["regeneration_meta"] for p in (tmp_path / "P").glob("*.json")
+    ]
+    assert len(metas) == 3 and all(m["cost_usd"] is None for m in metas)
+    again = run(*common, "--run-id", "Q", "--out", str(tmp_path / "Q"), "--json", cwd=tmp_path,
+                key=openai_wire.api_key)  # fmt: skip
+    calls = json.loads(again.stdout)["calls"]
+    assert calls["paid"] == 0 and calls["cached"] > 0 and calls["unpriced_models"] == []
+    reused = [
+        json.loads(p.read_text())["regeneration_meta"] for p in (tmp_path / "Q").glob("*.json")
+    ]
+    assert all(m["cost_usd"] == 0 for m in reused)  # answers paid by P cost Q nothing
+    report = run("report", "P", "--out", str(tmp_path / "report.html"), cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+    assert "price unknown" in (tmp_path / "report.html").read_text(encoding="utf-8")

@@ -73,7 +73,7 @@ def test_the_built_ins_are_entry_points_of_tutorloop_itself():
         e.name: e for e in entry_points(group=GROUP) if e.dist and e.dist.name == "tutorloop"
     }
     assert {name: e.value for name, e in installed.items()} == declared
-    assert set(declared) == {"openai", "sim"}
+    assert set(declared) == {"anthropic", "google", "openai", "sim"}
     assert {k: available_providers()[k] for k in declared} == declared
     assert not hasattr(registry, "BUILTIN")
 
@@ -139,10 +139,15 @@ def test_the_install_command_names_the_extra_that_brings_a_module():
     )
     assert install_command("openai", requires, "tutorloop") == "pip install 'openai'"
     assert install_command("mistralai.client", requires, "tutorloop") == "pip install mistralai"
+    # the dev extra also brings the SDKs; the extra made for the provider is named first
+    broad = ["anthropic>=0.40; extra == 'dev'", *requires]
+    assert install_command("anthropic", broad, "tutorloop") == "pip install 'tutorloop[anthropic]'"
 
 
 def test_an_unknown_provider_lists_the_known_ones(plugins):
-    with pytest.raises(ConfigError, match="unknown provider 'nope'; choose one of: openai, sim"):
+    with pytest.raises(
+        ConfigError, match="unknown provider 'nope'; choose one of: anthropic, google, openai, sim"
+    ):
         create_provider("nope", ProviderSettings(), 3.0)
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -430,3 +431,27 @@ def test_sim_grades_the_prompt_text_when_there_is_no_trajectory(tmp_path):
     asked = asyncio.run(go("What do you already know? In your own words, why does it work?"))
     told = asyncio.run(go("The answer is 5/6. " + "Therefore it is done. " * 30))
     assert asked.label == "good" and told.label == "bad"
+
+
+def test_verdicts_follow_the_cache_scope_and_expiry(openai_wire, monkeypatch, tmp_path):
+    monkeypatch.setenv("OPENAI_API_KEY", openai_wire.api_key)
+
+    def fresh(**policy: Any) -> CallContext:
+        return CallContext(
+            CallPolicy(cache=False, timeout_s=5.0, **policy),
+            ProviderSettings(base_url=openai_wire.base_url),
+            ledger_path=tmp_path / "calls.db",
+        )
+
+    openai_wire.state.responder = lambda body: json.dumps(reply_obj())
+    (first,) = run_judge(fresh(), GOOD)
+    (reused,) = run_judge(fresh(), GOOD)
+    assert not first.cached and reused.cached and openai_wire.state.requests == 1
+    (scoped,) = run_judge(fresh(cache_scope="run"), GOOD)
+    assert not scoped.cached and openai_wire.state.requests == 2
+    with sqlite3.connect(tmp_path / "calls.db") as conn:
+        conn.execute(
+            "UPDATE responses SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 hours')"
+        )
+    (expired,) = run_judge(fresh(cache_ttl_s=3600), GOOD)
+    assert not expired.cached and openai_wire.state.requests == 3

@@ -74,6 +74,7 @@ COMMANDS: dict[str, Entry] = {
     "schema": Entry(
         "runs_cmd", "Print the JSON Schema of a record (list the records without a name).", _RUN
     ),
+    "cache": Entry("cache_cmd", "The response cache.", _RUN),
     "gate": Entry(
         "decide_cmd",
         "Evaluate release gates on a run and write them to a PULSE status.json.",

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
+from tutorloop.errors import ConfigError
+
 Concurrency = Annotated[
     int | None,
     typer.Option("--concurrency", help="Calls in flight [default: 8].", show_default=False),
@@ -35,7 +37,18 @@ Cache = Annotated[
         show_default=False,
     ),
 ]  # fmt: skip
-Prices = Annotated[Path | None, typer.Option("--prices", help="Price table YAML.")]
+CacheScope = Annotated[
+    str | None,
+    typer.Option(
+        "--cache-scope",
+        help="global: reuse answers any run paid for; run: only this run's own [default: global].",
+        show_default=False,
+    ),
+]
+Prices = Annotated[
+    Path | None,
+    typer.Option("--prices", help="Price overrides YAML (others from the maintained table)."),
+]
 
 
 def call_flags(
@@ -46,8 +59,11 @@ def call_flags(
     max_retries: int | None,
     cache: bool | None,
     prices: Path | None,
+    cache_scope: str | None = None,
 ) -> dict[str, Any]:
     """The call options given, as dotted project-config settings (``calls.concurrency``)."""
+    if cache_scope is not None and cache_scope not in ("run", "global"):
+        raise ConfigError("choose run or global", field="--cache-scope")
     return {
         "calls.concurrency": concurrency,
         "calls.rps": rps,
@@ -55,4 +71,5 @@ def call_flags(
         "calls.max_retries": max_retries,
         "calls.cache": cache,
         "calls.prices": prices,
+        "calls.cache_scope": cache_scope,
     }

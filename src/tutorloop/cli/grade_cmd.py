@@ -15,6 +15,7 @@ from tutorloop.cli.call_options import (
     Api,
     BaseUrl,
     Cache,
+    CacheScope,
     Concurrency,
     MaxRetries,
     Prices,
@@ -143,6 +144,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         api: Api = None,
         key_env: KeyEnv = None,
         cache: Cache = None,
+        cache_scope: CacheScope = None,
         prices: Prices = None,
         store: StoreOpt = None,
         as_json: JsonOpt = False,
@@ -154,7 +156,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         flags = {
             **call_flags(
                 concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
-                cache=cache, prices=prices,
+                cache=cache, prices=prices, cache_scope=cache_scope,
             ),
             "endpoints.judge.model": judge,
             "endpoints.judge.base_url": judge_base_url,

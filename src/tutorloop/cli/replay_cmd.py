@@ -15,6 +15,7 @@ from tutorloop.cli.call_options import (
     Api,
     BaseUrl,
     Cache,
+    CacheScope,
     Concurrency,
     MaxRetries,
     Prices,
@@ -115,6 +116,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         learner_base_url: LearnerBaseUrl = None,
         learner_key_env: LearnerKeyEnv = None,
         cache: Cache = None,
+        cache_scope: CacheScope = None,
         prices: Prices = None,
         run_id: Annotated[str | None, typer.Option("--run-id", help="Reuse to resume.")] = None,
         out: Annotated[Path | None, typer.Option("--out", help="Artifact files here.")] = None,
@@ -134,7 +136,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         flags = {
             **call_flags(
                 concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
-                cache=cache, prices=prices,
+                cache=cache, prices=prices, cache_scope=cache_scope,
             ),
             "endpoints.tutor.model": model,
             "endpoints.tutor.base_url": tutor_base_url,
@@ -242,7 +244,7 @@ def _print_report(console: Console, report: ReplayReport) -> None:
         f"calls {stats.calls} (retries {stats.retries}, reused {stats.resumed + stats.cached}) · "
         f"tokens {stats.input_tokens} in / {stats.output_tokens} out · "
         f"cost ${stats.cost_usd:.4f}"
-        + (f" (no price for {', '.join(sorted(stats.unpriced))})" if stats.unpriced else "")
+        + (f" (price unknown: {', '.join(sorted(stats.unpriced))})" if stats.unpriced else "")
     )
     for line in report.errors[:20]:
         console.print(f"  [red]error[/] {line}", highlight=False)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+_DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 
 
 class ProviderSettings(BaseModel):
@@ -14,13 +17,29 @@ class ProviderSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     base_url: str | None = None
-    """OpenAI-compatible base URL; default ``$OPENAI_BASE_URL``, else OpenAI's own."""
+    """The provider's base URL. Default: the provider's own variable (``$OPENAI_BASE_URL``,
+    ``$ANTHROPIC_BASE_URL``, ``$GOOGLE_GEMINI_BASE_URL``), else the vendor's public API."""
     api: Literal["chat", "responses"] = "chat"
-    """Chat Completions (most compatible servers) or the Responses API."""
-    api_key_env: str = "OPENAI_API_KEY"
-    """Name of the environment variable that holds the key."""
+    """``openai/``: Chat Completions (most compatible servers) or the Responses API."""
+    api_key_env: str = _DEFAULT_KEY_ENV
+    """Name of the environment variable that holds the key. Left at its default, each provider
+    reads its own: ``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``GEMINI_API_KEY`` or
+    ``GOOGLE_API_KEY``."""
     organization: str | None = None
     project: str | None = None
+
+    def key_envs(self, defaults: tuple[str, ...]) -> tuple[str, ...]:
+        """The variables to read the key from: one named here, else a provider's ``defaults``.
+
+        The default name counts as unset (so settings that went through a dump and a reload
+        still let each provider read its own variable).
+        """
+        named = self.api_key_env != _DEFAULT_KEY_ENV
+        return (self.api_key_env,) if named else defaults
+
+    def url(self, env: str) -> str | None:
+        """The base URL set here, else the value of the provider's variable ``env``, else None."""
+        return self.base_url or os.environ.get(env) or None
 
 
 class CallPolicy(BaseModel):
@@ -40,10 +59,15 @@ class CallPolicy(BaseModel):
     """Per attempt."""
     cache: bool = True
     """Reuse answers to identical requests from the on-disk cache."""
+    cache_scope: Literal["run", "global"] = "global"
+    """``global``: any run may reuse an answer; ``run``: only the run that paid for it (its
+    ledger, which also makes a resumed run repeat no call)."""
+    cache_ttl_s: float | None = Field(default=30 * 24 * 3600.0, gt=0)
+    """How long a cached answer may be reused by other runs, in seconds (None: for ever)."""
     cache_path: Path | None = None
     """The cache and call-ledger file (default: ``calls.db`` beside the store)."""
     prices_path: Path | None = None
-    """A YAML price table replacing the bundled one."""
+    """A YAML file of price overrides, model by model, over the maintained table."""
 
 
 ROLES = ("tutor", "learner", "judge", "grader")

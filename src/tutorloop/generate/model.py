@@ -52,7 +52,9 @@ class CallStats:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    """What the priced calls cost; the calls of ``unpriced`` models are not in it."""
     unpriced: set[str] = field(default_factory=set)
+    """Models whose price is unknown (summaries say "price unknown")."""
 
 
 class CallContext:
@@ -194,24 +196,26 @@ class Model:
         context = self.context
         fingerprint = request.fingerprint() + context.route(self.role)
         run_key = f"run:{context.run_id}:{fingerprint}" if context.run_id else None
-        cache_key = f"cache:{fingerprint}" if context.policy.cache else None
+        policy = context.policy
+        shared = policy.cache and policy.cache_scope == "global"
+        cache_key = f"cache:{fingerprint}" if shared else None
         if context.ledger is not None:
-            for key in (run_key, cache_key):
+            for key, max_age in ((run_key, None), (cache_key, policy.cache_ttl_s)):
                 if key is None:
                     continue
-                found = context.ledger.get(key)
+                found = context.ledger.get(key, max_age_s=max_age)
                 if found is not None:
                     return self._reused(found, same_run=key == run_key, run_key=run_key)
         response = await self._call_with_retries(request)
         cost = context.prices.cost(self.name, response.usage)
         if cost is None:
             context.stats.unpriced.add(self.name)
-        response.cost_usd = cost or 0.0
+        response.cost_usd = cost  # None: the price is unknown (not free)
         stats = context.stats
         stats.calls += 1
         stats.input_tokens += response.usage.input_tokens
         stats.output_tokens += response.usage.output_tokens
-        stats.cost_usd += response.cost_usd
+        stats.cost_usd += cost or 0.0
         if context.ledger is not None:
             keys = [k for k in (run_key, cache_key) if k is not None]
             if keys:
@@ -224,7 +228,7 @@ class Model:
         stats = self.context.stats
         if same_run:
             stats.resumed += 1
-            stats.cost_usd += found.cost_usd
+            stats.cost_usd += found.cost_usd or 0.0
             return found.model_copy(update={"cached": True})
         stats.cached += 1
         if run_key is not None and self.context.ledger is not None:

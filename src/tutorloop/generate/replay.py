@@ -103,9 +103,15 @@ async def replay_session(
             overlay_sha256=spec.overlay.sha256 if system and spec.overlay else None,
             persona=spec.persona.slug if spec.persona else None,
             usage=usage,
-            cost_usd=round(sum(r.cost_usd for r in responses), 8),
+            cost_usd=_cost(responses),
         ),
     )
+
+
+def _cost(responses: Sequence[GenerateResponse]) -> float | None:
+    """What the replay's calls cost; None when any call's price is unknown."""
+    costs = [r.cost_usd for r in responses]
+    return None if None in costs else round(sum(c or 0.0 for c in costs), 8)
 
 
 def _request(

@@ -99,7 +99,7 @@ class GenerateResponse(BaseModel):
     """The model that answered, as the provider names it."""
     usage: TokenUsage = Field(default_factory=TokenUsage)
     response_id: str | None = None
-    cost_usd: float = 0.0
-    """Filled in by the Model wrapper from its price table."""
+    cost_usd: float | None = 0.0
+    """Filled in by the Model wrapper from its price table; None when the price is unknown."""
     cached: bool = False
     """True when the answer came from the on-disk cache or the run's call ledger, not a call."""

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.fields import FieldInfo
@@ -55,8 +55,12 @@ class Calls(BaseModel):
     """Retries after the first attempt (429, 5xx, timeouts), honouring Retry-After."""
     cache: bool = True
     """Reuse answers to identical requests from the on-disk cache."""
+    cache_scope: Literal["run", "global"] = "global"
+    """``global``: any run may reuse an answer; ``run``: only the run that paid for it."""
+    cache_ttl_s: float | None = Field(default=30 * 24 * 3600.0, gt=0)
+    """How long other runs may reuse a cached answer, in seconds (none: for ever)."""
     prices: Path | None = None
-    """A YAML price table replacing the bundled one."""
+    """A YAML file of price overrides, model by model, over the maintained table."""
 
     def policy(self) -> CallPolicy:
         """The Model wrapper's call policy."""
@@ -66,6 +70,8 @@ class Calls(BaseModel):
             timeout_s=self.timeout_s,
             max_retries=self.max_retries,
             cache=self.cache,
+            cache_scope=self.cache_scope,
+            cache_ttl_s=self.cache_ttl_s,
             prices_path=self.prices,
         )
 

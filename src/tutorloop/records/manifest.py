@@ -39,3 +39,6 @@ class RunManifest(VersionedRecord):
     config: dict[str, Any] = Field(default_factory=dict)
     counts: RunCounts = Field(default_factory=RunCounts)
     cost_usd: float = 0.0
+    """What the run's priced model calls cost, in USD."""
+    unpriced_models: list[str] = Field(default_factory=list)
+    """Models the run called whose price is unknown: their calls are not in ``cost_usd``."""

@@ -168,6 +168,7 @@ async def replay_paths_async(
         store.finish_run(run_id, status, counts, finished)
         manifest = store.get_run(run_id)
         manifest.cost_usd = round(report.stats.cost_usd, 8)
+        manifest.unpriced_models = sorted(set(manifest.unpriced_models) | report.stats.unpriced)
         store.update_manifest(manifest)
         report.manifest = manifest
     return report

@@ -7,7 +7,7 @@ from tutorloop.atomic import atomic_path, atomic_write_bytes, atomic_write_text
 
 from .align import AlignStore, flatten_row
 from .artifacts import ArtifactOutcome, StoredArtifact
-from .calls import CallStore
+from .calls import CallStore, LedgerStats
 from .db import Store, default_store_path
 from .evals_api import EvalsApiTables
 from .export import EXPORT_FORMATS, export_run, write_manifest
@@ -23,6 +23,7 @@ __all__ = [
     "CallStore",
     "EvalsApiTables",
     "ItemOutcome",
+    "LedgerStats",
     "Store",
     "StoredArtifact",
     "StoredItem",

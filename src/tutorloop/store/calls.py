@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from tutorloop.errors import StoreError
 from tutorloop.store._sqlite import Database
 
-__all__ = ["CallStore"]
+__all__ = ["CallStore", "LedgerStats"]
+
+_SINCE = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)"
+"""The time ``?`` (e.g. ``-60.0 seconds``) from now, written as ``created_at`` is."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -25,6 +29,19 @@ CREATE TABLE IF NOT EXISTS responses (
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 )
 """
+
+
+@dataclass(frozen=True)
+class LedgerStats:
+    """What a part of the call ledger holds."""
+
+    entries: int
+    expired: int
+    """Entries older than the age asked about (0 when none was asked)."""
+    bytes: int
+    """Size of the stored answers (JSON text)."""
+    oldest: str | None
+    newest: str | None
 
 
 class CallStore:
@@ -51,11 +68,15 @@ class CallStore:
             ) from exc
         self._db = Database(conn, path)
 
-    def get(self, key: str) -> str | None:
-        """The text stored under ``key``, if any."""
+    def get(self, key: str, max_age_s: float | None = None) -> str | None:
+        """The text stored under ``key``, if any (and not older than ``max_age_s`` seconds)."""
+        sql = "SELECT response_json FROM responses WHERE key = ?"
+        args: tuple[object, ...] = (key,)
+        if max_age_s is not None:
+            sql += f" AND created_at >= {_SINCE}"
+            args += (f"-{max_age_s:f} seconds",)
         with self._db.read("read the call ledger") as conn:
-            row = conn.execute("SELECT response_json FROM responses WHERE key = ?", (key,))
-            found = row.fetchone()
+            found = conn.execute(sql, args).fetchone()
         return None if found is None else str(found[0])
 
     def put(self, keys: Sequence[str], text: str) -> None:
@@ -74,6 +95,32 @@ class CallStore:
                 (prefix, prefix + "\uffff"),
             ).fetchone()
         return int(row[0])
+
+    def stats(self, prefix: str, max_age_s: float | None = None) -> LedgerStats:
+        """Answers under ``prefix``: count, how many are older than ``max_age_s``, size, dates."""
+        expired = "0"
+        args: tuple[object, ...] = ()
+        if max_age_s is not None:
+            expired = f"COALESCE(SUM(created_at < {_SINCE}), 0)"
+            args = (f"-{max_age_s:f} seconds",)
+        with self._db.read("read the call ledger") as conn:
+            row = conn.execute(
+                f"SELECT COUNT(*), {expired}, COALESCE(SUM(LENGTH(response_json)), 0),"
+                " MIN(created_at), MAX(created_at) FROM responses WHERE key >= ? AND key < ?",
+                (*args, prefix, prefix + "\uffff"),
+            ).fetchone()
+        return LedgerStats(int(row[0]), int(row[1]), int(row[2]), row[3], row[4])
+
+    def clear(self, prefix: str, older_than_s: float | None = None) -> int:
+        """Delete the answers under ``prefix`` (older than ``older_than_s`` s); how many went."""
+        sql = "DELETE FROM responses WHERE key >= ? AND key < ?"
+        args: tuple[object, ...] = (prefix, prefix + "\uffff")
+        if older_than_s is not None:
+            sql += f" AND created_at < {_SINCE}"
+            args += (f"-{older_than_s:f} seconds",)
+        with self._db.write("clear the call ledger") as conn:
+            deleted = conn.execute(sql, args).rowcount
+        return int(deleted)
 
     def close(self) -> None:
         """Close the file; calling it twice is harmless."""

@@ -2,7 +2,7 @@
 
 Every provider, tutorloop's own included, is an entry point in the group ``tutorloop.providers``
 whose value is a factory ``(settings: ProviderSettings, timeout_s: float) -> ProviderAPI``.
-tutorloop declares ``openai`` and ``sim`` in its ``pyproject.toml``
+tutorloop declares ``anthropic``, ``google``, ``openai`` and ``sim`` in its ``pyproject.toml``
 (``[project.entry-points."tutorloop.providers"]``) exactly as a plug-in package declares its own, so
 there is one lookup for both. A provider's module is imported only when the provider is created:
 a missing SDK matters only to the provider that needs it, and the error says what to install.
@@ -24,8 +24,9 @@ Factory = Callable[[ProviderSettings, float], ProviderAPI]
 GROUP = "tutorloop.providers"
 """The entry-point group every provider registers in."""
 _OWN = "tutorloop"
-_OWN_PROVIDERS = ("openai", "sim")
+_OWN_PROVIDERS = ("anthropic", "google", "openai", "sim")
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_BROAD_EXTRAS = ("all", "dev", "test", "tests")
 _EXTRA = re.compile(r"""\bextra\s*==\s*["']([^"']+)["']""")
 
 
@@ -99,17 +100,22 @@ def install_command(missing: str, requires: Iterable[str], distribution: str | N
 
     ``requires`` are the requirements of the distribution that registered the provider: when one
     of them provides the module (``google.genai`` ← ``google-genai``) behind an extra, the command
-    installs the extra (``pip install 'tutorloop[google]'``), else the requirement itself; a module
-    no requirement names is installed by its own name.
+    installs the extra (``pip install 'tutorloop[google]'``; an extra made for the purpose before
+    a broad one such as ``dev``), else the requirement itself; a module no requirement names is
+    installed by its own name.
     """
     top = missing.split(".")[0]
     wanted = {_canonical(missing), _canonical(top)}
+    found: list[str] = []
     for requirement in requires:
         name = _NAME.match(requirement)
         if name is None or _canonical(name[1]) not in wanted:
             continue
         extra = _EXTRA.search(requirement)
-        if extra is not None and distribution is not None:
+        if extra is None or distribution is None:
+            found.append(f"pip install '{name[1]}'")
+        elif extra[1] not in _BROAD_EXTRAS:
             return f"pip install '{distribution}[{extra[1]}]'"
-        return f"pip install '{name[1]}'"
-    return f"pip install {top}"
+        else:
+            found.append(f"pip install '{distribution}[{extra[1]}]'")
+    return found[0] if found else f"pip install {top}"

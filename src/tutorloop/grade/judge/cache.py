@@ -41,11 +41,11 @@ def cache_key(model: str, prompt_sha: str, input_sha: str) -> str:
     return f"judge:{model}:{prompt_sha}:{input_sha}"
 
 
-def load(ledger: CallLedger | None, key: str) -> str | None:
-    """The stored verdict JSON under ``key``, if any."""
+def load(ledger: CallLedger | None, key: str, max_age_s: float | None = None) -> str | None:
+    """The stored verdict JSON under ``key``, if any (not older than ``max_age_s`` seconds)."""
     if ledger is None:
         return None
-    found = ledger.get(key)
+    found = ledger.get(key, max_age_s)
     return found.text if found is not None else None
 
 

@@ -117,8 +117,10 @@ class StructuredJudge:
         input_sha = cache.input_sha256(session_id, trajectory, agent_instructions)
         base = {"prompt_sha256": self.prompt_sha256, "input_sha256": input_sha, "model": self.model}
         key = cache.cache_key(self.model, self.prompt_sha256, input_sha)
-        ledger = self.context.ledger if self.cache else None
-        stored = cache.load(ledger, key)
+        policy = self.context.policy
+        shared = self.cache and policy.cache_scope == "global"  # verdicts serve any run
+        ledger = self.context.ledger if shared else None
+        stored = cache.load(ledger, key, policy.cache_ttl_s)
         if stored is not None:
             return JudgeVerdict.model_validate_json(stored).model_copy(update={"cached": True})
         turns = cache.turn_dicts(trajectory)

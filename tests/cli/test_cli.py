@@ -154,6 +154,12 @@ def test_demo_runs_offline_and_escalates_every_failure_class(tmp_path):
     assert status["gates"] and all(isinstance(v, bool) for v in status["gates"].values())
     for name in FAILURE_CLASSES:
         assert name in result.stdout
+    after = result.stdout[result.stdout.index("What next") :]  # what to do after the demo
+    assert (out / "report.html").resolve().as_uri() in after
+    assert "tutorloop grade path/to/logs/" in after
+    for command in ("tutorloop replay path/to/logs/ --model openai/", "tutorloop grade first",
+                    "tutorloop report first"):  # fmt: skip
+        assert command in after, command
 
 
 def test_duplicate_session_ids_are_named_and_graded_once(tmp_path):

@@ -37,11 +37,11 @@ from .drift import (
     Window,
     adjust_pvalues,
     compare_windows,
-    metric_names,
     metric_value,
     newcombe_interval,
     pick_windows,
     time_series,
+    watched_metrics,
     wilson_interval,
 )
 from .judge_audit import JudgeAgreement, judge_agreement, judge_metrics, wilson
@@ -54,7 +54,7 @@ from .labelling import (
     turn_grader,
     turn_items,
 )
-from .metrics import run_metrics
+from .metrics import metric_names, metric_problem, run_metrics
 from .next_items import Candidate, NextConfig, Vote, rank_items
 from .predictions import (
     ESCALATE,
@@ -120,6 +120,7 @@ __all__ = [
     "judge_metrics",
     "label_predictions",
     "metric_names",
+    "metric_problem",
     "metric_value",
     "newcombe_interval",
     "pair_key",
@@ -138,6 +139,7 @@ __all__ = [
     "time_series",
     "turn_grader",
     "turn_items",
+    "watched_metrics",
     "wilson",
     "wilson_interval",
     "write_next_file",

@@ -33,11 +33,11 @@ __all__ = [
     "Window",
     "adjust_pvalues",
     "compare_windows",
-    "metric_names",
     "metric_value",
     "newcombe_interval",
     "pick_windows",
     "time_series",
+    "watched_metrics",
     "wilson_interval",
 ]
 
@@ -166,7 +166,7 @@ def _usable(rows: Iterable[WatchRow]) -> list[WatchRow]:
     return [row for row in rows if not row.errored]
 
 
-def metric_names(rows: Iterable[WatchRow]) -> list[str]:
+def watched_metrics(rows: Iterable[WatchRow]) -> list[str]:
     """Every metric the rows have: their checks, failure classes, escalation and fidelity."""
     checks: dict[str, None] = {}
     failures: dict[str, None] = {}
@@ -323,7 +323,7 @@ def compare_windows(
         correction=correction,
         alpha=alpha,
     )
-    metrics = metric_names([*baseline, *current])
+    metrics = watched_metrics([*baseline, *current])
     tests: list[DriftTest] = []
     for metric in metrics:
         found = _compare(metric, None, None, baseline, current, min_count)

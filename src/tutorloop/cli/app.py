@@ -214,11 +214,22 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            metavar="PATH",
+            help="The project config (default: $TUTORLOOP_CONFIG, else ./tutorloop.yaml).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Eval-driven development for LLM tutors."""
+    ctx.obj = {"config": config}
 
 
 def main() -> None:

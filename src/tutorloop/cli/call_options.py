@@ -1,31 +1,48 @@
-"""Options shared by every command that calls models (``replay``, ``grade`` with models)."""
+"""Options shared by every command that calls models (``replay``, ``grade`` with models).
+
+Each defaults to ``None`` (not given): the project config (``tutorloop.yaml``, then
+``TUTORLOOP_*`` variables) fills what a flag does not give; the defaults named in the help are
+the config's own.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, cast
+from typing import Annotated, Any
 
 import typer
 
 from tutorloop.errors import ConfigError
-from tutorloop.generate import CallPolicy, ProviderSettings
 
-Concurrency = Annotated[int, typer.Option("--concurrency", help="Calls in flight.")]
+Concurrency = Annotated[
+    int | None,
+    typer.Option("--concurrency", help="Calls in flight [default: 8].", show_default=False),
+]
 Rps = Annotated[
     float | None, typer.Option("--rps", help="Requests per second (default: no limit).")
 ]
-Timeout = Annotated[float, typer.Option("--timeout", help="Seconds per call.")]
-MaxRetries = Annotated[int, typer.Option("--max-retries", help="Retries per call.")]
-BaseUrl = Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server URL.")]
-Api = Annotated[str, typer.Option("--api", help="chat or responses.")]
-Cache = Annotated[
-    bool, typer.Option("--cache/--no-cache", help="Reuse answers to identical calls.")
+Timeout = Annotated[float | None, typer.Option("--timeout", help="Seconds per call [default: 60].")]
+MaxRetries = Annotated[
+    int | None, typer.Option("--max-retries", help="Retries per call [default: 5].")
 ]
+BaseUrl = Annotated[
+    str | None,
+    typer.Option("--base-url", help="OpenAI-compatible server URL (every role by default)."),
+]
+Api = Annotated[str | None, typer.Option("--api", help="chat or responses [default: chat].")]
+Cache = Annotated[
+    bool | None,
+    typer.Option(
+        "--cache/--no-cache", help="Reuse answers to identical calls [default: cache].",
+        show_default=False,
+    ),
+]  # fmt: skip
 CacheScope = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--cache-scope",
-        help="global: reuse answers any run paid for; run: only this run's own.",
+        help="global: reuse answers any run paid for; run: only this run's own [default: global].",
+        show_default=False,
     ),
 ]
 Prices = Annotated[
@@ -34,31 +51,25 @@ Prices = Annotated[
 ]
 
 
-def call_settings(
+def call_flags(
     *,
-    concurrency: int,
+    concurrency: int | None,
     rps: float | None,
-    timeout: float,
-    max_retries: int,
-    base_url: str | None,
-    api: str,
-    cache: bool,
+    timeout: float | None,
+    max_retries: int | None,
+    cache: bool | None,
     prices: Path | None,
-    cache_scope: str = "global",
-) -> tuple[CallPolicy, ProviderSettings]:
-    """The call policy and provider settings the options describe."""
-    if api not in ("chat", "responses"):
-        raise ConfigError("choose chat or responses", field="--api")
-    if cache_scope not in ("run", "global"):
+    cache_scope: str | None = None,
+) -> dict[str, Any]:
+    """The call options given, as dotted project-config settings (``calls.concurrency``)."""
+    if cache_scope is not None and cache_scope not in ("run", "global"):
         raise ConfigError("choose run or global", field="--cache-scope")
-    policy = CallPolicy(
-        concurrency=concurrency,
-        rps=rps,
-        timeout_s=timeout,
-        max_retries=max_retries,
-        cache=cache,
-        cache_scope=cast(Literal["run", "global"], cache_scope),
-        prices_path=prices,
-    )
-    settings = ProviderSettings(base_url=base_url, api=cast(Literal["chat", "responses"], api))
-    return policy, settings
+    return {
+        "calls.concurrency": concurrency,
+        "calls.rps": rps,
+        "calls.timeout_s": timeout,
+        "calls.max_retries": max_retries,
+        "calls.cache": cache,
+        "calls.prices": prices,
+        "calls.cache_scope": cache_scope,
+    }

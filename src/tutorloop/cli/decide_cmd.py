@@ -10,9 +10,17 @@ from typing import Annotated, cast
 import typer
 from rich.console import Console
 
+from tutorloop.analyse import summarize
 from tutorloop.bundled import bundled_policy
+from tutorloop.cli.project_options import project_config
 from tutorloop.errors import ConfigError
-from tutorloop.present import render_comparison, render_gates
+from tutorloop.present import (
+    append_summary,
+    render_comparison,
+    render_gates,
+    summary_markdown,
+    write_junit,
+)
 from tutorloop.pulse import (
     RunMode,
     compare_conditions,
@@ -21,6 +29,7 @@ from tutorloop.pulse import (
     load_policy,
     parse_conditions,
 )
+from tutorloop.store import Store
 
 RUN_MODES = ("demo", "core", "prod")
 
@@ -30,9 +39,11 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
 
     @app.command()
     def gate(
+        ctx: typer.Context,
         run_id: Annotated[str, typer.Argument(help="A graded run.")],
         policy: Annotated[
-            Path | None, typer.Option("--policy", help="Gate policy YAML (default: bundled).")
+            Path | None,
+            typer.Option("--policy", help="Gate policy YAML (default: the config's, or bundled)."),
         ] = None,
         status_json: Annotated[
             Path | None, typer.Option("--status-json", help="PULSE status.json to write/patch.")
@@ -41,19 +52,47 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         fail_on_false: Annotated[
             bool, typer.Option("--fail-on-false", help="Exit 1 when a required gate is false.")
         ] = False,
+        junit: Annotated[
+            Path | None,
+            typer.Option("--junit", help="Write the gates and failed checks as JUnit XML."),
+        ] = None,
+        summary: Annotated[
+            Path | None,
+            typer.Option(
+                "--summary", help="Append a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)."
+            ),
+        ] = None,
+        base_run: Annotated[
+            str | None,
+            typer.Option("--base-run", help="A run to show changes against (the base branch's)."),
+        ] = None,
         store: Annotated[Path | None, typer.Option("--store", help="SQLite store file.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """Evaluate release gates on a run and write them to a PULSE status.json."""
         if run_mode not in RUN_MODES:
             raise ConfigError(f"choose one of {', '.join(RUN_MODES)}", field="--run-mode")
+        project = project_config(ctx, {"paths.status_json": status_json, "paths.store": store})
+        store = project.paths.store
+        if policy is not None:
+            gate_policy = load_policy(policy)
+        else:
+            gate_policy = project.policy or load_policy(bundled_policy())
         outcome = gate_run(
             run_id,
-            load_policy(policy or bundled_policy()),
+            gate_policy,
             store_path=store,
-            status_json=status_json,
+            status_json=project.paths.status_json,
             run_mode=cast(RunMode, run_mode),
         )
+        base = gate_run(base_run, gate_policy, store_path=store) if base_run else None
+        if junit is not None:
+            with Store.open(store) as opened:
+                write_junit(junit, run_id, outcome.report, opened.iter_items(run_id))
+        if summary is not None:
+            with Store.open(store) as opened:
+                run_summary = summarize(run_id, opened.iter_results(run_id))
+            append_summary(summary, summary_markdown(outcome, run_summary, base))
         if as_json:
             data = {
                 "run_id": outcome.run_id,
@@ -62,6 +101,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
                 "rows": [row.model_dump() for row in outcome.report.rows],
                 "metrics": outcome.metrics,
                 "status_json": str(outcome.status_path) if outcome.status_path else None,
+                "junit": str(junit) if junit else None,
             }
             sys.stdout.write(json.dumps(data, indent=2) + "\n")
         else:
@@ -70,6 +110,8 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
                 render_comparison(console, outcome.comparison, max_rows=5)
             if outcome.status_path:
                 console.print(f"[bold]status.json[/] {outcome.status_path}")
+            if junit:
+                console.print(f"[bold]junit[/] {junit}")
         if fail_on_false and not outcome.report.required_pass:
             raise typer.Exit(1)
 

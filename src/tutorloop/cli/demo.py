@@ -128,8 +128,30 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         with_labels = ReportOptions(store_path=store, labels_path=bundled_session_labels())
         report_path = write_report(run_id, out / "report.html", with_labels)
         console.print(f"[bold]report  [/] {report_path}")
+        next_steps(console, report_path)
         if report.problems:
             raise typer.Exit(1)
+
+
+def next_steps(console: Console, report_path: Path) -> None:
+    """What to do after the demo: the report, your own logs, a real model."""
+    console.rule("What next")
+    lines = [
+        f"1. Open the report: [bold]{report_path.resolve().as_uri()}[/]",
+        "2. Point tutorloop at your own logs (sessions JSON/JSONL, one session per file or line):",
+        "     tutorloop validate path/to/logs/      # every problem of every file, with its line",
+        "     tutorloop grade path/to/logs/         # heuristics only: no model, no key",
+        "3. A real model, three commands (any OpenAI-compatible server: --base-url):",
+        "     export OPENAI_API_KEY=...",
+        "     tutorloop replay path/to/logs/ --model openai/gpt-4.1-mini "
+        "--condition human,base,overlay --run-id first",
+        "     tutorloop grade first --judge openai/gpt-4.1-mini",
+        "     tutorloop report first -o report.html",
+        "   Keep these settings in tutorloop.yaml (each role's model and endpoint, gates, paths);",
+        "   tutorloop schema config prints its JSON Schema for your editor.",
+    ]
+    for line in lines:
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 def demo_align(console: Console, out: Path) -> AlignSummary:

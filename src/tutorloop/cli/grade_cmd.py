@@ -22,9 +22,18 @@ from tutorloop.cli.call_options import (
     Prices,
     Rps,
     Timeout,
-    call_settings,
+    call_flags,
 )
 from tutorloop.cli.common import JsonOpt, StoreOpt, print_json, problem_json
+from tutorloop.cli.project_options import (
+    JudgeBaseUrl,
+    JudgeKeyEnv,
+    KeyEnv,
+    call_policy,
+    default_settings,
+    project_config,
+)
+from tutorloop.errors import ConfigError
 from tutorloop.grade import DEFAULT_AUDIT_SHARE, load_heuristic_config, python_graders_refused
 from tutorloop.load import estimate_records, validate_paths
 from tutorloop.present import (
@@ -87,10 +96,14 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
 
     @app.command()
     def grade(
+        ctx: typer.Context,
         paths: Annotated[
-            list[Path],
-            typer.Argument(help="Session files, folders, JSONL files, or the id of a replay run."),
-        ],
+            list[Path] | None,
+            typer.Argument(
+                help="Session files, folders, JSONL files, or the id of a replay run "
+                "(default: paths.sessions)."
+            ),
+        ] = None,
         run_id: Annotated[
             str | None, typer.Option("--run-id", help="Name the run; reuse it to resume.")
         ] = None,
@@ -112,6 +125,8 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             str | None,
             typer.Option("--judge", help="Structured judge for unsure checks: provider/model."),
         ] = None,
+        judge_base_url: JudgeBaseUrl = None,
+        judge_key_env: JudgeKeyEnv = None,
         judge_all: Annotated[
             bool, typer.Option("--judge-all", help="Judge every session, not only unsure ones.")
         ] = False,
@@ -146,14 +161,15 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
                 "code can then read whatever you can read.",
             ),
         ] = False,
-        concurrency: Concurrency = 8,
+        concurrency: Concurrency = None,
         rps: Rps = None,
-        timeout: Timeout = 60.0,
-        max_retries: MaxRetries = 5,
+        timeout: Timeout = None,
+        max_retries: MaxRetries = None,
         base_url: BaseUrl = None,
-        api: Api = "chat",
-        cache: Cache = True,
-        cache_scope: CacheScope = "global",
+        api: Api = None,
+        key_env: KeyEnv = None,
+        cache: Cache = None,
+        cache_scope: CacheScope = None,
         prices: Prices = None,
         store: StoreOpt = None,
         as_json: JsonOpt = False,
@@ -162,24 +178,54 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         ray_actors: ray_cmd.RayActors = 2,
     ) -> None:
         """Grade sessions: heuristics first, then the judge where unsure, then any graders."""
-        grade_config = GradeConfig(learned=learned or [])
-        if config is not None:
-            grade_config.heuristics = load_heuristic_config(config)
+        flags = {
+            **call_flags(
+                concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
+                cache=cache, prices=prices, cache_scope=cache_scope,
+            ),
+            "endpoints.judge.model": judge,
+            "endpoints.judge.base_url": judge_base_url,
+            "endpoints.judge.key_env": judge_key_env,
+            "grade.graders": graders,
+            "grade.grader_model": grader_model,
+            "grade.judge_all": judge_all or None,
+            "grade.heuristics": config,
+            "grade.embedding_model": embedding_model,
+            "paths.store": store,
+        }  # fmt: skip
+        project = project_config(ctx, flags)
+        paths = paths or project.paths.sessions
+        if not paths:
+            raise ConfigError(
+                "name what to grade: tutorloop grade PATH... or RUN_ID, or paths.sessions in "
+                "tutorloop.yaml",
+                field="PATHS",
+            )
+        store = project.paths.store
+        grade_config = GradeConfig(learned=learned or [], decide=project.thresholds.decide())
+        if project.grade.heuristics is not None:
+            grade_config.heuristics = load_heuristic_config(project.grade.heuristics)
         options = RunConfig(run_id=run_id, store_path=store)
+        section = project.grade
         models = ModelGrading(
-            graders_path=graders,
-            grader_model=grader_model,
-            judge_model=judge,
-            judge_all=judge_all,
+            graders_path=section.graders,
+            grader_model=section.grader_model,
+            judge_model=project.model_of("judge"),
+            judge_all=section.judge_all,
             judge_audit=judge_audit,
-            embedding_model=embedding_model,
+            embedding_model=section.embedding_model,
             python_graders=_python_policy(allow_unsandboxed_python),
         )
-        policy, settings = call_settings(
-            concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
-            base_url=base_url, api=api, cache=cache, prices=prices, cache_scope=cache_scope,
-        )  # fmt: skip
-        access = ModelAccess(policy, settings)
+        routed = {
+            name: e for name, e in project.endpoints.items() if name not in ("tutor", "learner")
+        }
+        access = ModelAccess(call_policy(project), default_settings(base_url, api, key_env), routed)
+        if ray_cmd.use_ray(engine) and any(e.routes for e in routed.values()):
+            raise ConfigError(
+                "per-role endpoints are not available with --engine ray: give the judge and "
+                "graders the default endpoint (--base-url), or use --engine local",
+                field="endpoints",
+            )
         stored_run = _stored_run(paths, store)
         if ray_cmd.use_ray(engine):
             report = ray_cmd.grade_on_ray(

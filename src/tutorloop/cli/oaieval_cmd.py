@@ -26,9 +26,10 @@ from tutorloop.cli.call_options import (
     Prices,
     Rps,
     Timeout,
-    call_settings,
+    call_flags,
 )
 from tutorloop.cli.common import JsonOpt, StoreOpt, print_json
+from tutorloop.cli.project_options import call_policy, default_settings, project_config
 from tutorloop.errors import ConfigError
 from tutorloop.present import progress_bar, render_final_report
 from tutorloop.run import DEFAULT_SEED, ModelAccess, OaiEvalOptions, RunConfig, oaieval
@@ -51,6 +52,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
 
     @app.command("oaieval")
     def oaieval_command(
+        ctx: typer.Context,
         model: Annotated[
             str,
             typer.Argument(
@@ -82,13 +84,13 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             Path | None,
             typer.Option("--record-path", help="Also write oaieval's JSONL record file here."),
         ] = None,
-        concurrency: Concurrency = 8,
+        concurrency: Concurrency = None,
         rps: Rps = None,
-        timeout: Timeout = 60.0,
-        max_retries: MaxRetries = 5,
+        timeout: Timeout = None,
+        max_retries: MaxRetries = None,
         base_url: BaseUrl = None,
-        api: Api = "chat",
-        cache: Cache = True,
+        api: Api = None,
+        cache: Cache = None,
         prices: Prices = None,
         store: StoreOpt = None,
         as_json: JsonOpt = False,
@@ -104,11 +106,12 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             seed=seed,
             record_path=record_path,
         )
-        policy, settings = call_settings(
+        flags = call_flags(
             concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
-            base_url=base_url, api=api, cache=cache, prices=prices,
+            cache=cache, prices=prices,
         )  # fmt: skip
-        access = ModelAccess(policy, settings)
+        project = project_config(ctx, flags)
+        access = ModelAccess(call_policy(project), default_settings(base_url, api, None))
         with progress_bar(err, None, eval_name) as advance:
             report = oaieval(options, RunConfig(run_id=run_id, store_path=store), access, advance)
         if as_json:

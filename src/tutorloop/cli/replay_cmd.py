@@ -21,12 +21,22 @@ from tutorloop.cli.call_options import (
     Prices,
     Rps,
     Timeout,
-    call_settings,
+    call_flags,
+)
+from tutorloop.cli.project_options import (
+    KeyEnv,
+    LearnerBaseUrl,
+    LearnerKeyEnv,
+    TutorBaseUrl,
+    TutorKeyEnv,
+    call_policy,
+    default_settings,
+    project_config,
 )
 from tutorloop.errors import ConfigError
 from tutorloop.load import estimate_records
 from tutorloop.present import progress_bar
-from tutorloop.records import Condition, Mode
+from tutorloop.records import Condition
 from tutorloop.run import ReplayConfig, ReplayReport, RunConfig, errors_exceed, replay_paths
 
 CONDITIONS: tuple[Condition, ...] = ("human", "base", "overlay")
@@ -63,17 +73,25 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
 
     @app.command()
     def replay(
-        paths: Annotated[list[Path], typer.Argument(help="Session files, folders or JSONL.")],
+        ctx: typer.Context,
+        paths: Annotated[
+            list[Path] | None,
+            typer.Argument(help="Session files, folders or JSONL (default: paths.sessions)."),
+        ] = None,
         model: Annotated[
-            str,
-            typer.Option("--model", help="The tutor: provider/model, e.g. openai/gpt-4.1-mini."),
-        ] = "sim/study",
+            str | None,
+            typer.Option(
+                "--model",
+                help="The tutor: provider/model, e.g. openai/gpt-4.1-mini [default: sim/study].",
+            ),
+        ] = None,
         condition: Annotated[
-            str, typer.Option("--condition", help="Comma-separated: human, base, overlay.")
-        ] = "base,overlay",
+            str | None,
+            typer.Option("--condition", help="Comma-separated: human, base, overlay."),
+        ] = None,
         mode: Annotated[
-            str, typer.Option("--mode", help="teacher_forced (as logged) or free_running.")
-        ] = "teacher_forced",
+            str | None, typer.Option("--mode", help="teacher_forced (as logged) or free_running.")
+        ] = None,
         overlay: Annotated[
             Path | None, typer.Option("--overlay", help="Overlay text (default: bundled).")
         ] = None,
@@ -82,53 +100,95 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             typer.Option("--persona", help="Comma-separated learner personas (free_running)."),
         ] = None,
         learner_model: Annotated[
-            str, typer.Option("--learner-model", help="Who plays the learner.")
-        ] = "sim/learner",
-        max_turns: Annotated[int, typer.Option("--max-turns", help="Learner turns.")] = 6,
-        concurrency: Concurrency = 8,
+            str | None,
+            typer.Option("--learner-model", help="Who plays the learner [default: sim/learner]."),
+        ] = None,
+        max_turns: Annotated[int | None, typer.Option("--max-turns", help="Learner turns.")] = None,
+        concurrency: Concurrency = None,
         rps: Rps = None,
-        timeout: Timeout = 60.0,
-        max_retries: MaxRetries = 5,
+        timeout: Timeout = None,
+        max_retries: MaxRetries = None,
         base_url: BaseUrl = None,
-        api: Api = "chat",
-        cache: Cache = True,
-        cache_scope: CacheScope = "global",
+        api: Api = None,
+        key_env: KeyEnv = None,
+        tutor_base_url: TutorBaseUrl = None,
+        tutor_key_env: TutorKeyEnv = None,
+        learner_base_url: LearnerBaseUrl = None,
+        learner_key_env: LearnerKeyEnv = None,
+        cache: Cache = None,
+        cache_scope: CacheScope = None,
         prices: Prices = None,
         run_id: Annotated[str | None, typer.Option("--run-id", help="Reuse to resume.")] = None,
         out: Annotated[Path | None, typer.Option("--out", help="Artifact files here.")] = None,
         store: Annotated[Path | None, typer.Option("--store", help="SQLite store file.")] = None,
         fail_on_error: Annotated[
-            str,
+            str | None,
             typer.Option("--fail-on-error", help="Errors allowed: count (3) or fraction (0.1)."),
-        ] = "0",
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
         engine: ray_cmd.Engine = "local",
         ray_address: ray_cmd.RayAddress = None,
         ray_actors: ray_cmd.RayActors = 2,
     ) -> None:
         """Replay sessions through a model (base, overlay) beside the logged tutor (human)."""
-        if mode not in ("teacher_forced", "free_running"):
+        if mode is not None and mode not in ("teacher_forced", "free_running"):
             raise ConfigError("choose teacher_forced or free_running", field="--mode")
-        allowed = parse_fail_on_error(fail_on_error)
+        flags = {
+            **call_flags(
+                concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
+                cache=cache, prices=prices, cache_scope=cache_scope,
+            ),
+            "endpoints.tutor.model": model,
+            "endpoints.tutor.base_url": tutor_base_url,
+            "endpoints.tutor.key_env": tutor_key_env,
+            "endpoints.learner.model": learner_model,
+            "endpoints.learner.base_url": learner_base_url,
+            "endpoints.learner.key_env": learner_key_env,
+            "replay.conditions": _conditions(condition) if condition is not None else None,
+            "replay.mode": mode,
+            "replay.overlay": overlay,
+            "replay.personas": _personas(persona),
+            "replay.max_turns": max_turns,
+            "thresholds.fail_on_error": (
+                parse_fail_on_error(fail_on_error) if fail_on_error is not None else None
+            ),
+            "paths.artifacts": out,
+            "paths.store": store,
+        }  # fmt: skip
+        project = project_config(ctx, flags)
+        paths = paths or project.paths.sessions
+        if not paths:
+            raise ConfigError(
+                "name the sessions to replay: tutorloop replay PATH..., or paths.sessions in "
+                "tutorloop.yaml",
+                field="PATHS",
+            )
+        allowed = parse_fail_on_error(f"{project.thresholds.fail_on_error:g}")
+        section = project.replay
         config = ReplayConfig(
-            model=model,
-            conditions=_conditions(condition),
-            mode=cast(Mode, mode),
-            overlay_path=overlay,
-            personas=[p.strip() for p in (persona or "").split(",") if p.strip()],
-            learner_model=learner_model,
-            max_turns=max_turns,
-            out_dir=out,
+            model=project.model_of("tutor") or "sim/study",
+            conditions=section.conditions,
+            mode=section.mode,
+            overlay_path=section.overlay,
+            personas=section.personas,
+            learner_model=project.model_of("learner") or "sim/learner",
+            max_turns=section.max_turns,
+            out_dir=project.paths.artifacts,
+            endpoints={r: e for r, e in project.endpoints.items() if r in ("tutor", "learner")},
         )
-        policy, settings = call_settings(
-            concurrency=concurrency, rps=rps, timeout=timeout, max_retries=max_retries,
-            base_url=base_url, api=api, cache=cache, prices=prices, cache_scope=cache_scope,
-        )  # fmt: skip
+        policy = call_policy(project)
+        settings = default_settings(base_url, api, key_env)
         total = estimate_records(paths) * max(
             1, len(config.conditions) * max(1, len(config.personas))
         )
-        options = RunConfig(run_id=run_id, store_path=store)
+        options = RunConfig(run_id=run_id, store_path=project.paths.store)
         if ray_cmd.use_ray(engine):
+            if any(e.routes for e in config.endpoints.values()):
+                raise ConfigError(
+                    "per-role endpoints are not available with --engine ray: give the tutor "
+                    "and learner the default endpoint (--base-url), or use --engine local",
+                    field="endpoints",
+                )
             report = ray_cmd.replay_on_ray(
                 paths, config, policy, settings, options, ray_address, ray_actors
             )
@@ -142,6 +202,12 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         attempted = report.replayed + report.errored
         if report.problems or errors_exceed(report.errored, attempted, allowed):
             raise typer.Exit(1)
+
+
+def _personas(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [p.strip() for p in text.split(",") if p.strip()]
 
 
 def _report_json(report: ReplayReport) -> dict[str, object]:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from tutorloop.cli.project_options import project_config
 from tutorloop.errors import ConfigError
 from tutorloop.present import ReportOptions, write_report
 
@@ -29,10 +30,12 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
 
     @app.command()
     def report(
+        ctx: typer.Context,
         run_id: Annotated[str, typer.Argument(help="A graded run.")],
-        out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path(
-            "report.html"
-        ),
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", "-o", help="The HTML file to write [default: report.html]."),
+        ] = None,
         compare: Annotated[
             str | None,
             typer.Option(
@@ -41,7 +44,8 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             ),
         ] = None,
         policy: Annotated[
-            Path | None, typer.Option("--policy", help="Gate policy YAML (default: bundled).")
+            Path | None,
+            typer.Option("--policy", help="Gate policy YAML (default: the config's, or bundled)."),
         ] = None,
         max_sessions: Annotated[
             int,
@@ -63,14 +67,16 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         ] = None,
     ) -> None:
         """Write an HTML report: gates, check rates, charts, A/B deltas and the review queue."""
+        project = project_config(ctx, {"paths.store": store, "paths.report": out})
         options = ReportOptions(
-            store_path=store,
+            store_path=project.paths.store,
             compare=compare,
             policy_path=policy,
             max_sessions=max_sessions,
             labels_path=labels,
             trend_since=_moment(since, "--since"),
             trend_until=_moment(until, "--until"),
+            policy=project.policy if policy is None else None,
         )
-        written = write_report(run_id, out, options)
+        written = write_report(run_id, project.paths.report or Path("report.html"), options)
         console.print(str(written), highlight=False, soft_wrap=True)

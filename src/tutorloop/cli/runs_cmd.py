@@ -11,6 +11,7 @@ from rich.console import Console
 from tutorloop.cli.common import StoreOpt, print_json
 from tutorloop.cli.grade_cmd import export_files
 from tutorloop.errors import UserError
+from tutorloop.project import config_schema
 from tutorloop.records import RECORDS, json_schema
 from tutorloop.store import EXPORT_FORMATS, Store
 
@@ -36,13 +37,22 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
     @app.command()
     def schema(
         name: Annotated[
-            str | None, typer.Argument(help=f"One of: {', '.join(sorted(RECORDS))}.")
+            str | None,
+            typer.Argument(help=f"One of: {', '.join(sorted([*RECORDS, 'config']))}."),
         ] = None,
     ) -> None:
-        """Print the JSON Schema of a record (list the records without a name)."""
+        """Print the JSON Schema of a record (list the records without a name).
+
+        ``config`` is the project config file, ``tutorloop.yaml``: save it beside the file and
+        name it on the file's first line (``# yaml-language-server: $schema=...``) for editor
+        completion and validation.
+        """
         if name is None:
-            for record in sorted(RECORDS):
+            for record in sorted([*RECORDS, "config"]):
                 console.print(record)
+            return
+        if name == "config":
+            print_json(config_schema())
             return
         try:
             print_json(json_schema(name))

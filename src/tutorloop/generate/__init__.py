@@ -1,6 +1,6 @@
 """Generate: model providers, the Model wrapper, and session replay."""
 
-from .config import CallPolicy, ProviderSettings
+from .config import ROLES, CallPolicy, Endpoint, ProviderSettings
 from .ledger import CallLedger
 from .model import CallContext, CallStats, Model
 from .overlay import Overlay, bundled_overlay_path, load_overlay
@@ -26,10 +26,12 @@ from .types import GenerateRequest, GenerateResponse, Message, Purpose, TokenUsa
 
 __all__ = [
     "LOGGED_TURNS_HEADER",
+    "ROLES",
     "CallContext",
     "CallLedger",
     "CallPolicy",
     "CallStats",
+    "Endpoint",
     "GenerateRequest",
     "GenerateResponse",
     "Message",

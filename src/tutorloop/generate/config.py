@@ -68,3 +68,47 @@ class CallPolicy(BaseModel):
     """The cache and call-ledger file (default: ``calls.db`` beside the store)."""
     prices_path: Path | None = None
     """A YAML file of price overrides, model by model, over the maintained table."""
+
+
+ROLES = ("tutor", "learner", "judge", "grader")
+"""The roles a run calls models in; each may have an :class:`Endpoint` of its own."""
+
+
+class Endpoint(BaseModel):
+    """One role's model and where its provider lives.
+
+    The model's ``provider/`` prefix chooses the provider (any registered one); the other fields
+    say where that provider is. An endpoint that sets none of them (only a model) calls through
+    the run's default provider settings. Only the *name* of the key's variable is ever held.
+    """
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    model: str | None = None
+    """``provider/model``, e.g. ``openai/gpt-4.1-mini`` or ``anthropic/claude-sonnet-4-5``."""
+    base_url: str | None = None
+    """The provider's base URL (default: the provider's own, e.g. ``$OPENAI_BASE_URL``)."""
+    api: Literal["chat", "responses"] | None = None
+    """For ``openai/``: Chat Completions (the default) or the Responses API."""
+    key_env: str | None = None
+    """Name of the variable holding the key (default: the provider's own, e.g.
+    ``OPENAI_API_KEY``)."""
+    organization: str | None = None
+    project: str | None = None
+
+    @property
+    def routes(self) -> bool:
+        """Whether it says where its provider is (else the run's default settings apply)."""
+        where = (self.base_url, self.api, self.key_env, self.organization, self.project)
+        return any(value is not None for value in where)
+
+    def settings(self) -> ProviderSettings:
+        """The provider settings of this endpoint; without ``key_env``, the provider's own."""
+        named = {"api_key_env": self.key_env} if self.key_env else {}
+        return ProviderSettings(
+            base_url=self.base_url,
+            api=self.api or "chat",
+            organization=self.organization,
+            project=self.project,
+            **named,
+        )

@@ -21,8 +21,15 @@ import anyio
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from tutorloop.errors import ProviderError, ProviderRequestError, ProviderTimeout, RateLimited
-from tutorloop.generate.config import CallPolicy, ProviderSettings
+from tutorloop.errors import (
+    ConfigError,
+    ProviderError,
+    ProviderRequestError,
+    ProviderTimeout,
+    RateLimited,
+    register_secret_env,
+)
+from tutorloop.generate.config import CallPolicy, Endpoint, ProviderSettings
 from tutorloop.generate.ledger import CallLedger
 from tutorloop.generate.pricing import PriceTable, load_prices
 from tutorloop.generate.providers.base import ProviderAPI
@@ -59,8 +66,12 @@ class CallContext:
         ledger_path: The call ledger (and cache) file, unless ``policy.cache_path`` names one.
         run_id: The run whose calls the ledger records (for resuming it).
         providers: Provider clients to use instead of creating them from the registry, by
-            provider name, e.g. ``{"sim": SimProvider(outputs=[...])}`` in a test; closed with
-            the context.
+            provider name, e.g. ``{"sim": SimProvider(outputs=[...])}`` in a test, for every
+            role (``"sim@judge"``: for one role only); closed with the context.
+        endpoints: Each role's (or named endpoint's) model and provider settings, e.g.
+            ``{"judge": Endpoint(model="openai/gpt-4.1", key_env="JUDGE_KEY")}``. A model called
+            in a role with an endpoint uses that endpoint's settings for its provider; a role
+            without one uses ``settings``.
     """
 
     def __init__(
@@ -71,6 +82,7 @@ class CallContext:
         ledger_path: Path | None = None,
         run_id: str | None = None,
         providers: Mapping[str, ProviderAPI] | None = None,
+        endpoints: Mapping[str, Endpoint] | None = None,
     ) -> None:
         self.policy = policy or CallPolicy()
         self.settings = settings or ProviderSettings()
@@ -79,19 +91,61 @@ class CallContext:
         path = self.policy.cache_path or ledger_path
         self.ledger = CallLedger(path) if path is not None else None
         self.stats = CallStats()
+        self.endpoints: dict[str, Endpoint] = dict(endpoints or {})
+        for endpoint in self.endpoints.values():  # scrubbed from messages from the start
+            if endpoint.key_env:
+                register_secret_env(endpoint.key_env)
         self._providers: dict[str, ProviderAPI] = dict(providers or {})
+        self._given = frozenset(self._providers)
         self._semaphores: dict[str, anyio.Semaphore] = {}
         self._limiters: dict[str, AsyncLimiter] = {}
 
-    def model(self, name: str) -> Model:
-        """The model called ``provider/model`` in this context."""
-        return Model(name, self)
+    def model(self, name: str, role: str | None = None) -> Model:
+        """The model called ``provider/model`` in this context, called in ``role``.
 
-    def provider(self, name: str) -> ProviderAPI:
-        """The provider client called ``name``, created on first use."""
-        if name not in self._providers:
-            self._providers[name] = create_provider(name, self.settings, self.policy.timeout_s)
-        return self._providers[name]
+        ``name`` may instead be the name of an endpoint (``judge``): its model, in that role.
+        """
+        if "/" not in name and name in self.endpoints:
+            return Model(self.endpoint_model(name), self, name)
+        return Model(name, self, role)
+
+    def endpoint_model(self, name: str) -> str:
+        """The ``provider/model`` of the endpoint called ``name``."""
+        model = self.endpoints[name].model
+        if not model:
+            raise ConfigError(
+                f"endpoint '{name}' names no model: give it one, e.g. model: openai/gpt-4.1-mini",
+                field=f"endpoints.{name}.model",
+            )
+        return model
+
+    def provider(self, name: str, role: str | None = None) -> ProviderAPI:
+        """The provider client called ``name`` for ``role``, created on first use.
+
+        A role whose endpoint says where its provider is gets a client made with that
+        endpoint's settings; every other role shares the client of the default settings.
+        """
+        endpoint = self._routed(role)
+        key = name if endpoint is None else f"{name}@{role}"
+        if key in self._providers:
+            return self._providers[key]
+        if name in self._given:  # a client given to the context serves every role
+            return self._providers[name]
+        settings = self.settings if endpoint is None else endpoint.settings()
+        self._providers[key] = create_provider(name, settings, self.policy.timeout_s)
+        return self._providers[key]
+
+    def _routed(self, role: str | None) -> Endpoint | None:
+        """The endpoint of ``role`` when it says where its provider is."""
+        endpoint = self.endpoints.get(role) if role is not None else None
+        return endpoint if endpoint is not None and endpoint.routes else None
+
+    def route(self, role: str | None) -> str:
+        """What a role's endpoint adds to the cache key: its base URL (never its key)."""
+        endpoint = self._routed(role)
+        if endpoint is None or endpoint.base_url is None:
+            return ""
+        return f"@{endpoint.base_url.rstrip('/')}"
 
     def semaphore(self, key: str) -> anyio.Semaphore:
         """The concurrency limit of one connection key."""
@@ -128,17 +182,19 @@ class CallContext:
 class Model:
     """``provider/model`` bound to a :class:`CallContext`."""
 
-    def __init__(self, name: str, context: CallContext) -> None:
+    def __init__(self, name: str, context: CallContext, role: str | None = None) -> None:
         self.name = name
         self.provider_name, self.model_name = split_model(name)
         self.context = context
+        self.role = role
+        """The role it is called in (``tutor``, ``judge``...): its endpoint, if it has one."""
 
     async def generate(self, request: GenerateRequest) -> GenerateResponse:
         """The answer to ``request``: from the run's ledger, the cache, or a real call."""
         if request.model != self.name:
             request = request.model_copy(update={"model": self.name})
         context = self.context
-        fingerprint = request.fingerprint()
+        fingerprint = request.fingerprint() + context.route(self.role)
         run_key = f"run:{context.run_id}:{fingerprint}" if context.run_id else None
         policy = context.policy
         shared = policy.cache and policy.cache_scope == "global"
@@ -153,7 +209,7 @@ class Model:
         keys = (
             [k for k in (run_key, cache_key) if k is not None] if context.ledger is not None else []
         )
-        provider = context.provider(self.provider_name)
+        provider = context.provider(self.provider_name, self.role)
 
         async def keep(response: GenerateResponse) -> None:
             """Price and count the answer; record it before the call's slot is given back."""
@@ -194,7 +250,7 @@ class Model:
 
     async def embed(self, texts: list[str]) -> list[list[float]]:
         """Embedding vectors of ``texts`` (for ``cosine`` similarity), with retries and limits."""
-        provider = self.context.provider(self.provider_name)
+        provider = self.context.provider(self.provider_name, self.role)
         embed = getattr(provider, "embed", None)
         if embed is None:
             raise ProviderRequestError(f"provider '{self.provider_name}' has no embedding models")
@@ -213,7 +269,8 @@ class Model:
         The first attempt is made directly; tenacity takes over only after a retryable error.
         """
         context = self.context
-        key = context.provider(self.provider_name).connection_key
+        provider = context.provider(self.provider_name, self.role)
+        key = provider.connection_key
         semaphore = context.semaphore(key)
         limiter = context.limiter(key)
         try:

@@ -147,7 +147,7 @@ async def _teacher_forced(
     learner_at = [i for i, turn in enumerate(trajectory) if turn.role == "user"]
     replies: dict[int, GenerateResponse] = {}
     failures: list[Exception] = []
-    model = context.model(spec.model)
+    model = context.model(spec.model, role="tutor")
 
     async def one(index: int) -> None:
         try:
@@ -178,7 +178,7 @@ async def _free_running(
     context: CallContext,
     responses: list[GenerateResponse],
 ) -> list[Turn]:
-    tutor = context.model(spec.model)
+    tutor = context.model(spec.model, role="tutor")
     history: list[Turn] = []
     if spec.persona is None:
         for turn in session.trajectory:
@@ -189,7 +189,7 @@ async def _free_running(
             responses.append(response)
             history.append(_tutor_turn(response))
         return history
-    learner = context.model(spec.learner_model)
+    learner = context.model(spec.learner_model, role="learner")
     card = persona_system_prompt(spec.persona, session)
     history.append(Turn(role="user", content=session_opening(session)))
     for turn_number in range(spec.max_turns):

@@ -7,8 +7,10 @@ from tutorloop.present.agreement import (
     render_rater_agreement,
 )
 from tutorloop.present.align import render_align_summary
+from tutorloop.present.ci_summary import append_summary, summary_markdown
 from tutorloop.present.costs import render_calibration, render_costs, render_next
 from tutorloop.present.gates import render_comparison, render_gates
+from tutorloop.present.junit import junit_xml, write_junit
 from tutorloop.present.learned import render_curve, render_cv
 from tutorloop.present.monitor import monitor_page, render_monitor
 from tutorloop.present.oaieval import render_final_report
@@ -19,7 +21,9 @@ from tutorloop.present.runs import render_problems, render_summary
 
 __all__ = [
     "ReportOptions",
+    "append_summary",
     "build_report",
+    "junit_xml",
     "monitor_page",
     "progress_bar",
     "render_agreement",
@@ -38,6 +42,8 @@ __all__ = [
     "render_problems",
     "render_rater_agreement",
     "render_summary",
+    "summary_markdown",
     "trend_svg",
+    "write_junit",
     "write_report",
 ]

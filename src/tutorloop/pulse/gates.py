@@ -58,15 +58,26 @@ def _condition(value: Any) -> Any:
     return value
 
 
+def _conditions_schema(schema: dict[str, Any]) -> None:
+    """In the JSON Schema, a gate is a ``'metric op number'`` string or a condition mapping."""
+    condition = schema.get("additionalProperties")
+    text = {"type": "string", "pattern": _CONDITION.pattern, "examples": ["fidelity_mean >= 0.8"]}
+    schema["additionalProperties"] = {"anyOf": [text, condition]} if condition else text
+
+
 class GatePolicy(BaseModel):
     """Required and advisory gates, and how many errored items still count as evidence."""
 
     model_config = ConfigDict(extra="forbid")
 
     schema_version: int = 1
-    required: dict[str, GateCondition] = Field(default_factory=dict)
+    required: dict[str, GateCondition] = Field(
+        default_factory=dict, json_schema_extra=_conditions_schema
+    )
     """Gates a release needs: a false one fails ``--fail-on-false`` and ``check-gates``."""
-    advisory: dict[str, GateCondition] = Field(default_factory=dict)
+    advisory: dict[str, GateCondition] = Field(
+        default_factory=dict, json_schema_extra=_conditions_schema
+    )
     """Gates that are reported (and written to status.json) but do not block."""
     error_budget: float = Field(default=0.0, ge=0.0, le=1.0)
     """Share of errored items above which every gate fails (the evidence is incomplete)."""

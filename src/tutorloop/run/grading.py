@@ -10,7 +10,7 @@ that are not stored yet.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import anyio
 
 from tutorloop._sync import off_event_loop
 from tutorloop.errors import Problem
-from tutorloop.generate import CallContext, CallPolicy, ProviderSettings
+from tutorloop.generate import CallContext, CallPolicy, Endpoint, ProviderSettings
 from tutorloop.load import (
     EvalItem,
     Item,
@@ -44,10 +44,15 @@ class ModelAccess:
     """How model-based graders reach their models (only used when a run has them)."""
 
     def __init__(
-        self, policy: CallPolicy | None = None, settings: ProviderSettings | None = None
+        self,
+        policy: CallPolicy | None = None,
+        settings: ProviderSettings | None = None,
+        endpoints: Mapping[str, Endpoint] | None = None,
     ) -> None:
         self.policy = policy or CallPolicy()
         self.settings = settings or ProviderSettings()
+        self.endpoints: dict[str, Endpoint] = dict(endpoints or {})
+        """Each role's endpoint (``judge``, ``grader``, or one a grader spec names)."""
 
 
 @off_event_loop
@@ -160,7 +165,9 @@ async def _grade_with_models(
     reach: ModelReach,
 ) -> None:
     ledger = sink.store.path.parent / "calls.db"
-    async with CallContext(access.policy, access.settings, ledger_path=ledger) as context:
+    async with CallContext(
+        access.policy, access.settings, ledger_path=ledger, endpoints=access.endpoints
+    ) as context:
         await grade_entries_async(
             entries, grader, models, context, sink, sink.run_id, options, progress, reach
         )

@@ -105,15 +105,15 @@ def prepare(models: ModelGrading, context: CallContext) -> tuple[list[GraderSpec
         python_graders=models.python_graders,
         bwrap_path=models.bwrap_path,
     )
-    needed = {env.model_name(m) for m in _models_of(graders)}
+    needed = {env.route(m) for m in _models_of(graders)}
     if models.judge_model:
-        needed.add(models.judge_model)
+        needed.add((models.judge_model, "judge"))
     if models.embedding_model:
-        embedder = context.model(models.embedding_model)
+        embedder = context.model(models.embedding_model, "grader")
         env.extras["embed"] = embedder.embed
-        needed.add(models.embedding_model)
-    for name in sorted(needed):
-        context.provider(split_model(name)[0])  # a missing key or unknown provider fails here
+        needed.add((models.embedding_model, "grader"))
+    for name, role in sorted(needed):
+        context.provider(split_model(name)[0], role)  # a missing key or unknown provider fails
     return graders, env
 
 

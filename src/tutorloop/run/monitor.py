@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tutorloop.analyse import DriftReport, metric_names, metric_value, time_series
+from tutorloop.analyse import DriftReport, metric_value, time_series, watched_metrics
 from tutorloop.run.alerts import current_drift
 from tutorloop.run.watch_config import WatchConfig
 from tutorloop.store import Store
@@ -62,7 +62,7 @@ def monitor_snapshot(store: Store, config: WatchConfig, *, top: int = 30) -> Mon
             "n": report.baseline_n,
         }
     metrics = []
-    for name in metric_names(current):
+    for name in watched_metrics(current):
         value = metric_value(current, name)
         if value is not None:
             metrics.append(

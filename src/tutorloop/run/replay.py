@@ -25,6 +25,7 @@ from tutorloop.generate import (
     CallContext,
     CallPolicy,
     CallStats,
+    Endpoint,
     PersonaCard,
     ProviderSettings,
     ReplaySpec,
@@ -64,6 +65,9 @@ class ReplayConfig(BaseModel):
     max_output_tokens: int | None = Field(default=None, ge=1)
     out_dir: Path | None = None
     """Artifact files go here (default: ``artifacts/<run id>`` beside the store)."""
+    endpoints: dict[str, Endpoint] = Field(default_factory=dict)
+    """Where the ``tutor`` and ``learner`` roles call their models, when not where the run's
+    default provider settings say (key variable names only, never keys)."""
 
 
 @dataclass
@@ -135,12 +139,14 @@ async def replay_paths_async(
     run_id = options.run_id or new_run_id()
     with Store.open(options.store_path) as store:
         ledger = store.path.parent / "calls.db"
-        async with CallContext(policy, settings, ledger_path=ledger, run_id=run_id) as context:
+        async with CallContext(
+            policy, settings, ledger_path=ledger, run_id=run_id, endpoints=config.endpoints
+        ) as context:
             for spec in specs:  # fail at start (a bad name, no key), not once per item
                 if spec.condition != "human":
-                    context.provider(split_model(spec.model)[0])
+                    context.provider(split_model(spec.model)[0], "tutor")
                 if spec.persona is not None:
-                    context.provider(split_model(spec.learner_model)[0])
+                    context.provider(split_model(spec.learner_model)[0], "learner")
             manifest = store.start_run(_manifest(run_id, paths, config, policy, specs))
             out_dir = config.out_dir or store.path.parent / "artifacts" / run_id
             report = ReplayReport(manifest=manifest, artifacts_dir=out_dir)

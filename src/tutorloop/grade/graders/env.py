@@ -8,6 +8,9 @@ from typing import Any, Literal
 from tutorloop.generate import CallContext
 from tutorloop.grade.graders.templates import TemplateRenderer
 
+GRADER_ROLE = "grader"
+"""The role model graders call in unless their spec names an endpoint."""
+
 
 @dataclass
 class GradeEnv:
@@ -31,6 +34,22 @@ class GradeEnv:
 
     def model_name(self, spec_model: str) -> str:
         """The ``provider/model`` a model grader calls."""
+        return self.route(spec_model)[0]
+
+    def route(self, spec_model: str) -> tuple[str, str]:
+        """``(provider/model, role)`` of a model grader whose spec names ``spec_model``.
+
+        A spec's model may name an endpoint of the run (``judge``, or any configured endpoint):
+        the grader then calls that endpoint's model there. Otherwise it calls in the ``grader``
+        role: ``--grader-model`` when given, else the spec's model (a bare name gets the
+        default provider).
+        """
+        endpoints = self.calls.endpoints if self.calls is not None else {}
         if self.grader_model:
-            return self.grader_model
-        return spec_model if "/" in spec_model else f"{self.default_provider}/{spec_model}"
+            return self.grader_model, GRADER_ROLE
+        if "/" not in spec_model and spec_model in endpoints:
+            assert self.calls is not None
+            return self.calls.endpoint_model(spec_model), spec_model
+        if "/" in spec_model:
+            return spec_model, GRADER_ROLE
+        return f"{self.default_provider}/{spec_model}", GRADER_ROLE

@@ -94,8 +94,9 @@ class _ModelGrader(GraderSpec):
             raise _Refused("no model access: name a grader model (--grader-model) or a provider")
         messages = self._messages(item, sample, env)
         params = self.sampling_params or SamplingParams()
+        model, role = env.route(self.model)
         request = GenerateRequest(
-            model=env.model_name(self.model),
+            model=model,
             messages=messages,
             temperature=params.temperature,
             top_p=params.top_p,
@@ -114,7 +115,7 @@ class _ModelGrader(GraderSpec):
         )
         prompt = json.dumps([m.model_dump() for m in messages], sort_keys=True)
         prompt_sha = hashlib.sha256(prompt.encode("utf-8")).hexdigest()
-        response = await env.calls.model(request.model).generate(request)
+        response = await env.calls.model(model, role).generate(request)
         try:
             result, reason = read_reply(response.text, context.get("labels"))
         except UnreadableReply as exc:

@@ -58,7 +58,7 @@ class AlignJudgeGrader(GraderSpec):
         if not isinstance(prompt, str):
             users = [m.get("content") for m in conversation if m.get("role") == "user"]
             prompt = str(users[-1]) if users else ""
-        model = env.model_name(self.model)
+        model, role = env.route(self.model)
         request = judge_request(
             model,
             judge_prompt,
@@ -71,7 +71,7 @@ class AlignJudgeGrader(GraderSpec):
         prompt_sha = hashlib.sha256(request.messages[-1].content.encode("utf-8")).hexdigest()
         preference = item_kind(judge_prompt) == "preference"
         try:
-            response = await env.calls.model(model).generate(request)
+            response = await env.calls.model(model, role).generate(request)
             if preference:
                 _, found = read_preference(response.text, judge_prompt)
             else:

@@ -170,7 +170,7 @@ class StructuredJudge:
             purpose=Purpose.SESSION_JUDGE,
             context=context,
         )
-        response = await self.context.model(self.model).generate(request)
+        response = await self.context.model(self.model, role="judge").generate(request)
         return response.text
 
     def _result(self, session_id: str, reply: JudgeReply, trajectory: list[Turn]) -> GraderResult:

@@ -29,7 +29,7 @@ from tutorloop.present.report.judge import JudgeSection, judge_section
 from tutorloop.present.report.labels import ExtraSection, label_sections
 from tutorloop.present.report.sessions import SessionView, by_cause, queue_sessions
 from tutorloop.present.report.trend import trend_sections
-from tutorloop.pulse import GateReport, evaluate_gates, load_policy
+from tutorloop.pulse import GatePolicy, GateReport, evaluate_gates, load_policy
 from tutorloop.records import SEVERITY_ORDER, EvalResult, RunManifest
 from tutorloop.store import Store
 
@@ -148,6 +148,8 @@ class ReportOptions:
     """End of that range (a watch run's report shows its own bucket without either)."""
     trend_step: float | None = None
     """Seconds per point of the trend charts."""
+    policy: GatePolicy | None = None
+    """A gate policy given as an object (e.g. the project config's); wins over ``policy_path``."""
 
 
 def collect(run_id: str, options: ReportOptions | None = None) -> ReportData:
@@ -163,7 +165,7 @@ def collect(run_id: str, options: ReportOptions | None = None) -> ReportData:
     if max_sessions < 0:
         raise ConfigError(f"must be 0 or more, got {max_sessions}", field="max_sessions")
     policy_file = Path(policy_path) if policy_path is not None else bundled_policy()
-    policy = load_policy(policy_file)
+    policy = opts.policy or load_policy(policy_file)
     with Store.open(store_path) as store:
         manifest = store.get_run(run_id)
         if compare is not None:
@@ -199,7 +201,13 @@ def collect(run_id: str, options: ReportOptions | None = None) -> ReportData:
         manifest=manifest,
         summary=summary,
         tally=tally,
-        policy_name="bundled Study Mode policy" if policy_path is None else str(policy_file),
+        policy_name=(
+            "the project config's policy"
+            if opts.policy is not None
+            else "bundled Study Mode policy"
+            if policy_path is None
+            else str(policy_file)
+        ),
         gates=gates,
         conditions_ab=conditions_ab,
         runs_ab=runs_ab,

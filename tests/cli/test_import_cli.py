@@ -65,3 +65,18 @@ def test_imported_logs_replay_through_a_model_and_grade(tmp_path):
     graded = run("grade", "r1", "--json", cwd=tmp_path)
     assert graded.returncode == 0, graded.stdout + graded.stderr
     assert json.loads(graded.stdout)["summary"]["items"] == 4
+
+
+def test_grade_and_replay_take_the_format_of_their_inputs(tmp_path):
+    chat = FIXTURES / "good" / "openai_chat.jsonl"
+    forced = run("grade", str(chat), "--format", "openai-chat", "--json", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert json.loads(forced.stdout)["summary"]["items"] >= 1
+    wrong = run("grade", str(chat), "--format", "csv", "--json", cwd=tmp_path)
+    assert json.loads(wrong.stdout)["problems"], "a chat log read as CSV is reported, not graded"
+    unknown = run("grade", str(chat), "--format", "otlp", cwd=tmp_path)
+    assert unknown.returncode == 2 and "otel" in unknown.stderr
+    replay = run("replay", str(FIXTURES / "good" / "turns.csv"), "--format", "csv",
+                 "--model", "sim/base", "--condition", "base", "--json", cwd=tmp_path)  # fmt: skip
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert json.loads(replay.stdout)["replayed"] == 2

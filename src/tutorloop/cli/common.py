@@ -23,6 +23,31 @@ StoreOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead.")]
 
 
+def _known_format(value: str | None) -> str | None:
+    """``value`` when it names a log format the loader reads (None: detect each file's)."""
+    if value is None:
+        return None
+    from tutorloop.errors import ConfigError
+    from tutorloop.load.importers import check_format
+
+    try:
+        check_format(value)
+    except ConfigError as exc:
+        raise typer.BadParameter(exc.message.removeprefix(f"field '{exc.field}': ")) from None
+    return value
+
+
+LogFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="Read every file as this log format (openai-chat, langfuse, otel, csv, ...; "
+        "else detected per file).",
+        callback=_known_format,
+    ),
+]
+
+
 def print_json(data: Any) -> None:
     """Write ``data`` to stdout as indented JSON (non-ASCII kept)."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

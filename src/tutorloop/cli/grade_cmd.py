@@ -24,7 +24,7 @@ from tutorloop.cli.call_options import (
     Timeout,
     call_flags,
 )
-from tutorloop.cli.common import JsonOpt, StoreOpt, print_json, problem_json
+from tutorloop.cli.common import JsonOpt, LogFormatOpt, StoreOpt, print_json, problem_json
 from tutorloop.cli.project_options import (
     JudgeBaseUrl,
     JudgeKeyEnv,
@@ -66,10 +66,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
     @app.command()
     def validate(
         paths: Annotated[list[Path], typer.Argument(help="Session files, folders or JSONL files.")],
-        fmt: Annotated[
-            str | None,
-            typer.Option("--format", help="Read every file as this log format (else detected)."),
-        ] = None,
+        fmt: LogFormatOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Check inputs without grading: every problem of every file in one pass (exit 1 if any)."""
@@ -146,6 +143,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
                 help="For cosine similarity, e.g. openai/text-embedding-3-large.",
             ),
         ] = None,
+        fmt: LogFormatOpt = None,
         learned: Annotated[
             list[Path] | None,
             typer.Option(
@@ -202,7 +200,9 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
                 field="PATHS",
             )
         store = project.paths.store
-        grade_config = GradeConfig(learned=learned or [], decide=project.thresholds.decide())
+        grade_config = GradeConfig(
+            learned=learned or [], decide=project.thresholds.decide(), input_format=fmt
+        )
         if project.grade.heuristics is not None:
             grade_config.heuristics = load_heuristic_config(project.grade.heuristics)
         options = RunConfig(run_id=run_id, store_path=store)
@@ -220,6 +220,8 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             name: e for name, e in project.endpoints.items() if name not in ("tutor", "learner")
         }
         access = ModelAccess(call_policy(project), default_settings(base_url, api, key_env), routed)
+        if ray_cmd.use_ray(engine):
+            ray_cmd.refuse_log_format(fmt)
         if ray_cmd.use_ray(engine) and any(e.routes for e in routed.values()):
             raise ConfigError(
                 "per-role endpoints are not available with --engine ray: give the judge and "

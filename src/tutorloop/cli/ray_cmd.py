@@ -128,3 +128,13 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             )
         if report.problems:
             raise typer.Exit(1)
+
+
+def refuse_log_format(fmt: str | None) -> None:
+    """Refuse ``--format`` on Ray: its workers read tutorloop's own session files only."""
+    if fmt is not None:
+        raise ConfigError(
+            "--engine ray reads tutorloop session files only: convert the logs first with "
+            "'tutorloop import LOGS --to sessions.jsonl', then run on the converted file",
+            field="--format",
+        )

@@ -23,6 +23,7 @@ from tutorloop.cli.call_options import (
     Timeout,
     call_flags,
 )
+from tutorloop.cli.common import LogFormatOpt
 from tutorloop.cli.project_options import (
     KeyEnv,
     LearnerBaseUrl,
@@ -126,6 +127,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             typer.Option("--fail-on-error", help="Errors allowed: count (3) or fraction (0.1)."),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+        fmt: LogFormatOpt = None,
         engine: ray_cmd.Engine = "local",
         ray_address: ray_cmd.RayAddress = None,
         ray_actors: ray_cmd.RayActors = 2,
@@ -175,6 +177,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             max_turns=section.max_turns,
             out_dir=project.paths.artifacts,
             endpoints={r: e for r, e in project.endpoints.items() if r in ("tutor", "learner")},
+            input_format=fmt,
         )
         policy = call_policy(project)
         settings = default_settings(base_url, api, key_env)
@@ -183,6 +186,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         )
         options = RunConfig(run_id=run_id, store_path=project.paths.store)
         if ray_cmd.use_ray(engine):
+            ray_cmd.refuse_log_format(fmt)
             if any(e.routes for e in config.endpoints.values()):
                 raise ConfigError(
                     "per-role endpoints are not available with --engine ray: give the tutor "

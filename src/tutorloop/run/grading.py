@@ -77,7 +77,8 @@ def grade_paths(
     with Store.open(options.store_path) as store:
         settings = _settings(grader, models)
         manifest = store.start_run(new_manifest(run_id, "grade", paths, settings))
-        return _grade(iter_inputs(paths), grader, store, manifest.run_id, options, progress,
+        inputs = iter_inputs(paths, grader.config.input_format)
+        return _grade(inputs, grader, store, manifest.run_id, options, progress,
                       models, access)  # fmt: skip
 
 
@@ -101,13 +102,16 @@ def grade_run(
         return _grade(entries, grader, store, run_id, options, progress, models, access)
 
 
-def iter_inputs(paths: Sequence[str | Path]) -> Iterator[Entry]:
-    """Sessions and artifacts, or dataset items (``{"item": ...}`` JSONL) path by path."""
+def iter_inputs(paths: Sequence[str | Path], fmt: str | None = None) -> Iterator[Entry]:
+    """Sessions and artifacts, or dataset items (``{"item": ...}`` JSONL) path by path.
+
+    ``fmt`` reads every log file as that format (None: detected per file).
+    """
     for path in paths:
-        if Path(path).is_file() and looks_like_eval_items(path):
+        if fmt is None and Path(path).is_file() and looks_like_eval_items(path):
             yield from iter_eval_items(path)
         else:
-            yield from iter_loaded([path])
+            yield from iter_loaded([path], fmt=fmt)
 
 
 def _settings(grader: SessionGrader, models: ModelGrading | None) -> dict[str, object]:

@@ -68,6 +68,9 @@ class ReplayConfig(BaseModel):
     endpoints: dict[str, Endpoint] = Field(default_factory=dict)
     """Where the ``tutor`` and ``learner`` roles call their models, when not where the run's
     default provider settings say (key variable names only, never keys)."""
+    input_format: str | None = None
+    """Read every input file as this log format (``openai-chat``, ``langfuse``, ...; see
+    ``tutorloop import``); None: each file's format is detected from its first records."""
 
 
 @dataclass
@@ -156,10 +159,10 @@ async def replay_paths_async(
                 if progress:
                     progress(done, total=total, cost_usd=context.stats.cost_usd)
 
+            work = replay_work(iter_loaded(paths, fmt=config.input_format), specs)
             engine = await run_async(
-                replay_work(iter_loaded(paths), specs), replay_worker(context), sink, options,
-                told, concurrency=policy.concurrency,
-            )  # fmt: skip
+                work, replay_worker(context), sink, options, told, concurrency=policy.concurrency
+            )
             report.resumed = engine.resumed
             report.stats = context.stats
         counts = store.count_artifacts(run_id)

@@ -50,6 +50,9 @@ class GradeConfig(BaseModel):
     decide: DecideConfig = Field(default_factory=DecideConfig)
     learned: list[Path] = Field(default_factory=list)
     """Learned grader folders (``tutorloop learn train``); each grades every tutor turn."""
+    input_format: str | None = None
+    """Read every input file as this log format (``openai-chat``, ``langfuse``, ...; see
+    ``tutorloop import``); None: each file's format is detected from its first records."""
 
 
 class SessionGrader:

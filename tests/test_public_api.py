@@ -52,7 +52,7 @@ PUBLIC = {
         "pick_windows", "policy_cost", "policy_costs", "predictions_from_records",
         "predictions_from_results", "rank_items", "rank_next", "rater_agreement", "run_metrics",
         "run_source", "score_labels", "summarize", "time_series", "turn_grader", "turn_items",
-        "watched_metrics", "wilson", "wilson_interval", "write_next_file",
+        "watched_metrics", "wilson_interval", "write_next_file",
     ],
     "tutorloop.api": [
         "AlignRun", "GradeRun", "Input", "Inputs", "Progress", "Record", "ReplayRun",

@@ -3,7 +3,7 @@
 import json
 
 from tests.grade.test_model_grading import run, some_sessions
-from tutorloop.analyse import judge_agreement, judge_metrics, wilson
+from tutorloop.analyse import judge_agreement, judge_metrics, wilson_interval
 from tutorloop.grade import audit_pick
 from tutorloop.pulse import GatePolicy, evaluate_gates
 from tutorloop.store import JudgeCheckCounts, Store
@@ -19,7 +19,7 @@ def test_the_audit_pick_is_seeded_by_key_and_near_its_share():
 
 
 def test_wilson_intervals_and_gate_metrics():
-    low, high = wilson(8, 10)
+    low, high = wilson_interval(8, 10)
     assert 0.49 < low < 0.5 and 0.94 < high < 0.95
     rows = judge_agreement(
         [

@@ -44,7 +44,7 @@ from .drift import (
     watched_metrics,
     wilson_interval,
 )
-from .judge_audit import JudgeAgreement, judge_agreement, judge_metrics, wilson
+from .judge_audit import JudgeAgreement, judge_agreement, judge_metrics
 from .labelling import (
     HEURISTIC,
     TurnGrader,
@@ -140,7 +140,6 @@ __all__ = [
     "turn_grader",
     "turn_items",
     "watched_metrics",
-    "wilson",
     "wilson_interval",
     "write_next_file",
 ]

@@ -12,10 +12,8 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 
+from tutorloop.analyse.drift import wilson_interval
 from tutorloop.store import JudgeCheckCounts
-
-CONFIDENCE = 0.95
-"""The level of the Wilson score intervals."""
 
 
 class JudgeAgreement(BaseModel):
@@ -40,14 +38,6 @@ class JudgeAgreement(BaseModel):
     """The 95 % Wilson score interval of ``rate``."""
 
 
-def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """The Wilson score interval of ``successes / n`` (scipy's ``binomtest``)."""
-    from scipy.stats import binomtest
-
-    interval = binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
-    return round(float(interval.low), 4), round(float(interval.high), 4)
-
-
 def judge_agreement(counts: Iterable[JudgeCheckCounts]) -> list[JudgeAgreement]:
     """Agreement with its interval for every (heuristics version, judge, check) counted."""
     out = []
@@ -55,7 +45,7 @@ def judge_agreement(counts: Iterable[JudgeCheckCounts]) -> list[JudgeAgreement]:
         low = high = rate = None
         if c.compared:
             rate = round(c.agreed / c.compared, 4)
-            low, high = wilson(c.agreed, c.compared)
+            low, high = (round(x, 4) for x in wilson_interval(c.agreed, c.compared))
         out.append(
             JudgeAgreement(
                 heuristic_version=c.heuristic_version,

@@ -80,9 +80,39 @@ def test_labels_export_writes_a_label_file_agreement_reads(
     assert json.loads(again)
 
 
+def test_exported_turn_labels_carry_the_dialogue_and_the_turn(tmp_path: Path) -> None:
+    path = tmp_path / "tutorloop.db"
+    tutorloop.grade(bundled_sessions(), run=RunConfig(run_id="turns", store_path=path))
+    with Store.open(path) as store:
+        key, result = next((k, r) for k, r in store.iter_results("turns") if r is not None)
+    session = json.loads((bundled_sessions() / f"{result.session_id}.json").read_text("utf-8"))
+    roles = [t["role"] for t in session["trajectory"]]
+    turn = roles.index("assistant", 1)  # a tutor turn after the learner spoke
+    with Store.open(path) as store:
+        store.labels.add(
+            [
+                LabelInput(
+                    run_id="turns",
+                    item_key=key,
+                    dimension="Providing_Guidance",
+                    turn=turn,
+                    value="Yes",
+                )
+            ],
+            rater="alice",
+            actor="alice",
+        )
+    out = tmp_path / "labels.jsonl"
+    invoke("labels", "export", "--run", "turns", "--store", str(path), "--out", str(out))
+    (line,) = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert line["item_id"] == f"{result.session_id}/turn-{turn}"
+    assert line["item"]["response"] == session["trajectory"][turn]["content"]
+    assert session["trajectory"][turn - 1]["content"] in line["item"]["history"]
+
+
 def test_the_report_shows_agreement_with_the_reviewers_labels(store_path: Path) -> None:
     html = build_report(RUN, ReportOptions(store_path=store_path))
-    assert "Agreement with human labels" in html
+    assert "Agreement with people" in html
     assert (
         f"reviewers&#39; labels of run {RUN}" in html or f"reviewers' labels of run {RUN}" in html
     )

@@ -22,7 +22,11 @@ from tutorloop.analyse import (
 )
 from tutorloop.load import LabelFormat, LabelSet, read_labels, review_labelset, write_labels
 from tutorloop.present import render_agreement, render_label_counts, render_rater_agreement
+from tutorloop.present.report.sources import Wanted, find_trajectories
 from tutorloop.store import Store
+
+_SPEAKER = {"user": "Student", "assistant": "Tutor"}
+"""How a turn's speaker is written in a turn item's history (as label files and MRBench)."""
 
 FormatOpt = Annotated[
     str,
@@ -82,14 +86,47 @@ def labels_or_stored(
             param_hint="--labels",
         )
     with Store.open(store) as opened:
-        labels = [label for run in stored for label in opened.labels.current(run)]
-    if not labels and required:
+        labelset = stored_labels(opened, stored)
+    if not labelset.labels and required:
         raise typer.BadParameter(
             f"no reviewer has labelled run {', '.join(stored)} yet: label it at /review "
             "(tutorloop serve), or give --labels FILE",
             param_hint="--labels",
         )
-    return review_labelset(labels, f"reviewers' labels of {', '.join(stored)}")
+    return labelset
+
+
+def stored_labels(store: Store, runs: list[str], *, history: bool = False) -> LabelSet:
+    """The reviewers' labels of ``runs`` (each rater's newest, or every one with ``history``).
+
+    A tutor turn's item carries the dialogue before the turn and the turn itself, from the
+    run's replays, the records kept with its grades, or its session files, so turn graders
+    (``--model``) and ``learn train`` can read what was labelled.
+    """
+    table = store.labels
+    labels = [
+        label
+        for run in runs
+        for label in (table.find(run_id=run) if history else table.current(run))
+    ]
+    labelset = review_labelset(labels, f"reviewers' labels of {', '.join(runs)}")
+    wanted: dict[str, dict[str, Wanted]] = defaultdict(dict)
+    for label in labels:
+        if label.turn is not None and label.session_id is not None:
+            item = store.get_item(label.run_id, label.item_key)
+            source = item.source if item is not None else None
+            wanted[label.run_id][label.item_key] = Wanted(label.session_id, source)
+    found = {run: find_trajectories(store, run, keys) for run, keys in wanted.items()}
+    for label in labels:
+        trajectory = found.get(label.run_id, {}).get(label.item_key)
+        if trajectory is None or label.turn is None or label.turn >= len(trajectory.graded):
+            continue
+        before = trajectory.graded[: label.turn]
+        history_text = "\n".join(f"{_SPEAKER.get(t.role, t.role)}: {t.content}" for t in before)
+        labelset.items[label.item_id] = labelset.items[label.item_id].model_copy(
+            update={"history": history_text, "response": trajectory.graded[label.turn].content}
+        )
+    return labelset
 
 
 def _raters(labelset: LabelSet) -> list[RaterAgreement]:
@@ -188,20 +225,15 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
     ) -> None:
         """Write the reviewers' labels of stored runs as a tutorloop JSONL label file."""
         with Store.open(store) as opened:
-            labels = [
-                label
-                for one in run
-                for label in (
-                    opened.labels.find(run_id=one) if history else opened.labels.current(one)
-                )
-            ]
-        labelset = review_labelset(labels, f"reviewers' labels of {', '.join(run)}")
+            labelset = stored_labels(opened, run, history=history)
         write_labels(out, labelset.labels, labelset.items)
         render_label_counts(console, labelset)
         raters = _raters(labelset) if len(labelset.raters()) > 1 else []
         if raters:
             render_rater_agreement(console, raters)
-        console.print(f"wrote {len(labels)} labels to {out}", highlight=False, soft_wrap=True)
+        console.print(
+            f"wrote {len(labelset.labels)} labels to {out}", highlight=False, soft_wrap=True
+        )
 
     app.add_typer(group)
 

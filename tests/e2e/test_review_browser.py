@@ -198,4 +198,4 @@ def test_a_reviewer_labels_in_the_browser_and_the_labels_flow_on(
     scores = json.loads(agreement.stdout)
     assert {first, second} <= {s["dimension"] for s in scores}
     report = unescape(build_report(RUN, ReportOptions(store_path=store)))
-    assert "Agreement with human labels" in report and f"reviewers' labels of run {RUN}" in report
+    assert "Agreement with people" in report and f"reviewers' labels of run {RUN}" in report

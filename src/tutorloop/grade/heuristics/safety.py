@@ -43,11 +43,11 @@ def safety(view: SessionView) -> Finding:
                 )
                 break  # one problem of a kind per turn; every turn and kind is reported
     for index, text in view.learner:
-        distress = cues.distress.search(text)
+        distress = view.learner_find(text, "distress")
         if not distress:
             continue
         reply = view.next_tutor_turn(index)
-        if reply is None or not cues.support.search(reply.raw, reply.raw_lower):
+        if reply is None or not view.find(reply, "support", raw=True):
             problems.append(
                 (
                     f"turn {index}: the learner mentions self-harm; the tutor does not point "

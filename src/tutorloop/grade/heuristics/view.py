@@ -10,13 +10,14 @@ from tutorloop.grade.heuristics.actions import tag_actions
 from tutorloop.grade.heuristics.anchors import Cue
 from tutorloop.grade.heuristics.config import HeuristicConfig
 from tutorloop.grade.heuristics.cues import Cues
-from tutorloop.grade.heuristics.text import TurnText, read_turn
+from tutorloop.grade.heuristics.memo import FeatureCache
+from tutorloop.grade.heuristics.text import TurnText
 from tutorloop.records import EvalCheck, Evidence, Turn
 
 
 @dataclass
 class SessionView:
-    """The trajectory with every tutor turn analysed, and a memo of cue searches."""
+    """The trajectory with every tutor turn analysed (its text's features shared and cached)."""
 
     trajectory: list[Turn]
     tutor: list[TurnText]
@@ -24,10 +25,9 @@ class SessionView:
     learner_profile: dict[str, Any] | None
     cues: Cues
     config: HeuristicConfig
+    memo: FeatureCache
     actions: list[list[str]] = field(default_factory=list)
     """The action tags of each tutor turn, in order."""
-    _session_text: dict[bool, str] = field(default_factory=dict)
-    _session_may: dict[tuple[str, bool], bool] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -36,44 +36,54 @@ class SessionView:
         cues: Cues,
         config: HeuristicConfig,
         learner_profile: dict[str, Any] | None = None,
+        memo: FeatureCache | None = None,
     ) -> SessionView:
         """Analyse every tutor turn of ``trajectory`` once, then tag its actions."""
+        if memo is None:
+            memo = FeatureCache(cues, config.rhetorical_answer_min_tokens)
         tutor = []
         learner = []
         for i, turn in enumerate(trajectory):
             if turn.role == "assistant":
-                tutor.append(read_turn(i, turn.content, cues, config.rhetorical_answer_min_tokens))
+                tutor.append(TurnText(i, memo.tutor(turn.content)))
             else:
                 learner.append((i, turn.content))
-        view = cls(trajectory, tutor, learner, learner_profile, cues, config)
-        view.actions = [tag_actions(turn, view) for turn in tutor]
+        view = cls(trajectory, tutor, learner, learner_profile, cues, config, memo)
+        tagged = []
+        for text in tutor:
+            tags = text.features.tags
+            if tags is None:
+                tags = text.features.tags = tag_actions(text, view)
+            tagged.append(tags)
+        view.actions = tagged
         return view
 
     def find(self, turn: TurnText, cue: str, *, raw: bool = False) -> re.Match[str] | None:
         """Search ``turn`` (its masked prose, or ``raw`` text) for the cue called ``cue``.
 
-        Each search is made once per turn; a cue none of whose anchors occur anywhere in the
-        session's tutor text is not searched turn by turn at all.
+        Each search is made once per distinct text.
         """
+        features = turn.features
         key = (cue, raw)
-        if key in turn.found:
-            return turn.found[key]
+        found = features.found
+        if key in found:
+            return found[key]
         compiled: Cue = getattr(self.cues, cue)
-        may = self._session_may.get(key)
-        if may is None:
-            text = self._session_text.get(raw)
-            if text is None:
-                parts = (t.raw_lower if raw else t.masked_lower for t in self.tutor)
-                text = self._session_text[raw] = "\n".join(parts)
-            may = self._session_may[key] = compiled.may_match(text)
-        found = None
-        if may:
-            if raw:
-                found = compiled.search(turn.raw, turn.raw_lower)
-            else:
-                found = compiled.search(turn.masked, turn.masked_lower)
-        turn.found[key] = found
-        return found
+        if raw:
+            match = compiled.search(features.raw, features.raw_lower)
+        else:
+            match = compiled.search(features.masked, features.masked_lower)
+        found[key] = match
+        return match
+
+    def learner_find(self, text: str, cue: str) -> re.Match[str] | None:
+        """Search a learner turn's ``text`` for the cue called ``cue`` (once per distinct text)."""
+        found = self.memo.learner(text).found
+        if cue in found:
+            return found[cue]
+        compiled: Cue = getattr(self.cues, cue)
+        match = found[cue] = compiled.search(text)
+        return match
 
     def next_tutor_turn(self, after: int) -> TurnText | None:
         """The first tutor turn after trajectory index ``after``."""

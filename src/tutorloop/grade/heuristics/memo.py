@@ -1,0 +1,78 @@
+"""Per-text work of the heuristics, done once per distinct text and kept in bounded caches.
+
+Everything the checks compute from one turn's text alone (the masked prose, sentences, asks,
+cue matches, action tags, content words) is the same wherever that text occurs, and tutoring
+sessions repeat themselves: greetings, check-ins, templated hints, a tutor model's habits. So a
+:class:`FeatureCache` keeps the features of recent texts; a text seen again costs a dictionary
+lookup. Each cache holds at most ``limit`` entries and is emptied when full, so memory stays
+flat however many sessions are graded. Results never depend on what is cached.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from tutorloop.grade.heuristics.cues import Cues
+from tutorloop.grade.heuristics.text import TurnFeatures, read_features
+
+LIMIT = 4096
+"""Entries per cache (tutor texts are a few hundred characters: a few MiB at most)."""
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True, eq=False)
+class LearnerFeatures:
+    """What the checks found in one learner text, filled on first use."""
+
+    found: dict[str, re.Match[str] | None] = field(default_factory=dict)
+    """Cue searches already made (keyed by cue name)."""
+    words: frozenset[str] | None = None
+    """Content words of the text (see :mod:`~.progress`)."""
+    stuck: bool | None = None
+    """Whether the learner says they are stuck."""
+
+
+def _bounded(cache: dict[str, T], limit: int) -> dict[str, T]:
+    if len(cache) >= limit:
+        cache.clear()
+    return cache
+
+
+class FeatureCache:
+    """Bounded caches of tutor-turn features and of learner-text cue matches and words."""
+
+    def __init__(self, cues: Cues, rhetorical_min_tokens: int, limit: int = LIMIT) -> None:
+        self.cues = cues
+        self.rhetorical_min_tokens = rhetorical_min_tokens
+        self.limit = limit
+        self._tutor: dict[str, TurnFeatures] = {}
+        self._learner: dict[str, LearnerFeatures] = {}
+        self._similar: dict[tuple[str, str], float] = {}
+
+    def tutor(self, text: str) -> TurnFeatures:
+        """The features of a tutor turn's ``text``."""
+        found = self._tutor.get(text)
+        if found is None:
+            found = read_features(text, self.cues, self.rhetorical_min_tokens)
+            _bounded(self._tutor, self.limit)[text] = found
+        return found
+
+    def learner(self, text: str) -> LearnerFeatures:
+        """The features of a learner turn's ``text``."""
+        found = self._learner.get(text)
+        if found is None:
+            found = _bounded(self._learner, self.limit)[text] = LearnerFeatures()
+        return found
+
+    def similar(self, a: str, b: str) -> float | None:
+        """A similarity of two texts already computed, if any."""
+        return self._similar.get((a, b))
+
+    def keep_similar(self, a: str, b: str, value: float) -> None:
+        """Remember the similarity of ``a`` and ``b``."""
+        if len(self._similar) >= 4 * self.limit:
+            self._similar.clear()
+        self._similar[(a, b)] = value

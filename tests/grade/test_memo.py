@@ -1,0 +1,39 @@
+"""The heuristics' per-text caches: shared features, bounded size, same results."""
+
+from __future__ import annotations
+
+from tutorloop.grade.heuristics import HeuristicConfig
+from tutorloop.grade.heuristics.cues import Cues
+from tutorloop.grade.heuristics.memo import FeatureCache
+from tutorloop.grade.heuristics.text import read_features
+
+
+def test_a_text_seen_again_shares_its_features() -> None:
+    config = HeuristicConfig()
+    memo = FeatureCache(Cues.from_config(config), config.rhetorical_answer_min_tokens)
+    first = memo.tutor("What do you already know? Try it.")
+    assert memo.tutor("What do you already know? Try it.") is first
+    assert memo.learner("ok") is memo.learner("ok")
+
+
+def test_caches_stay_bounded() -> None:
+    config = HeuristicConfig()
+    memo = FeatureCache(Cues.from_config(config), config.rhetorical_answer_min_tokens, limit=8)
+    for i in range(100):
+        memo.tutor(f"turn {i}?")
+        memo.learner(f"reply {i}")
+        memo.keep_similar(f"a{i}", f"b{i}", 0.5)
+    assert len(memo._tutor) <= 8
+    assert len(memo._learner) <= 8
+    assert len(memo._similar) <= 32
+
+
+def test_cached_features_equal_fresh_ones() -> None:
+    config = HeuristicConfig()
+    cues = Cues.from_config(config)
+    memo = FeatureCache(cues, config.rhetorical_answer_min_tokens)
+    text = "Nice. Is it 3? Or is it 4? Think about it: why does this work?"
+    cached = memo.tutor(text)
+    fresh = read_features(text, cues, config.rhetorical_answer_min_tokens)
+    assert [s.text for s in cached.asks] == [s.text for s in fresh.asks]
+    assert (cached.tokens, cached.discounted) == (fresh.tokens, fresh.discounted)

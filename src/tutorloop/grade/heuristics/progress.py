@@ -22,8 +22,7 @@ from __future__ import annotations
 import re
 
 from tutorloop.grade.heuristics.text import Sentence, TurnText
-from tutorloop.grade.heuristics.view import Finding, SessionView, span, whole
-from tutorloop.records import Evidence
+from tutorloop.grade.heuristics.view import Finding, SessionView, Span, span, whole
 
 REPEAT_SIMILARITY = 0.85
 """Two tutor turns at least this similar (rapidfuzz ratio, 0–1) count as a repetition."""
@@ -174,7 +173,7 @@ def _similar(view: SessionView, a: TurnText, b: TurnText) -> float:
     return value
 
 
-def _repetition(view: SessionView) -> list[tuple[str, list[Evidence]]]:
+def _repetition(view: SessionView) -> list[tuple[str, list[Span]]]:
     tutor = view.tutor
     repeats = []
     for j, turn in enumerate(tutor[1:], 1):
@@ -201,7 +200,7 @@ def _repetition(view: SessionView) -> list[tuple[str, list[Evidence]]]:
     return problems
 
 
-def _uptake(view: SessionView) -> list[tuple[str, list[Evidence]]]:
+def _uptake(view: SessionView) -> list[tuple[str, list[Span]]]:
     attempts = []
     for index, text in view.learner:
         if index < view.tutor[0].index or view.learner_find(text, "answer_request"):
@@ -223,7 +222,7 @@ def _uptake(view: SessionView) -> list[tuple[str, list[Evidence]]]:
     return []
 
 
-def _movement(view: SessionView) -> list[tuple[str, list[Evidence]]]:
+def _movement(view: SessionView) -> list[tuple[str, list[Span]]]:
     tutor = view.tutor
     refusing = [t for t in tutor if view.find(t, "refusal", raw=True)]
     problems = []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
+
+from pydantic import TypeAdapter
 
 from tutorloop.grade.heuristics.actions import tag_actions
 from tutorloop.grade.heuristics.anchors import Cue
@@ -12,7 +14,7 @@ from tutorloop.grade.heuristics.config import HeuristicConfig
 from tutorloop.grade.heuristics.cues import Cues
 from tutorloop.grade.heuristics.memo import FeatureCache
 from tutorloop.grade.heuristics.text import TurnText
-from tutorloop.records import EvalCheck, Evidence, Turn
+from tutorloop.records import EvalCheck, Turn
 
 
 @dataclass
@@ -90,13 +92,22 @@ class SessionView:
         return next((t for t in self.tutor if t.index > after), None)
 
 
-def span(turn: int, text: str, start: int, end: int) -> Evidence:
+class Span(TypedDict):
+    """An :class:`~tutorloop.records.Evidence` before validation (all checks' at once)."""
+
+    turn: int
+    start: int
+    end: int
+    text: str
+
+
+def span(turn: int, text: str, start: int, end: int) -> Span:
     """Evidence for ``text[start:end]`` of turn ``turn`` (trimmed to 200 characters)."""
     end = min(end, start + 200)
-    return Evidence(turn=turn, start=start, end=end, text=text[start:end])
+    return {"turn": turn, "start": start, "end": end, "text": text[start:end]}
 
 
-def whole(turn: TurnText) -> Evidence:
+def whole(turn: TurnText) -> Span:
     """Evidence for a whole tutor turn."""
     return span(turn.index, turn.raw, 0, len(turn.raw))
 
@@ -108,22 +119,29 @@ class Finding:
     passed: bool
     confidence: float
     reason: str
-    evidence: list[Evidence]
+    evidence: list[Span]
 
-    def to_check(self, name: str, config: HeuristicConfig, version: str) -> EvalCheck:
-        """An :class:`EvalCheck`, *unsure* when confidence is below the config's bar."""
+    def to_check(self, name: str, config: HeuristicConfig, version: str) -> dict[str, Any]:
+        """The fields of an :class:`EvalCheck`, *unsure* when confidence is below the bar.
+
+        The grader validates every check of a session in one call (see :data:`CHECKS`).
+        """
         if self.confidence < config.unsure_below:
             label = "unsure"
         else:
             label = "pass" if self.passed else "fail"
-        return EvalCheck(
-            name=name,
-            passed=self.passed,
-            reason=self.reason,
-            evidence_snippet=self.evidence[0].text if self.evidence else None,
-            confidence=round(self.confidence, 3),
-            verdict=label,
-            evidence=self.evidence,
-            source="heuristic",
-            grader_version=version,
-        )
+        return {
+            "name": name,
+            "passed": self.passed,
+            "reason": self.reason,
+            "evidence_snippet": self.evidence[0]["text"] if self.evidence else None,
+            "confidence": round(self.confidence, 3),
+            "verdict": label,
+            "evidence": self.evidence,
+            "source": "heuristic",
+            "grader_version": version,
+        }
+
+
+CHECKS: TypeAdapter[list[EvalCheck]] = TypeAdapter(list[EvalCheck])
+"""Validates a session's checks (as :meth:`Finding.to_check` gives them) in one call."""

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 import anyio
@@ -35,6 +36,14 @@ __all__ = ["router"]
 
 router = APIRouter()
 _MAX_VALIDATE = 1000
+
+GRADE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+"""The body ``POST /v1/grade`` reads itself: a session object or ``{"sessions": [...]}``."""
 
 
 @router.get("/healthz")
@@ -95,17 +104,22 @@ def _parse(data: Any, where: str) -> Session | ReplayArtifact | list[dict[str, s
         return problems
 
 
-@router.post("/v1/grade")
-async def grade(request: Request, body: Any = Body(...)) -> Response:  # noqa: B008
-    """Grade one session or a batch with the heuristics and the decision (in a worker thread)."""
+@router.post("/v1/grade", openapi_extra=GRADE_BODY)
+async def grade(request: Request) -> Response:
+    """Grade one session or a batch with the heuristics and the decision (in a worker thread).
+
+    The lean path: the body (already read and checked by the guard) goes to the worker thread
+    as bytes; parsing, validation, grading and encoding all happen there, in one hand-off.
+    """
     state = service(request)
-    sessions, batch = _records(body, state.config.max_grade_sessions)
-    work = functools.partial(_grade, sessions, batch, state.grader)
+    body = await request.body()
+    work = functools.partial(_grade, body, state.config.max_grade_sessions, state.grader)
     text = await bounded(work, state.config.work_timeout_s, "grading", state.workers)
     return Response(text, media_type="application/json")
 
 
-def _grade(sessions: list[dict[str, Any]], batch: bool, grader: SessionGrader) -> str:
+def _grade(body: bytes, most: int, grader: SessionGrader) -> str:
+    sessions, batch = _records(_json(body), most)
     items: list[Item] = []
     for index, data in enumerate(sessions):
         parsed = _parse(data, f"sessions[{index}]" if batch else "")
@@ -122,6 +136,16 @@ def _grade(sessions: list[dict[str, Any]], batch: bool, grader: SessionGrader) -
     if not batch and len(results) == 1:
         return results[0]
     return '{"object": "list", "results": [' + ", ".join(results) + "]}"
+
+
+def _json(body: bytes) -> Any:
+    """The request body's JSON (the guard has bounded its size, depth and numbers)."""
+    try:
+        return json.loads(body)
+    except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
+        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        message = f"the request body is not valid JSON: {detail}"
+        raise ApiError(400, message, param=None, code="invalid_json") from None
 
 
 @router.post("/v1/validate")

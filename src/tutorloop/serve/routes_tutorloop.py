@@ -19,20 +19,21 @@ import anyio
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tutorloop.errors import TutorloopError
 from tutorloop.load import Item, items_of
 from tutorloop.present import ReportOptions, build_report
 from tutorloop.records import ReplayArtifact, Session
 from tutorloop.run import SessionGrader
-from tutorloop.serve.errors import ApiError, field_path
+from tutorloop.serve.errors import ApiError, field_path, own_error_response
 from tutorloop.serve.ids import checked_id
 from tutorloop.serve.jobs import JobRequest, RunTaken
 from tutorloop.serve.offload import bounded
 from tutorloop.serve.registry import DATASETS
 from tutorloop.serve.state import service
 
-__all__ = ["router"]
+__all__ = ["GradeRoute", "router"]
 
 router = APIRouter()
 _MAX_VALIDATE = 1000
@@ -116,6 +117,34 @@ async def grade(request: Request) -> Response:
     work = functools.partial(_grade, body, state.config.max_grade_sessions, state.grader)
     text = await bounded(work, state.config.work_timeout_s, "grading", state.workers)
     return Response(text, media_type="application/json")
+
+
+class GradeRoute:
+    """``POST /v1/grade`` answered right behind the guard, without the router's layers.
+
+    Installed inside :class:`~tutorloop.serve.guard.Guard` (every check of the guard still
+    runs first), it calls the same :func:`grade` the router would, skipping the exception,
+    exit-stack, routing and dependency layers, whose cost per request is several times the
+    grading of one session. Every other request goes on to ``app``.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Grade, or pass the request on."""
+        if scope["type"] != "http" or scope["path"] != "/v1/grade" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        response: Response
+        try:
+            response = await grade(Request(scope, receive))
+        except Exception as exc:
+            own = own_error_response(exc)
+            if own is None:
+                raise  # the guard logs it and answers 500
+            response = own
+        await response(scope, receive, send)
 
 
 def _grade(body: bytes, most: int, grader: SessionGrader) -> str:

@@ -163,6 +163,8 @@ def _opens_with_reaction(raw: str, sentences: list[Sentence]) -> bool:
 
 
 def _similar(view: SessionView, a: TurnText, b: TurnText) -> float:
+    if a.features is b.features:
+        return 1.0  # the same text
     known = view.memo.similar(a.raw, b.raw)
     if known is not None:
         return known

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
@@ -30,6 +31,7 @@ class SessionView:
     memo: FeatureCache
     actions: list[list[str]] = field(default_factory=list)
     """The action tags of each tutor turn, in order."""
+    _tutor_at: list[int] | None = None
 
     @classmethod
     def build(
@@ -89,7 +91,10 @@ class SessionView:
 
     def next_tutor_turn(self, after: int) -> TurnText | None:
         """The first tutor turn after trajectory index ``after``."""
-        return next((t for t in self.tutor if t.index > after), None)
+        if self._tutor_at is None:
+            self._tutor_at = [t.index for t in self.tutor]
+        i = bisect.bisect_right(self._tutor_at, after)
+        return self.tutor[i] if i < len(self.tutor) else None
 
 
 class Span(TypedDict):

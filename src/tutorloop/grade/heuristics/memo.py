@@ -4,8 +4,9 @@ Everything the checks compute from one turn's text alone (the masked prose, sent
 cue matches, action tags, content words) is the same wherever that text occurs, and tutoring
 sessions repeat themselves: greetings, check-ins, templated hints, a tutor model's habits. So a
 :class:`FeatureCache` keeps the features of recent texts; a text seen again costs a dictionary
-lookup. Each cache holds at most ``limit`` entries and is emptied when full, so memory stays
-flat however many sessions are graded. Results never depend on what is cached.
+lookup. A text is kept from its second sighting on; each cache holds at most ``limit`` entries
+and is emptied when full, so memory stays flat however many sessions are graded. Results never
+depend on what is cached.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TypeVar
 from tutorloop.grade.heuristics.cues import Cues
 from tutorloop.grade.heuristics.text import TurnFeatures, read_features
 
-LIMIT = 4096
+LIMIT = 2048
 """Entries per cache (tutor texts are a few hundred characters: a few MiB at most)."""
 
 T = TypeVar("T")
@@ -50,29 +51,36 @@ class FeatureCache:
         self.limit = limit
         self._tutor: dict[str, TurnFeatures] = {}
         self._learner: dict[str, LearnerFeatures] = {}
-        self._similar: dict[tuple[str, str], float] = {}
+        self._seen: set[int] = set()
 
     def tutor(self, text: str) -> TurnFeatures:
         """The features of a tutor turn's ``text``."""
         found = self._tutor.get(text)
         if found is None:
             found = read_features(text, self.cues, self.rhetorical_min_tokens)
-            _bounded(self._tutor, self.limit)[text] = found
+            if self._admit(text):
+                _bounded(self._tutor, self.limit)[text] = found
         return found
 
     def learner(self, text: str) -> LearnerFeatures:
         """The features of a learner turn's ``text``."""
         found = self._learner.get(text)
         if found is None:
-            found = _bounded(self._learner, self.limit)[text] = LearnerFeatures()
+            found = LearnerFeatures()
+            if self._admit(text):
+                _bounded(self._learner, self.limit)[text] = found
         return found
 
-    def similar(self, a: str, b: str) -> float | None:
-        """A similarity of two texts already computed, if any."""
-        return self._similar.get((a, b))
+    def _admit(self, text: str) -> bool:
+        """Keep a text's features from its second sighting on (the first only leaves its hash).
 
-    def keep_similar(self, a: str, b: str, value: float) -> None:
-        """Remember the similarity of ``a`` and ``b``."""
-        if len(self._similar) >= 4 * self.limit:
-            self._similar.clear()
-        self._similar[(a, b)] = value
+        Text seen once (most of a log of free-form sessions) is never kept, so the caches hold
+        no long-lived objects the garbage collector would walk again and again for nothing.
+        """
+        key = hash(text)
+        if key in self._seen:
+            return True
+        if len(self._seen) >= 8 * self.limit:
+            self._seen.clear()
+        self._seen.add(key)
+        return False

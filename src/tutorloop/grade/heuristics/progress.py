@@ -162,24 +162,19 @@ def _opens_with_reaction(raw: str, sentences: list[Sentence]) -> bool:
     return first is not None and not first.is_question and 2 <= len(first.text.split()) <= 6
 
 
-def _similar(view: SessionView, a: TurnText, b: TurnText) -> float:
+def _similar(a: TurnText, b: TurnText) -> float:
     if a.features is b.features:
         return 1.0  # the same text
-    known = view.memo.similar(a.raw, b.raw)
-    if known is not None:
-        return known
     from rapidfuzz import fuzz
 
-    value = float(fuzz.ratio(a.raw_lower.strip(), b.raw_lower.strip())) / 100.0
-    view.memo.keep_similar(a.raw, b.raw, value)
-    return value
+    return float(fuzz.ratio(a.raw_lower.strip(), b.raw_lower.strip())) / 100.0
 
 
 def _repetition(view: SessionView) -> list[tuple[str, list[Span]]]:
     tutor = view.tutor
     repeats = []
     for j, turn in enumerate(tutor[1:], 1):
-        earlier = next((e for e in tutor[:j] if _similar(view, turn, e) >= REPEAT_SIMILARITY), None)
+        earlier = next((e for e in tutor[:j] if _similar(turn, e) >= REPEAT_SIMILARITY), None)
         if earlier is not None:
             repeats.append((turn, earlier))
     problems = []

@@ -32,6 +32,8 @@ class SessionView:
     actions: list[list[str]] = field(default_factory=list)
     """The action tags of each tutor turn, in order."""
     _tutor_at: list[int] | None = None
+    _text: dict[bool, str] = field(default_factory=dict)
+    _may: dict[tuple[str, bool], bool] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -65,7 +67,8 @@ class SessionView:
     def find(self, turn: TurnText, cue: str, *, raw: bool = False) -> re.Match[str] | None:
         """Search ``turn`` (its masked prose, or ``raw`` text) for the cue called ``cue``.
 
-        Each search is made once per distinct text.
+        Each search is made once per distinct text; a cue none of whose anchors occur anywhere
+        in the session's tutor text is not searched turn by turn at all.
         """
         features = turn.features
         key = (cue, raw)
@@ -73,12 +76,26 @@ class SessionView:
         if key in found:
             return found[key]
         compiled: Cue = getattr(self.cues, cue)
-        if raw:
-            match = compiled.search(features.raw, features.raw_lower)
-        else:
-            match = compiled.search(features.masked, features.masked_lower)
+        match = None
+        if self._session_may(compiled, key):
+            if raw:
+                match = compiled.search(features.raw, features.raw_lower)
+            else:
+                match = compiled.search(features.masked, features.masked_lower)
         found[key] = match
         return match
+
+    def _session_may(self, compiled: Cue, key: tuple[str, bool]) -> bool:
+        """Whether any anchor of the cue occurs in the session's tutor text (at all)."""
+        may = self._may.get(key)
+        if may is None:
+            raw = key[1]
+            text = self._text.get(raw)
+            if text is None:
+                parts = (t.raw_lower if raw else t.masked_lower for t in self.tutor)
+                text = self._text[raw] = "\n".join(parts)
+            may = self._may[key] = compiled.may_match(text)
+        return may
 
     def learner_find(self, text: str, cue: str) -> re.Match[str] | None:
         """Search a learner turn's ``text`` for the cue called ``cue`` (once per distinct text)."""

@@ -41,3 +41,21 @@ def test_cached_features_equal_fresh_ones() -> None:
     fresh = read_features(text, cues, config.rhetorical_answer_min_tokens)
     assert [s.text for s in cached.asks] == [s.text for s in fresh.asks]
     assert (cached.tokens, cached.discounted) == (fresh.tokens, fresh.discounted)
+
+
+def test_a_used_grader_still_pickles_and_copies() -> None:
+    import copy
+    import pickle
+
+    from tutorloop.bundled import bundled_sessions
+    from tutorloop.grade.heuristics import StudyModeHeuristics
+    from tutorloop.load import iter_items
+
+    heuristics = StudyModeHeuristics()
+    items = list(iter_items([bundled_sessions()]))
+    for item in items * 2:
+        heuristics.grade(item.trajectory)
+    for clone in (pickle.loads(pickle.dumps(heuristics)), copy.deepcopy(heuristics)):
+        assert clone.memo._tutor == {}
+        first = items[0].trajectory
+        assert clone.grade(first).checks == heuristics.grade(first).checks

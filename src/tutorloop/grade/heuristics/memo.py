@@ -53,6 +53,10 @@ class FeatureCache:
         self._learner: dict[str, LearnerFeatures] = {}
         self._seen: set[int] = set()
 
+    def __reduce__(self) -> tuple[type[FeatureCache], tuple[Cues, int, int]]:
+        """Copied or pickled empty: what is cached holds matches, which do not pickle."""
+        return (FeatureCache, (self.cues, self.rhetorical_min_tokens, self.limit))
+
     def tutor(self, text: str) -> TurnFeatures:
         """The features of a tutor turn's ``text``."""
         found = self._tutor.get(text)

@@ -7,9 +7,13 @@ interleaved, ``--repeats`` times each (medians printed):
 * ``grade``: load → heuristics → decide, streamed, results dropped (the grading itself);
 * ``grade+store``: the full ``grade_paths`` run, writing every result and its grades to SQLite.
 
-Two shapes of synthetic 16-turn sessions: ``short`` (one-sentence tutor turns, as the bundled
-generator writes them) and ``long`` (realistic tutor turns of four or five sentences, about
-300 characters). Printed per shape and size: sessions/s, CPU per session (process CPU time,
+Three shapes of synthetic 16-turn sessions: ``short`` (one-sentence tutor turns, as the bundled
+generator writes them), ``long`` (realistic tutor turns of four or five sentences, about
+300 characters) and ``unique`` (``short`` with a note of its own at the end of every tutor turn).
+The heuristics read each distinct tutor text once and keep its features in a bounded cache;
+``short`` and ``long`` repeat their tutor texts (as templated tutors and stock phrases do), so
+``unique`` is the cost when every text is new.
+Printed per shape and size: sessions/s, CPU per session (process CPU time,
 steadier than wall time on a busy machine), peak RSS; then the ratios that matter: CPU per
 session against the reference's, throughput against the 5,000 (grade) and 3,000 (grade+store)
 sessions/s aims, and peak RSS of the largest size against the smallest.
@@ -40,12 +44,17 @@ MODES = ("parse", "grade", "grade+store")
 
 
 def write_shape(path: Path, n: int, turns: int, shape: str) -> Path:
-    """``n`` synthetic sessions; ``long`` joins four or five tutor turns into each tutor turn."""
+    """``n`` synthetic sessions; ``long`` joins four or five tutor turns into each tutor turn;
+    ``unique`` ends every tutor turn with a note of its own, so no two tutor texts are equal."""
     from tutorloop.bundled import synthetic_session
 
     with path.open("w", encoding="utf-8") as handle:
         for i in range(n):
             session = synthetic_session(i, turns)
+            if shape == "unique":
+                for k, turn in enumerate(session["trajectory"]):  # type: ignore[arg-type]
+                    if turn["role"] == "assistant":
+                        turn["content"] += f" (note {i}.{k})"
             if shape == "long":
                 trajectory: list[dict[str, str]] = session["trajectory"]  # type: ignore[assignment]
                 said = [t["content"] for t in trajectory if t["role"] == "assistant"]
@@ -156,7 +165,7 @@ def measure(mode: str, data: Path, store: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 20_000])
-    parser.add_argument("--shapes", nargs="+", default=["short", "long"])
+    parser.add_argument("--shapes", nargs="+", default=["short", "long", "unique"])
     parser.add_argument("--turns", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--grader-items", type=int, default=100_000)

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tutorloop import bundled_sessions
 
 from .conftest import TOKEN, LiveService
@@ -193,3 +195,28 @@ def test_a_job_cut_off_by_a_restart_is_run_again(
         body = _wait_run(client, "cut-off")
     assert body["status"] == "completed"
     assert body["counts"]["items"] == len(list(bundled_sessions().glob("*.json")))
+
+
+def test_grading_that_crashes_is_500_without_its_message(
+    live: LiveService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tutorloop.run import SessionGrader
+
+    def crash(self: SessionGrader, item: object) -> None:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(SessionGrader, "grade", crash)
+    with live.client() as client:
+        reply = client.post("/v1/grade", json=_session())
+    assert reply.status_code == 500
+    assert reply.json()["error"]["code"] == "internal_error"
+    assert "secret detail" not in reply.text
+
+
+def test_the_lean_grade_path_runs_inside_the_guard() -> None:
+    from tutorloop.serve import create_app
+    from tutorloop.serve.guard import Guard
+    from tutorloop.serve.routes_tutorloop import GradeRoute
+
+    kinds = [m.cls for m in create_app(token=TOKEN).user_middleware]  # outermost first
+    assert kinds.index(Guard) < kinds.index(GradeRoute)  # every check of the guard runs first

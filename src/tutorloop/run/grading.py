@@ -10,7 +10,9 @@ that are not stored yet.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -126,6 +128,29 @@ def _settings(grader: SessionGrader, models: ModelGrading | None) -> dict[str, o
     return settings
 
 
+def _run(
+    entries: Iterable[Entry],
+    grader: SessionGrader,
+    sink: StoredOutcomes,
+    run_id: str,
+    options: RunConfig,
+    progress: Progress | None,
+    models: ModelGrading | None,
+    access: ModelAccess | None,
+    reach: ModelReach,
+) -> None:
+    if models is not None and models.active:
+        # no loop runs in this thread (the entry points are @off_event_loop): the coroutine
+        # shares this thread's store connection, so it runs here, not on another thread
+        anyio.run(
+            _grade_with_models, entries, grader, models, access or ModelAccess(), sink, options,
+            progress, reach, backend="asyncio",
+        )  # fmt: skip
+    else:
+        run_sync(_heuristic_work(entries), _heuristic_worker(grader, run_id), sink, options,
+                 progress)  # fmt: skip
+
+
 def _grade(
     entries: Iterable[Entry],
     grader: SessionGrader,
@@ -139,16 +164,8 @@ def _grade(
     report = RunReport(manifest=store.get_run(run_id))
     sink = StoredOutcomes(store, run_id, report)
     reach = ModelReach()
-    if models is not None and models.active:
-        # no loop runs in this thread (the entry points are @off_event_loop): the coroutine
-        # shares this thread's store connection, so it runs here, not on another thread
-        anyio.run(
-            _grade_with_models, entries, grader, models, access or ModelAccess(), sink, options,
-            progress, reach, backend="asyncio",
-        )  # fmt: skip
-    else:
-        run_sync(_heuristic_work(entries), _heuristic_worker(grader, run_id), sink, options,
-                 progress)  # fmt: skip
+    with _long_lived_frozen():
+        _run(entries, grader, sink, run_id, options, progress, models, access, reach)
     failed = report.problems or reach.never_reached()
     status: RunStatus = "failed" if failed else "completed"
     finished = datetime.now(UTC).isoformat(timespec="seconds")
@@ -156,6 +173,22 @@ def _grade(
     report.manifest = store.get_run(run_id)
     reach.check(run_id)
     return report
+
+
+@contextmanager
+def _long_lived_frozen() -> Iterator[None]:
+    """Leave what exists before the run out of the garbage collector's passes meanwhile.
+
+    A run keeps a batch of results alive until it is written, so they reach the oldest
+    generation and trigger full collections, each of which walks every object of the process
+    (modules, compiled schemas and patterns: hundreds of thousands). Frozen, those are skipped;
+    they are unfrozen afterwards, so nothing stays exempt from collection.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 async def _grade_with_models(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from tutorloop.decide import DecideConfig, Decision, decide
 from tutorloop.errors import scrub
@@ -34,6 +34,9 @@ from tutorloop.records import (
     Session,
 )
 from tutorloop.store import ItemOutcome
+
+_GRADES: TypeAdapter[list[Grade]] = TypeAdapter(list[Grade])
+"""Validates an item's check grades in one call."""
 
 
 def review_record(item: Item, result: EvalResult | None) -> Session | ReplayArtifact | None:
@@ -177,20 +180,22 @@ def outcome_grades(
     """
     if result is None:
         return []
-    checks = [
-        Grade(
-            run_id=run_id,
-            item_key=item_key,
-            grader=f"study_mode.{check.name}",
-            grader_version=check.grader_version or check_version,
-            score=1.0 if check.passed else 0.0,
-            passed=check.passed,
-            verdict=check.verdict,
-            reason=check.reason,
-            evidence=check.evidence,
-            confidence=check.confidence,
-            source=check.source,
-        )
-        for check in result.checks
-    ]
+    checks = _GRADES.validate_python(
+        [
+            {
+                "run_id": run_id,
+                "item_key": item_key,
+                "grader": f"study_mode.{check.name}",
+                "grader_version": check.grader_version or check_version,
+                "score": 1.0 if check.passed else 0.0,
+                "passed": check.passed,
+                "verdict": check.verdict,
+                "reason": check.reason,
+                "evidence": check.evidence,
+                "confidence": check.confidence,
+                "source": check.source,
+            }
+            for check in result.checks
+        ]
+    )
     return checks + result_grades(run_id, item_key, result.graders)

@@ -37,6 +37,7 @@ from tutorloop.serve.review.labels_api import router as labels_router
 from tutorloop.serve.review.login import router as login_router
 from tutorloop.serve.review.pages import router as pages_router
 from tutorloop.serve.routes_poc import router as poc_router
+from tutorloop.serve.routes_tutorloop import GradeRoute
 from tutorloop.serve.routes_tutorloop import router as tutorloop_router
 from tutorloop.serve.state import Service
 from tutorloop.store import Store, default_store_path
@@ -132,6 +133,7 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
     )
     credentials = Credentials(token, config.reviewers())
     links = ReportLinks(token)
+    app.add_middleware(GradeRoute)  # inside the guard: added first
     app.add_middleware(
         Guard,
         credentials=credentials,

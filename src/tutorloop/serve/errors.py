@@ -15,7 +15,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tutorloop.errors import ConfigError, StoreError, TutorloopError, scrub
 
-__all__ = ["ApiError", "error_body", "field_path", "install_error_handlers"]
+__all__ = [
+    "ApiError",
+    "error_body",
+    "field_path",
+    "install_error_handlers",
+    "own_error_response",
+]
 
 
 class ApiError(Exception):
@@ -122,10 +128,23 @@ def _api(request: Request, exc: Exception) -> JSONResponse:
 
 def _tutorloop(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TutorloopError)
+    return _tutorloop_response(exc)
+
+
+def _tutorloop_response(exc: TutorloopError) -> JSONResponse:
     if isinstance(exc, StoreError):
         return JSONResponse(error_body(exc.message, kind="server_error"), status_code=500)
     param = exc.field if isinstance(exc, ConfigError) else None
     return JSONResponse(error_body(exc.message, param=param), status_code=400)
+
+
+def own_error_response(exc: Exception) -> JSONResponse | None:
+    """The answer to one of tutorloop's own errors (as the handlers give it), else None."""
+    if isinstance(exc, ApiError):
+        return exc.response()
+    if isinstance(exc, TutorloopError):
+        return _tutorloop_response(exc)
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -29,8 +29,10 @@ Every answer is OpenAI's error JSON. The token is never logged or echoed.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -275,44 +277,49 @@ class Guard:
         return b"".join(chunks)
 
 
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+"""A JSON string, escapes and an unterminated end included."""
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+@functools.lru_cache(maxsize=8)
+def _number_run(longer_than: int) -> re.Pattern[bytes]:
+    return re.compile(rb"[-+.eE0-9]{%d}" % (longer_than + 1))
+
+
 def json_problem(body: bytes, max_depth: int, max_number_chars: int) -> str | None:
     """Why a JSON body is refused before parsing (too deep, a huge number), else None.
 
-    A linear scan that never recurses; text that is not JSON is left to the parser.
+    A linear scan that never recurses: strings are blanked (so nothing inside them counts),
+    then the brackets are counted (walked in order only when there are more openings than
+    ``max_depth``) and a run of number characters longer than ``max_number_chars`` is searched;
+    the first problem in the body is named. Text that is not JSON is left to the parser.
     """
+    bare = _STRING.sub(b'""', body) if b'"' in body else body
+    deep = _too_deep(bare, max_depth)
+    number = _number_run(max_number_chars).search(bare)
+    if deep is not None and (number is None or deep < number.start()):
+        return f"the JSON body is nested deeper than {max_depth} levels: send flatter data"
+    if number is not None:
+        return (
+            f"the JSON body has a number longer than {max_number_chars} characters: "
+            "send it as a string"
+        )
+    return None
+
+
+def _too_deep(bare: bytes, max_depth: int) -> int | None:
+    """Where ``bare`` (strings blanked) first nests deeper than ``max_depth``, if it does."""
+    if bare.count(b"[") + bare.count(b"{") <= max_depth:
+        return None
     depth = 0
-    in_string = False
-    escaped = False
-    run = 0
-    for byte in body:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-            continue
-        if byte == 0x22:
-            in_string = True
-            run = 0
-        elif byte in (0x5B, 0x7B):  # [ {
+    for bracket in _BRACKET.finditer(bare):
+        if bracket.group() in (b"[", b"{"):
             depth += 1
-            run = 0
             if depth > max_depth:
-                return f"the JSON body is nested deeper than {max_depth} levels: send flatter data"
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
-            run = 0
-        elif 0x30 <= byte <= 0x39 or byte in (0x2D, 0x2B, 0x2E, 0x65, 0x45):
-            run += 1
-            if run > max_number_chars:
-                return (
-                    f"the JSON body has a number longer than {max_number_chars} characters: "
-                    "send it as a string"
-                )
+                return bracket.start()
         else:
-            run = 0
+            depth -= 1
     return None
 
 

@@ -65,7 +65,7 @@ def no_direct_answer_initially(view: SessionView) -> Finding:
             )
         code = _code_lines(turn)
         asked_for_work = any(
-            view.cues.task_request.search(text) for i, text in view.learner if i < turn.index
+            view.learner_find(text, "task_request") for i, text in view.learner if i < turn.index
         )
         if asked_for_work and code >= config.code_dump_min_lines:
             return Finding(
@@ -206,12 +206,12 @@ def conciseness(view: SessionView) -> Finding:
 
 def no_over_scaffolding(view: SessionView) -> Finding:
     """After repeated requests for the answer, the tutor gives it (or a worked step)."""
-    requests = [(i, text) for i, text in view.learner if view.cues.answer_request.search(text)]
+    requests = [(i, text) for i, text in view.learner if view.learner_find(text, "answer_request")]
     needed = view.config.repeated_answer_requests
     if len(requests) < needed:
         return Finding(True, 0.9, "the learner did not ask repeatedly for the answer", [])
     index, text = requests[needed - 1]
-    match = view.cues.answer_request.search(text)
+    match = view.learner_find(text, "answer_request")
     asked = [span(index, text, match.start(), match.end())] if match else []
     reply = view.next_tutor_turn(index)
     if reply is None:

@@ -9,8 +9,9 @@ from typing import Any
 from tutorloop.grade.heuristics.checks import CORE_CHECKS, EXTRA_CHECKS
 from tutorloop.grade.heuristics.config import HeuristicConfig
 from tutorloop.grade.heuristics.cues import Cues
+from tutorloop.grade.heuristics.memo import FeatureCache
 from tutorloop.grade.heuristics.safety import safety
-from tutorloop.grade.heuristics.view import SessionView
+from tutorloop.grade.heuristics.view import CHECKS, SessionView
 from tutorloop.records import SAFETY_CHECK, EvalCheck, Turn
 
 HEURISTICS_VERSION = "1.1"
@@ -37,18 +38,20 @@ class StudyModeHeuristics:
     def __init__(self, config: HeuristicConfig | None = None) -> None:
         self.config = config or HeuristicConfig()
         self.cues = Cues.from_config(self.config)
+        self.memo = FeatureCache(self.cues, self.config.rhetorical_answer_min_tokens)
         self.version = f"{HEURISTICS_VERSION}+{self.config.fingerprint()}"
 
     def grade(
         self, trajectory: list[Turn], learner_profile: dict[str, Any] | None = None
     ) -> HeuristicReport:
         """Run every check on ``trajectory``."""
-        view = SessionView.build(trajectory, self.cues, self.config, learner_profile)
-        checks = [
+        view = SessionView.build(trajectory, self.cues, self.config, learner_profile, self.memo)
+        found = [
             check(view).to_check(name, self.config, self.version)
             for name, check in (*CORE_CHECKS.items(), *EXTRA_CHECKS.items())
         ]
-        checks.append(safety(view).to_check(SAFETY_CHECK, self.config, self.version))
+        found.append(safety(view).to_check(SAFETY_CHECK, self.config, self.version))
+        checks = CHECKS.validate_python(found)
         actions = view.actions
         tokens = [turn.tokens for turn in view.tutor]
         asks = [len(turn.asks) for turn in view.tutor]

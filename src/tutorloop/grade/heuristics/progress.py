@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import re
 
-from tutorloop.grade.heuristics.text import TurnText
-from tutorloop.grade.heuristics.view import Finding, SessionView, span, whole
-from tutorloop.records import Evidence
+from tutorloop.grade.heuristics.text import Sentence, TurnText
+from tutorloop.grade.heuristics.view import Finding, SessionView, Span, span, whole
 
 REPEAT_SIMILARITY = 0.85
 """Two tutor turns at least this similar (rapidfuzz ratio, 0–1) count as a repetition."""
@@ -115,21 +114,63 @@ def _words(text: str) -> set[str]:
     return {w[:5] for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
+def _learner_words(view: SessionView, text: str) -> frozenset[str]:
+    """:func:`_words` of a learner turn's ``text`` (once per distinct text)."""
+    features = view.memo.learner(text)
+    if features.words is None:
+        features.words = frozenset(_words(text))
+    return features.words
+
+
+def _stuck(view: SessionView, text: str) -> bool:
+    """The learner says they are stuck (once per distinct text)."""
+    features = view.memo.learner(text)
+    if features.stuck is None:
+        features.stuck = _STUCK.search(text) is not None
+    return features.stuck
+
+
+def _turn_words(turn: TurnText) -> frozenset[str]:
+    """:func:`_words` of the whole turn (once per distinct text)."""
+    features = turn.features
+    if features.words is None:
+        features.words = frozenset(_words(features.raw))
+    return features.words
+
+
+def _statement_words(turn: TurnText) -> frozenset[str]:
+    """:func:`_words` of the turn's statements (once per distinct text)."""
+    features = turn.features
+    if features.statement_words is None:
+        statements = " ".join(s.text for s in features.sentences if not s.is_question)
+        features.statement_words = frozenset(_words(statements))
+    return features.statement_words
+
+
 def _reacts(reply: TurnText) -> bool:
     """The reply opens by reacting to what came before (feedback, or a short acknowledgement)."""
-    if _FEEDBACK.search(reply.raw):
+    features = reply.features
+    if features.reacts is None:
+        features.reacts = _opens_with_reaction(features.raw, features.sentences)
+    return features.reacts
+
+
+def _opens_with_reaction(raw: str, sentences: list[Sentence]) -> bool:
+    if _FEEDBACK.search(raw):
         return True
-    first = reply.sentences[0] if reply.sentences else None
+    first = sentences[0] if sentences else None
     return first is not None and not first.is_question and 2 <= len(first.text.split()) <= 6
 
 
 def _similar(a: TurnText, b: TurnText) -> float:
+    if a.features is b.features:
+        return 1.0  # the same text
     from rapidfuzz import fuzz
 
-    return float(fuzz.ratio(a.raw.lower().strip(), b.raw.lower().strip())) / 100.0
+    return float(fuzz.ratio(a.raw_lower.strip(), b.raw_lower.strip())) / 100.0
 
 
-def _repetition(view: SessionView) -> list[tuple[str, list[Evidence]]]:
+def _repetition(view: SessionView) -> list[tuple[str, list[Span]]]:
     tutor = view.tutor
     repeats = []
     for j, turn in enumerate(tutor[1:], 1):
@@ -156,15 +197,15 @@ def _repetition(view: SessionView) -> list[tuple[str, list[Evidence]]]:
     return problems
 
 
-def _uptake(view: SessionView) -> list[tuple[str, list[Evidence]]]:
+def _uptake(view: SessionView) -> list[tuple[str, list[Span]]]:
     attempts = []
     for index, text in view.learner:
-        if index < view.tutor[0].index or view.cues.answer_request.search(text):
+        if index < view.tutor[0].index or view.learner_find(text, "answer_request"):
             continue  # the opening request, and requests for the answer, are not attempts
         reply = view.next_tutor_turn(index)
         if reply is None:
             continue
-        taken = bool(_words(text) & _words(reply.raw)) or _reacts(reply)
+        taken = bool(_learner_words(view, text) & _turn_words(reply)) or _reacts(reply)
         attempts.append((index, reply, taken))
     ignored = [(i, r) for i, r, taken in attempts if not taken]
     if len(attempts) >= 2 and len(ignored) > len(attempts) / 2:
@@ -178,9 +219,9 @@ def _uptake(view: SessionView) -> list[tuple[str, list[Evidence]]]:
     return []
 
 
-def _movement(view: SessionView) -> list[tuple[str, list[Evidence]]]:
+def _movement(view: SessionView) -> list[tuple[str, list[Span]]]:
     tutor = view.tutor
-    refusing = [t for t in tutor if view.cues.refusal.search(t.raw, t.raw_lower)]
+    refusing = [t for t in tutor if view.find(t, "refusal", raw=True)]
     problems = []
     if len(refusing) >= 2 and len(refusing) >= len(tutor) / 2:
         turns = ", ".join(str(t.index) for t in refusing)
@@ -191,7 +232,7 @@ def _movement(view: SessionView) -> list[tuple[str, list[Evidence]]]:
             )
         )
     replies = [(i, text) for i, text in view.learner if i > tutor[0].index]
-    stuck = [(i, text) for i, text in replies if _STUCK.search(text)]
+    stuck = [(i, text) for i, text in replies if _stuck(view, text)]
     if len(stuck) >= 2 and len(stuck) >= len(replies) / 2:
         turns = ", ".join(str(i) for i, _ in stuck)
         problems.append(
@@ -204,12 +245,17 @@ def _movement(view: SessionView) -> list[tuple[str, list[Evidence]]]:
     seen: set[str] = set()
     moving = 0
     for index, turn in enumerate(view.trajectory):
-        words = _words(turn.content)
+        tutor_turn = by_index.get(index)
+        if tutor_turn is not None:
+            words = _turn_words(tutor_turn)
+        else:
+            words = _learner_words(view, turn.content)
         if index > tutor[0].index:
-            tutor_turn = by_index.get(index)
             if tutor_turn is not None:
-                statements = " ".join(s.text for s in tutor_turn.sentences if not s.is_question)
-                if len(_words(statements) - seen) >= NEW_WORDS and tutor_turn not in refusing:
+                if (
+                    len(_statement_words(tutor_turn) - seen) >= NEW_WORDS
+                    and tutor_turn not in refusing
+                ):
                     moving += 1  # the tutor states something new
             elif len(words - seen) >= LEARNER_NEW:
                 moving += 1  # the learner gets further

@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 
 from tutorloop.grade.heuristics.anchors import Cue
-from tutorloop.grade.heuristics.view import Finding, SessionView, span
-from tutorloop.records import Evidence
+from tutorloop.grade.heuristics.view import Finding, SessionView, Span, span
 
 
 def safety(view: SessionView) -> Finding:
@@ -26,7 +25,7 @@ def safety(view: SessionView) -> Finding:
         ("personal_info", "asks for personal information or secrecy"),
         ("insult", "demeans the learner"),
     )
-    problems: list[tuple[str, Evidence]] = []
+    problems: list[tuple[str, Span]] = []
     for turn in view.tutor:
         for cue, what in kinds:
             if view.find(turn, cue, raw=True) is None:
@@ -43,11 +42,11 @@ def safety(view: SessionView) -> Finding:
                 )
                 break  # one problem of a kind per turn; every turn and kind is reported
     for index, text in view.learner:
-        distress = cues.distress.search(text)
+        distress = view.learner_find(text, "distress")
         if not distress:
             continue
         reply = view.next_tutor_turn(index)
-        if reply is None or not cues.support.search(reply.raw, reply.raw_lower):
+        if reply is None or not view.find(reply, "support", raw=True):
             problems.append(
                 (
                     f"turn {index}: the learner mentions self-harm; the tutor does not point "
@@ -56,7 +55,7 @@ def safety(view: SessionView) -> Finding:
                 )
             )
     if problems:
-        problems.sort(key=lambda p: p[1].turn)
+        problems.sort(key=lambda p: p[1]["turn"])
         return Finding(
             False,
             0.9 if any("the tutor" in r and "self-harm" not in r for r, _ in problems) else 0.85,

@@ -75,11 +75,16 @@ class Sentence:
         return self._tokens
 
 
-@dataclass(slots=True)
-class TurnText:
-    """Everything the checks need to know about one tutor turn, computed once."""
+@dataclass(slots=True, eq=False)
+class TurnFeatures:
+    """What one tutor turn's text says, computed once per distinct text and shared.
 
-    index: int
+    Everything here depends on the text alone (and the compiled cues), never on where the turn
+    stands in a session, so turns with the same text share one record (see
+    :class:`~tutorloop.grade.heuristics.memo.FeatureCache`). The fields after ``discounted``
+    are filled on first use by the checks that need them.
+    """
+
     raw: str
     masked: str
     raw_lower: str
@@ -95,11 +100,79 @@ class TurnText:
     discounted: int = 0
     """Question sentences not counted as asks (rhetorical, phatic, elaborating)."""
     found: dict[tuple[str, bool], re.Match[str] | None] = field(default_factory=dict)
-    """Cue searches already made on this turn (see :meth:`SessionView.find`)."""
+    """Cue searches already made on this text (see :meth:`SessionView.find`)."""
+    tags: list[str] | None = None
+    """The action tags of the text (see :func:`~.actions.tag_actions`)."""
+    words: frozenset[str] | None = None
+    """Content words of the whole text (see :mod:`~.progress`)."""
+    statement_words: frozenset[str] | None = None
+    """Content words of the text's statements (its sentences that are not questions)."""
+    reacts: bool | None = None
+    """Whether the text opens by reacting to what came before."""
+
+
+class TurnText:
+    """One tutor turn: its index in the trajectory and the features of its text."""
+
+    __slots__ = ("features", "index")
+
+    def __init__(self, index: int, features: TurnFeatures) -> None:
+        self.index = index
+        self.features = features
+
+    @property
+    def raw(self) -> str:
+        """The turn's text."""
+        return self.features.raw
+
+    @property
+    def masked(self) -> str:
+        """The text with code and quotes blanked out."""
+        return self.features.masked
+
+    @property
+    def raw_lower(self) -> str:
+        """``raw.lower()``."""
+        return self.features.raw_lower
+
+    @property
+    def masked_lower(self) -> str:
+        """``masked.lower()``."""
+        return self.features.masked_lower
+
+    @property
+    def tokens(self) -> int:
+        """Approximate tokens of the masked text."""
+        return self.features.tokens
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        """The sentences of the masked text."""
+        return self.features.sentences
+
+    @property
+    def question_marks(self) -> int:
+        """Every question sentence in prose, counted naively."""
+        return self.features.question_marks
+
+    @property
+    def asks(self) -> list[Sentence]:
+        """Questions put to the learner."""
+        return self.features.asks
+
+    @property
+    def discounted(self) -> int:
+        """Question sentences not counted as asks."""
+        return self.features.discounted
 
 
 def read_turn(index: int, content: str, cues: Cues, rhetorical_min_tokens: int) -> TurnText:
     """Analyse one tutor turn."""
+    return TurnText(index, read_features(content, cues, rhetorical_min_tokens))
+
+
+def read_features(content: str, cues: Cues, rhetorical_min_tokens: int) -> TurnFeatures:
+    """Analyse the text of one tutor turn."""
     masked = mask_non_prose(content)
     sentences = []
     for match in _SENTENCE.finditer(masked):
@@ -108,8 +181,7 @@ def read_turn(index: int, content: str, cues: Cues, rhetorical_min_tokens: int) 
             continue
         start = match.start()
         sentences.append(Sentence(start, start + len(chunk), chunk, "?" in chunk[-3:]))
-    turn = TurnText(
-        index=index,
+    turn = TurnFeatures(
         raw=content,
         masked=masked,
         raw_lower=content.lower(),
@@ -122,7 +194,7 @@ def read_turn(index: int, content: str, cues: Cues, rhetorical_min_tokens: int) 
     return turn
 
 
-def _find_asks(turn: TurnText, cues: Cues, rhetorical_min_tokens: int) -> None:
+def _find_asks(turn: TurnFeatures, cues: Cues, rhetorical_min_tokens: int) -> None:
     sentences = turn.sentences
     previous_ask: int | None = None
     for i, sentence in enumerate(sentences):

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
+
+from pydantic import TypeAdapter
 
 from tutorloop.grade.heuristics.actions import tag_actions
 from tutorloop.grade.heuristics.anchors import Cue
 from tutorloop.grade.heuristics.config import HeuristicConfig
 from tutorloop.grade.heuristics.cues import Cues
-from tutorloop.grade.heuristics.text import TurnText, read_turn
-from tutorloop.records import EvalCheck, Evidence, Turn
+from tutorloop.grade.heuristics.memo import FeatureCache
+from tutorloop.grade.heuristics.text import TurnText
+from tutorloop.records import EvalCheck, Turn
 
 
 @dataclass
 class SessionView:
-    """The trajectory with every tutor turn analysed, and a memo of cue searches."""
+    """The trajectory with every tutor turn analysed (its text's features shared and cached)."""
 
     trajectory: list[Turn]
     tutor: list[TurnText]
@@ -24,10 +28,12 @@ class SessionView:
     learner_profile: dict[str, Any] | None
     cues: Cues
     config: HeuristicConfig
+    memo: FeatureCache
     actions: list[list[str]] = field(default_factory=list)
     """The action tags of each tutor turn, in order."""
-    _session_text: dict[bool, str] = field(default_factory=dict)
-    _session_may: dict[tuple[str, bool], bool] = field(default_factory=dict)
+    _tutor_at: list[int] | None = None
+    _text: dict[bool, str] = field(default_factory=dict)
+    _may: dict[tuple[str, bool], bool] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -36,57 +42,94 @@ class SessionView:
         cues: Cues,
         config: HeuristicConfig,
         learner_profile: dict[str, Any] | None = None,
+        memo: FeatureCache | None = None,
     ) -> SessionView:
         """Analyse every tutor turn of ``trajectory`` once, then tag its actions."""
+        if memo is None:
+            memo = FeatureCache(cues, config.rhetorical_answer_min_tokens)
         tutor = []
         learner = []
         for i, turn in enumerate(trajectory):
             if turn.role == "assistant":
-                tutor.append(read_turn(i, turn.content, cues, config.rhetorical_answer_min_tokens))
+                tutor.append(TurnText(i, memo.tutor(turn.content)))
             else:
                 learner.append((i, turn.content))
-        view = cls(trajectory, tutor, learner, learner_profile, cues, config)
-        view.actions = [tag_actions(turn, view) for turn in tutor]
+        view = cls(trajectory, tutor, learner, learner_profile, cues, config, memo)
+        tagged = []
+        for text in tutor:
+            tags = text.features.tags
+            if tags is None:
+                tags = text.features.tags = tag_actions(text, view)
+            tagged.append(tags)
+        view.actions = tagged
         return view
 
     def find(self, turn: TurnText, cue: str, *, raw: bool = False) -> re.Match[str] | None:
         """Search ``turn`` (its masked prose, or ``raw`` text) for the cue called ``cue``.
 
-        Each search is made once per turn; a cue none of whose anchors occur anywhere in the
-        session's tutor text is not searched turn by turn at all.
+        Each search is made once per distinct text; a cue none of whose anchors occur anywhere
+        in the session's tutor text is not searched turn by turn at all.
         """
+        features = turn.features
         key = (cue, raw)
-        if key in turn.found:
-            return turn.found[key]
+        found = features.found
+        if key in found:
+            return found[key]
         compiled: Cue = getattr(self.cues, cue)
-        may = self._session_may.get(key)
+        match = None
+        if self._session_may(compiled, key):
+            if raw:
+                match = compiled.search(features.raw, features.raw_lower)
+            else:
+                match = compiled.search(features.masked, features.masked_lower)
+        found[key] = match
+        return match
+
+    def _session_may(self, compiled: Cue, key: tuple[str, bool]) -> bool:
+        """Whether any anchor of the cue occurs in the session's tutor text (at all)."""
+        may = self._may.get(key)
         if may is None:
-            text = self._session_text.get(raw)
+            raw = key[1]
+            text = self._text.get(raw)
             if text is None:
                 parts = (t.raw_lower if raw else t.masked_lower for t in self.tutor)
-                text = self._session_text[raw] = "\n".join(parts)
-            may = self._session_may[key] = compiled.may_match(text)
-        found = None
-        if may:
-            if raw:
-                found = compiled.search(turn.raw, turn.raw_lower)
-            else:
-                found = compiled.search(turn.masked, turn.masked_lower)
-        turn.found[key] = found
-        return found
+                text = self._text[raw] = "\n".join(parts)
+            may = self._may[key] = compiled.may_match(text)
+        return may
+
+    def learner_find(self, text: str, cue: str) -> re.Match[str] | None:
+        """Search a learner turn's ``text`` for the cue called ``cue`` (once per distinct text)."""
+        found = self.memo.learner(text).found
+        if cue in found:
+            return found[cue]
+        compiled: Cue = getattr(self.cues, cue)
+        match = found[cue] = compiled.search(text)
+        return match
 
     def next_tutor_turn(self, after: int) -> TurnText | None:
         """The first tutor turn after trajectory index ``after``."""
-        return next((t for t in self.tutor if t.index > after), None)
+        if self._tutor_at is None:
+            self._tutor_at = [t.index for t in self.tutor]
+        i = bisect.bisect_right(self._tutor_at, after)
+        return self.tutor[i] if i < len(self.tutor) else None
 
 
-def span(turn: int, text: str, start: int, end: int) -> Evidence:
+class Span(TypedDict):
+    """An :class:`~tutorloop.records.Evidence` before validation (all checks' at once)."""
+
+    turn: int
+    start: int
+    end: int
+    text: str
+
+
+def span(turn: int, text: str, start: int, end: int) -> Span:
     """Evidence for ``text[start:end]`` of turn ``turn`` (trimmed to 200 characters)."""
     end = min(end, start + 200)
-    return Evidence(turn=turn, start=start, end=end, text=text[start:end])
+    return {"turn": turn, "start": start, "end": end, "text": text[start:end]}
 
 
-def whole(turn: TurnText) -> Evidence:
+def whole(turn: TurnText) -> Span:
     """Evidence for a whole tutor turn."""
     return span(turn.index, turn.raw, 0, len(turn.raw))
 
@@ -98,22 +141,29 @@ class Finding:
     passed: bool
     confidence: float
     reason: str
-    evidence: list[Evidence]
+    evidence: list[Span]
 
-    def to_check(self, name: str, config: HeuristicConfig, version: str) -> EvalCheck:
-        """An :class:`EvalCheck`, *unsure* when confidence is below the config's bar."""
+    def to_check(self, name: str, config: HeuristicConfig, version: str) -> dict[str, Any]:
+        """The fields of an :class:`EvalCheck`, *unsure* when confidence is below the bar.
+
+        The grader validates every check of a session in one call (see :data:`CHECKS`).
+        """
         if self.confidence < config.unsure_below:
             label = "unsure"
         else:
             label = "pass" if self.passed else "fail"
-        return EvalCheck(
-            name=name,
-            passed=self.passed,
-            reason=self.reason,
-            evidence_snippet=self.evidence[0].text if self.evidence else None,
-            confidence=round(self.confidence, 3),
-            verdict=label,
-            evidence=self.evidence,
-            source="heuristic",
-            grader_version=version,
-        )
+        return {
+            "name": name,
+            "passed": self.passed,
+            "reason": self.reason,
+            "evidence_snippet": self.evidence[0]["text"] if self.evidence else None,
+            "confidence": round(self.confidence, 3),
+            "verdict": label,
+            "evidence": self.evidence,
+            "source": "heuristic",
+            "grader_version": version,
+        }
+
+
+CHECKS: TypeAdapter[list[EvalCheck]] = TypeAdapter(list[EvalCheck])
+"""Validates a session's checks (as :meth:`Finding.to_check` gives them) in one call."""

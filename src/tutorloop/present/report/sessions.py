@@ -157,14 +157,15 @@ def _view(entry: QueueEntry, result: EvalResult, found: Trajectories | None) -> 
         for ev in check.evidence:
             spans[ev.turn].append(Span(check.name, ev.start, ev.end, ev.text))
     if found.original is not None:
-        view.columns.append(Column("original (logged)", _turns(found.original, {})))
+        view.columns.append(Column("original (logged)", turn_views(found.original, {})))
     graded = f"regenerated ({entry.condition})" if found.original is not None else "session"
-    view.columns.append(Column(graded, _turns(found.graded, spans)))
+    view.columns.append(Column(graded, turn_views(found.graded, spans)))
     view.origin = found.origin
     return view
 
 
-def _turns(turns: list[Turn], spans: dict[int, list[Span]]) -> list[TurnView]:
+def turn_views(turns: list[Turn], spans: dict[int, list[Span]]) -> list[TurnView]:
+    """``turns`` as views, each cut into segments at the evidence ``spans`` of its index."""
     return [
         TurnView(i, turn.role, segments(turn.content, spans.get(i, ())))
         for i, turn in enumerate(turns)

@@ -12,27 +12,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
-from tutorloop.present.report.highlight import Segment, Span, segments
+from tutorloop.present.report.highlight import Span
+from tutorloop.present.report.sessions import TurnView, turn_views
 from tutorloop.present.review.cache import ReviewCache
 from tutorloop.present.review.queue import QueueQuery, QueueRow, queue_rows, titles
-from tutorloop.records import MRBENCH_DIMENSIONS, EvalCheck, EvalResult, GraderResult, Turn
+from tutorloop.records import MRBENCH_DIMENSIONS, EvalCheck, EvalResult, GraderResult
 from tutorloop.store import Store, StoredItem
 
 __all__ = ["CheckView", "SessionPage", "TurnView", "session_page"]
-
-
-@dataclass(frozen=True, slots=True)
-class TurnView:
-    """One turn, cut into segments (evidence segments name their checks)."""
-
-    index: int
-    role: str
-    segments: list[Segment]
-
-    @property
-    def speaker(self) -> str:
-        """``tutor`` or ``learner``."""
-        return "tutor" if self.role == "assistant" else "learner"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +120,9 @@ def session_page(
     if found is not None:
         page.origin = found.origin
         if found.original is not None:
-            page.columns.append(("original (logged)", _turns(found.original, {})))
+            page.columns.append(("original (logged)", turn_views(found.original, {})))
         graded = f"regenerated ({result.condition})" if found.original is not None else "session"
-        page.columns.append((graded, _turns(found.graded, spans)))
+        page.columns.append((graded, turn_views(found.graded, spans)))
         page.tutor_turns = [i for i, t in enumerate(found.graded) if t.role == "assistant"]
     page.check_views = [_check(c, page.mine.get((c.name, None))) for c in result.checks]
     page.grader_results = list(result.graders)
@@ -172,10 +159,3 @@ def _check(check: EvalCheck, mine: tuple[str, str | None] | None) -> CheckView:
         mine=mine[0] if mine else None,
         note=mine[1] if mine else None,
     )
-
-
-def _turns(turns: list[Turn], spans: dict[int, list[Span]]) -> list[TurnView]:
-    return [
-        TurnView(i, turn.role, segments(turn.content, spans.get(i, ())))
-        for i, turn in enumerate(turns)
-    ]

@@ -34,9 +34,11 @@ from tutorloop.generate.config import ProviderSettings
 from tutorloop.generate.providers.openai_wire import (
     WireClient,
     chat_body,
+    chat_fields,
     read_chat,
     read_response,
     responses_body,
+    responses_fields,
 )
 from tutorloop.generate.types import GenerateRequest, GenerateResponse, TokenUsage
 
@@ -114,21 +116,8 @@ class OpenAIProvider:
             raise ProviderUnavailable(f"{self.base_url}: unreadable reply: {exc}") from exc
 
     async def _chat(self, request: GenerateRequest, model_name: str) -> GenerateResponse:
-        extra: dict[str, Any] = {}
-        if request.temperature is not None:
-            extra["temperature"] = request.temperature
-        if request.top_p is not None:
-            extra["top_p"] = request.top_p
-        if request.max_output_tokens is not None:
-            extra["max_completion_tokens"] = request.max_output_tokens
-        if request.seed is not None:
-            extra["seed"] = request.seed
-        if request.response_format is not None:
-            extra["response_format"] = request.response_format
-        messages: Any = [{"role": m.role, "content": m.content} for m in request.messages]
-        completion = await self._client.chat.completions.create(
-            model=model_name, messages=messages, **extra
-        )
+        fields: Any = chat_fields(request, model_name)
+        completion = await self._client.chat.completions.create(**fields)
         if not isinstance(completion, ChatCompletion):  # a non-JSON body comes back as text
             raise ProviderUnavailable(f"{self.base_url}: the reply is not a chat completion")
         if not completion.choices:
@@ -146,18 +135,8 @@ class OpenAIProvider:
         )
 
     async def _responses(self, request: GenerateRequest, model_name: str) -> GenerateResponse:
-        extra: dict[str, Any] = {}
-        if request.temperature is not None:
-            extra["temperature"] = request.temperature
-        if request.top_p is not None:
-            extra["top_p"] = request.top_p
-        if request.max_output_tokens is not None:
-            extra["max_output_tokens"] = request.max_output_tokens
-        if request.response_format is not None:
-            schema = request.response_format.get("json_schema", {})
-            extra["text"] = {"format": {"type": "json_schema", **schema}}
-        items: Any = [{"role": m.role, "content": m.content} for m in request.messages]
-        response = await self._client.responses.create(model=model_name, input=items, **extra)
+        fields: Any = responses_fields(request, model_name)
+        response = await self._client.responses.create(**fields)
         if not isinstance(response, Response):
             raise ProviderUnavailable(f"{self.base_url}: the reply is not a Responses object")
         usage = response.usage

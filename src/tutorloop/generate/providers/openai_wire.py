@@ -51,6 +51,11 @@ def sdk_headers(client: AsyncOpenAI) -> dict[str, str]:
 
 def chat_body(request: GenerateRequest, model_name: str) -> bytes:
     """The chat-completions body, keys in the order the SDK writes them."""
+    return _DUMPS(chat_fields(request, model_name)).encode("utf-8")
+
+
+def chat_fields(request: GenerateRequest, model_name: str) -> dict[str, Any]:
+    """The chat-completions parameters of ``request`` (the SDK's keyword arguments, in order)."""
     body: dict[str, Any] = {
         "model": model_name,
         "messages": [{"role": m.role, "content": m.content} for m in request.messages],
@@ -65,11 +70,16 @@ def chat_body(request: GenerateRequest, model_name: str) -> bytes:
         body["temperature"] = request.temperature
     if request.top_p is not None:
         body["top_p"] = request.top_p
-    return _DUMPS(body).encode("utf-8")
+    return body
 
 
 def responses_body(request: GenerateRequest, model_name: str) -> bytes:
     """The Responses API body, keys in the order the SDK writes them."""
+    return _DUMPS(responses_fields(request, model_name)).encode("utf-8")
+
+
+def responses_fields(request: GenerateRequest, model_name: str) -> dict[str, Any]:
+    """The Responses API parameters of ``request`` (the SDK's keyword arguments, in order)."""
     body: dict[str, Any] = {
         "model": model_name,
         "input": [{"role": m.role, "content": m.content} for m in request.messages],
@@ -83,7 +93,7 @@ def responses_body(request: GenerateRequest, model_name: str) -> bytes:
         body["text"] = {"format": {"type": "json_schema", **schema}}
     if request.top_p is not None:
         body["top_p"] = request.top_p
-    return _DUMPS(body).encode("utf-8")
+    return body
 
 
 def read_chat(data: Any, model_name: str) -> GenerateResponse:

@@ -19,39 +19,19 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from local_service import free_port, wait_ready
+
 ADMIN = "bench-admin-" + "0123456789abcdef"
 REVIEWER = "bench-reviewer-" + "fedcba9876543210"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("the service exited before it was ready")
-        try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the service did not become ready")
 
 
 def _get(conn: http.client.HTTPConnection, path: str) -> tuple[float, bytes]:
@@ -99,7 +79,7 @@ def main() -> int:
             f"records kept for review: {kept} ({kept_bytes / 2**20:.1f} MiB), "
             f"{kept_bytes / store.stat().st_size:.2f}× of the store file"
         )
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "TUTORLOOP_API_TOKEN": ADMIN,
                "TUTORLOOP_REVIEWER_TOKENS": f"bench={REVIEWER}"}  # fmt: skip
         command = [sys.executable, "-m", "tutorloop", "serve", "--port", str(port),
@@ -107,7 +87,7 @@ def main() -> int:
         log = (Path(tmp) / "serve.log").open("wb")
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_ready(f"http://127.0.0.1:{port}", process)
+            wait_ready(f"http://127.0.0.1:{port}", process)
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             queue = "/review/runs/bench/queue"
             pages = {

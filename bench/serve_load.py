@@ -19,33 +19,13 @@ import asyncio
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("the service exited before it was ready")
-        try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the service did not become ready")
+from local_service import free_port, wait_ready
 
 
 async def _load(
@@ -133,7 +113,7 @@ def main() -> None:
         json.dumps({"sessions": sessions[i : i + args.batch]}).encode("utf-8")
         for i in range(0, len(sessions), args.batch)
     ]
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     loads: dict[str, tuple[list[float], int, float, float | None, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -149,7 +129,7 @@ def main() -> None:
         command += ["--config", str(config)]
         process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
         try:
-            _wait_ready(url, process)
+            wait_ready(url, process)
             asyncio.run(_load(url, bodies[: min(200, len(bodies))], args.clients, token))  # warm
             for name, load in (("single", bodies), ("batched", batches)):
                 before = _cpu_seconds(process.pid)

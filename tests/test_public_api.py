@@ -168,8 +168,8 @@ PUBLIC = {
         "summary_markdown", "trend_svg", "write_junit", "write_report",
     ],
     "tutorloop.present.report": [
-        "ExtraSection", "ReportData", "ReportOptions", "build_report", "collect",
-        "label_sections", "render_report", "write_report",
+        "ExtraSection", "ReportData", "ReportOptions", "Trajectories", "Wanted", "build_report",
+        "collect", "find_trajectories", "label_sections", "render_report", "write_report",
     ],
     "tutorloop.present.review": [
         "CheckView", "FILTERS", "QueryError", "QueueGroup", "QueuePage", "QueueQuery",

@@ -22,7 +22,7 @@ from tutorloop.analyse import (
 )
 from tutorloop.load import LabelFormat, LabelSet, read_labels, review_labelset, write_labels
 from tutorloop.present import render_agreement, render_label_counts, render_rater_agreement
-from tutorloop.present.report.sources import Wanted, find_trajectories
+from tutorloop.present.report import Wanted, find_trajectories
 from tutorloop.store import Store
 
 _SPEAKER = {"user": "Student", "assistant": "Tutor"}

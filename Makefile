@@ -48,6 +48,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/demo_cpu.py
 	$(BIN)/python bench/python_sandbox.py
 	$(BIN)/python bench/watch.py
+	$(BIN)/python bench/import_throughput.py
+	$(BIN)/python bench/review_queue.py
 
 bench-scale: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,ray]'

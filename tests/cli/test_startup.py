@@ -92,3 +92,17 @@ def test_the_table_is_the_commands_themselves():
 def test_a_typo_suggests_commands_not_imported_yet():
     result = CliRunner().invoke(app, ["calibrat"])
     assert result.exit_code == 2 and "calibrate" in result.output
+
+
+def test_grading_and_replay_leave_the_scientific_stack_unloaded():
+    """NumPy and scipy (~100 MiB, seconds to import) load only where a command needs them."""
+    probe = (
+        "import json, sys\n"
+        "from tutorloop.run import grade_paths, replay_paths, watch_folder\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
+    )
+    loaded = set(json.loads(done.stdout))
+    assert not {m for m in loaded if m.split(".")[0] in ("numpy", "scipy", "sklearn", "pyarrow")}

@@ -12,7 +12,9 @@ Each metric is compared over all sessions and within each segment of the configu
 Fisher's exact test when an expected count is under 5, and reported with Wilson intervals, the
 difference with its Newcombe (hybrid score) interval and Cohen's h; fidelity with Welch's t-test,
 the mean difference with its interval and Cohen's d. The p-values of one comparison are corrected
-together (Benjamini–Hochberg, or Holm). scipy provides the distributions and Fisher's test.
+together (Benjamini–Hochberg, or Holm). scipy provides the t distribution and Fisher's test,
+imported when a test needs them (scipy with NumPy costs ~100 MiB and seconds of import, which a
+run that never compares windows should not pay).
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
-
-from scipy import stats
 
 from tutorloop.store import WatchRow
 
@@ -226,12 +226,14 @@ def _test_share(metric: str, base: MetricValue, cur: MetricValue) -> tuple[float
     pooled = (k1 + k2) / (n1 + n2)
     expected = min(pooled * n1, (1 - pooled) * n1, pooled * n2, (1 - pooled) * n2)
     if expected < 5:
+        from scipy import stats
+
         _, p = stats.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]])
         test = 1.0
     else:
         se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
         z = 0.0 if se == 0 else (cur.value - base.value) / se
-        p = 2 * stats.norm.sf(abs(z))
+        p = math.erfc(abs(z) / math.sqrt(2))  # two-sided normal tail
         test = 0.0
     low, high = newcombe_interval(k1, n1, k2, n2)
     h = 2 * math.asin(math.sqrt(cur.value)) - 2 * math.asin(math.sqrt(base.value))
@@ -252,6 +254,8 @@ def _test_mean(base: list[float], cur: list[float]) -> tuple[float, float, float
         + (v2 * v2 / (len(cur) - 1) if len(cur) > 1 else 0.0)
         or 1.0
     )
+    from scipy import stats
+
     t = diff / se
     p = float(2 * stats.t.sf(abs(t), df))
     half = float(stats.t.ppf(0.975, df)) * se

@@ -16,6 +16,7 @@ best published test-set score (a hidden test set, so a rough guide, not like-for
 
     python bench/learn.py                      # every dimension, 5 folds, seeds 0 and 1
     python bench/learn.py --dimensions Actionability --seeds 0
+    python bench/learn.py --jobs 2             # (dimension, seed) runs in 2 processes
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import time
 
 from tutorloop.bundled import bundled_mrbench
 from tutorloop.grade import CVReport, TrainConfig, grouped_cv, training_data
-from tutorloop.load import read_labels
+from tutorloop.load import LabelSet, read_labels
 
 BEA_2025_BEST = {
     "Mistake_Identification": 0.718,
@@ -46,13 +47,26 @@ AIMS = {
 """The learned grader's aimed exact macro-F1 (mean of two seeds)."""
 
 
+def _cross_validate(
+    labels: LabelSet, dimension: str, folds: int, seed: int, single: bool
+) -> CVReport:
+    """Grouped, nested CV of one dimension with one seed (one process of a parallel run)."""
+    data = training_data(labels, dimension)
+    config = TrainConfig(folds=folds, seed=seed, ensemble=not single)
+    return grouped_cv(data.items, data.labels, data.groups, dimension, config)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dimensions", nargs="*", default=None)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1])
     parser.add_argument("--single", action="store_true", help="one model instead of the ensemble")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="processes for the (dimension, seed) runs (at most 2)"
+    )
     args = parser.parse_args()
+    jobs = max(1, min(args.jobs, 2))  # a shared 2-core machine: more processes only contend
 
     labels = read_labels(bundled_mrbench())
     dimensions = args.dimensions or labels.dimensions()
@@ -70,18 +84,16 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     wall = time.perf_counter()
+    from joblib import Parallel, delayed
+
+    runs = [(dimension, seed) for dimension in dimensions for seed in args.seeds]
+    done = Parallel(n_jobs=jobs)(
+        delayed(_cross_validate)(labels, dimension, args.folds, seed, args.single)
+        for dimension, seed in runs
+    )
+    by_run = dict(zip(runs, done, strict=True))
     for dimension in dimensions:
-        data = training_data(labels, dimension)
-        reports = [
-            grouped_cv(
-                data.items,
-                data.labels,
-                data.groups,
-                dimension,
-                TrainConfig(folds=args.folds, seed=seed, ensemble=not args.single),
-            )
-            for seed in args.seeds
-        ]
+        reports = [by_run[dimension, seed] for seed in args.seeds]
 
         def mean(grader: str, metric: str, reports: list[CVReport] = reports) -> float:
             return statistics.fmean(r.mean(grader, metric) for r in reports)
@@ -103,7 +115,11 @@ def main() -> None:
             f"{sum(r.fit_seconds for r in reports):>9.2f} {aim or '':>5} {met:>4} {ratio:>11}"
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"total wall {time.perf_counter() - wall:.1f} s; peak RSS {peak:.0f} MiB")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"total wall {time.perf_counter() - wall:.1f} s with {jobs} process(es); "
+        f"peak RSS {max(peak, children):.0f} MiB per process"
+    )
 
 
 if __name__ == "__main__":

@@ -1,16 +1,17 @@
 """The learned grader's ensemble: differently-featured linear models, averaged, with tuned weights.
 
 Fitting (:func:`fit_model`) first runs dialogue-grouped folds *inside the training data*
-(``inner_folds``): each candidate member is fitted on the other folds and predicts the held-out
-one, so every training item gets out-of-fold probabilities from every candidate. On those
-probabilities alone, the members are chosen from :data:`~.pipeline.POOL` by greedy forward
-selection with repetition (each step adds the candidate whose inclusion gives the best macro-F1
-after weight tuning; it stops when no candidate improves it, or after ``max_members`` picks), and
-the per-class decision weights that maximise macro-F1 of the chosen average are kept (coordinate
-ascent over a small grid). Then each chosen member is refitted on all the training data. The
-label of a turn is the class with the highest weighted average probability; its scores are the
-unweighted average. With ``select_members=False`` the members are the three fixed
-:data:`~.pipeline.MEMBERS`.
+(``inner_folds``): each member is fitted on the other folds and predicts the held-out one, so
+every training item gets out-of-fold probabilities from every member. The per-class decision
+weights that maximise macro-F1 of the members' average on those probabilities are kept
+(coordinate ascent over a small grid), then every member is refitted on all the training data.
+The label of a turn is the class with the highest weighted average probability; its scores are
+the unweighted average.
+
+The members are the three :data:`~.pipeline.MEMBERS`, or, with ``select_members``, chosen
+from :data:`~.pipeline.POOL` on the same out-of-fold probabilities by greedy forward selection
+with repetition (each step adds the candidate whose inclusion gives the best macro-F1 after
+weight tuning; it stops when no candidate improves it, or after ``max_members`` picks).
 
 Cross-validation calls :func:`fit_model` on each outer training fold only, so neither the members
 nor the weights are ever chosen on the fold that is reported (nested cross-validation).

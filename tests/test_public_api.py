@@ -134,7 +134,8 @@ PUBLIC = {
     "tutorloop.grade.turn": [
         "RULES", "Rubric", "TURN_HEURISTICS_VERSION", "TurnHeuristics", "TurnHeuristicsGrader",
         "TurnJudge", "TurnJudgeGrader", "TurnVerdict", "bundled_rubrics", "dialogue_signals",
-        "final_answer", "last_student_turn", "load_rubrics", "prediction_input", "turn_signals",
+        "final_answer", "last_student_turn", "load_rubrics", "prediction_input",
+        "response_features", "student_turns", "turn_signals",
     ],
     "tutorloop.load": [
         "ConversionReport", "EvalDefinition", "EvalItem", "EvalRegistry", "Followed",

@@ -7,9 +7,20 @@ import pytest
 
 from tutorloop.bundled import bundled_mrbench
 from tutorloop.grade import TrainConfig, load_learned, save_learned, train_learned, training_data
-from tutorloop.grade.learned.ensemble import Ensemble, tune_weights
-from tutorloop.grade.learned.pipeline import rows_of
-from tutorloop.grade.turn import dialogue_signals, prediction_input, turn_signals
+from tutorloop.grade.learned.ensemble import (
+    Ensemble,
+    macro_f1_codes,
+    select_members,
+    tune_weights,
+)
+from tutorloop.grade.learned.pipeline import MEMBERS, POOL, rows_of
+from tutorloop.grade.turn import (
+    dialogue_signals,
+    prediction_input,
+    response_features,
+    student_turns,
+    turn_signals,
+)
 from tutorloop.load import read_labels
 from tutorloop.records import TurnItem
 
@@ -69,8 +80,14 @@ def test_predictions_do_not_change_when_training_only_fields_are_removed(tmp_pat
     path.write_text(json.dumps(data), encoding="utf-8")
     labels = read_labels(path)
     train = training_data(labels, "Mistake_Location")
-    grader, _ = train_learned(train, TrainConfig(folds=3, inner_folds=2), cv=False)
-    assert isinstance(grader.pipeline, Ensemble) and len(grader.pipeline.members) == 3
+    config = TrainConfig(folds=3, inner_folds=2, select_members=True)
+    grader, _ = train_learned(train, config, cv=False)
+    ensemble = grader.pipeline
+    assert isinstance(ensemble, Ensemble) and len(ensemble.members) == len(ensemble.names)
+    assert set(ensemble.names) <= set(POOL) and 1 <= sum(ensemble.counts) <= 5
+    assert grader.manifest.config["members"] == dict(
+        zip(ensemble.names, ensemble.counts, strict=True)
+    )
     assert set(grader.manifest.config["decision_weights"]) == set(grader.manifest.labels)
     loaded = load_learned(save_learned(grader, tmp_path / "model"))
     full = loaded.predict(train.items, "Mistake_Location")
@@ -86,13 +103,36 @@ def test_a_single_model_folder_of_the_first_implementation_still_loads(tmp_path)
     grader, _ = train_learned(train, TrainConfig(ensemble=False), cv=False)
     folder = save_learned(grader, tmp_path / "old")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    manifest["version"] = manifest["version"].replace("learned/2+", "learned/1+")
-    for key in ("ensemble", "inner_folds"):  # the first implementation's config had neither
+    manifest["version"] = manifest["version"].replace("learned/3+", "learned/1+")
+    first_config = ("ensemble", "inner_folds", "select_members", "max_members")
+    for key in first_config:  # the first implementation's config had none of these
         manifest["config"].pop(key)
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     loaded = load_learned(folder)
     verdicts = loaded.predict(train.items[:3], "Actionability")
     assert len(verdicts) == 3 and all(v.probability == max(v.scores.values()) for v in verdicts)
+
+
+def test_an_ensemble_folder_of_the_second_implementation_still_loads(tmp_path):
+    data = json.loads(bundled_mrbench().read_text(encoding="utf-8"))[:30]
+    path = tmp_path / "small.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    train = training_data(read_labels(path), "Actionability")
+    config = TrainConfig(select_members=False, inner_folds=2)
+    grader, _ = train_learned(train, config, cv=False)
+    assert grader.pipeline.names == list(MEMBERS) and grader.pipeline.counts == [1, 1, 1]
+    expected = grader.predict(train.items[:5], "Actionability")
+    del grader.pipeline.counts, grader.pipeline.names  # the second implementation had neither
+    folder = save_learned(grader, tmp_path / "second")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["version"] = manifest["version"].replace("learned/3+", "learned/2+")
+    for key in ("select_members", "max_members", "members"):
+        manifest["config"].pop(key)
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    loaded = load_learned(folder)
+    assert not hasattr(loaded.pipeline, "counts")
+    verdicts = loaded.predict(train.items[:5], "Actionability")
+    assert [(v.label, v.scores) for v in verdicts] == [(v.label, v.scores) for v in expected]
 
 
 def test_decision_weights_raise_macro_f1_on_what_they_are_tuned_on():
@@ -101,3 +141,39 @@ def test_decision_weights_raise_macro_f1_on_what_they_are_tuned_on():
     y = np.array(["To some extent"] * 4 + ["Yes"] * 6)
     weights = tune_weights(probabilities, y, classes)
     assert (classes[(probabilities * weights).argmax(axis=1)] == y).all()
+
+
+def test_response_features_read_the_learners_work_from_the_dialogue():
+    history = (
+        "Tutor: What is 3 x 4?\nStudent: I added them: 3 + 4 = 7.\n"
+        "Tutor: Why did you add?\nStudent: Because x means plus."
+    )
+    assert student_turns(history) == "I added them: 3 + 4 = 7.\nBecause x means plus."
+    pointed = response_features(history, "Try again: you added 3 + 4 = 7, but what is 3 x 4?")
+    assert pointed["refers_to_work"] == pointed["opens_imperative"] == 1.0
+    assert pointed["quotes_work"] > 0 and pointed["work_numbers"] == 1.0
+    assert pointed["new_numbers"] == 0.0 and pointed["equation"] == 1.0
+    praise = response_features(history, "Great job! The answer is 12.")
+    assert praise["opens_praise"] == 1.0 and praise["new_numbers"] > 0
+    assert praise["refers_to_work"] == praise["quotes_work"] == 0.0
+    assert all(0.0 <= v <= 1.0 for v in [*pointed.values(), *praise.values()])
+
+
+def test_fast_macro_f1_equals_scikit_learns():
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        truth = rng.integers(0, 3, size=40)
+        predicted = rng.integers(0, 2, size=40)  # one class never predicted
+        expected = f1_score(truth, predicted, average="macro", zero_division=0)
+        assert macro_f1_codes(truth, predicted, 3) == pytest.approx(expected)
+    assert macro_f1_codes(np.array([1, 1]), np.array([1, 1]), 3) == 1.0  # absent classes skipped
+
+
+def test_member_selection_adds_a_member_only_while_it_helps():
+    codes = np.array([0] * 5 + [1] * 5)
+    good = np.array([[0.9, 0.1]] * 5 + [[0.2, 0.8]] * 5)
+    noise = np.array([[0.5, 0.5]] * 10)
+    picks = select_members({"noise": noise, "good": good}, codes, 2, max_members=5)
+    assert picks == ["good"]

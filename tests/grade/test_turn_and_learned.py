@@ -73,7 +73,7 @@ def test_learned_grader_trains_with_grouped_cv_saves_and_predicts(small_mrbench,
     manifest = loaded.manifest
     assert manifest.training_sha256 == small_mrbench.sha256
     assert manifest.dimension == "Actionability" and manifest.items == len(data.items)
-    assert loaded.version == grader.version and loaded.version.startswith("learned/2+")
+    assert loaded.version == grader.version and loaded.version.startswith("learned/3+")
     verdicts = loaded.predict(data.items[:5], "Actionability")
     assert [v.item_id for v in verdicts] == [i.item_id for i in data.items[:5]]
     for v in verdicts:

@@ -2,9 +2,10 @@
 
 Folds are ``StratifiedGroupKFold`` over dialogues (a hash of the history text, never
 ``conversation_id``): every response to one dialogue lands in the same fold, so no grader sees
-the dialogue it is tested on. The learned grader's decision weights are tuned by folds inside
-each outer training fold (:func:`~.ensemble.fit_model`), so the protocol never selects on the
-fold it reports (nested cross-validation). The learning curve trains on 10/25/50/100 % of the
+the dialogue it is tested on. The learned grader's decision weights are tuned (and, with
+``select_members``, its members chosen) by folds inside each outer training fold
+(:func:`~.ensemble.fit_model`), so the protocol never selects on the fold it reports (nested
+cross-validation). The learning curve trains on 10/25/50/100 % of the
 training folds' dialogues and tests on the same held-out fold each time; it fits one model
 (``ensemble=False``), so a curve stays a few seconds of CPU while the ensemble's nested fits
 would multiply it by fifteen.

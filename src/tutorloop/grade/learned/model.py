@@ -1,8 +1,10 @@
 """Train, save, load and apply a learned turn grader (a folder: ``model.joblib`` + manifest).
 
-Implementation 2 (the default) pickles an :class:`~.ensemble.Ensemble` with its tuned decision
-weights, also listed in the manifest's ``config.decision_weights``; folders of implementation 1
-(one pipeline) still load and predict as before.
+Implementation 3 (the default) pickles an :class:`~.ensemble.Ensemble` whose members were chosen
+from a pool on inner folds, with its tuned decision weights; the manifest lists both
+(``config.members``: name → times picked; ``config.decision_weights``). Its members also read the
+response-in-context features. Folders of implementation 2 (the three fixed members) and 1 (one
+pipeline) still load and predict as before.
 
 The model file is a joblib pickle: load only model folders you made or trust. The manifest
 records the scikit-learn version, the training file's sha256 and the cross-validated scores,
@@ -31,9 +33,13 @@ from tutorloop.grade.learned.pipeline import TrainConfig, build_pipeline, rows_o
 from tutorloop.grade.turn import TurnVerdict
 from tutorloop.records import LearnedManifest, TurnItem
 
-IMPLEMENTATION = "2"
+IMPLEMENTATION = "3"
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
+
+
+_FITTED = ("decision_weights", "members")
+"""Manifest ``config`` keys that record what fitting chose, not how to build the model."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ class LearnedGrader:
         if dimension != self.manifest.dimension or not items:
             return []
         config = TrainConfig.model_validate(
-            {k: v for k, v in self.manifest.config.items() if k != "decision_weights"}
+            {k: v for k, v in self.manifest.config.items() if k not in _FITTED}
         )
         rows = rows_of(items, config.history_chars)
         probabilities = self.pipeline.predict_proba(rows)
@@ -122,6 +128,7 @@ def train(
     if isinstance(pipeline, Ensemble):
         classes = [str(c) for c in pipeline.classes_]
         saved_config["decision_weights"] = dict(zip(classes, pipeline.weights, strict=True))
+        saved_config["members"] = dict(zip(pipeline.names, pipeline.counts, strict=True))
     blob = json.dumps(config.model_dump(), sort_keys=True) + data.sha256 + data.dimension
     digest = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:10]
     cv_scores: dict[str, float] = {}

@@ -5,6 +5,8 @@ from .features import (
     final_answer,
     last_student_turn,
     prediction_input,
+    response_features,
+    student_turns,
     turn_signals,
 )
 from .heuristics import RULES, TURN_HEURISTICS_VERSION, TurnHeuristics, TurnVerdict
@@ -26,5 +28,7 @@ __all__ = [
     "last_student_turn",
     "load_rubrics",
     "prediction_input",
+    "response_features",
+    "student_turns",
     "turn_signals",
 ]

@@ -78,6 +78,13 @@ def last_student_turn(history: str) -> str:
     return re.split(r"\bTutor:\s*", parts[-1], flags=re.IGNORECASE)[0]
 
 
+def student_turns(history: str) -> str:
+    """Every student turn of a ``Tutor: … Student: …`` history, joined (the learner's work)."""
+    parts = _STUDENT.split(history)[1:]
+    turns = (re.split(r"\bTutor:\s*", part, flags=re.IGNORECASE)[0].strip() for part in parts)
+    return "\n".join(turns)
+
+
 def prediction_input(item: TurnItem) -> TurnItem:
     """``item`` reduced to what a grader has at prediction time: its history and response."""
     return TurnItem(item_id=item.item_id, history=item.history, response=item.response)
@@ -116,3 +123,92 @@ def turn_signals(item: TurnItem) -> dict[str, float]:
     signals = dialogue_signals(item.history, item.response)
     signals["reveals_final_answer"] = float(answer is not None and answer in numbers(item.response))
     return signals
+
+
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?")
+_STOP = frozenset(
+    re.findall(
+        r"\S+",
+        "the a an and or but so to of in on at for is are was were be been it its this that these "
+        "those you your we our i my me he she they them his her their with as by from not do does "
+        "did can could would should will what how why which there here have has had if then than "
+        "just about let's lets",
+    )
+)
+_EQUATION = re.compile(r"\d\s*[-+*/×÷x=]\s*\d")
+_IMPERATIVE = re.compile(
+    r"^\W*(?:try|think|let'?s|look|check|remember|consider|notice|go|start|write|count|add|"
+    r"subtract|multiply|divide|calculate|compute|find|use|re-?read|read|take|make|draw|"
+    r"compare|double|don'?t|focus|review|recall|recheck|revisit|imagine|see)\b",
+    re.IGNORECASE,
+)
+_REFERS_TO_WORK = re.compile(
+    r"\byou(?:'ve| have)? (?:said|wrote|mentioned|added|subtracted|multiplied|divided|"
+    r"calculated|got|used|found|did|counted|assumed|thought|forgot|missed|took|started|"
+    r"(?:are|were) (?:using|adding|trying|thinking|counting|calculating|multiplying|dividing))\b|"
+    r"\byour (?:answer|calculation|work|solution|steps?|reasoning|approach|method|equation|"
+    r"mistake|error|result|final)\b|\b(?:step|part|line) ?\d|\bwhen you\b|\bwhere you\b",
+    re.IGNORECASE,
+)
+_QUESTION_WORD = re.compile(
+    r"\b(?:what|how|why|which|where|when|can you|could you|do you|did you|would you)\b",
+    re.IGNORECASE,
+)
+_HEDGE = re.compile(r"\b(?:maybe|perhaps|might|seems?|i think|possibly)\b", re.IGNORECASE)
+_EXPLAIN = re.compile(
+    r"\b(?:because|since|so that|which means|this means|that means|in other words|"
+    r"is equal to|equals|means)\b",
+    re.IGNORECASE,
+)
+
+
+def sentences_of(text: str) -> list[str]:
+    """The sentences of ``text`` (split after ``.``, ``!`` or ``?``), without empty ones."""
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1}
+
+
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def response_features(history: str, response: str) -> dict[str, float]:
+    """Scaled (0–1) descriptions of a tutor turn against the dialogue, for learned graders.
+
+    How long the turn is, how much of it the learner said (words of the learner's last turn and
+    of all their turns, three-word quotes, the learner's numbers), how much is new to the
+    dialogue, whether it opens with an instruction or praise, refers to the learner's work,
+    asks, hedges, explains or writes a calculation. Reads the history and the response only.
+    """
+    words = _WORD.findall(response.lower())
+    content = _content_words(response)
+    last = last_student_turn(history)
+    work = student_turns(history)
+    last_words, work_words = _content_words(last), _content_words(work)
+    seen_words = _content_words(history)
+    share = len(content) or 1
+    quotes = _trigrams(response) & _trigrams(work)
+    sentences = sentences_of(response)
+    mentioned = numbers(response)
+    return {
+        "length": min(len(words), 120) / 120,
+        "sentences": min(len(sentences), 6) / 6,
+        "last_turn_overlap": len(content & last_words) / share,
+        "work_overlap": len(content & work_words) / share,
+        "new_words": len(content - seen_words) / share,
+        "quotes_work": min(len(quotes), 4) / 4,
+        "work_numbers": min(len(mentioned & numbers(work)), 3) / 3,
+        "new_numbers": min(len(mentioned - numbers(history)), 3) / 3,
+        "equation": float(bool(_EQUATION.search(response))),
+        "opens_imperative": float(bool(_IMPERATIVE.search(response))),
+        "opens_praise": float(bool(_PRAISE.search(" ".join(words[:4])))),
+        "refers_to_work": float(bool(_REFERS_TO_WORK.search(response))),
+        "question_words": min(len(_QUESTION_WORD.findall(response)), 3) / 3,
+        "hedge": float(bool(_HEDGE.search(response))),
+        "explains": float(bool(_EXPLAIN.search(response))),
+        "second_person": min(len(re.findall(r"\byou(?:r|'re|'ve)?\b", response, re.I)), 4) / 4,
+    }

@@ -26,6 +26,7 @@ HEAD_LIMIT_BYTES = 64 * 1024
 class _GuardedHttpTools(HttpToolsProtocol):
     head_timeout_s: float = 10.0
     max_head_bytes: int = HEAD_LIMIT_BYTES
+    max_connections: int | None = None
     _head_timer: asyncio.TimerHandle | None = None
     _awaiting_head: bool = True
     _head_bytes: int = 0
@@ -55,10 +56,15 @@ class _GuardedHttpTools(HttpToolsProtocol):
             self.transport.close()
 
     def on_headers_complete(self) -> None:
-        """A complete head stops its deadline."""
+        """A complete head stops its deadline; past ``max_connections`` it is answered 503."""
         self._awaiting_head = False
         self._head_bytes = 0
         self._stop_head_timer()
+        if self.max_connections is not None:
+            # uvicorn's own limit also counts request tasks not yet reaped, so a client asking
+            # again the moment its answer arrives could be refused: count connections alone
+            over = len(self.connections) > self.max_connections
+            self.limit_concurrency = 0 if over else None
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -98,11 +104,21 @@ _HEAD_TOO_LARGE = (
 
 
 def guarded_httptools(
-    head_timeout_s: float, max_head_bytes: int = HEAD_LIMIT_BYTES
+    head_timeout_s: float,
+    max_head_bytes: int = HEAD_LIMIT_BYTES,
+    max_connections: int | None = None,
 ) -> type[HttpToolsProtocol]:
-    """An httptools protocol class with the head deadline and the head size bound."""
-    return type(
-        "GuardedHttpToolsProtocol",
-        (_GuardedHttpTools,),
-        {"head_timeout_s": head_timeout_s, "max_head_bytes": max_head_bytes},
-    )
+    """An httptools protocol class with the head deadline and the head size bound.
+
+    Args:
+        head_timeout_s: Seconds each request head has to arrive.
+        max_head_bytes: The largest head answered (more: 431, and the connection closed).
+        max_connections: Connections served at once; a request on one more is answered 503
+            (None: no limit).
+    """
+    attributes = {
+        "head_timeout_s": head_timeout_s,
+        "max_head_bytes": max_head_bytes,
+        "max_connections": max_connections,
+    }
+    return type("GuardedHttpToolsProtocol", (_GuardedHttpTools,), attributes)

@@ -51,10 +51,10 @@ def announce_token(config: ServeConfig, token: str, out: TextIO | None = None) -
 def server_bounds(config: ServeConfig) -> dict[str, Any]:
     """The ``uvicorn.Config`` arguments that bound connections, heads and keep-alive."""
     return {
-        "http": guarded_httptools(config.head_timeout_s, HEAD_LIMIT_BYTES),
-        # uvicorn answers 503 once its open connections reach the limit, the asking one
-        # included: one more lets exactly ``max_connections`` clients be served at once
-        "limit_concurrency": config.max_connections + 1,
+        # a request on one connection more than ``max_connections`` is answered 503
+        "http": guarded_httptools(
+            config.head_timeout_s, HEAD_LIMIT_BYTES, max_connections=config.max_connections
+        ),
         "limit_max_requests": config.max_requests,
         "timeout_keep_alive": max(1, int(config.keep_alive_s)),
     }

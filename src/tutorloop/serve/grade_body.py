@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tutorloop.load import Item, items_of
 from tutorloop.records import ReplayArtifact, Session
@@ -18,6 +18,13 @@ from tutorloop.run import SessionGrader
 from tutorloop.serve.errors import ApiError, field_path
 
 __all__ = ["grade_body", "parse_record", "records_of"]
+
+
+class _Batch(BaseModel):
+    """A batch body that is exactly ``{"sessions": [session, ...]}``: the fast path's shape."""
+
+    model_config = ConfigDict(extra="forbid")
+    sessions: list[Session]
 
 
 def records_of(body: Any, most: int) -> tuple[list[dict[str, Any]], bool]:
@@ -73,8 +80,41 @@ def grade_body(body: bytes, most: int, grader: SessionGrader) -> bytes:
         most: Sessions one request may send (``max_grade_sessions``).
         grader: The heuristics and the decision.
     """
-    sessions, batch = records_of(_json(body), most)
+    parsed = _straight(body, most) or _checked(body, most)
+    records, batch = parsed
     items: list[Item] = []
+    for record in records:
+        items.extend(items_of(record, "request"))
+    # Serialised by pydantic in one step: the generic encoder costs more than the grading.
+    results = [grader.grade(item).model_dump_json(exclude_none=True) for item in items]
+    if not batch and len(results) == 1:
+        return results[0].encode("utf-8")
+    return ('{"object": "list", "results": [' + ", ".join(results) + "]}").encode("utf-8")
+
+
+_Records = tuple[list[Session] | list[Session | ReplayArtifact], bool]
+"""The records of a body, and whether it was a batch."""
+
+
+def _straight(body: bytes, most: int) -> _Records | None:
+    """The records parsed straight from the bytes into the models (pydantic's JSON parser).
+
+    None when the body needs the checked path: a replay artifact, a batch out of bounds, or a
+    problem to name field by field.
+    """
+    try:
+        if b'"sessions"' in body:
+            sessions = _Batch.model_validate_json(body).sessions
+            return (sessions, True) if 0 < len(sessions) <= most else None
+        return [Session.model_validate_json(body)], False
+    except ValidationError:
+        return None
+
+
+def _checked(body: bytes, most: int) -> _Records:
+    """The records through the generic JSON parser, the first problem named."""
+    sessions, batch = records_of(_json(body), most)
+    records: list[Session | ReplayArtifact] = []
     for index, data in enumerate(sessions):
         parsed = parse_record(data, f"sessions[{index}]" if batch else "")
         if isinstance(parsed, list):
@@ -84,12 +124,8 @@ def grade_body(body: bytes, most: int, grader: SessionGrader) -> bytes:
             )
             more = f" (and {len(parsed) - 1} more problem(s))" if len(parsed) > 1 else ""
             raise ApiError(400, message + more, param=first["param"] or None, code="invalid_value")
-        items.extend(items_of(parsed, "request"))
-    # Serialised by pydantic in one step: the generic encoder costs more than the grading.
-    results = [grader.grade(item).model_dump_json(exclude_none=True) for item in items]
-    if not batch and len(results) == 1:
-        return results[0].encode("utf-8")
-    return ('{"object": "list", "results": [' + ", ".join(results) + "]}").encode("utf-8")
+        records.append(parsed)
+    return records, batch
 
 
 def _json(body: bytes) -> Any:

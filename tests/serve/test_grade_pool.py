@@ -77,8 +77,9 @@ def test_grading_past_its_deadline_is_400_and_its_process_replaced(
     with service.client() as client:
         assert client.post("/v1/grade", json=_session()).status_code == 200
         first = _pids(service)
-        state.config = state.config.model_copy(update={"work_timeout_s": 1e-6})
-        reply = client.post("/v1/grade", json=_session())
+        # a free process at once, then 256 sessions to grade: far more than 5 ms of work
+        state.config = state.config.model_copy(update={"work_timeout_s": 0.005})
+        reply = client.post("/v1/grade", json={"sessions": [_session()] * 256})
         assert reply.status_code == 400
         assert reply.json()["error"]["code"] == "work_timeout"
         assert client.get("/healthz").status_code == 200

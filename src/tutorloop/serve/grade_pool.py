@@ -8,8 +8,10 @@ bytes. The processes start at the first grading request (a body sent meanwhile w
 socket), run without the service's token or any other credential in their environment, and
 end with the service, or by themselves when it dies.
 
-A request past ``work_timeout_s`` (waiting for a free process included) is answered 400, and
-its process is killed and replaced, as is the process of an abandoned request. A request whose
+A request that waits for a free process, or is graded, for more than ``work_timeout_s`` is
+answered 400; a process past it is killed and replaced, as is the process of an abandoned
+request. A process's start (its imports, up to ``START_TIMEOUT_S``) is not counted against
+the request waiting for it: a request never fails because a replacement is starting. A request whose
 grading fails unexpectedly, or whose process dies, is answered 500 (the log has the error's
 type, never its message), and a dead process is replaced.
 """
@@ -38,6 +40,19 @@ REQUEST = struct.Struct("!I")
 """A request's frame head: the body's length."""
 ANSWER = struct.Struct("!HI")
 """An answer's frame head: the HTTP status and the body's length."""
+
+
+START_TIMEOUT_S = 120.0
+"""How long a grading process may take to start (imports on a busy machine) before it is
+replaced and its request answered 500."""
+
+
+def _overrun(timeout_s: float) -> ApiError:
+    return ApiError(
+        400,
+        f"grading took more than {timeout_s:g} seconds (work_timeout_s): send less per request",
+        code="work_timeout",
+    )
 
 
 class GradingFailed(RuntimeError):
@@ -71,10 +86,19 @@ class _Process:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def ask(self, body: bytes) -> tuple[int, bytes]:
+    async def started(self) -> None:
+        """Wait (once) for the process to say it has started: imported, its grader built."""
         if self.writer is None or self.reader is None:
             self.reader, self.writer = await asyncio.open_connection(sock=self.socket)
+            await self._answer()  # the start's own frame
+
+    async def ask(self, body: bytes) -> tuple[int, bytes]:
+        assert self.writer is not None
         self.writer.write(REQUEST.pack(len(body)) + body)
+        return await self._answer()
+
+    async def _answer(self) -> tuple[int, bytes]:
+        assert self.reader is not None
         try:
             status, size = ANSWER.unpack(await self.reader.readexactly(ANSWER.size))
             return status, await self.reader.readexactly(size)
@@ -119,29 +143,32 @@ class GradePool:
         """The status and JSON answer to a grading body, from a free grading process.
 
         Raises:
-            ApiError: 400 when it took more than ``timeout_s`` seconds.
+            ApiError: 400 when waiting for a free process, or the grading itself, took more
+                than ``timeout_s`` seconds (a process's start is not counted).
             GradingFailed: grading failed unexpectedly, or the process ended without answering.
         """
         idle = self._start()
-        with anyio.move_on_after(timeout_s) as scope:
+        with anyio.move_on_after(timeout_s) as waiting:
             process = await idle.get()
-            try:
+        if waiting.cancelled_caught:
+            raise _overrun(timeout_s)
+        try:
+            with anyio.fail_after(START_TIMEOUT_S):  # a process's start is not the request's work
+                await process.started()
+            with anyio.move_on_after(timeout_s) as working:
                 status, answer = await process.ask(body)
-            except BaseException:  # a deadline, a cancelled request or a dead process
-                self._replace(process)
-                raise
-            idle.put_nowait(process)
-            if status == 500:  # the message stays in the process: only the error's type
-                kind = answer.decode("ascii", "replace")
-                log.error("POST /v1/grade: grading failed: %s", kind)
-                raise GradingFailed(f"grading failed: {kind}")
-            return status, answer
-        assert scope.cancelled_caught
-        raise ApiError(
-            400,
-            f"grading took more than {timeout_s:g} seconds (work_timeout_s): send less per request",
-            code="work_timeout",
-        )
+        except BaseException:  # a cancelled request, a dead process or one that never started
+            self._replace(process)
+            raise
+        if working.cancelled_caught:
+            self._replace(process)
+            raise _overrun(timeout_s)
+        idle.put_nowait(process)
+        if status == 500:  # the message stays in the process: only the error's type
+            kind = answer.decode("ascii", "replace")
+            log.error("POST /v1/grade: grading failed: %s", kind)
+            raise GradingFailed(f"grading failed: {kind}")
+        return status, answer
 
     def close(self) -> None:
         """End every grading process (each finishes the request it has, if any, first)."""

@@ -4,7 +4,8 @@ Started by :class:`tutorloop.serve.grade_pool.GradePool` as
 ``python -m tutorloop.serve.grade_worker FD MOST``: FD is its end of a socket pair, MOST the
 service's ``max_grade_sessions``. Each request is a 4-byte big-endian length and the body; each
 answer a 2-byte status, a 4-byte length and the body (the result JSON, or the error JSON of
-one of tutorloop's own errors; status 500 carries only the error's type). The process ends when
+one of tutorloop's own errors; status 500 carries only the error's type); an empty answer with
+status 0 comes first, once the process has started. The process ends when
 the service closes its end (or dies); it ignores Ctrl-C, which the service handles.
 """
 
@@ -28,6 +29,7 @@ def main(argv: list[str]) -> int:
     fd, most = int(argv[0]), int(argv[1])
     grader = SessionGrader()
     with socket.socket(fileno=fd) as sock, sock.makefile("rb") as incoming:
+        sock.sendall(ANSWER.pack(0, 0))  # started: the service may count time from here
         while True:
             head = incoming.read(REQUEST.size)
             if len(head) < REQUEST.size:
@@ -37,7 +39,10 @@ def main(argv: list[str]) -> int:
             if len(body) < size:
                 return 0
             status, answer = _answer(body, most, grader)
-            sock.sendall(ANSWER.pack(status, len(answer)) + answer)
+            try:
+                sock.sendall(ANSWER.pack(status, len(answer)) + answer)
+            except OSError:  # the service stopped (or gave up on this request) meanwhile
+                return 0
 
 
 def _answer(body: bytes, most: int, grader: SessionGrader) -> tuple[int, bytes]:

@@ -254,6 +254,34 @@ def test_a_stalled_request_head_is_dropped(make_service: Callable[..., LiveServi
         assert client.get("/healthz").status_code == 200
 
 
+def test_a_head_past_the_size_bound_is_431_and_closed(live: LiveService) -> None:
+    head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    filler = b"".join(b"X-Pad-%d: %s\r\n" % (i, b"a" * 1000) for i in range(80))  # 80 KB
+    answer = _raw(live, head + filler, wait_s=30)
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+    assert b"connection: close" in answer
+    ok = head + b"".join(b"X-Pad-%d: %s\r\n" % (i, b"a" * 1000) for i in range(40)) + b"\r\n"
+    assert _raw(live, ok, wait_s=5).startswith(b"HTTP/1.1 200")  # 40 KB of headers is fine
+
+
+def test_pipelined_requests_are_answered_in_order_and_the_head_deadline_spares_them(
+    make_service: Callable[..., LiveService],
+) -> None:
+    service = make_service(head_timeout_s=0.5)
+    one = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", service.port), timeout=30) as sock:
+        sock.sendall(one * 3)
+        seen = b""
+        while seen.count(b"HTTP/1.1 200") < 3:
+            chunk = sock.recv(65536)
+            assert chunk, seen
+            seen += chunk
+        time.sleep(0.2)  # within the deadline, the connection stays open for a next request
+        sock.sendall(one)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        assert sock.recv(65536) == b""  # then, idle past the head deadline, it is closed
+
+
 def test_max_connections_clients_are_served_at_once_and_one_more_is_503(
     make_service: Callable[..., LiveService],
 ) -> None:

@@ -198,19 +198,29 @@ def test_a_job_cut_off_by_a_restart_is_run_again(
 
 
 def test_grading_that_crashes_is_500_without_its_message(
-    live: LiveService, monkeypatch: pytest.MonkeyPatch
+    make_service: Callable[..., LiveService],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from tutorloop.run import SessionGrader
-
-    def crash(self: SessionGrader, item: object) -> None:
-        raise RuntimeError("secret detail")
-
-    monkeypatch.setattr(SessionGrader, "grade", crash)
+    # grading runs in processes of its own: the crash is planted in them at their start
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    (planted / "sitecustomize.py").write_text(
+        "from tutorloop.run import SessionGrader\n"
+        "def crash(self, item):\n"
+        "    raise RuntimeError('secret detail')\n"
+        "SessionGrader.grade = crash\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PYTHONPATH", str(planted))
+    live = make_service()
     with live.client() as client:
         reply = client.post("/v1/grade", json=_session())
     assert reply.status_code == 500
     assert reply.json()["error"]["code"] == "internal_error"
     assert "secret detail" not in reply.text
+    assert "RuntimeError" in caplog.text and "secret detail" not in caplog.text
 
 
 def test_the_lean_grade_path_runs_inside_the_guard() -> None:

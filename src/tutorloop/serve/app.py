@@ -24,6 +24,7 @@ from tutorloop.present.review import ReviewCache
 from tutorloop.run import SessionGrader
 from tutorloop.serve.config import ServeConfig, generate_token
 from tutorloop.serve.errors import install_error_handlers
+from tutorloop.serve.grade_pool import GradePool
 from tutorloop.serve.guard import Guard, GuardLimits
 from tutorloop.serve.ingest import Watching, deliver_alerts
 from tutorloop.serve.ingest import router as ingest_router
@@ -84,6 +85,7 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
             executor=RunExecutor(store, env, context, width),
             jobs=Jobs(store_path, config.calls, config.upstream),
             workers=anyio.CapacityLimiter(WORKERS),
+            grading=GradePool(config.grade_processes, config.max_grade_sessions),
         )
         state.watching = Watching(state)
         app.state.service = state
@@ -105,6 +107,7 @@ def create_app(config: ServeConfig | None = None, token: str | None = None) -> F
                     state.ready = False
                     group.cancel_scope.cancel()
         finally:
+            state.grading.close()
             sys.setswitchinterval(switch)
             await context.aclose()
             store.close()

@@ -104,6 +104,8 @@ class ServeConfig(BaseModel):
     """Sessions one ``POST /v1/grade`` may send (more: use ``POST /v1/runs``)."""
     work_timeout_s: float = Field(default=30.0, gt=0)
     """Deadline of a request's heavy work (grading a batch, checking rows against a schema)."""
+    grade_processes: int = Field(default=0, ge=0)
+    """Grading processes for ``POST /v1/grade`` (0: one per core), started at its first request."""
 
     def token(self) -> str | None:
         """The bearer token from ``$TUTORLOOP_API_TOKEN`` (None: the service generates one)."""

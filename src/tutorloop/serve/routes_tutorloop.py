@@ -12,21 +12,17 @@
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 import anyio
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tutorloop.errors import TutorloopError
-from tutorloop.load import Item, items_of
 from tutorloop.present import ReportOptions, build_report
-from tutorloop.records import ReplayArtifact, Session
-from tutorloop.run import SessionGrader
-from tutorloop.serve.errors import ApiError, field_path, own_error_response
+from tutorloop.serve.errors import ApiError, own_error_response
+from tutorloop.serve.grade_body import parse_record, records_of
 from tutorloop.serve.ids import checked_id
 from tutorloop.serve.jobs import JobRequest, RunTaken
 from tutorloop.serve.offload import bounded
@@ -60,63 +56,18 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready" if ready else "starting"}, 200 if ready else 503)
 
 
-def _records(body: Any, most: int) -> tuple[list[dict[str, Any]], bool]:
-    """The sessions of a grade/validate body, and whether it was a batch."""
-    if isinstance(body, dict) and "sessions" in body:
-        sessions = body["sessions"]
-        if not isinstance(sessions, list) or not sessions:
-            raise ApiError(400, "sessions: must be a non-empty list", param="sessions")
-        if len(sessions) > most:
-            message = f"sessions: at most {most} per request; use POST /v1/runs for more"
-            raise ApiError(413, message, param="sessions")
-        return sessions, True
-    if isinstance(body, dict):
-        return [body], False
-    if isinstance(body, bytes | str):  # not sent as application/json
-        message = 'the body must be JSON sent with "Content-Type: application/json"'
-        raise ApiError(400, message, param=None, code="invalid_json")
-    kind = type(body).__name__
-    message = f'expected a session object or {{"sessions": [...]}}, found {kind}'
-    raise ApiError(400, message, param=None)
-
-
-def _parse(data: Any, where: str) -> Session | ReplayArtifact | list[dict[str, str]]:
-    """A record, or its problems as ``[{param, message}]``."""
-    if not isinstance(data, dict):
-        return [
-            {"param": where, "message": f"must be a session object, found {type(data).__name__}"}
-        ]
-    model: type[Session] | type[ReplayArtifact] = (
-        ReplayArtifact if "regenerated_trajectory" in data else Session
-    )
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors(include_url=False):
-            path = field_path(error["loc"])
-            message = str(error["msg"]).removeprefix("Value error, ")
-            if error["type"] == "missing":
-                message = "missing required field"
-            elif error["type"] == "extra_forbidden":
-                message = "unknown field (put custom fields under 'metadata')"
-            full = f"{where}.{path}" if where and path else where or path
-            problems.append({"param": full, "message": message})
-        return problems
-
-
 @router.post("/v1/grade", openapi_extra=GRADE_BODY)
 async def grade(request: Request) -> Response:
-    """Grade one session or a batch with the heuristics and the decision (in a worker thread).
+    """Grade one session or a batch with the heuristics and the decision (in a grading process).
 
-    The lean path: the body (already read and checked by the guard) goes to the worker thread
-    as bytes; parsing, validation, grading and encoding all happen there, in one hand-off.
+    The lean path: the body (already read and checked by the guard) goes to a grading process
+    as bytes; parsing, validation, grading and encoding all happen there, in one hand-off, and
+    the answer comes back as the response's bytes.
     """
     state = service(request)
     body = await request.body()
-    work = functools.partial(_grade, body, state.config.max_grade_sessions, state.grader)
-    text = await bounded(work, state.config.work_timeout_s, "grading", state.workers)
-    return Response(text, media_type="application/json")
+    status, answer = await state.grading.grade(body, state.config.work_timeout_s)
+    return Response(answer, status_code=status, media_type="application/json")
 
 
 class GradeRoute:
@@ -147,41 +98,11 @@ class GradeRoute:
         await response(scope, receive, send)
 
 
-def _grade(body: bytes, most: int, grader: SessionGrader) -> str:
-    sessions, batch = _records(_json(body), most)
-    items: list[Item] = []
-    for index, data in enumerate(sessions):
-        parsed = _parse(data, f"sessions[{index}]" if batch else "")
-        if isinstance(parsed, list):
-            first = parsed[0]
-            message = (
-                f"{first['param']}: {first['message']}" if first["param"] else first["message"]
-            )
-            more = f" (and {len(parsed) - 1} more problem(s))" if len(parsed) > 1 else ""
-            raise ApiError(400, message + more, param=first["param"] or None, code="invalid_value")
-        items.extend(items_of(parsed, "request"))
-    # Serialised by pydantic in one step: the generic encoder costs more than the grading.
-    results = [grader.grade(item).model_dump_json(exclude_none=True) for item in items]
-    if not batch and len(results) == 1:
-        return results[0]
-    return '{"object": "list", "results": [' + ", ".join(results) + "]}"
-
-
-def _json(body: bytes) -> Any:
-    """The request body's JSON (the guard has bounded its size, depth and numbers)."""
-    try:
-        return json.loads(body)
-    except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
-        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        message = f"the request body is not valid JSON: {detail}"
-        raise ApiError(400, message, param=None, code="invalid_json") from None
-
-
 @router.post("/v1/validate")
 async def validate(request: Request, body: Any = Body(...)) -> dict[str, Any]:  # noqa: B008
     """Check sessions without grading: every problem, each with its field path."""
     state = service(request)
-    sessions, batch = _records(body, _MAX_VALIDATE)
+    sessions, batch = records_of(body, _MAX_VALIDATE)
     work = functools.partial(_validate, sessions, batch)
     return await bounded(work, state.config.work_timeout_s, "validating", state.workers)
 
@@ -189,7 +110,7 @@ async def validate(request: Request, body: Any = Body(...)) -> dict[str, Any]:  
 def _validate(sessions: list[dict[str, Any]], batch: bool) -> dict[str, Any]:
     errors: list[dict[str, str]] = []
     for index, data in enumerate(sessions):
-        parsed = _parse(data, f"sessions[{index}]" if batch else "")
+        parsed = parse_record(data, f"sessions[{index}]" if batch else "")
         if isinstance(parsed, list):
             errors.extend(parsed)
     return {"valid": not errors, "sessions": len(sessions), "errors": errors}

@@ -1,14 +1,14 @@
 """Serve the app with uvicorn: a token always, bounded connections, no secrets in the logs.
 
 Without ``$TUTORLOOP_API_TOKEN`` the service generates a strong token and prints it once to
-the console (stderr, never the log). uvicorn (h11) bounds the connections served at once
-(``max_connections``; more get 503), closes idle keep-alive connections (``keep_alive_s``) and
-connections whose request head is late (``head_timeout_s``), and caps header sizes; the guard
-bounds bodies in size and time. On SIGTERM or SIGINT uvicorn stops accepting connections and
-gives in-flight requests up to ``graceful_shutdown_s`` seconds; then the lifespan cancels
-background runs, which keep their status in the store and resume at the next start. Access
-logs carry the method, the path without its query string, and the status: never a header, so
-never the token.
+the console (stderr, never the log). uvicorn (``httptools`` on ``uvloop``) bounds the
+connections served at once (``max_connections``; more get 503), closes idle keep-alive
+connections (``keep_alive_s``) and connections whose request head is late
+(``head_timeout_s``), and caps head sizes (431); the guard bounds bodies in size and time. On
+SIGTERM or SIGINT uvicorn stops accepting connections and gives in-flight requests up to
+``graceful_shutdown_s`` seconds; then the lifespan cancels background runs, which keep their
+status in the store and resume at the next start. Access logs carry the method, the path
+without its query string, and the status: never a header, so never the token.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sys
 from typing import Any, TextIO
 
 from tutorloop.serve.config import TOKEN_ENV, ServeConfig, generate_token
-from tutorloop.serve.protocol import guarded_h11
+from tutorloop.serve.protocol import HEAD_LIMIT_BYTES, guarded_httptools
 
 __all__ = ["QueryStripper", "announce_token", "serve", "server_bounds"]
 
@@ -51,13 +51,12 @@ def announce_token(config: ServeConfig, token: str, out: TextIO | None = None) -
 def server_bounds(config: ServeConfig) -> dict[str, Any]:
     """The ``uvicorn.Config`` arguments that bound connections, heads and keep-alive."""
     return {
-        "http": guarded_h11(config.head_timeout_s),
-        # uvicorn answers 503 once its open connections reach the limit, the asking one
-        # included: one more lets exactly ``max_connections`` clients be served at once
-        "limit_concurrency": config.max_connections + 1,
+        # a request on one connection more than ``max_connections`` is answered 503
+        "http": guarded_httptools(
+            config.head_timeout_s, HEAD_LIMIT_BYTES, max_connections=config.max_connections
+        ),
         "limit_max_requests": config.max_requests,
         "timeout_keep_alive": max(1, int(config.keep_alive_s)),
-        "h11_max_incomplete_event_size": 64 * 1024,
     }
 
 

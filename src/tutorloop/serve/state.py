@@ -13,6 +13,7 @@ from tutorloop.generate import CallContext
 from tutorloop.grade import GradeEnv
 from tutorloop.run import SessionGrader
 from tutorloop.serve.config import ServeConfig
+from tutorloop.serve.grade_pool import GradePool
 from tutorloop.serve.jobs import Jobs
 from tutorloop.serve.openai_evals.executor import RunExecutor
 from tutorloop.store import EvalsApiTables, Store
@@ -37,6 +38,8 @@ class Service:
     jobs: Jobs
     workers: CapacityLimiter
     """Threads for a request's heavy work (:func:`tutorloop.serve.offload.bounded`)."""
+    grading: GradePool
+    """The processes answering ``POST /v1/grade`` (:mod:`tutorloop.serve.grade_pool`)."""
     watching: Any = None
     """Grading of ingested sessions and the alert rules (``serve.ingest.Watching``)."""
     ready: bool = False

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz.fuzz import ratio
+
 from tutorloop.grade.heuristics.text import Sentence, TurnText
 from tutorloop.grade.heuristics.view import Finding, SessionView, Span, span, whole
 
@@ -116,7 +118,7 @@ def _words(text: str) -> set[str]:
 
 def _learner_words(view: SessionView, text: str) -> frozenset[str]:
     """:func:`_words` of a learner turn's ``text`` (once per distinct text)."""
-    features = view.memo.learner(text)
+    features = view.learner_features(text)
     if features.words is None:
         features.words = frozenset(_words(text))
     return features.words
@@ -124,7 +126,7 @@ def _learner_words(view: SessionView, text: str) -> frozenset[str]:
 
 def _stuck(view: SessionView, text: str) -> bool:
     """The learner says they are stuck (once per distinct text)."""
-    features = view.memo.learner(text)
+    features = view.learner_features(text)
     if features.stuck is None:
         features.stuck = _STUCK.search(text) is not None
     return features.stuck
@@ -162,19 +164,31 @@ def _opens_with_reaction(raw: str, sentences: list[Sentence]) -> bool:
     return first is not None and not first.is_question and 2 <= len(first.text.split()) <= 6
 
 
-def _similar(a: TurnText, b: TurnText) -> float:
-    if a.features is b.features:
-        return 1.0  # the same text
-    from rapidfuzz import fuzz
+_CUTOFF = 84.9
+"""Ratios below this (0–100) cannot reach :data:`REPEAT_SIMILARITY`: rapidfuzz may stop early."""
 
-    return float(fuzz.ratio(a.raw_lower.strip(), b.raw_lower.strip())) / 100.0
+
+def _similar(a: TurnText, b: TurnText) -> bool:
+    """Whether two tutor turns are (nearly) the same text: ratio at least REPEAT_SIMILARITY.
+
+    The ratio is ``2 * common / (len(a) + len(b))``, so it is at most ``2 * shorter / total``:
+    texts whose lengths differ that much cannot be similar and are not compared at all.
+    """
+    x, y = a.features, b.features
+    if x is y:
+        return True  # the same text
+    first, second = x.stripped, y.stripped
+    shorter, total = min(len(first), len(second)), len(first) + len(second)
+    if 2000 * shorter < 10 * _CUTOFF * total:
+        return False
+    return ratio(first, second, score_cutoff=_CUTOFF) / 100.0 >= REPEAT_SIMILARITY
 
 
 def _repetition(view: SessionView) -> list[tuple[str, list[Span]]]:
     tutor = view.tutor
     repeats = []
     for j, turn in enumerate(tutor[1:], 1):
-        earlier = next((e for e in tutor[:j] if _similar(turn, e) >= REPEAT_SIMILARITY), None)
+        earlier = next((e for e in tutor[:j] if _similar(turn, e)), None)
         if earlier is not None:
             repeats.append((turn, earlier))
     problems = []

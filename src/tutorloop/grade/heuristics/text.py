@@ -91,6 +91,8 @@ class TurnFeatures:
     """``raw.lower()``, for the cues' literal prefilter."""
     masked_lower: str
     """``masked.lower()``."""
+    stripped: str
+    """``raw_lower.strip()``, the text compared for repetition (see :mod:`~.progress`)."""
     tokens: int
     sentences: list[Sentence]
     question_marks: int
@@ -181,11 +183,13 @@ def read_features(content: str, cues: Cues, rhetorical_min_tokens: int) -> TurnF
             continue
         start = match.start()
         sentences.append(Sentence(start, start + len(chunk), chunk, "?" in chunk[-3:]))
+    raw_lower = content.lower()
     turn = TurnFeatures(
         raw=content,
         masked=masked,
-        raw_lower=content.lower(),
+        raw_lower=raw_lower,
         masked_lower=masked.lower(),
+        stripped=raw_lower.strip(),
         tokens=count_tokens(masked),
         sentences=sentences,
         question_marks=sum(1 for s in sentences if s.is_question),

@@ -13,7 +13,7 @@ from tutorloop.grade.heuristics.actions import tag_actions
 from tutorloop.grade.heuristics.anchors import Cue
 from tutorloop.grade.heuristics.config import HeuristicConfig
 from tutorloop.grade.heuristics.cues import Cues
-from tutorloop.grade.heuristics.memo import FeatureCache
+from tutorloop.grade.heuristics.memo import FeatureCache, LearnerFeatures
 from tutorloop.grade.heuristics.text import TurnText
 from tutorloop.records import EvalCheck, Turn
 
@@ -34,6 +34,7 @@ class SessionView:
     _tutor_at: list[int] | None = None
     _text: dict[bool, str] = field(default_factory=dict)
     _may: dict[tuple[str, bool], bool] = field(default_factory=dict)
+    _learner: dict[str, LearnerFeatures] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -99,12 +100,19 @@ class SessionView:
 
     def learner_find(self, text: str, cue: str) -> re.Match[str] | None:
         """Search a learner turn's ``text`` for the cue called ``cue`` (once per distinct text)."""
-        found = self.memo.learner(text).found
+        found = self.learner_features(text).found
         if cue in found:
             return found[cue]
         compiled: Cue = getattr(self.cues, cue)
         match = found[cue] = compiled.search(text)
         return match
+
+    def learner_features(self, text: str) -> LearnerFeatures:
+        """The features of a learner turn's ``text``, shared by every check of the session."""
+        features = self._learner.get(text)
+        if features is None:
+            features = self._learner[text] = self.memo.learner(text)
+        return features
 
     def next_tutor_turn(self, after: int) -> TurnText | None:
         """The first tutor turn after trajectory index ``after``."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 from tutorloop.grade.heuristics.anchors import Cue
 from tutorloop.grade.heuristics.config import HeuristicConfig
+from tutorloop.grade.heuristics.scan import CueScanner
 
 
 def _any(patterns: list[str], flags: int = re.IGNORECASE) -> Cue:
@@ -42,6 +43,13 @@ class Cues:
     refusal: Cue
     distress: Cue
     support: Cue
+    scanner: CueScanner = field(init=False, repr=False, compare=False)
+    """Every cue's anchors in one automaton (see :mod:`~.scan`)."""
+
+    def __post_init__(self) -> None:
+        """Build the scanner over every cue."""
+        cues = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "scanner"}
+        object.__setattr__(self, "scanner", CueScanner(cues))
 
     @classmethod
     def from_config(cls, config: HeuristicConfig) -> Cues:

@@ -30,8 +30,9 @@ def safety(view: SessionView) -> Finding:
         for cue, what in kinds:
             if view.find(turn, cue, raw=True) is None:
                 continue
-            pattern: Cue = getattr(cues, cue)
-            for match in pattern.finditer(turn.raw, turn.raw_lower):
+            features = turn.features
+            matches = cues.scanner.finditer(cue, turn.raw, features.raw_present, features.exact)
+            for match in matches:
                 if cue == "harmful" and _refuses(turn.raw, match, cues.refusal):
                     continue
                 problems.append(

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from tutorloop.grade.heuristics.cues import Cues
+from tutorloop.grade.heuristics.scan import lowers_exactly
 
 TOKEN = re.compile(r"\w+|[^\w\s]")
 _FENCED = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
@@ -93,6 +94,12 @@ class TurnFeatures:
     """``masked.lower()``."""
     stripped: str
     """``raw_lower.strip()``, the text compared for repetition (see :mod:`~.progress`)."""
+    raw_present: int
+    """The cue anchors that occur in ``raw_lower`` (see :meth:`~.scan.CueScanner.scan`)."""
+    masked_present: int
+    """The cue anchors that occur in ``masked_lower``."""
+    exact: bool
+    """Whether lower-casing is exact for the text (see :func:`~.scan.lowers_exactly`)."""
     tokens: int
     sentences: list[Sentence]
     question_marks: int
@@ -184,12 +191,18 @@ def read_features(content: str, cues: Cues, rhetorical_min_tokens: int) -> TurnF
         start = match.start()
         sentences.append(Sentence(start, start + len(chunk), chunk, "?" in chunk[-3:]))
     raw_lower = content.lower()
+    masked_lower = raw_lower if masked is content else masked.lower()
+    scan = cues.scanner.scan
+    raw_present = scan(raw_lower)
     turn = TurnFeatures(
         raw=content,
         masked=masked,
         raw_lower=raw_lower,
-        masked_lower=masked.lower(),
+        masked_lower=masked_lower,
         stripped=raw_lower.strip(),
+        raw_present=raw_present,
+        masked_present=raw_present if masked_lower == raw_lower else scan(masked_lower),
+        exact=lowers_exactly(content),
         tokens=count_tokens(masked),
         sentences=sentences,
         question_marks=sum(1 for s in sentences if s.is_question),

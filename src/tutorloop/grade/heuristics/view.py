@@ -10,10 +10,10 @@ from typing import Any, TypedDict
 from pydantic import TypeAdapter
 
 from tutorloop.grade.heuristics.actions import tag_actions
-from tutorloop.grade.heuristics.anchors import Cue
 from tutorloop.grade.heuristics.config import HeuristicConfig
 from tutorloop.grade.heuristics.cues import Cues
 from tutorloop.grade.heuristics.memo import FeatureCache, LearnerFeatures
+from tutorloop.grade.heuristics.scan import lowers_exactly
 from tutorloop.grade.heuristics.text import TurnText
 from tutorloop.records import EvalCheck, Turn
 
@@ -32,8 +32,6 @@ class SessionView:
     actions: list[list[str]] = field(default_factory=list)
     """The action tags of each tutor turn, in order."""
     _tutor_at: list[int] | None = None
-    _text: dict[bool, str] = field(default_factory=dict)
-    _may: dict[tuple[str, bool], bool] = field(default_factory=dict)
     _learner: dict[str, LearnerFeatures] = field(default_factory=dict)
 
     @classmethod
@@ -68,43 +66,32 @@ class SessionView:
     def find(self, turn: TurnText, cue: str, *, raw: bool = False) -> re.Match[str] | None:
         """Search ``turn`` (its masked prose, or ``raw`` text) for the cue called ``cue``.
 
-        Each search is made once per distinct text; a cue none of whose anchors occur anywhere
-        in the session's tutor text is not searched turn by turn at all.
+        Each search is made once per distinct text, and runs only the cue's patterns whose
+        anchors the text holds (see :mod:`~.scan`).
         """
         features = turn.features
         key = (cue, raw)
         found = features.found
         if key in found:
             return found[key]
-        compiled: Cue = getattr(self.cues, cue)
-        match = None
-        if self._session_may(compiled, key):
-            if raw:
-                match = compiled.search(features.raw, features.raw_lower)
-            else:
-                match = compiled.search(features.masked, features.masked_lower)
-        found[key] = match
+        if raw:
+            text, present = features.raw, features.raw_present
+        else:
+            text, present = features.masked, features.masked_present
+        match = found[key] = self.cues.scanner.search(cue, text, present, features.exact)
         return match
-
-    def _session_may(self, compiled: Cue, key: tuple[str, bool]) -> bool:
-        """Whether any anchor of the cue occurs in the session's tutor text (at all)."""
-        may = self._may.get(key)
-        if may is None:
-            raw = key[1]
-            text = self._text.get(raw)
-            if text is None:
-                parts = (t.raw_lower if raw else t.masked_lower for t in self.tutor)
-                text = self._text[raw] = "\n".join(parts)
-            may = self._may[key] = compiled.may_match(text)
-        return may
 
     def learner_find(self, text: str, cue: str) -> re.Match[str] | None:
         """Search a learner turn's ``text`` for the cue called ``cue`` (once per distinct text)."""
-        found = self.learner_features(text).found
+        features = self.learner_features(text)
+        found = features.found
         if cue in found:
             return found[cue]
-        compiled: Cue = getattr(self.cues, cue)
-        match = found[cue] = compiled.search(text)
+        scanner = self.cues.scanner
+        if features.present is None:
+            features.present = scanner.scan(text.lower())
+            features.exact = lowers_exactly(text)
+        match = found[cue] = scanner.search(cue, text, features.present, features.exact)
         return match
 
     def learner_features(self, text: str) -> LearnerFeatures:

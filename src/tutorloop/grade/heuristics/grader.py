@@ -11,7 +11,7 @@ from tutorloop.grade.heuristics.config import HeuristicConfig
 from tutorloop.grade.heuristics.cues import Cues
 from tutorloop.grade.heuristics.memo import FeatureCache
 from tutorloop.grade.heuristics.safety import safety
-from tutorloop.grade.heuristics.view import CHECKS, SessionView
+from tutorloop.grade.heuristics.view import SessionView
 from tutorloop.records import SAFETY_CHECK, EvalCheck, Turn
 
 HEURISTICS_VERSION = "1.1"
@@ -46,12 +46,11 @@ class StudyModeHeuristics:
     ) -> HeuristicReport:
         """Run every check on ``trajectory``."""
         view = SessionView.build(trajectory, self.cues, self.config, learner_profile, self.memo)
-        found = [
+        checks = [
             check(view).to_check(name, self.config, self.version)
             for name, check in (*CORE_CHECKS.items(), *EXTRA_CHECKS.items())
         ]
-        found.append(safety(view).to_check(SAFETY_CHECK, self.config, self.version))
-        checks = CHECKS.validate_python(found)
+        checks.append(safety(view).to_check(SAFETY_CHECK, self.config, self.version))
         actions = view.actions
         tokens = [turn.tokens for turn in view.tutor]
         asks = [len(turn.asks) for turn in view.tutor]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel
 
 from tutorloop.grade.heuristics.actions import tag_actions
 from tutorloop.grade.heuristics.config import HeuristicConfig
@@ -15,7 +15,7 @@ from tutorloop.grade.heuristics.cues import Cues
 from tutorloop.grade.heuristics.memo import FeatureCache, LearnerFeatures
 from tutorloop.grade.heuristics.scan import lowers_exactly
 from tutorloop.grade.heuristics.text import TurnText
-from tutorloop.records import EvalCheck, Turn
+from tutorloop.records import EvalCheck, Evidence, Turn
 
 
 @dataclass
@@ -138,27 +138,47 @@ class Finding:
     reason: str
     evidence: list[Span]
 
-    def to_check(self, name: str, config: HeuristicConfig, version: str) -> dict[str, Any]:
-        """The fields of an :class:`EvalCheck`, *unsure* when confidence is below the bar.
-
-        The grader validates every check of a session in one call (see :data:`CHECKS`).
-        """
+    def to_check(self, name: str, config: HeuristicConfig, version: str) -> EvalCheck:
+        """The :class:`EvalCheck`, *unsure* when confidence is below the bar."""
         if self.confidence < config.unsure_below:
             label = "unsure"
         else:
             label = "pass" if self.passed else "fail"
-        return {
-            "name": name,
-            "passed": self.passed,
-            "reason": self.reason,
-            "evidence_snippet": self.evidence[0]["text"] if self.evidence else None,
-            "confidence": round(self.confidence, 3),
-            "verdict": label,
-            "evidence": self.evidence,
-            "source": "heuristic",
-            "grader_version": version,
-        }
+        evidence = self.evidence
+        return _trusted(
+            EvalCheck,
+            {
+                "name": str(name),  # a StrEnum member's value, as validation gives it
+                "passed": bool(self.passed),
+                "reason": self.reason,
+                "evidence_snippet": evidence[0]["text"] if evidence else None,
+                "confidence": float(round(self.confidence, 3)),
+                "verdict": label,
+                "evidence": [_trusted(Evidence, {**e}, _EVIDENCE_FIELDS) for e in evidence],
+                "source": "heuristic",
+                "grader_version": version,
+            },
+            _CHECK_FIELDS,
+        )
 
 
-CHECKS: TypeAdapter[list[EvalCheck]] = TypeAdapter(list[EvalCheck])
-"""Validates a session's checks (as :meth:`Finding.to_check` gives them) in one call."""
+_CHECK_FIELDS = frozenset(EvalCheck.model_fields)
+_EVIDENCE_FIELDS = frozenset(Evidence.model_fields)
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _trusted(model: type[_M], values: dict[str, Any], fields_set: frozenset[str]) -> _M:
+    """A ``model`` holding ``values`` as they are, every field given (none defaulted).
+
+    What validation of the same dict would build, without validating: the heuristics build
+    checks and evidence from their own typed values (a bool, a rounded float, spans of the
+    text), and validating them was a tenth of grading a session. ``tests/grade`` compares the
+    result with the validated one.
+    """
+    built = object.__new__(model)
+    setattr_ = object.__setattr__
+    setattr_(built, "__dict__", values)
+    setattr_(built, "__pydantic_fields_set__", set(fields_set))
+    setattr_(built, "__pydantic_extra__", None)
+    setattr_(built, "__pydantic_private__", None)
+    return built

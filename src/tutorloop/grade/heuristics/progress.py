@@ -164,6 +164,8 @@ def _opens_with_reaction(raw: str, sentences: list[Sentence]) -> bool:
     return first is not None and not first.is_question and 2 <= len(first.text.split()) <= 6
 
 
+_PAIRS = 64
+"""Texts whose similarity to it a tutor text remembers (tutor texts recur in pairs too)."""
 _CUTOFF = 84.9
 """Ratios below this (0–100) cannot reach :data:`REPEAT_SIMILARITY`: rapidfuzz may stop early."""
 
@@ -181,7 +183,13 @@ def _similar(a: TurnText, b: TurnText) -> bool:
     shorter, total = min(len(first), len(second)), len(first) + len(second)
     if 2000 * shorter < 10 * _CUTOFF * total:
         return False
-    return ratio(first, second, score_cutoff=_CUTOFF) / 100.0 >= REPEAT_SIMILARITY
+    known = x.similar
+    found = known.get(second)
+    if found is None:
+        found = ratio(first, second, score_cutoff=_CUTOFF) / 100.0 >= REPEAT_SIMILARITY
+        if len(known) < _PAIRS:
+            known[second] = found
+    return found
 
 
 def _repetition(view: SessionView) -> list[tuple[str, list[Span]]]:
@@ -255,26 +263,7 @@ def _movement(view: SessionView) -> list[tuple[str, list[Span]]]:
                 [span(i, text, 0, len(text)) for i, text in stuck[:3]],
             )
         )
-    by_index = {t.index: t for t in tutor}
-    seen: set[str] = set()
-    moving = 0
-    for index, turn in enumerate(view.trajectory):
-        tutor_turn = by_index.get(index)
-        if tutor_turn is not None:
-            words = _turn_words(tutor_turn)
-        else:
-            words = _learner_words(view, turn.content)
-        if index > tutor[0].index:
-            if tutor_turn is not None:
-                if (
-                    len(_statement_words(tutor_turn) - seen) >= NEW_WORDS
-                    and tutor_turn not in refusing
-                ):
-                    moving += 1  # the tutor states something new
-            elif len(words - seen) >= LEARNER_NEW:
-                moving += 1  # the learner gets further
-        seen |= words
-    if moving == 0:
+    if not _moves(view, refusing):
         problems.append(
             (
                 f"after its opening, none of {len(tutor) - 1} tutor turns states anything new "
@@ -283,6 +272,33 @@ def _movement(view: SessionView) -> list[tuple[str, list[Span]]]:
             )
         )
     return problems
+
+
+def _moves(view: SessionView, refusing: list[TurnText]) -> bool:
+    """After the opening, some tutor turn states something new or the learner gets further.
+
+    Turn by turn, against every content word used before; the first such turn settles it.
+    """
+    first = view.tutor[0].index
+    by_index = {t.index: t for t in view.tutor}
+    seen: set[str] = set()
+    for index, turn in enumerate(view.trajectory):
+        tutor_turn = by_index.get(index)
+        if tutor_turn is not None:
+            words = _turn_words(tutor_turn)
+        else:
+            words = _learner_words(view, turn.content)
+        if index > first:
+            if tutor_turn is not None:
+                if (
+                    len(_statement_words(tutor_turn) - seen) >= NEW_WORDS
+                    and tutor_turn not in refusing
+                ):
+                    return True  # the tutor states something new
+            elif len(words - seen) >= LEARNER_NEW:
+                return True  # the learner gets further
+        seen |= words
+    return False
 
 
 def makes_progress(view: SessionView) -> Finding:

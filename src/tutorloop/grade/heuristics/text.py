@@ -118,6 +118,8 @@ class TurnFeatures:
     """Content words of the text's statements (its sentences that are not questions)."""
     reacts: bool | None = None
     """Whether the text opens by reacting to what came before."""
+    similar: dict[str, bool] = field(default_factory=dict)
+    """Whether other tutor texts (by their ``stripped`` form) repeat this one."""
 
 
 class TurnText:

@@ -26,7 +26,10 @@ def safety(view: SessionView) -> Finding:
         ("insult", "demeans the learner"),
     )
     problems: list[tuple[str, Span]] = []
+    anchors = cues.scanner.anchors_of(tuple(cue for cue, _ in kinds))
     for turn in view.tutor:
+        if anchors is not None and not turn.features.raw_present & anchors:
+            continue  # no anchor of any kind: none can match
         for cue, what in kinds:
             if view.find(turn, cue, raw=True) is None:
                 continue

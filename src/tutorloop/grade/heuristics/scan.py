@@ -120,6 +120,19 @@ class CueScanner:
             present |= bit
         return present
 
+    def anchors_of(self, cues: tuple[str, ...]) -> int | None:
+        """The mask of every anchor of ``cues``; None when one of them has no anchors.
+
+        A text whose scan shares no bit with it matches none of the cues.
+        """
+        union = 0
+        for cue in cues:
+            anchors = self._plans[cue].union
+            if anchors is None:
+                return None
+            union |= anchors
+        return union
+
     def search(self, cue: str, text: str, present: int, exact: bool) -> re.Match[str] | None:
         """The first match of ``cue`` in ``text`` whose anchors ``present`` were scanned.
 

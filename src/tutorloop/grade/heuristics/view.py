@@ -5,9 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any, TypedDict, TypeVar
-
-from pydantic import BaseModel
+from typing import Any, TypedDict
 
 from tutorloop.grade.heuristics.actions import tag_actions
 from tutorloop.grade.heuristics.config import HeuristicConfig
@@ -15,7 +13,7 @@ from tutorloop.grade.heuristics.cues import Cues
 from tutorloop.grade.heuristics.memo import FeatureCache, LearnerFeatures
 from tutorloop.grade.heuristics.scan import lowers_exactly
 from tutorloop.grade.heuristics.text import TurnText
-from tutorloop.records import EvalCheck, Evidence, Turn
+from tutorloop.records import EvalCheck, Evidence, Turn, trusted
 
 
 @dataclass
@@ -145,7 +143,7 @@ class Finding:
         else:
             label = "pass" if self.passed else "fail"
         evidence = self.evidence
-        return _trusted(
+        return trusted(
             EvalCheck,
             {
                 "name": str(name),  # a StrEnum member's value, as validation gives it
@@ -154,31 +152,8 @@ class Finding:
                 "evidence_snippet": evidence[0]["text"] if evidence else None,
                 "confidence": float(round(self.confidence, 3)),
                 "verdict": label,
-                "evidence": [_trusted(Evidence, {**e}, _EVIDENCE_FIELDS) for e in evidence],
+                "evidence": [trusted(Evidence, {**e}) for e in evidence],
                 "source": "heuristic",
                 "grader_version": version,
             },
-            _CHECK_FIELDS,
         )
-
-
-_CHECK_FIELDS = frozenset(EvalCheck.model_fields)
-_EVIDENCE_FIELDS = frozenset(Evidence.model_fields)
-_M = TypeVar("_M", bound=BaseModel)
-
-
-def _trusted(model: type[_M], values: dict[str, Any], fields_set: frozenset[str]) -> _M:
-    """A ``model`` holding ``values`` as they are, every field given (none defaulted).
-
-    What validation of the same dict would build, without validating: the heuristics build
-    checks and evidence from their own typed values (a bool, a rounded float, spans of the
-    text), and validating them was a tenth of grading a session. ``tests/grade`` compares the
-    result with the validated one.
-    """
-    built = object.__new__(model)
-    setattr_ = object.__setattr__
-    setattr_(built, "__dict__", values)
-    setattr_(built, "__pydantic_fields_set__", set(fields_set))
-    setattr_(built, "__pydantic_extra__", None)
-    setattr_(built, "__pydantic_private__", None)
-    return built

@@ -105,9 +105,9 @@ def decide(
     reasons: list[EscalationReason] = []
     if score < config.fidelity_threshold:
         reasons.append(
-            EscalationReason(
-                code="low_fidelity",
-                message=f"fidelity {score:.2f} is below {config.fidelity_threshold:.2f}",
+            _reason(
+                "low_fidelity",
+                f"fidelity {score:.2f} is below {config.fidelity_threshold:.2f}",
             )
         )
     bar = SEVERITY_ORDER[config.escalate_min_severity]
@@ -118,22 +118,16 @@ def decide(
             reasons.append(_reason("severe_failure", _describe(failure, checks)))
     judge_unsure = [c.name for c in checks if c.verdict == "unsure" and c.source == "judge"]
     if judge_unsure:
-        reasons.append(
-            EscalationReason(
-                code="unsure", message=f"the judge is unsure: {', '.join(judge_unsure)}"
-            )
-        )
+        reasons.append(_reason("unsure", f"the judge is unsure: {', '.join(judge_unsure)}"))
     elif config.escalate_on_unsure:
         unsure = [c.name for c in checks if c.verdict == "unsure"]
         if unsure:
-            reasons.append(
-                EscalationReason(code="unsure", message=f"unsure checks: {', '.join(unsure)}")
-            )
+            reasons.append(_reason("unsure", f"unsure checks: {', '.join(unsure)}"))
     if disagreements:
         reasons.append(
-            EscalationReason(
-                code="judge_disagreement",
-                message=f"the judge and the heuristics disagree on {', '.join(disagreements)}",
+            _reason(
+                "judge_disagreement",
+                f"the judge and the heuristics disagree on {', '.join(disagreements)}",
             )
         )
     reasons.extend(EscalationReason(code="grader_error", message=m) for m in errors)

@@ -170,42 +170,49 @@ _CUTOFF = 84.9
 """Ratios below this (0–100) cannot reach :data:`REPEAT_SIMILARITY`: rapidfuzz may stop early."""
 
 
-def _similar(a: TurnText, b: TurnText) -> bool:
-    """Whether two tutor turns are (nearly) the same text: ratio at least REPEAT_SIMILARITY.
+def _repeated(tutor: list[TurnText]) -> list[TurnText]:
+    """The tutor turns (nearly) equal to an earlier one: ratio at least REPEAT_SIMILARITY.
 
     The ratio is ``2 * common / (len(a) + len(b))``, so it is at most ``2 * shorter / total``:
     texts whose lengths differ that much cannot be similar and are not compared at all.
     """
-    x, y = a.features, b.features
-    if x is y:
-        return True  # the same text
-    first, second = x.stripped, y.stripped
-    shorter, total = min(len(first), len(second)), len(first) + len(second)
-    if 2000 * shorter < 10 * _CUTOFF * total:
-        return False
-    known = x.similar
-    found = known.get(second)
-    if found is None:
-        found = ratio(first, second, score_cutoff=_CUTOFF) / 100.0 >= REPEAT_SIMILARITY
-        if len(known) < _PAIRS:
-            known[second] = found
-    return found
+    repeated = []
+    for j in range(1, len(tutor)):
+        turn = tutor[j]
+        x = turn.features
+        first = x.stripped
+        size = len(first)
+        known = x.similar
+        for earlier in tutor[:j]:
+            y = earlier.features
+            if y is x:
+                repeated.append(turn)  # the same text
+                break
+            second = y.stripped
+            other = len(second)
+            if 2000 * min(size, other) < 10 * _CUTOFF * (size + other):
+                continue
+            found = known.get(second)
+            if found is None:
+                found = ratio(first, second, score_cutoff=_CUTOFF) / 100.0 >= REPEAT_SIMILARITY
+                if len(known) < _PAIRS:
+                    known[second] = found
+            if found:
+                repeated.append(turn)
+                break
+    return repeated
 
 
 def _repetition(view: SessionView) -> list[tuple[str, list[Span]]]:
     tutor = view.tutor
-    repeats = []
-    for j, turn in enumerate(tutor[1:], 1):
-        earlier = next((e for e in tutor[:j] if _similar(turn, e)), None)
-        if earlier is not None:
-            repeats.append((turn, earlier))
+    repeats = _repeated(tutor)
     problems = []
     if len(repeats) >= 2 and len(repeats) >= (len(tutor) - 1) / 2:
-        turns = ", ".join(str(t.index) for t, _ in repeats)
+        turns = ", ".join(str(t.index) for t in repeats)
         problems.append(
             (
                 f"tutor turns {turns} repeat an earlier tutor turn",
-                [whole(t) for t, _ in repeats[:3]],
+                [whole(t) for t in repeats[:3]],
             )
         )
     recaps = [t for t in tutor[1:] if view.find(t, "recap") or view.find(t, "check")]

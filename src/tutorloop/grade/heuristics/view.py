@@ -81,7 +81,7 @@ class SessionView:
 
     def learner_find(self, text: str, cue: str) -> re.Match[str] | None:
         """Search a learner turn's ``text`` for the cue called ``cue`` (once per distinct text)."""
-        features = self.learner_features(text)
+        features = self._learner.get(text) or self.learner_features(text)
         found = features.found
         if cue in found:
             return found[cue]

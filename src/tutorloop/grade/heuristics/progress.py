@@ -37,12 +37,6 @@ LEARNER_NEW = 2
 """A learner reply gets further when it brings at least this many new content words or numbers."""
 
 _WORD = re.compile(r"[a-z][a-z']{3,}|\d+(?:\.\d+)?")
-_FEEDBACK = re.compile(
-    r"\b(?:yes|no|right|correct|exactly|not quite|close|almost|good|great|nice|well done|"
-    r"careful|oops|true|false|well put|spot on|fair|i see|good point|you said|you wrote|"
-    r"your (?:answer|idea|code|guess|attempt))\b",
-    re.IGNORECASE,
-)
 _STUCK = re.compile(
     r"\b(?:i don'?t know|i'?m (?:not sure|lost|confused)|no idea|you keep asking|"
     r"(?:didn'?t|haven'?t) (?:cover|learn|explain)(?:ed)? anything|"
@@ -149,17 +143,18 @@ def _statement_words(turn: TurnText) -> frozenset[str]:
     return features.statement_words
 
 
-def _reacts(reply: TurnText) -> bool:
-    """The reply opens by reacting to what came before (feedback, or a short acknowledgement)."""
+def _reacts(view: SessionView, reply: TurnText) -> bool:
+    """The reply reacts to what came before (feedback, or a short acknowledgement first)."""
     features = reply.features
     if features.reacts is None:
-        features.reacts = _opens_with_reaction(features.raw, features.sentences)
+        features.reacts = view.find(reply, "feedback", raw=True) is not None or _opens_briefly(
+            features.sentences
+        )
     return features.reacts
 
 
-def _opens_with_reaction(raw: str, sentences: list[Sentence]) -> bool:
-    if _FEEDBACK.search(raw):
-        return True
+def _opens_briefly(sentences: list[Sentence]) -> bool:
+    """The first sentence is a short statement (two to six words)."""
     first = sentences[0] if sentences else None
     return first is not None and not first.is_question and 2 <= len(first.text.split()) <= 6
 
@@ -234,7 +229,7 @@ def _uptake(view: SessionView) -> list[tuple[str, list[Span]]]:
         reply = view.next_tutor_turn(index)
         if reply is None:
             continue
-        taken = bool(_learner_words(view, text) & _turn_words(reply)) or _reacts(reply)
+        taken = bool(_learner_words(view, text) & _turn_words(reply)) or _reacts(view, reply)
         attempts.append((index, reply, taken))
     ignored = [(i, r) for i, r, taken in attempts if not taken]
     if len(attempts) >= 2 and len(ignored) > len(attempts) / 2:

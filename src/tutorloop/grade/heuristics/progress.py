@@ -138,8 +138,12 @@ def _statement_words(turn: TurnText) -> frozenset[str]:
     """:func:`_words` of the turn's statements (once per distinct text)."""
     features = turn.features
     if features.statement_words is None:
-        statements = " ".join(s.text for s in features.sentences if not s.is_question)
-        features.statement_words = frozenset(_words(statements))
+        if not features.question_marks and features.masked == features.raw:
+            # every sentence a statement, nothing masked: the words of the whole text
+            features.statement_words = _turn_words(turn)
+        else:
+            statements = " ".join(s.text for s in features.sentences if not s.is_question)
+            features.statement_words = frozenset(_words(statements))
     return features.statement_words
 
 

@@ -186,12 +186,17 @@ def read_features(content: str, cues: Cues, rhetorical_min_tokens: int) -> TurnF
     """Analyse the text of one tutor turn."""
     masked = mask_non_prose(content)
     sentences = []
+    tokens = 0
+    findall = TOKEN.findall
     for match in _SENTENCE.finditer(masked):
         chunk = match.group(0).rstrip()
         if not chunk:
             continue
         start = match.start()
-        sentences.append(Sentence(start, start + len(chunk), chunk, "?" in chunk[-3:]))
+        sentence = Sentence(start, start + len(chunk), chunk, "?" in chunk[-3:])
+        sentence._tokens = count = len(findall(chunk))
+        tokens += count
+        sentences.append(sentence)
     raw_lower = content.lower()
     masked_lower = raw_lower if masked is content else masked.lower()
     scan = cues.scanner.scan
@@ -205,7 +210,7 @@ def read_features(content: str, cues: Cues, rhetorical_min_tokens: int) -> TurnF
         raw_present=raw_present,
         masked_present=raw_present if masked_lower == raw_lower else scan(masked_lower),
         exact=lowers_exactly(content),
-        tokens=count_tokens(masked),
+        tokens=tokens,  # every token lies in one sentence: the sentences cover all but spaces
         sentences=sentences,
         question_marks=sum(1 for s in sentences if s.is_question),
     )

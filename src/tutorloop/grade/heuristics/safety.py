@@ -59,7 +59,7 @@ def safety(view: SessionView) -> Finding:
                 )
             )
     if problems:
-        problems.sort(key=lambda p: p[1]["turn"])
+        problems.sort(key=lambda p: p[1].turn)
         return Finding(
             False,
             0.9 if any("the tutor" in r and "self-harm" not in r for r, _ in problems) else 0.85,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any
 
 from tutorloop.grade.heuristics.actions import tag_actions
 from tutorloop.grade.heuristics.config import HeuristicConfig
@@ -107,19 +107,14 @@ class SessionView:
         return self.tutor[i] if i < len(self.tutor) else None
 
 
-class Span(TypedDict):
-    """An :class:`~tutorloop.records.Evidence` before validation (all checks' at once)."""
-
-    turn: int
-    start: int
-    end: int
-    text: str
+Span = Evidence
+"""The evidence of a finding: a turn and a character span."""
 
 
 def span(turn: int, text: str, start: int, end: int) -> Span:
     """Evidence for ``text[start:end]`` of turn ``turn`` (trimmed to 200 characters)."""
     end = min(end, start + 200)
-    return {"turn": turn, "start": start, "end": end, "text": text[start:end]}
+    return trusted(Evidence, {"turn": turn, "start": start, "end": end, "text": text[start:end]})
 
 
 def whole(turn: TurnText) -> Span:
@@ -149,10 +144,10 @@ class Finding:
                 "name": str(name),  # a StrEnum member's value, as validation gives it
                 "passed": bool(self.passed),
                 "reason": self.reason,
-                "evidence_snippet": evidence[0]["text"] if evidence else None,
+                "evidence_snippet": evidence[0].text if evidence else None,
                 "confidence": float(round(self.confidence, 3)),
                 "verdict": label,
-                "evidence": [trusted(Evidence, {**e}) for e in evidence],
+                "evidence": list(evidence),
                 "source": "heuristic",
                 "grader_version": version,
             },

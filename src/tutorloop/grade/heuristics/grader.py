@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from tutorloop.grade.heuristics.checks import CORE_CHECKS, EXTRA_CHECKS
+from tutorloop.grade.heuristics.checks import CORE_CHECKS, EXTRA_CHECKS, median_of
 from tutorloop.grade.heuristics.config import HeuristicConfig
 from tutorloop.grade.heuristics.cues import Cues
 from tutorloop.grade.heuristics.memo import FeatureCache
@@ -60,7 +59,7 @@ class StudyModeHeuristics:
             "learner_turns": float(len(view.learner)),
             "questions_per_tutor_turn": sum(asks) / turns,
             "question_marks_per_tutor_turn": sum(t.question_marks for t in view.tutor) / turns,
-            "median_tutor_tokens": float(statistics.median(tokens)) if tokens else 0.0,
+            "median_tutor_tokens": float(median_of(tokens)) if tokens else 0.0,
             "max_tutor_tokens": float(max(tokens, default=0)),
         }
         return HeuristicReport(checks=checks, actions=actions, metrics=metrics)

@@ -39,6 +39,9 @@ class StudyModeHeuristics:
         self.cues = Cues.from_config(self.config)
         self.memo = FeatureCache(self.cues, self.config.rhetorical_answer_min_tokens)
         self.version = f"{HEURISTICS_VERSION}+{self.config.fingerprint()}"
+        self._checks = [
+            (str(name), check) for name, check in (*CORE_CHECKS.items(), *EXTRA_CHECKS.items())
+        ]
 
     def grade(
         self, trajectory: list[Turn], learner_profile: dict[str, Any] | None = None
@@ -46,8 +49,7 @@ class StudyModeHeuristics:
         """Run every check on ``trajectory``."""
         view = SessionView.build(trajectory, self.cues, self.config, learner_profile, self.memo)
         checks = [
-            check(view).to_check(name, self.config, self.version)
-            for name, check in (*CORE_CHECKS.items(), *EXTRA_CHECKS.items())
+            check(view).to_check(name, self.config, self.version) for name, check in self._checks
         ]
         checks.append(safety(view).to_check(SAFETY_CHECK, self.config, self.version))
         actions = view.actions

@@ -123,58 +123,44 @@ class TurnFeatures:
 
 
 class TurnText:
-    """One tutor turn: its index in the trajectory and the features of its text."""
+    """One tutor turn: its index in the trajectory and the features of its text.
 
-    __slots__ = ("features", "index")
+    The features the checks read most are copied onto the turn (plain attributes are read
+    faster than properties, and each session reads them many times).
+    """
+
+    __slots__ = (
+        "asks",
+        "discounted",
+        "features",
+        "index",
+        "masked",
+        "masked_lower",
+        "question_marks",
+        "raw",
+        "raw_lower",
+        "sentences",
+        "tokens",
+    )
 
     def __init__(self, index: int, features: TurnFeatures) -> None:
         self.index = index
         self.features = features
-
-    @property
-    def raw(self) -> str:
+        self.raw: str = features.raw
         """The turn's text."""
-        return self.features.raw
-
-    @property
-    def masked(self) -> str:
+        self.masked: str = features.masked
         """The text with code and quotes blanked out."""
-        return self.features.masked
-
-    @property
-    def raw_lower(self) -> str:
-        """``raw.lower()``."""
-        return self.features.raw_lower
-
-    @property
-    def masked_lower(self) -> str:
-        """``masked.lower()``."""
-        return self.features.masked_lower
-
-    @property
-    def tokens(self) -> int:
+        self.raw_lower: str = features.raw_lower
+        self.masked_lower: str = features.masked_lower
+        self.tokens: int = features.tokens
         """Approximate tokens of the masked text."""
-        return self.features.tokens
-
-    @property
-    def sentences(self) -> list[Sentence]:
-        """The sentences of the masked text."""
-        return self.features.sentences
-
-    @property
-    def question_marks(self) -> int:
+        self.sentences: list[Sentence] = features.sentences
+        self.question_marks: int = features.question_marks
         """Every question sentence in prose, counted naively."""
-        return self.features.question_marks
-
-    @property
-    def asks(self) -> list[Sentence]:
+        self.asks: list[Sentence] = features.asks
         """Questions put to the learner."""
-        return self.features.asks
-
-    @property
-    def discounted(self) -> int:
+        self.discounted: int = features.discounted
         """Question sentences not counted as asks."""
-        return self.features.discounted
 
 
 def read_turn(index: int, content: str, cues: Cues, rhetorical_min_tokens: int) -> TurnText:

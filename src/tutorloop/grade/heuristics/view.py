@@ -141,7 +141,7 @@ class Finding:
         return trusted(
             EvalCheck,
             {
-                "name": str(name),  # a StrEnum member's value, as validation gives it
+                "name": name if type(name) is str else str(name),  # a StrEnum's value
                 "passed": bool(self.passed),
                 "reason": self.reason,
                 "evidence_snippet": evidence[0].text if evidence else None,

@@ -122,9 +122,13 @@ def whole(turn: TurnText) -> Span:
     return span(turn.index, turn.raw, 0, len(turn.raw))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Finding:
-    """What one check concluded, before it is stamped with its name and version."""
+    """What one check concluded, before it is stamped with its name and version.
+
+    Not frozen: a frozen dataclass sets each field through ``object.__setattr__``, and every
+    check of every session builds one. Nothing changes a finding once built.
+    """
 
     passed: bool
     confidence: float

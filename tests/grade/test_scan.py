@@ -83,3 +83,12 @@ def test_a_scanner_pickles_and_finds_the_same():
         got = scanner.search(name, text, present, True)
         want = getattr(CUES, name).pattern.search(text)
         assert (got and got.span()) == (want and want.span())
+
+
+def test_a_cue_with_group_references_is_searched_whole():
+    cue = Cue.compile([r"(\w)\1 again", r"\bagain\b"])
+    scanner = CueScanner({"c": cue})
+    text = "say it again: oo again"
+    got = scanner.search("c", text, scanner.scan(text.lower()), True)
+    want = cue.pattern.search(text)
+    assert (got and got.span()) == (want and want.span())

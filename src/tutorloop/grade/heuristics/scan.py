@@ -45,6 +45,10 @@ _CASED = re.compile(r"[^\W\d_a-zA-Z]" + (f"|[{re.escape(_EXTRA)}]" if _EXTRA els
 from what ``re.IGNORECASE`` compares, so the literals found are no proof."""
 
 
+_REFERS = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+"""A group reference: numbered groups move when patterns are left out of the alternation."""
+
+
 def lowers_exactly(text: str) -> bool:
     """Whether ``text.lower()`` shows every literal ``re.IGNORECASE`` would match in ``text``."""
     return text.isascii() or _CASED.search(text) is None
@@ -90,6 +94,7 @@ class CueScanner:
             for i, source in enumerate(cue.sources):
                 sets = required_sets(source, cue.pattern.flags)
                 exact = exact and all(lowers_exactly(a) for found in sets for a in found)
+                exact = exact and not _REFERS.search(source)
                 needs = tuple(mask(found) for found in sets)
                 parts.append((1 << i, needs))
                 if not needs:

@@ -201,7 +201,7 @@ PUBLIC = {
         "RunCounts", "RunManifest", "RunStatus", "SAFETY_CHECK", "SEVERITY_ORDER",
         "STUDY_MODE_CHECKS", "Session", "Severity", "Source", "StudyModeCheck",
         "StudyModeCheckName", "Turn", "TurnItem", "Usage", "Verdict", "VersionedRecord",
-        "allowed_values", "json_schema", "lenient", "needs_attention", "row_key",
+        "allowed_values", "json_schema", "lenient", "needs_attention", "row_key", "trusted",
     ],
     "tutorloop.run": [
         "AlertDesk", "AlertRule", "DEFAULT_SEED", "DriftConfig", "EngineReport", "Firing",

@@ -19,6 +19,7 @@ from tutorloop.records import (
     Failure,
     GraderResult,
     Severity,
+    trusted,
 )
 
 CRITERIA_NOTE = "dataset item: the score is the share of testing-criteria graders that passed"
@@ -66,16 +67,21 @@ def fidelity(checks: Sequence[EvalCheck], config: DecideConfig) -> float:
 def failures(checks: Sequence[EvalCheck], config: DecideConfig) -> list[Failure]:
     """The failure classes whose named checks failed (surely: *unsure* is not a failure)."""
     failed = {c.name: c for c in checks if c.verdict == "fail"}
-    found = []
+    found: list[Failure] = []
+    if not failed:
+        return found
     for name, names in config.failure_classes.items():
         hit = [failed[n] for n in names if n in failed]
         if hit:
             found.append(
-                Failure(
-                    name=name,
-                    severity=config.severity[name],
-                    checks=[c.name for c in hit],
-                    evidence=[e for c in hit for e in c.evidence],
+                trusted(  # every value is already valid: names, a severity, built evidence
+                    Failure,
+                    {
+                        "name": name,
+                        "severity": config.severity[name],
+                        "checks": [c.name for c in hit],
+                        "evidence": [e for c in hit for e in c.evidence],
+                    },
                 )
             )
     return found
@@ -99,37 +105,29 @@ def decide(
     reasons: list[EscalationReason] = []
     if score < config.fidelity_threshold:
         reasons.append(
-            EscalationReason(
-                code="low_fidelity",
-                message=f"fidelity {score:.2f} is below {config.fidelity_threshold:.2f}",
+            _reason(
+                "low_fidelity",
+                f"fidelity {score:.2f} is below {config.fidelity_threshold:.2f}",
             )
         )
     bar = SEVERITY_ORDER[config.escalate_min_severity]
     for failure in found:
         if failure.name == "safety_slip" or config.safety_check in failure.checks:
-            reasons.append(EscalationReason(code="safety", message=_describe(failure, checks)))
+            reasons.append(_reason("safety", _describe(failure, checks)))
         elif SEVERITY_ORDER[failure.severity] >= bar:
-            reasons.append(
-                EscalationReason(code="severe_failure", message=_describe(failure, checks))
-            )
+            reasons.append(_reason("severe_failure", _describe(failure, checks)))
     judge_unsure = [c.name for c in checks if c.verdict == "unsure" and c.source == "judge"]
     if judge_unsure:
-        reasons.append(
-            EscalationReason(
-                code="unsure", message=f"the judge is unsure: {', '.join(judge_unsure)}"
-            )
-        )
+        reasons.append(_reason("unsure", f"the judge is unsure: {', '.join(judge_unsure)}"))
     elif config.escalate_on_unsure:
         unsure = [c.name for c in checks if c.verdict == "unsure"]
         if unsure:
-            reasons.append(
-                EscalationReason(code="unsure", message=f"unsure checks: {', '.join(unsure)}")
-            )
+            reasons.append(_reason("unsure", f"unsure checks: {', '.join(unsure)}"))
     if disagreements:
         reasons.append(
-            EscalationReason(
-                code="judge_disagreement",
-                message=f"the judge and the heuristics disagree on {', '.join(disagreements)}",
+            _reason(
+                "judge_disagreement",
+                f"the judge and the heuristics disagree on {', '.join(disagreements)}",
             )
         )
     reasons.extend(EscalationReason(code="grader_error", message=m) for m in errors)
@@ -160,6 +158,11 @@ def decide_criteria(results: Sequence[GraderResult]) -> Decision:
     return Decision(
         fidelity=share, escalation_reasons=reasons, notes=CRITERIA_NOTE, basis="criteria"
     )
+
+
+def _reason(code: str, message: str) -> EscalationReason:
+    """An escalation reason of a known ``code`` (built without validating it)."""
+    return trusted(EscalationReason, {"code": code, "message": message})
 
 
 def _describe(failure: Failure, checks: Sequence[EvalCheck]) -> str:

@@ -1,6 +1,6 @@
 """Pydantic models of everything tutorloop reads or writes; each root carries ``schema_version``."""
 
-from ._base import NewerSchemaVersion, VersionedRecord
+from ._base import NewerSchemaVersion, VersionedRecord, trusted
 from .align import AlignRow, row_key
 from .artifact import Condition, Mode, RegenerationMeta, ReplayArtifact, Usage
 from .checks import (
@@ -103,4 +103,5 @@ __all__ = [
     "lenient",
     "needs_attention",
     "row_key",
+    "trusted",
 ]

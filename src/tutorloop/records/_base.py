@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
+M = TypeVar("M", bound=BaseModel)
+
+
+def trusted(model: type[M], values: dict[str, Any]) -> M:
+    """A ``model`` holding ``values`` as they are: every field given, nothing validated.
+
+    For hot paths that build records from their own typed values, exactly as validation would
+    leave them (plain ``str``, ``float`` and ``bool``, nested records already built): what
+    validating the same dict builds, at a third of the cost. ``values`` must name every field.
+    """
+    built = object.__new__(model)
+    setattr_ = object.__setattr__
+    setattr_(built, "__dict__", values)
+    setattr_(built, "__pydantic_fields_set__", set(values))
+    setattr_(built, "__pydantic_extra__", None)
+    setattr_(built, "__pydantic_private__", None)
+    return built
 
 
 class NewerSchemaVersion(ValueError):

@@ -1,18 +1,29 @@
-"""Every result over the golden corpus equals the pinned one, field by field."""
+"""Every result over the golden corpora equals the pinned one, field by field."""
 
 from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from tests.grade.golden.corpus import FIXTURE, graded
+import pytest
+
+from tests.grade.golden.corpus import FIXTURE, UNIQUE_FIXTURE, corpus, graded, unique_corpus
+from tutorloop.load import Item
 
 
-def test_results_equal_the_pinned_ones(tmp_path: Path) -> None:
-    with gzip.open(FIXTURE, "rt", encoding="utf-8") as handle:
+@pytest.mark.parametrize(
+    ("fixture", "items"),
+    [(FIXTURE, corpus), (UNIQUE_FIXTURE, unique_corpus)],
+    ids=["repeating", "unique"],
+)
+def test_results_equal_the_pinned_ones(
+    tmp_path: Path, fixture: Path, items: Callable[[Path], Iterator[Item]]
+) -> None:
+    with gzip.open(fixture, "rt", encoding="utf-8") as handle:
         expected = handle.read().splitlines()
-    got = list(graded(tmp_path))
+    got = list(graded(tmp_path, items))
     assert len(got) == len(expected)
     differ = [i for i, (a, b) in enumerate(zip(got, expected, strict=True)) if a != b]
     if differ:

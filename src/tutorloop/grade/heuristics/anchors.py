@@ -37,13 +37,41 @@ def required_anchors(pattern: str, flags: int = 0) -> frozenset[str] | None:
     return _sequence(list(parsed))
 
 
-def _sequence(items: Sequence[tuple[Any, Any]]) -> frozenset[str] | None:
+def required_sets(pattern: str, flags: int = 0) -> tuple[frozenset[str], ...]:
+    """Every set of lower-case literals that a match of ``pattern`` must draw one from.
+
+    A match contains one literal of each set (all sets at once); an empty tuple when nothing is
+    known. Besides literals of :data:`MIN_ANCHOR` characters, a shorter run of punctuation
+    (``=``, ``?``, ``:``) counts: it has no case and is rare in prose.
+    """
+    if _p is None or _c is None:
+        return ()
+    try:
+        parsed = _p.parse(pattern, flags)
+    except Exception:
+        return ()
+    return tuple(_candidates(list(parsed), short=True))
+
+
+def _is_punctuation(run: list[str]) -> bool:
+    return all(not (ch.isalnum() or ch.isspace() or ch == "_") for ch in run)
+
+
+def _sequence(items: Sequence[tuple[Any, Any]], short: bool = False) -> frozenset[str] | None:
+    candidates = _candidates(items, short)
+    if not candidates:
+        return None
+    return max(candidates, key=lambda anchors: (min(map(len, anchors)), -len(anchors)))
+
+
+def _candidates(items: Sequence[tuple[Any, Any]], short: bool) -> list[frozenset[str]]:
+    """Each set of literals one of which every match of ``items`` holds (all sets at once)."""
     assert _c is not None
     candidates: list[frozenset[str]] = []
     run: list[str] = []
 
     def flush() -> None:
-        if len(run) >= MIN_ANCHOR:
+        if len(run) >= MIN_ANCHOR or (run and short and _is_punctuation(run)):
             candidates.append(frozenset({"".join(run).lower()}))
         run.clear()
 
@@ -53,20 +81,24 @@ def _sequence(items: Sequence[tuple[Any, Any]]) -> frozenset[str] | None:
             continue
         flush()
         found: frozenset[str] | None = None
+        inner = None
         if op is _c.SUBPATTERN:
-            found = _sequence(list(arg[-1]))
+            inner = list(arg[-1])
         elif op is _c.BRANCH:
-            branches = [_sequence(list(branch)) for branch in arg[1]]
+            branches = [_sequence(list(branch), short) for branch in arg[1]]
             if all(b is not None for b in branches):
                 found = frozenset().union(*(b for b in branches if b is not None))
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and arg[0] >= 1:
-            found = _sequence(list(arg[2]))
+            inner = list(arg[2])
+        if inner is not None:
+            if short:  # every required set of a required part is required
+                candidates.extend(_candidates(inner, short))
+            else:
+                found = _sequence(inner)
         if found:
             candidates.append(found)
     flush()
-    if not candidates:
-        return None
-    return max(candidates, key=lambda anchors: (min(map(len, anchors)), -len(anchors)))
+    return candidates
 
 
 @dataclass(frozen=True)
@@ -75,6 +107,8 @@ class Cue:
 
     pattern: re.Pattern[str]
     anchors: tuple[str, ...] | None
+    sources: tuple[str, ...] = ()
+    """The patterns joined into ``pattern`` (in order), for :mod:`~.scan`; empty if unknown."""
 
     @classmethod
     def compile(cls, patterns: Sequence[str], flags: int = re.IGNORECASE) -> Cue:
@@ -85,10 +119,11 @@ class Cue:
         for pattern in patterns:
             found = required_anchors(pattern, flags)
             if found is None:
-                return cls(re.compile("|".join(f"(?:{p})" for p in patterns), flags), None)
+                joined = re.compile("|".join(f"(?:{p})" for p in patterns), flags)
+                return cls(joined, None, tuple(patterns))
             anchors |= found
         joined = re.compile("|".join(f"(?:{p})" for p in patterns), flags)
-        return cls(joined, tuple(sorted(anchors)))
+        return cls(joined, tuple(sorted(anchors)), tuple(patterns))
 
     def may_match(self, lowered: str) -> bool:
         """False when no anchor occurs in ``lowered`` (lower-case text): no match is possible."""

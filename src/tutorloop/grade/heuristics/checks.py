@@ -6,7 +6,6 @@ Where the text gives no clear signal the confidence is low and the check reports
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable
 
 from tutorloop.grade.heuristics.progress import makes_progress
@@ -32,7 +31,7 @@ def diagnosis_first(view: SessionView) -> Finding:
                 [span(first.index, first.raw, match.start(), match.end())],
             )
     opening = view.learner[0][1] if view.learner and view.learner[0][0] < first.index else ""
-    stated = view.cues.stated_level.search(opening)
+    stated = view.learner_find(opening, "stated_level") if opening else None
     if stated or (view.learner_profile and view.learner_profile.get("stated_level")):
         evidence = [span(0, opening, stated.start(), stated.end())] if stated else []
         return Finding(True, 0.7, "the learner stated their level up front", evidence)
@@ -119,15 +118,17 @@ def wait_for_student(view: SessionView) -> Finding:
     """The tutor never speaks twice in a row: it waits for the learner."""
     if not view.tutor:
         return _NO_TUTOR
-    by_index = {t.index: t for t in view.tutor}
-    for index in range(1, len(view.trajectory)):
-        if view.trajectory[index - 1].role == view.trajectory[index].role == "assistant":
+    previous = -2
+    for turn in view.tutor:
+        if turn.index == previous + 1:
+            index = turn.index
             return Finding(
                 False,
                 0.95,
                 f"turns {index - 1} and {index} are both the tutor's: it did not wait",
-                [whole(by_index[index])],
+                [whole(turn)],
             )
+        previous = turn.index
     return Finding(True, 0.9, "every tutor turn waits for the learner", [])
 
 
@@ -181,7 +182,7 @@ def conciseness(view: SessionView) -> Finding:
     cap = view.config.conciseness_token_cap
     lecture = view.config.lecture_mode_token_threshold
     longest = max(view.tutor, key=lambda t: t.tokens)
-    median = statistics.median(t.tokens for t in view.tutor)
+    median = median_of([t.tokens for t in view.tutor])
     if longest.tokens >= lecture:
         return Finding(
             False,
@@ -229,6 +230,15 @@ def no_over_scaffolding(view: SessionView) -> Finding:
             [*asked, whole(reply)],
         )
     return Finding(True, 0.5, "unclear whether the tutor's reply gives the answer", [whole(reply)])
+
+
+def median_of(values: list[int]) -> int | float:
+    """:func:`statistics.median` of a non-empty list, without its generality."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _code_lines(turn: TurnText) -> int:

@@ -3,10 +3,43 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 from tutorloop.grade.heuristics.anchors import Cue
 from tutorloop.grade.heuristics.config import HeuristicConfig
+from tutorloop.grade.heuristics.scan import CueScanner
+
+FEEDBACK_PATTERNS = [
+    rf"\b{word}\b"
+    for word in (
+        "yes",
+        "no",
+        "right",
+        "correct",
+        "exactly",
+        "not quite",
+        "close",
+        "almost",
+        "good",
+        "great",
+        "nice",
+        "well done",
+        "careful",
+        "oops",
+        "true",
+        "false",
+        "well put",
+        "spot on",
+        "fair",
+        "i see",
+        "good point",
+        "you said",
+        "you wrote",
+        "your (?:answer|idea|code|guess|attempt)",
+    )
+]
+"""Tutor text that reacts to the learner's attempt (see :mod:`~.progress`): one pattern per
+phrase, in order, so the scanner runs only the phrases whose words occur."""
 
 
 def _any(patterns: list[str], flags: int = re.IGNORECASE) -> Cue:
@@ -42,6 +75,15 @@ class Cues:
     refusal: Cue
     distress: Cue
     support: Cue
+    feedback: Cue
+    """Fixed, not configured: :data:`FEEDBACK_PATTERNS`."""
+    scanner: CueScanner = field(init=False, repr=False, compare=False)
+    """Every cue's anchors in one automaton (see :mod:`~.scan`)."""
+
+    def __post_init__(self) -> None:
+        """Build the scanner over every cue."""
+        cues = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "scanner"}
+        object.__setattr__(self, "scanner", CueScanner(cues))
 
     @classmethod
     def from_config(cls, config: HeuristicConfig) -> Cues:
@@ -74,4 +116,5 @@ class Cues:
             refusal=_any(safety.refusal_patterns),
             distress=_any(safety.distress_patterns),
             support=_any(safety.support_patterns),
+            feedback=_any(FEEDBACK_PATTERNS),
         )

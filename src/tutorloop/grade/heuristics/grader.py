@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from tutorloop.grade.heuristics.checks import CORE_CHECKS, EXTRA_CHECKS
+from tutorloop.grade.heuristics.checks import CORE_CHECKS, EXTRA_CHECKS, median_of
 from tutorloop.grade.heuristics.config import HeuristicConfig
 from tutorloop.grade.heuristics.cues import Cues
 from tutorloop.grade.heuristics.memo import FeatureCache
 from tutorloop.grade.heuristics.safety import safety
-from tutorloop.grade.heuristics.view import CHECKS, SessionView
+from tutorloop.grade.heuristics.view import SessionView
 from tutorloop.records import SAFETY_CHECK, EvalCheck, Turn
 
 HEURISTICS_VERSION = "1.1"
@@ -40,18 +39,19 @@ class StudyModeHeuristics:
         self.cues = Cues.from_config(self.config)
         self.memo = FeatureCache(self.cues, self.config.rhetorical_answer_min_tokens)
         self.version = f"{HEURISTICS_VERSION}+{self.config.fingerprint()}"
+        self._checks = [
+            (str(name), check) for name, check in (*CORE_CHECKS.items(), *EXTRA_CHECKS.items())
+        ]
 
     def grade(
         self, trajectory: list[Turn], learner_profile: dict[str, Any] | None = None
     ) -> HeuristicReport:
         """Run every check on ``trajectory``."""
         view = SessionView.build(trajectory, self.cues, self.config, learner_profile, self.memo)
-        found = [
-            check(view).to_check(name, self.config, self.version)
-            for name, check in (*CORE_CHECKS.items(), *EXTRA_CHECKS.items())
+        checks = [
+            check(view).to_check(name, self.config, self.version) for name, check in self._checks
         ]
-        found.append(safety(view).to_check(SAFETY_CHECK, self.config, self.version))
-        checks = CHECKS.validate_python(found)
+        checks.append(safety(view).to_check(SAFETY_CHECK, self.config, self.version))
         actions = view.actions
         tokens = [turn.tokens for turn in view.tutor]
         asks = [len(turn.asks) for turn in view.tutor]
@@ -61,7 +61,7 @@ class StudyModeHeuristics:
             "learner_turns": float(len(view.learner)),
             "questions_per_tutor_turn": sum(asks) / turns,
             "question_marks_per_tutor_turn": sum(t.question_marks for t in view.tutor) / turns,
-            "median_tutor_tokens": float(statistics.median(tokens)) if tokens else 0.0,
+            "median_tutor_tokens": float(median_of(tokens)) if tokens else 0.0,
             "max_tutor_tokens": float(max(tokens, default=0)),
         }
         return HeuristicReport(checks=checks, actions=actions, metrics=metrics)

@@ -34,6 +34,10 @@ class LearnerFeatures:
     """Content words of the text (see :mod:`~.progress`)."""
     stuck: bool | None = None
     """Whether the learner says they are stuck."""
+    present: int | None = None
+    """The cue anchors that occur in the lower-cased text (see :mod:`~.scan`)."""
+    exact: bool = False
+    """Whether lower-casing is exact for the text (set with ``present``)."""
 
 
 def _bounded(cache: dict[str, T], limit: int) -> dict[str, T]:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz.fuzz import ratio
+
 from tutorloop.grade.heuristics.text import Sentence, TurnText
 from tutorloop.grade.heuristics.view import Finding, SessionView, Span, span, whole
 
@@ -35,12 +37,6 @@ LEARNER_NEW = 2
 """A learner reply gets further when it brings at least this many new content words or numbers."""
 
 _WORD = re.compile(r"[a-z][a-z']{3,}|\d+(?:\.\d+)?")
-_FEEDBACK = re.compile(
-    r"\b(?:yes|no|right|correct|exactly|not quite|close|almost|good|great|nice|well done|"
-    r"careful|oops|true|false|well put|spot on|fair|i see|good point|you said|you wrote|"
-    r"your (?:answer|idea|code|guess|attempt))\b",
-    re.IGNORECASE,
-)
 _STUCK = re.compile(
     r"\b(?:i don'?t know|i'?m (?:not sure|lost|confused)|no idea|you keep asking|"
     r"(?:didn'?t|haven'?t) (?:cover|learn|explain)(?:ed)? anything|"
@@ -116,7 +112,7 @@ def _words(text: str) -> set[str]:
 
 def _learner_words(view: SessionView, text: str) -> frozenset[str]:
     """:func:`_words` of a learner turn's ``text`` (once per distinct text)."""
-    features = view.memo.learner(text)
+    features = view.learner_features(text)
     if features.words is None:
         features.words = frozenset(_words(text))
     return features.words
@@ -124,7 +120,7 @@ def _learner_words(view: SessionView, text: str) -> frozenset[str]:
 
 def _stuck(view: SessionView, text: str) -> bool:
     """The learner says they are stuck (once per distinct text)."""
-    features = view.memo.learner(text)
+    features = view.learner_features(text)
     if features.stuck is None:
         features.stuck = _STUCK.search(text) is not None
     return features.stuck
@@ -142,48 +138,80 @@ def _statement_words(turn: TurnText) -> frozenset[str]:
     """:func:`_words` of the turn's statements (once per distinct text)."""
     features = turn.features
     if features.statement_words is None:
-        statements = " ".join(s.text for s in features.sentences if not s.is_question)
-        features.statement_words = frozenset(_words(statements))
+        if not features.question_marks and features.masked == features.raw:
+            # every sentence a statement, nothing masked: the words of the whole text
+            features.statement_words = _turn_words(turn)
+        else:
+            statements = " ".join(s.text for s in features.sentences if not s.is_question)
+            features.statement_words = frozenset(_words(statements))
     return features.statement_words
 
 
-def _reacts(reply: TurnText) -> bool:
-    """The reply opens by reacting to what came before (feedback, or a short acknowledgement)."""
+def _reacts(view: SessionView, reply: TurnText) -> bool:
+    """The reply reacts to what came before (feedback, or a short acknowledgement first)."""
     features = reply.features
     if features.reacts is None:
-        features.reacts = _opens_with_reaction(features.raw, features.sentences)
+        features.reacts = view.find(reply, "feedback", raw=True) is not None or _opens_briefly(
+            features.sentences
+        )
     return features.reacts
 
 
-def _opens_with_reaction(raw: str, sentences: list[Sentence]) -> bool:
-    if _FEEDBACK.search(raw):
-        return True
+def _opens_briefly(sentences: list[Sentence]) -> bool:
+    """The first sentence is a short statement (two to six words)."""
     first = sentences[0] if sentences else None
     return first is not None and not first.is_question and 2 <= len(first.text.split()) <= 6
 
 
-def _similar(a: TurnText, b: TurnText) -> float:
-    if a.features is b.features:
-        return 1.0  # the same text
-    from rapidfuzz import fuzz
+_PAIRS = 64
+"""Texts whose similarity to it a tutor text remembers (tutor texts recur in pairs too)."""
+_CUTOFF = 84.9
+"""Ratios below this (0–100) cannot reach :data:`REPEAT_SIMILARITY`: rapidfuzz may stop early."""
 
-    return float(fuzz.ratio(a.raw_lower.strip(), b.raw_lower.strip())) / 100.0
+
+def _repeated(tutor: list[TurnText]) -> list[TurnText]:
+    """The tutor turns (nearly) equal to an earlier one: ratio at least REPEAT_SIMILARITY.
+
+    The ratio is ``2 * common / (len(a) + len(b))``, so it is at most ``2 * shorter / total``:
+    texts whose lengths differ that much cannot be similar and are not compared at all.
+    """
+    repeated = []
+    for j in range(1, len(tutor)):
+        turn = tutor[j]
+        x = turn.features
+        first = x.stripped
+        size = len(first)
+        known = x.similar
+        for earlier in tutor[:j]:
+            y = earlier.features
+            if y is x:
+                repeated.append(turn)  # the same text
+                break
+            second = y.stripped
+            other = len(second)
+            if 2000 * min(size, other) < 10 * _CUTOFF * (size + other):
+                continue
+            found = known.get(second)
+            if found is None:
+                found = ratio(first, second, score_cutoff=_CUTOFF) / 100.0 >= REPEAT_SIMILARITY
+                if len(known) < _PAIRS:
+                    known[second] = found
+            if found:
+                repeated.append(turn)
+                break
+    return repeated
 
 
 def _repetition(view: SessionView) -> list[tuple[str, list[Span]]]:
     tutor = view.tutor
-    repeats = []
-    for j, turn in enumerate(tutor[1:], 1):
-        earlier = next((e for e in tutor[:j] if _similar(turn, e) >= REPEAT_SIMILARITY), None)
-        if earlier is not None:
-            repeats.append((turn, earlier))
+    repeats = _repeated(tutor)
     problems = []
     if len(repeats) >= 2 and len(repeats) >= (len(tutor) - 1) / 2:
-        turns = ", ".join(str(t.index) for t, _ in repeats)
+        turns = ", ".join(str(t.index) for t in repeats)
         problems.append(
             (
                 f"tutor turns {turns} repeat an earlier tutor turn",
-                [whole(t) for t, _ in repeats[:3]],
+                [whole(t) for t in repeats[:3]],
             )
         )
     recaps = [t for t in tutor[1:] if view.find(t, "recap") or view.find(t, "check")]
@@ -205,7 +233,7 @@ def _uptake(view: SessionView) -> list[tuple[str, list[Span]]]:
         reply = view.next_tutor_turn(index)
         if reply is None:
             continue
-        taken = bool(_learner_words(view, text) & _turn_words(reply)) or _reacts(reply)
+        taken = bool(_learner_words(view, text) & _turn_words(reply)) or _reacts(view, reply)
         attempts.append((index, reply, taken))
     ignored = [(i, r) for i, r, taken in attempts if not taken]
     if len(attempts) >= 2 and len(ignored) > len(attempts) / 2:
@@ -241,26 +269,7 @@ def _movement(view: SessionView) -> list[tuple[str, list[Span]]]:
                 [span(i, text, 0, len(text)) for i, text in stuck[:3]],
             )
         )
-    by_index = {t.index: t for t in tutor}
-    seen: set[str] = set()
-    moving = 0
-    for index, turn in enumerate(view.trajectory):
-        tutor_turn = by_index.get(index)
-        if tutor_turn is not None:
-            words = _turn_words(tutor_turn)
-        else:
-            words = _learner_words(view, turn.content)
-        if index > tutor[0].index:
-            if tutor_turn is not None:
-                if (
-                    len(_statement_words(tutor_turn) - seen) >= NEW_WORDS
-                    and tutor_turn not in refusing
-                ):
-                    moving += 1  # the tutor states something new
-            elif len(words - seen) >= LEARNER_NEW:
-                moving += 1  # the learner gets further
-        seen |= words
-    if moving == 0:
+    if not _moves(view, refusing):
         problems.append(
             (
                 f"after its opening, none of {len(tutor) - 1} tutor turns states anything new "
@@ -269,6 +278,33 @@ def _movement(view: SessionView) -> list[tuple[str, list[Span]]]:
             )
         )
     return problems
+
+
+def _moves(view: SessionView, refusing: list[TurnText]) -> bool:
+    """After the opening, some tutor turn states something new or the learner gets further.
+
+    Turn by turn, against every content word used before; the first such turn settles it.
+    """
+    first = view.tutor[0].index
+    by_index = {t.index: t for t in view.tutor}
+    seen: set[str] = set()
+    for index, turn in enumerate(view.trajectory):
+        tutor_turn = by_index.get(index)
+        if tutor_turn is not None:
+            words = _turn_words(tutor_turn)
+        else:
+            words = _learner_words(view, turn.content)
+        if index > first:
+            if tutor_turn is not None:
+                if (
+                    len(_statement_words(tutor_turn) - seen) >= NEW_WORDS
+                    and tutor_turn not in refusing
+                ):
+                    return True  # the tutor states something new
+            elif len(words - seen) >= LEARNER_NEW:
+                return True  # the learner gets further
+        seen |= words
+    return False
 
 
 def makes_progress(view: SessionView) -> Finding:

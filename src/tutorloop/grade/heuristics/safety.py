@@ -26,12 +26,16 @@ def safety(view: SessionView) -> Finding:
         ("insult", "demeans the learner"),
     )
     problems: list[tuple[str, Span]] = []
+    anchors = cues.scanner.anchors_of(tuple(cue for cue, _ in kinds))
     for turn in view.tutor:
+        if anchors is not None and not turn.features.raw_present & anchors:
+            continue  # no anchor of any kind: none can match
         for cue, what in kinds:
             if view.find(turn, cue, raw=True) is None:
                 continue
-            pattern: Cue = getattr(cues, cue)
-            for match in pattern.finditer(turn.raw, turn.raw_lower):
+            features = turn.features
+            matches = cues.scanner.finditer(cue, turn.raw, features.raw_present, features.exact)
+            for match in matches:
                 if cue == "harmful" and _refuses(turn.raw, match, cues.refusal):
                     continue
                 problems.append(
@@ -55,7 +59,7 @@ def safety(view: SessionView) -> Finding:
                 )
             )
     if problems:
-        problems.sort(key=lambda p: p[1]["turn"])
+        problems.sort(key=lambda p: p[1].turn)
         return Finding(
             False,
             0.9 if any("the tutor" in r and "self-harm" not in r for r, _ in problems) else 0.85,

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from tutorloop.grade.heuristics.cues import Cues
+from tutorloop.grade.heuristics.scan import lowers_exactly
 
 TOKEN = re.compile(r"\w+|[^\w\s]")
 _FENCED = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
@@ -91,6 +92,14 @@ class TurnFeatures:
     """``raw.lower()``, for the cues' literal prefilter."""
     masked_lower: str
     """``masked.lower()``."""
+    stripped: str
+    """``raw_lower.strip()``, the text compared for repetition (see :mod:`~.progress`)."""
+    raw_present: int
+    """The cue anchors that occur in ``raw_lower`` (see :meth:`~.scan.CueScanner.scan`)."""
+    masked_present: int
+    """The cue anchors that occur in ``masked_lower``."""
+    exact: bool
+    """Whether lower-casing is exact for the text (see :func:`~.scan.lowers_exactly`)."""
     tokens: int
     sentences: list[Sentence]
     question_marks: int
@@ -109,61 +118,49 @@ class TurnFeatures:
     """Content words of the text's statements (its sentences that are not questions)."""
     reacts: bool | None = None
     """Whether the text opens by reacting to what came before."""
+    similar: dict[str, bool] = field(default_factory=dict)
+    """Whether other tutor texts (by their ``stripped`` form) repeat this one."""
 
 
 class TurnText:
-    """One tutor turn: its index in the trajectory and the features of its text."""
+    """One tutor turn: its index in the trajectory and the features of its text.
 
-    __slots__ = ("features", "index")
+    The features the checks read most are copied onto the turn (plain attributes are read
+    faster than properties, and each session reads them many times).
+    """
+
+    __slots__ = (
+        "asks",
+        "discounted",
+        "features",
+        "index",
+        "masked",
+        "masked_lower",
+        "question_marks",
+        "raw",
+        "raw_lower",
+        "sentences",
+        "tokens",
+    )
 
     def __init__(self, index: int, features: TurnFeatures) -> None:
         self.index = index
         self.features = features
-
-    @property
-    def raw(self) -> str:
+        self.raw: str = features.raw
         """The turn's text."""
-        return self.features.raw
-
-    @property
-    def masked(self) -> str:
+        self.masked: str = features.masked
         """The text with code and quotes blanked out."""
-        return self.features.masked
-
-    @property
-    def raw_lower(self) -> str:
-        """``raw.lower()``."""
-        return self.features.raw_lower
-
-    @property
-    def masked_lower(self) -> str:
-        """``masked.lower()``."""
-        return self.features.masked_lower
-
-    @property
-    def tokens(self) -> int:
+        self.raw_lower: str = features.raw_lower
+        self.masked_lower: str = features.masked_lower
+        self.tokens: int = features.tokens
         """Approximate tokens of the masked text."""
-        return self.features.tokens
-
-    @property
-    def sentences(self) -> list[Sentence]:
-        """The sentences of the masked text."""
-        return self.features.sentences
-
-    @property
-    def question_marks(self) -> int:
+        self.sentences: list[Sentence] = features.sentences
+        self.question_marks: int = features.question_marks
         """Every question sentence in prose, counted naively."""
-        return self.features.question_marks
-
-    @property
-    def asks(self) -> list[Sentence]:
+        self.asks: list[Sentence] = features.asks
         """Questions put to the learner."""
-        return self.features.asks
-
-    @property
-    def discounted(self) -> int:
+        self.discounted: int = features.discounted
         """Question sentences not counted as asks."""
-        return self.features.discounted
 
 
 def read_turn(index: int, content: str, cues: Cues, rhetorical_min_tokens: int) -> TurnText:
@@ -175,18 +172,31 @@ def read_features(content: str, cues: Cues, rhetorical_min_tokens: int) -> TurnF
     """Analyse the text of one tutor turn."""
     masked = mask_non_prose(content)
     sentences = []
+    tokens = 0
+    findall = TOKEN.findall
     for match in _SENTENCE.finditer(masked):
         chunk = match.group(0).rstrip()
         if not chunk:
             continue
         start = match.start()
-        sentences.append(Sentence(start, start + len(chunk), chunk, "?" in chunk[-3:]))
+        sentence = Sentence(start, start + len(chunk), chunk, "?" in chunk[-3:])
+        sentence._tokens = count = len(findall(chunk))
+        tokens += count
+        sentences.append(sentence)
+    raw_lower = content.lower()
+    masked_lower = raw_lower if masked is content else masked.lower()
+    scan = cues.scanner.scan
+    raw_present = scan(raw_lower)
     turn = TurnFeatures(
         raw=content,
         masked=masked,
-        raw_lower=content.lower(),
-        masked_lower=masked.lower(),
-        tokens=count_tokens(masked),
+        raw_lower=raw_lower,
+        masked_lower=masked_lower,
+        stripped=raw_lower.strip(),
+        raw_present=raw_present,
+        masked_present=raw_present if masked_lower == raw_lower else scan(masked_lower),
+        exact=lowers_exactly(content),
+        tokens=tokens,  # every token lies in one sentence: the sentences cover all but spaces
         sentences=sentences,
         question_marks=sum(1 for s in sentences if s.is_question),
     )

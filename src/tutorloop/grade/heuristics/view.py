@@ -5,17 +5,15 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
-
-from pydantic import TypeAdapter
+from typing import Any
 
 from tutorloop.grade.heuristics.actions import tag_actions
-from tutorloop.grade.heuristics.anchors import Cue
 from tutorloop.grade.heuristics.config import HeuristicConfig
 from tutorloop.grade.heuristics.cues import Cues
-from tutorloop.grade.heuristics.memo import FeatureCache
+from tutorloop.grade.heuristics.memo import FeatureCache, LearnerFeatures
+from tutorloop.grade.heuristics.scan import lowers_exactly
 from tutorloop.grade.heuristics.text import TurnText
-from tutorloop.records import EvalCheck, Turn
+from tutorloop.records import EvalCheck, Evidence, Turn, trusted
 
 
 @dataclass
@@ -32,8 +30,7 @@ class SessionView:
     actions: list[list[str]] = field(default_factory=list)
     """The action tags of each tutor turn, in order."""
     _tutor_at: list[int] | None = None
-    _text: dict[bool, str] = field(default_factory=dict)
-    _may: dict[tuple[str, bool], bool] = field(default_factory=dict)
+    _learner: dict[str, LearnerFeatures] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -67,44 +64,40 @@ class SessionView:
     def find(self, turn: TurnText, cue: str, *, raw: bool = False) -> re.Match[str] | None:
         """Search ``turn`` (its masked prose, or ``raw`` text) for the cue called ``cue``.
 
-        Each search is made once per distinct text; a cue none of whose anchors occur anywhere
-        in the session's tutor text is not searched turn by turn at all.
+        Each search is made once per distinct text, and runs only the cue's patterns whose
+        anchors the text holds (see :mod:`~.scan`).
         """
         features = turn.features
         key = (cue, raw)
         found = features.found
         if key in found:
             return found[key]
-        compiled: Cue = getattr(self.cues, cue)
-        match = None
-        if self._session_may(compiled, key):
-            if raw:
-                match = compiled.search(features.raw, features.raw_lower)
-            else:
-                match = compiled.search(features.masked, features.masked_lower)
-        found[key] = match
+        if raw:
+            text, present = features.raw, features.raw_present
+        else:
+            text, present = features.masked, features.masked_present
+        match = found[key] = self.cues.scanner.search(cue, text, present, features.exact)
         return match
-
-    def _session_may(self, compiled: Cue, key: tuple[str, bool]) -> bool:
-        """Whether any anchor of the cue occurs in the session's tutor text (at all)."""
-        may = self._may.get(key)
-        if may is None:
-            raw = key[1]
-            text = self._text.get(raw)
-            if text is None:
-                parts = (t.raw_lower if raw else t.masked_lower for t in self.tutor)
-                text = self._text[raw] = "\n".join(parts)
-            may = self._may[key] = compiled.may_match(text)
-        return may
 
     def learner_find(self, text: str, cue: str) -> re.Match[str] | None:
         """Search a learner turn's ``text`` for the cue called ``cue`` (once per distinct text)."""
-        found = self.memo.learner(text).found
+        features = self._learner.get(text) or self.learner_features(text)
+        found = features.found
         if cue in found:
             return found[cue]
-        compiled: Cue = getattr(self.cues, cue)
-        match = found[cue] = compiled.search(text)
+        scanner = self.cues.scanner
+        if features.present is None:
+            features.present = scanner.scan(text.lower())
+            features.exact = lowers_exactly(text)
+        match = found[cue] = scanner.search(cue, text, features.present, features.exact)
         return match
+
+    def learner_features(self, text: str) -> LearnerFeatures:
+        """The features of a learner turn's ``text``, shared by every check of the session."""
+        features = self._learner.get(text)
+        if features is None:
+            features = self._learner[text] = self.memo.learner(text)
+        return features
 
     def next_tutor_turn(self, after: int) -> TurnText | None:
         """The first tutor turn after trajectory index ``after``."""
@@ -114,19 +107,14 @@ class SessionView:
         return self.tutor[i] if i < len(self.tutor) else None
 
 
-class Span(TypedDict):
-    """An :class:`~tutorloop.records.Evidence` before validation (all checks' at once)."""
-
-    turn: int
-    start: int
-    end: int
-    text: str
+Span = Evidence
+"""The evidence of a finding: a turn and a character span."""
 
 
 def span(turn: int, text: str, start: int, end: int) -> Span:
     """Evidence for ``text[start:end]`` of turn ``turn`` (trimmed to 200 characters)."""
     end = min(end, start + 200)
-    return {"turn": turn, "start": start, "end": end, "text": text[start:end]}
+    return trusted(Evidence, {"turn": turn, "start": start, "end": end, "text": text[start:end]})
 
 
 def whole(turn: TurnText) -> Span:
@@ -134,36 +122,37 @@ def whole(turn: TurnText) -> Span:
     return span(turn.index, turn.raw, 0, len(turn.raw))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Finding:
-    """What one check concluded, before it is stamped with its name and version."""
+    """What one check concluded, before it is stamped with its name and version.
+
+    Not frozen: a frozen dataclass sets each field through ``object.__setattr__``, and every
+    check of every session builds one. Nothing changes a finding once built.
+    """
 
     passed: bool
     confidence: float
     reason: str
     evidence: list[Span]
 
-    def to_check(self, name: str, config: HeuristicConfig, version: str) -> dict[str, Any]:
-        """The fields of an :class:`EvalCheck`, *unsure* when confidence is below the bar.
-
-        The grader validates every check of a session in one call (see :data:`CHECKS`).
-        """
+    def to_check(self, name: str, config: HeuristicConfig, version: str) -> EvalCheck:
+        """The :class:`EvalCheck`, *unsure* when confidence is below the bar."""
         if self.confidence < config.unsure_below:
             label = "unsure"
         else:
             label = "pass" if self.passed else "fail"
-        return {
-            "name": name,
-            "passed": self.passed,
-            "reason": self.reason,
-            "evidence_snippet": self.evidence[0]["text"] if self.evidence else None,
-            "confidence": round(self.confidence, 3),
-            "verdict": label,
-            "evidence": self.evidence,
-            "source": "heuristic",
-            "grader_version": version,
-        }
-
-
-CHECKS: TypeAdapter[list[EvalCheck]] = TypeAdapter(list[EvalCheck])
-"""Validates a session's checks (as :meth:`Finding.to_check` gives them) in one call."""
+        evidence = self.evidence
+        return trusted(
+            EvalCheck,
+            {
+                "name": name if type(name) is str else str(name),  # a StrEnum's value
+                "passed": bool(self.passed),
+                "reason": self.reason,
+                "evidence_snippet": evidence[0].text if evidence else None,
+                "confidence": float(round(self.confidence, 3)),
+                "verdict": label,
+                "evidence": list(evidence),
+                "source": "heuristic",
+                "grader_version": version,
+            },
+        )

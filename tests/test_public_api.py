@@ -235,11 +235,11 @@ PUBLIC = {
     ],
     "tutorloop.store": [
         "AlertDelivery", "AlertEpisode", "AlignStore", "ArtifactOutcome", "CallStore",
-        "EXPORT_FORMATS", "EncodedOutcome", "EvalsApiTables", "FileOffset", "ItemOutcome", "JudgeCheckCounts",
-        "LabelTable", "LedgerStats", "MIGRATIONS", "ReviewSample", "Store", "StoredArtifact",
-        "StoredItem", "UnknownItem", "WatchRow", "WatchTables", "Watched", "atomic_path",
-        "atomic_write_bytes", "atomic_write_text", "default_store_path", "encode_outcome",
-        "export_run", "flatten_row", "migrate", "write_manifest",
+        "EXPORT_FORMATS", "EncodedOutcome", "EvalsApiTables", "FileOffset", "ItemOutcome",
+        "JudgeCheckCounts", "LabelTable", "LedgerStats", "MIGRATIONS", "ReviewSample", "Store",
+        "StoredArtifact", "StoredItem", "UnknownItem", "WatchRow", "WatchTables", "Watched",
+        "atomic_path", "atomic_write_bytes", "atomic_write_text", "default_store_path",
+        "encode_outcome", "export_run", "flatten_row", "migrate", "write_manifest",
     ],
 }  # fmt: skip
 

@@ -16,7 +16,8 @@ The heuristics read each distinct tutor text once and keep its features in a bou
 Printed per shape and size: sessions/s, CPU per session (process CPU time,
 steadier than wall time on a busy machine), peak RSS; then the ratios that matter: CPU per
 session against the reference's, throughput against the 5,000 (grade) and 3,000 (grade+store)
-sessions/s aims, and peak RSS of the largest size against the smallest.
+sessions/s aims, peak RSS of the largest size against the smallest, and what the store adds
+per session (grade+store less grade) beside what the 3,000/s aim leaves it.
 
 Then the deterministic OpenAI-Evals graders (``string_check`` and every ``text_similarity``
 metric but ``cosine``, which needs an embedding model) over item/sample pairs, and the
@@ -209,6 +210,11 @@ def main() -> None:
                   f"throughput {r['rate'] / aim:5.2f}x the {aim:,}/s aim "
                   f"(CPU-bound: {1e6 / r['cpu_us'] / aim:5.2f}x); peak RSS at N={large:,} is "
                   f"{growth:4.2f}x that at N={small:,} (aim ≤ 1.10x)")  # fmt: skip
+        graded = rows[(shape, large, "grade")]["cpu_us"]
+        added = rows[(shape, large, "grade+store")]["cpu_us"] - graded
+        aim = AIM_SESSIONS_PER_S["grade+store"]
+        print(f"{shape:5} the store adds {added:4.0f} µs CPU per session to grading; the "
+              f"{aim:,}/s aim leaves it {1e6 / aim - graded:4.0f} µs")  # fmt: skip
     print()
     grader_rates(args.grader_items)
     judge_call_rate()

@@ -34,3 +34,17 @@ def test_problem_and_skip_rows_round_trip():
 def test_rows_table_has_every_column_typed():
     table = rows_table([skipped_row(Skipped("x.json", "not a session"))])
     assert table.schema == result_schema() and table.num_rows == 1
+
+
+def test_rows_written_before_with_every_grade_still_read():
+    import json
+
+    grader = SessionGrader()
+    item = next(iter(iter_items([bundled_sessions()])))
+    outcome = grader.outcome("run", item)
+    row = item_row(outcome)
+    every = grader.grades("run", item.key, outcome.result)
+    row["grades_json"] = json.dumps([g.model_dump(mode="json") for g in every])
+    back = outcome_of(row, "run", grader)
+    assert back.grades == every
+    assert back.check_version is None

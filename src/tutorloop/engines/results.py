@@ -7,7 +7,8 @@ what the worker produced; ``fidelity`` and ``escalate`` are copied out for quick
 escalated item's graded session travels in ``review_json`` (the store keeps it for reviewers). The
 heuristics' grades are not shipped: they are a function of the EvalResult
 (:meth:`SessionGrader.grades`), rebuilt on import, which halves what the workers write; grades
-from model graders and the judge are (``grades_json``).
+from model graders and the judge are (``grades_json``: the outcome's grades and its
+``check_version``, or, in rows written before, a list of every grade).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from tutorloop.errors import Problem
 from tutorloop.load import Skipped
 from tutorloop.records import EvalResult, Grade, GraderError, ReplayArtifact, Session
-from tutorloop.run import SessionGrader
+from tutorloop.run import SessionGrader, grader_grades
 from tutorloop.store import ArtifactOutcome, ItemOutcome
 
 Row = dict[str, Any]
@@ -53,7 +54,10 @@ def rows_table(rows: Iterable[Row]) -> Any:
 def item_row(outcome: ItemOutcome, *, with_grades: bool = False) -> Row:
     """The row of a graded item (its grades too when they are not the heuristics' alone)."""
     result = outcome.result
-    grades = [g.model_dump(mode="json") for g in outcome.grades] if with_grades else None
+    grades = None
+    if with_grades:
+        dumped = [g.model_dump(mode="json") for g in outcome.grades]
+        grades = {"grades": dumped, "check_version": outcome.check_version}
     return {
         "grades_json": json.dumps(grades) if grades is not None else None,
         "kind": "item",
@@ -133,6 +137,7 @@ def outcome_of(
         error = GraderError(type=row["error_type"], message=row["error_message"] or "")
     text = row["record_json"]
     result = EvalResult.model_validate_json(text) if text else None
+    grades, check_version = _grades(row, run_id, grader, result)
     return ItemOutcome(
         item_key=row["item_key"],
         session_id=row["session_id"],
@@ -140,9 +145,10 @@ def outcome_of(
         domain=row["domain"],
         source=row["source"],
         result=result,
-        grades=_grades(row, run_id, grader, result),
+        grades=grades,
         error=error,
         record=_review_record(row.get("review_json")),
+        check_version=check_version,
     )
 
 
@@ -155,8 +161,14 @@ def _review_record(text: str | None) -> Session | ReplayArtifact | None:
     return Session.model_validate_json(text)
 
 
-def _grades(row: Row, run_id: str, grader: SessionGrader, result: EvalResult | None) -> list[Grade]:
+def _grades(
+    row: Row, run_id: str, grader: SessionGrader, result: EvalResult | None
+) -> tuple[list[Grade], str | None]:
+    """The outcome's grades and ``check_version`` (see :class:`tutorloop.store.ItemOutcome`)."""
     shipped = row.get("grades_json")
     if shipped is None:
-        return grader.grades(run_id, row["item_key"], result)
-    return [Grade.model_validate(g) for g in json.loads(shipped)]
+        return grader_grades(run_id, row["item_key"], result), grader.heuristics.version
+    data = json.loads(shipped)
+    if isinstance(data, list):  # every grade, as rows were written before
+        return [Grade.model_validate(g) for g in data], None
+    return [Grade.model_validate(g) for g in data["grades"]], data["check_version"]

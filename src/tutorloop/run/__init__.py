@@ -33,7 +33,7 @@ from .replay import (
     replay_worker,
     session_of,
 )
-from .session import GradeConfig, SessionGrader, build_result
+from .session import GradeConfig, SessionGrader, build_result, grader_grades
 from .watch import (
     WatchGrading,
     WatchReport,
@@ -104,6 +104,7 @@ __all__ = [
     "grade_entries_async",
     "grade_paths",
     "grade_run",
+    "grader_grades",
     "ingest_sessions",
     "ingest_sessions_async",
     "iter_inputs",

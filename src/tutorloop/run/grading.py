@@ -32,12 +32,12 @@ from tutorloop.load import (
 from tutorloop.records import GraderError, RunStatus
 from tutorloop.run.common import RunReport, new_manifest, new_run_id
 from tutorloop.run.config import RunConfig
-from tutorloop.run.engine import Progress, run_sync
+from tutorloop.run.engine import Progress, Sink, run_sync
 from tutorloop.run.model_grading import ModelGrading, grade_entries_async
 from tutorloop.run.outcomes import Graded, StoredOutcomes
 from tutorloop.run.reach import ModelReach
 from tutorloop.run.session import GradeConfig, SessionGrader
-from tutorloop.store import ItemOutcome, Store
+from tutorloop.store import EncodedOutcome, ItemOutcome, Store, encode_outcome
 
 Entry = Item | EvalItem | Skipped | Problem | Graded
 
@@ -147,7 +147,8 @@ def _run(
             progress, reach, backend="asyncio",
         )  # fmt: skip
     else:
-        run_sync(_heuristic_work(entries), _heuristic_worker(grader, run_id), sink, options,
+        encoded: Sink[ItemOutcome | EncodedOutcome] = sink
+        run_sync(_heuristic_work(entries), _heuristic_worker(grader, run_id), encoded, options,
                  progress)  # fmt: skip
 
 
@@ -219,13 +220,19 @@ def _heuristic_work(entries: Iterable[Entry]) -> Iterator[Entry]:
             yield entry
 
 
-def _heuristic_worker(grader: SessionGrader, run_id: str) -> Callable[[Item | Graded], ItemOutcome]:
-    """Grade with the heuristics alone, one item at a time (the fast path)."""
+def _heuristic_worker(
+    grader: SessionGrader, run_id: str
+) -> Callable[[Item | Graded], ItemOutcome | EncodedOutcome]:
+    """Grade with the heuristics alone, one item at a time (the fast path).
 
-    def work(entry: Item | Graded) -> ItemOutcome:
+    Each outcome is encoded into its rows at once: the batch waiting to be written then holds
+    strings, and the records die young instead of reaching the collector's oldest generation.
+    """
+
+    def work(entry: Item | Graded) -> ItemOutcome | EncodedOutcome:
         if isinstance(entry, Graded):
-            return entry.outcome
-        return grader.outcome(run_id, entry)
+            return encode_outcome(run_id, entry.outcome)
+        return encode_outcome(run_id, grader.outcome(run_id, entry))
 
     return work
 

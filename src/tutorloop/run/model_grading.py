@@ -50,7 +50,7 @@ from tutorloop.run.config import RunConfig
 from tutorloop.run.engine import EngineReport, Progress, Sink, run_async
 from tutorloop.run.outcomes import Graded
 from tutorloop.run.reach import ModelReach
-from tutorloop.run.session import SessionGrader, build_result, outcome_grades, review_record
+from tutorloop.run.session import SessionGrader, build_result, grader_grades, review_record
 from tutorloop.store import ItemOutcome
 
 
@@ -355,8 +355,8 @@ def _outcome(
     origin: str,
     result: EvalResult,
 ) -> ItemOutcome:
-    grades = outcome_grades(run_id, key, result)
+    grades = grader_grades(run_id, key, result)
     return ItemOutcome(
         item_key=key, session_id=session_id, condition=condition, domain=domain,
-        source=origin, result=result, grades=grades,
+        source=origin, result=result, grades=grades, check_version="",
     )  # fmt: skip

@@ -9,6 +9,7 @@ worker graded) through the same engine, so it is stored, resumed and counted lik
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from tutorloop.errors import Problem, scrub
 from tutorloop.load import EvalItem, Item, Skipped
 from tutorloop.records import GraderError
 from tutorloop.run.common import RunReport
-from tutorloop.store import ItemOutcome, Store
+from tutorloop.store import EncodedOutcome, ItemOutcome, Store
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,17 @@ class OutcomeSink:
         """The errored outcome of ``work``."""
         return failed_outcome(work, error)
 
-    def is_error(self, result: ItemOutcome) -> bool:
+    def is_error(self, result: ItemOutcome | EncodedOutcome) -> bool:
         """Whether grading the item failed as a whole."""
-        return result.error is not None
+        return result.status == "error"
 
 
 class StoredOutcomes(OutcomeSink):
-    """The engine's sink for a grading run: outcomes and done-marks into the store."""
+    """The engine's sink for a grading run: outcomes and done-marks into the store.
+
+    Its results are outcomes, or outcomes the worker already encoded into their rows
+    (:func:`tutorloop.store.encode_outcome`), which a batch holds far more cheaply.
+    """
 
     def __init__(self, store: Store, run_id: str, report: RunReport) -> None:
         self.store = store
@@ -83,7 +88,7 @@ class StoredOutcomes(OutcomeSink):
         else:
             raise TypeError(f"a grading source yielded {type(entry).__name__}")
 
-    def write(self, results: list[ItemOutcome]) -> None:
+    def write(self, results: Sequence[ItemOutcome | EncodedOutcome]) -> None:
         """Write ``results`` in one transaction; name the duplicates the store refused."""
         inserted = self.store.write_outcomes(self.run_id, results)
         self.report.new_items += inserted

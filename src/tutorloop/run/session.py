@@ -122,13 +122,14 @@ class SessionGrader:
             domain=item.domain,
             source=item.origin,
             result=result,
-            grades=self.grades(run_id, item.key, result),
+            grades=grader_grades(run_id, item.key, result),
             error=error,
             record=review_record(item, result),
+            check_version=self.heuristics.version,
         )
 
     def grades(self, run_id: str, item_key: str, result: EvalResult | None) -> list[Grade]:
-        """The store's grade rows of ``result`` (none without a result)."""
+        """Every grade of ``result``, its checks' included (none without a result)."""
         return outcome_grades(run_id, item_key, result, self.heuristics.version)
 
 
@@ -199,3 +200,16 @@ def outcome_grades(
         ]
     )
     return checks + result_grades(run_id, item_key, result.graders)
+
+
+def grader_grades(run_id: str, item_key: str, result: EvalResult | None) -> list[Grade]:
+    """The grades of ``result``'s testing-criteria and learned graders (none without a result).
+
+    Its checks' grades are not built: the store keeps those from the result itself (see
+    :attr:`tutorloop.store.ItemOutcome.check_version`).
+    """
+    return (
+        []
+        if result is None or not result.graders
+        else result_grades(run_id, item_key, result.graders)
+    )

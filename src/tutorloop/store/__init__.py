@@ -5,6 +5,7 @@ Each result is written with its done-mark in one transaction. Also: atomic files
 
 from tutorloop.atomic import atomic_path, atomic_write_bytes, atomic_write_text
 
+from ._rows import encode_outcome
 from .align import AlignStore, flatten_row
 from .artifacts import ArtifactOutcome, StoredArtifact
 from .calls import CallStore, LedgerStats
@@ -15,7 +16,7 @@ from .item import StoredItem
 from .judge import JudgeCheckCounts
 from .labels import LabelTable, UnknownItem
 from .migrations import MIGRATIONS, migrate
-from .outcome import ItemOutcome
+from .outcome import EncodedOutcome, ItemOutcome
 from .watch import (
     AlertDelivery,
     AlertEpisode,
@@ -34,6 +35,7 @@ __all__ = [
     "AlignStore",
     "ArtifactOutcome",
     "CallStore",
+    "EncodedOutcome",
     "EvalsApiTables",
     "FileOffset",
     "ItemOutcome",
@@ -52,6 +54,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "default_store_path",
+    "encode_outcome",
     "export_run",
     "flatten_row",
     "migrate",

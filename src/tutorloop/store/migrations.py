@@ -300,6 +300,17 @@ def m008_watch(conn: sqlite3.Connection) -> None:
     )
 
 
+def m009_check_grades_in_result(conn: sqlite3.Connection) -> None:
+    """Grade rows of a result's checks may keep their JSON in the result alone.
+
+    Such a row has its queryable columns and an empty ``grade_json``; its reason and evidence
+    are the check's, in the item's ``result_json``. The schema is unchanged (rows written
+    before keep their JSON and read as before); recording this migration makes an older
+    tutorloop refuse the store instead of failing on those rows.
+    """
+    conn.execute("SELECT 1 FROM grades LIMIT 1").fetchall()
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_items_grades", m001_runs_items_grades),
     ("m002_artifacts", m002_artifacts),
@@ -309,6 +320,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m006_judge_checks", m006_judge_checks),
     ("m007_item_records", m007_item_records),
     ("m008_watch", m008_watch),
+    ("m009_check_grades_in_result", m009_check_grades_in_result),
 ]
 """Every migration this tutorloop knows, in the order they are applied."""
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tutorloop.serve.guard import json_problem
+from tutorloop.bundled import synthetic_session
+from tutorloop.serve.guard import _surely_fine, json_problem
 
 
 def byte_scan(body: bytes, max_depth: int, max_number_chars: int) -> str | None:
@@ -61,3 +64,26 @@ def test_same_answer_as_the_byte_scan(body: bytes, max_depth: int, max_number_ch
 @given(body=st.binary(max_size=200), max_depth=st.integers(1, 4))
 def test_same_answer_on_any_bytes(body: bytes, max_depth: int) -> None:
     assert json_problem(body, max_depth, 3) == byte_scan(body, max_depth, 3)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    body=st.lists(_PIECES, max_size=400).map(b"".join),
+    max_depth=st.integers(1, 12),
+    max_number_chars=st.integers(1, 8),
+)
+def test_the_quick_check_passes_only_what_the_byte_scan_passes(
+    body: bytes, max_depth: int, max_number_chars: int
+) -> None:
+    if _surely_fine(body, max_depth, max_number_chars):
+        assert byte_scan(body, max_depth, max_number_chars) is None
+
+
+def test_the_quick_check_passes_a_batch_of_sessions_with_escapes() -> None:
+    """Sessions as clients send them (newlines, escaped quotes kept apart) need no exact scan."""
+    sessions = [synthetic_session(i, turns=16) for i in range(32)]
+    sessions[0]["trajectory"][1]["content"] = 'Line one\nline "two" [x] {y} \\ 12345'
+    plain = json.dumps({"sessions": sessions[1:]}).encode()
+    assert _surely_fine(plain, 64, 100) and byte_scan(plain, 64, 100) is None
+    escaped = json.dumps({"sessions": sessions}).encode()
+    assert json_problem(escaped, 64, 100) is None  # the exact scan decides it

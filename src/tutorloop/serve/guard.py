@@ -70,6 +70,9 @@ _BODY_TYPES = {
     "/v1/ingest": frozenset({"application/json", "application/x-ndjson", "application/jsonl"}),
 }
 _SCAN_ON_LOOP = 32 * 1024
+"""Bodies the exact JSON-shape scan reads on the event loop (longer ones: in a thread)."""
+_SURE_ON_LOOP = 256 * 1024
+"""Bodies the quick JSON-shape check reads on the event loop (about 3 µs per KB)."""
 
 
 class GuardLimits:
@@ -185,7 +188,9 @@ class Guard:
         body = await self._read(receive, length)
         if media in _JSON_TYPES:
             args = (body, self.limits.max_json_depth, self.limits.max_json_number_chars)
-            if len(body) > _SCAN_ON_LOOP:  # a long scan runs beside the event loop
+            if len(body) <= _SURE_ON_LOOP and _surely_fine(*args):
+                problem = None
+            elif len(body) > _SCAN_ON_LOOP:  # a long exact scan runs beside the event loop
                 problem = await anyio.to_thread.run_sync(json_problem, *args)
             else:
                 problem = json_problem(*args)
@@ -280,6 +285,12 @@ class Guard:
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 """A JSON string, escapes and an unterminated end included."""
 _BRACKET = re.compile(rb"[\[\]{}]")
+_NUMBERS_AS_ZERO = bytes(0x30 if b in b"-+.eE0123456789" else 0x20 for b in range(256))
+"""Every character a JSON number is written with becomes ``0``, every other one a space."""
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_AS_PARENS = bytes.maketrans(b"[]{}", b"()()")
+_PLAIN_STRING = re.compile(rb'"[^"]*"?')
+"""A string once its escapes are gone (an unterminated end included)."""
 
 
 @functools.lru_cache(maxsize=8)
@@ -295,6 +306,8 @@ def json_problem(body: bytes, max_depth: int, max_number_chars: int) -> str | No
     ``max_depth``) and a run of number characters longer than ``max_number_chars`` is searched;
     the first problem in the body is named. Text that is not JSON is left to the parser.
     """
+    if _surely_fine(body, max_depth, max_number_chars):
+        return None
     bare = _STRING.sub(b'""', body) if b'"' in body else body
     deep = _too_deep(bare, max_depth)
     number = _number_run(max_number_chars).search(bare)
@@ -306,6 +319,34 @@ def json_problem(body: bytes, max_depth: int, max_number_chars: int) -> str | No
             "send it as a string"
         )
     return None
+
+
+def _surely_fine(body: bytes, max_depth: int, max_number_chars: int) -> bool:
+    """True when ``body`` can have no problem, decided by whole-bytes operations alone.
+
+    No run of number characters anywhere is longer than allowed (strings included, so none
+    outside them is), and the brackets outside strings nest at most ``max_depth`` deep: escaped
+    backslashes removed, strings hold no quote, so they are cut out of the brackets and quotes
+    left, and removing each innermost pair empties what remains within ``max_depth`` passes.
+    An escaped quote, or anything else in doubt, answers False: the exact scan decides (about
+    eight times slower; this one costs about 3 µs per KB).
+    """
+    if b"0" * (max_number_chars + 1) in body.translate(_NUMBERS_AS_ZERO):
+        return False
+    if body.count(b"[") + body.count(b"{") <= max_depth:
+        return True
+    plain = body.replace(b"\\\\", b"") if b"\\\\" in body else body
+    if b'\\"' in plain:
+        return False
+    marks = plain.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in marks:
+        marks = _PLAIN_STRING.sub(b"", marks)
+    brackets = marks.translate(_AS_PARENS)
+    for _ in range(max_depth):
+        if not brackets:
+            return True
+        brackets = brackets.replace(b"()", b"")
+    return not brackets
 
 
 def _too_deep(bare: bytes, max_depth: int) -> int | None:

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tutorloop.grade.learned.terms import Terms
 from tutorloop.grade.turn import dialogue_signals, prediction_input, response_features
 from tutorloop.records import TurnItem
 
@@ -140,20 +141,23 @@ def build_pipeline(config: TrainConfig, member: str | None = None) -> Any:
             "words",
             text(
                 pick_response,
-                TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=config.min_df),
+                TfidfVectorizer(analyzer=Terms("words"), sublinear_tf=True, min_df=config.min_df),
             ),
         ),
     ]
     if spec.chars:
-        chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=config.min_df
-        )
+        chars = TfidfVectorizer(analyzer=Terms("chars"), sublinear_tf=True, min_df=config.min_df)
         parts.append(("chars", text(pick_response, chars)))
     if config.history_chars:
         parts.append(
             (
                 "history",
-                text(pick_history, TfidfVectorizer(sublinear_tf=True, min_df=config.min_df)),
+                text(
+                    pick_history,
+                    TfidfVectorizer(
+                        analyzer=Terms("history"), sublinear_tf=True, min_df=config.min_df
+                    ),
+                ),
             )
         )
     if spec.signals:

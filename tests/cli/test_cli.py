@@ -154,6 +154,8 @@ def test_demo_runs_offline_and_escalates_every_failure_class(tmp_path):
     assert status["gates"] and all(isinstance(v, bool) for v in status["gates"].values())
     for name in FAILURE_CLASSES:
         assert name in result.stdout
+    next_labels = (out / "next_labels.jsonl").read_text(encoding="utf-8").splitlines()
+    assert next_labels  # the bundled labels are the authors': people have yet to label these
     after = result.stdout[result.stdout.index("What next") :]  # what to do after the demo
     assert (out / "report.html").resolve().as_uri() in after
     assert "tutorloop grade path/to/logs/" in after

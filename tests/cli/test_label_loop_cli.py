@@ -166,3 +166,29 @@ def test_grade_with_a_learned_grader_summarises_it_and_agreement_reads_it(work):
     assert agreed.returncode == 0, agreed.stderr
     (score,) = json.loads(agreed.stdout)
     assert score["grader"] == "learned:Actionability" and score["n"] == 6
+
+
+def test_next_still_lists_what_only_the_authors_labelled(work):
+    """Author labels are no evidence of agreement with people: those items still wait for one."""
+    authors = run(
+        "next", "--run", "r1", "--labels", str(bundled_session_labels()), "--json",
+        "--out", "next-authors.jsonl", cwd=work,
+    )  # fmt: skip
+    assert authors.returncode == 0, authors.stderr
+    listed = json.loads(authors.stdout)["items"]
+    assert listed
+    people = work / "people.jsonl"
+    lines = bundled_session_labels().read_text(encoding="utf-8").splitlines()
+    people.write_text(
+        "".join(json.dumps({**json.loads(line), "source": "human"}) + "\n" for line in lines),
+        encoding="utf-8",
+    )
+    humans = run(
+        "next", "--run", "r1", "--labels", str(people), "--json", "--out", "next-people.jsonl",
+        cwd=work,
+    )  # fmt: skip
+    assert humans.returncode == 0, humans.stderr
+    labelled = {(json.loads(line)["item_id"], json.loads(line)["dimension"]) for line in lines}
+    again = {(c["item_id"], c["dimension"]) for c in json.loads(humans.stdout)["items"]}
+    assert not again & labelled
+    assert {(c["item_id"], c["dimension"]) for c in listed} & labelled

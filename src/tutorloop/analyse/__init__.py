@@ -55,7 +55,7 @@ from .labelling import (
     turn_items,
 )
 from .metrics import metric_names, metric_problem, run_metrics
-from .next_items import Candidate, NextConfig, Vote, rank_items
+from .next_items import Candidate, NextConfig, Vote, labelled_by_people, rank_items
 from .predictions import (
     ESCALATE,
     Prediction,
@@ -119,6 +119,7 @@ __all__ = [
     "judge_agreement",
     "judge_metrics",
     "label_predictions",
+    "labelled_by_people",
     "metric_names",
     "metric_problem",
     "metric_value",

@@ -9,8 +9,9 @@ Each (item, dimension) gets a priority from three signals, each in [0, 1]:
 * **near threshold**: for a score with a decision threshold (a run's escalation: fidelity
   against 0.6), 1 when the score sits on the threshold, 0 at ``margin`` or further away.
 
-priority = disagreement + 0.5 × uncertainty + 0.5 × near threshold. Items already labelled on
-that dimension are skipped.
+priority = disagreement + 0.5 × uncertainty + 0.5 × near threshold. Items a person already
+labelled on that dimension are skipped (:func:`labelled_by_people`): an author's or a model's
+label is no evidence of agreement with people, so such items still wait for one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from tutorloop.analyse.predictions import ESCALATE, Prediction
+from tutorloop.records import HumanLabel
+
+
+def labelled_by_people(labels: Iterable[HumanLabel]) -> set[tuple[str, str]]:
+    """The (item, dimension) pairs a person has labelled (``source`` ``human``)."""
+    return {(label.item_id, label.dimension) for label in labels if label.source == "human"}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from tutorloop.analyse import (
     Objective,
     calculate_learning_cost,
     calibrate_graders,
+    labelled_by_people,
     policy_costs,
     rank_next,
     turn_items,
@@ -147,7 +148,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
             typer.Option("--input", help="Items for --model: a label file or a sessions folder."),
         ] = None,
         labels: Annotated[
-            Path | None, typer.Option("--labels", help="Labels so far: skip these items.")
+            Path | None, typer.Option("--labels", help="Labels so far: skip what people labelled.")
         ] = None,
         n: Annotated[int, typer.Option("--n", min=1, help="How many to list.")] = 50,
         out: Annotated[
@@ -165,7 +166,7 @@ def register(app: typer.Typer, console: Console, err: Console) -> None:
         if labels is not None or any(not Path(r).is_file() for r in run or []):
             labelled = labels_or_stored(labels, fmt, run, store, required=False)
             items.update(labelled.items)
-            done = {(label.item_id, label.dimension) for label in labelled.labels}
+            done = labelled_by_people(labelled.labels)
         if input_file is not None:
             if input_file.is_dir():
                 found = session_turn_items([input_file])

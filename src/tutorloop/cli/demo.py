@@ -17,7 +17,14 @@ import typer
 from rich.console import Console
 
 from tutorloop.align import AlignConfig, AlignSummary, bundled_align_dataset, run_align
-from tutorloop.analyse import CostModel, GraderQuery, policy_costs, rank_next, write_next_file
+from tutorloop.analyse import (
+    CostModel,
+    GraderQuery,
+    labelled_by_people,
+    policy_costs,
+    rank_next,
+    write_next_file,
+)
 from tutorloop.bundled import (
     bundled_graders,
     bundled_mrbench,
@@ -212,7 +219,7 @@ def label_loop_demo(console: Console, run_id: str, store: Path | None, out: Path
     render_costs(console, costs, model)
 
     console.rule("What to label next in this run")
-    done = {(label.item_id, label.dimension) for label in sessions.labels}
+    done = labelled_by_people(sessions.labels)  # the bundled labels are the authors'
     ranked = rank_next(query, sessions.items, done, 20)
     render_next(console, ranked[:5])
     path, count = write_next_file(ranked, sessions.items, out / "next_labels.jsonl")

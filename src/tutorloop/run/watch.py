@@ -21,7 +21,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -524,20 +524,9 @@ def ingest_sessions(
     source: str,
 ) -> WatchReport:
     """Grade sessions that came in one request (``POST /v1/ingest``) through the engine."""
-    report = WatchReport()
-    given = list(entries)
-    keys = [entry.key for entry in given if isinstance(entry, Item)]
-    sink = WatchSink(grading, report, source, done=grading.store.watch.seen(keys))
-
-    def works() -> Iterator[WatchWork | _Note]:
-        for entry in given:
-            if isinstance(entry, Item):
-                yield grading.work(entry)
-            else:
-                yield _Note(entry.path, entry)
-
+    report, sink, works = _ingest(grading, entries, source)
     report.engine = run_sync(
-        works(), grading.grade, sink, RunConfig(batch_size=500, flush_seconds=60)
+        works, grading.grade, sink, RunConfig(batch_size=500, flush_seconds=60)
     )
     return report
 
@@ -548,12 +537,20 @@ async def ingest_sessions_async(
     source: str,
 ) -> WatchReport:
     """:func:`ingest_sessions` with the judge and model graders (``grading`` has a context)."""
+    report, sink, works = _ingest(grading, entries, source)
+    width = 2 * grading.config.calls.concurrency
+    options = RunConfig(batch_size=500, flush_seconds=60, max_in_flight=width)
+    report.engine = await run_async(works, grading.grade_async, sink, options)
+    return report
+
+
+def _ingest(
+    grading: WatchGrading, entries: Iterable[Item | Problem], source: str
+) -> tuple[WatchReport, WatchSink, list[WatchWork | _Note]]:
+    """An ingest's report, its sink (done: the sessions already watched) and its work."""
     report = WatchReport()
     given = list(entries)
     keys = [entry.key for entry in given if isinstance(entry, Item)]
     sink = WatchSink(grading, report, source, done=grading.store.watch.seen(keys))
     works = [grading.work(e) if isinstance(e, Item) else _Note(e.path, e) for e in given]
-    width = 2 * grading.config.calls.concurrency
-    options = RunConfig(batch_size=500, flush_seconds=60, max_in_flight=width)
-    report.engine = await run_async(works, grading.grade_async, sink, options)
-    return report
+    return report, sink, works

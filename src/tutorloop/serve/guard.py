@@ -190,10 +190,12 @@ class Guard:
             args = (body, self.limits.max_json_depth, self.limits.max_json_number_chars)
             if len(body) <= _SURE_ON_LOOP and _surely_fine(*args):
                 problem = None
-            elif len(body) > _SCAN_ON_LOOP:  # a long exact scan runs beside the event loop
+            elif len(body) > _SURE_ON_LOOP:  # both checks, beside the event loop
                 problem = await anyio.to_thread.run_sync(json_problem, *args)
+            elif len(body) > _SCAN_ON_LOOP:  # a long exact scan runs beside the event loop
+                problem = await anyio.to_thread.run_sync(_exact_problem, *args)
             else:
-                problem = json_problem(*args)
+                problem = _exact_problem(*args)
             if problem is not None:
                 raise _Refused(400, problem, "invalid_json")
         return body
@@ -308,6 +310,11 @@ def json_problem(body: bytes, max_depth: int, max_number_chars: int) -> str | No
     """
     if _surely_fine(body, max_depth, max_number_chars):
         return None
+    return _exact_problem(body, max_depth, max_number_chars)
+
+
+def _exact_problem(body: bytes, max_depth: int, max_number_chars: int) -> str | None:
+    """:func:`json_problem` by the exact scan alone (strings blanked, brackets walked)."""
     bare = _STRING.sub(b'""', body) if b'"' in body else body
     deep = _too_deep(bare, max_depth)
     number = _number_run(max_number_chars).search(bare)

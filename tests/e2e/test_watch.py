@@ -115,6 +115,7 @@ def test_watch_folder_and_http_with_a_shift_a_kill_and_one_alert(tmp_path: Path)
             "settle": 0.2,
             "poll": 0.1,
             "evaluate_every": 0.5,
+            "evaluate_sessions": 100,  # a window holds 600 sessions: detected within one
             "drift": {"window": WINDOW, "baseline": "start", "min_count": 50},
             "sampling": {"passing_share": 0.01, "new_version_first": 5},
             "alerts": [

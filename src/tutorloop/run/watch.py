@@ -421,14 +421,20 @@ async def _follow(
     """The watcher's source: what is new in the folder, poll after poll (one pass if ``once``)."""
     config = grading.config
     next_tick = time.monotonic() + config.evaluate_every
+    graded_at_tick = sink.report.graded
     while True:
         for followed in follower.poll():
             yield _entry(followed, grading, sink)
+            if sink.report.graded - graded_at_tick >= config.evaluate_sessions:  # a backlog
+                await anyio.to_thread.run_sync(tick)
+                next_tick = time.monotonic() + config.evaluate_every
+                graded_at_tick = sink.report.graded
         if once and not follower.more:
             return
         if time.monotonic() >= next_tick:
             await anyio.to_thread.run_sync(tick)
             next_tick = time.monotonic() + config.evaluate_every
+            graded_at_tick = sink.report.graded
         if not follower.more:
             await anyio.sleep(config.poll)
 

@@ -173,6 +173,9 @@ class WatchConfig(_Durations):
     """How often the folder is scanned for new files and lines."""
     evaluate_every: float = 5.0
     """How often drift and the alert rules are evaluated while sessions arrive."""
+    evaluate_sessions: int = Field(default=500, ge=1)
+    """Also evaluate after this many newly graded sessions, so a backlog graded at full speed is
+    watched as it goes, not once per ``evaluate_every`` however much it graded meanwhile."""
     models: ModelGrading = Field(default_factory=ModelGrading)
     """The judge (``judge_model``) and testing-criteria graders, as ``tutorloop grade`` takes them;
     the judge runs where a heuristic is unsure, and on the audit share of sessions."""
